@@ -4,15 +4,20 @@ BIN     := bin/realx
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: build test check fmt vet demo golden bench clean
+.PHONY: build test fuzz check fmt vet demo golden bench clean
 
 ## build: the static realx binary in bin/
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/realx
 
-## test: every test, with the race detector
+## test: every test, with the race detector, then a few seconds of each fuzz target
 test:
 	$(GO) test -race -count=1 ./...
+	@$(MAKE) --no-print-directory fuzz
+
+## fuzz: each fuzz target for FUZZTIME (default 3s)
+fuzz:
+	@bash .ci/fuzz
 
 ## check: gofmt, go vet and the tests
 check: fmt vet test
