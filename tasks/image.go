@@ -181,7 +181,8 @@ func (r ImageRef) Check() error {
 
 // Path returns the file an image path resolves to (an absolute path on disk, a slash-separated
 // name within the embedded benchmarks), or "" when the reference is a URL, inline data or a
-// path that may not be read.
+// path written out of the directories it may be read from. (Symlinks are not looked at:
+// one out of them fails Read and Check.)
 func (r ImageRef) Path() string {
 	if isURL(r.Ref) || isDataURL(r.Ref) || looksBase64(r.Ref) {
 		return ""
