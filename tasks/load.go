@@ -119,6 +119,9 @@ func syntaxError(source string, data []byte, err error) *Error {
 			line = bytes.Count(data[:i], []byte("\n")) + 1
 		}
 	}
+	if last := bytes.Count(data, []byte("\n")) + 1; line > last {
+		line = last // the end of the file, which yaml.v3 puts on a line after it
+	}
 	if strings.Contains(msg, "cannot start any token") && strings.HasPrefix(lineAt(data, line), "\t") {
 		msg += " (a tab: indent with spaces)"
 	}

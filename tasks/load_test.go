@@ -164,6 +164,12 @@ func TestBadSuites(t *testing.T) {
 			// The second line of a literal block: the block starts at line 5.
 			`:7: prompt.user: bad character U+007D '}'`,
 		},
+		// A template that could run without bound: refused when parsed (issue 8).
+		"template-loop.bad.yaml": {
+			`:5:11: prompt.system: a range in a template of a suite goes over a field of the data (.Choices, .Metadata.list, $.Choices), not over a number, a function's result or a variable`,
+			`:9: prompt.user: a range inside a range is not allowed in a template of a suite: it could loop for as long as the data makes it`,
+		},
+		"template-recursion.bad.yaml": {`:5:9: prompt.user: define and block are not allowed in a template of a suite ("a")`},
 		"template-field.bad.yaml": {`:6: prompt.user: can't evaluate field Qestion`},
 		"three.bad.yaml": {
 			`:5:3: unknown field "formt" in data; did you mean "format"?`,
