@@ -170,7 +170,7 @@ func TestBadSuites(t *testing.T) {
 			`:9: prompt.user: a range inside a range is not allowed in a template of a suite: it could loop for as long as the data makes it`,
 		},
 		"template-recursion.bad.yaml": {`:5:9: prompt.user: define and block are not allowed in a template of a suite ("a")`},
-		"template-field.bad.yaml": {`:6: prompt.user: can't evaluate field Qestion`},
+		"template-field.bad.yaml":     {`:6: prompt.user: can't evaluate field Qestion`},
 		"three.bad.yaml": {
 			`:5:3: unknown field "formt" in data; did you mean "format"?`,
 			`:7:16: generation.temperature: expected a number, got the string "warm"`,
