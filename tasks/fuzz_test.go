@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -39,13 +40,13 @@ func FuzzLoadSuite(f *testing.F) {
 			fsys["s/"+name] = &fstest.MapFile{Data: []byte(d)}
 		}
 		s, err := LoadFS(fsys, "s/suite.yaml")
-		checkPositions(t, err, "s/suite.yaml", data)
+		checkPositions(t, err, "s/suite.yaml", yamlLines.Split(string(data), -1))
 		if s == nil || !s.CanReadData() {
 			return
 		}
 		ds, err := s.Samples()
 		if d, ok := fuzzData[s.Data.Path]; ok {
-			checkPositions(t, err, "s/"+s.Data.Path, []byte(d))
+			checkPositions(t, err, "s/"+s.Data.Path, strings.Split(d, "\n"))
 		}
 		if ds == nil {
 			return
@@ -83,13 +84,16 @@ func FuzzDataFile(f *testing.F) {
 			return // a format that is none of the three, or not a YAML scalar
 		}
 		_, err = s.Samples()
-		checkPositions(t, err, "s/d.dat", data)
+		checkPositions(t, err, "s/d.dat", strings.Split(string(data), "\n"))
 	})
 }
 
-// checkPositions fails unless every problem of err is an *Error in file, at a line of data
+// yamlLines splits a YAML file into its lines, as YAML counts them.
+var yamlLines = regexp.MustCompile(`\r\n|\r|\n|\x{85}|\x{2028}|\x{2029}`)
+
+// checkPositions fails unless every problem of err is an *Error in file, at one of its lines
 // (or at none), and at a column within its line.
-func checkPositions(t *testing.T, err error, file string, data []byte) {
+func checkPositions(t *testing.T, err error, file string, lines []string) {
 	t.Helper()
 	if err == nil {
 		return
@@ -98,7 +102,6 @@ func checkPositions(t *testing.T, err error, file string, data []byte) {
 	if !errors.As(err, &errs) {
 		t.Fatalf("not an Errors value: %T %v", err, err)
 	}
-	lines := bytes.Split(data, []byte("\n"))
 	for _, e := range errs {
 		switch {
 		case e.File != file:

@@ -116,29 +116,20 @@ func syntaxError(source string, data []byte, err error) *Error {
 	}
 	if m := yamlAnchor.FindStringSubmatch(msg); m != nil {
 		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
-			line = bytes.Count(data[:i], []byte("\n")) + 1
+			line = len(yamlBreak.FindAllIndex(data[:i], -1)) + 1
 		}
 	}
-	if last := bytes.Count(data, []byte("\n")) + 1; line > last {
-		line = last // the end of the file, which yaml.v3 puts on a line after it
-	}
-	if strings.Contains(msg, "cannot start any token") && strings.HasPrefix(lineAt(data, line), "\t") {
+	lines := yamlBreak.Split(string(data), -1)
+	line = min(max(line, 1), len(lines)) // yaml.v3 puts the end of the file on a line after it
+	if strings.Contains(msg, "cannot start any token") && strings.HasPrefix(lines[line-1], "\t") {
 		msg += " (a tab: indent with spaces)"
 	}
 	return &Error{File: source, Line: line, Msg: "invalid YAML: " + msg}
 }
 
-// lineAt returns line n (1-based) of data, or "" when there is none.
-func lineAt(data []byte, n int) string {
-	for i := 1; len(data) > 0; i++ {
-		l, rest, _ := bytes.Cut(data, []byte("\n"))
-		if i == n {
-			return string(l)
-		}
-		data = rest
-	}
-	return ""
-}
+// yamlBreak is a line break as YAML counts lines: CR LF, CR, LF, and the Unicode NEL, LS and
+// PS.
+var yamlBreak = regexp.MustCompile(`\r\n|[\r\n\x{85}\x{2028}\x{2029}]`)
 
 // SetImageRoot makes relative image paths resolve against dir, a directory on disk, instead of
 // the suite's data.image_root (the `--image-root` flag), and lets images be read beneath it
