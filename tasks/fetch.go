@@ -121,7 +121,7 @@ func (f *fetcher) get(ctx context.Context, u string) ([]byte, error) {
 		return nil, fmt.Errorf("GET %s: %s", shorten(u, 200), resp.Status)
 	}
 	if resp.ContentLength > MaxImageBytes {
-		return nil, fmt.Errorf("GET %s: %d bytes, larger than %d MiB", shorten(u, 200), resp.ContentLength, MaxImageBytes>>20)
+		return nil, fmt.Errorf("GET %s: %d bytes, %w", shorten(u, 200), resp.ContentLength, errTooLarge)
 	}
 	b, err := readCapped(resp.Body)
 	if err != nil {

@@ -202,10 +202,19 @@ func (r ImageRef) bytes(ctx context.Context) ([]byte, error) {
 		return nil, errors.New("empty reference")
 	case isURL(ref):
 		return r.fetcher().get(ctx, ref)
-	case isDataURL(ref):
-		return decodeDataURL(ref)
-	case looksBase64(ref):
-		return decodeBase64(ref)
+	case isDataURL(ref) || looksBase64(ref):
+		if len(ref) > MaxImageBytes/3*4+4096 { // as base64, with room for a header and line breaks
+			return nil, errTooLarge
+		}
+		decode := decodeBase64
+		if isDataURL(ref) {
+			decode = decodeDataURL
+		}
+		b, err := decode(ref)
+		if err == nil && len(b) > MaxImageBytes {
+			return nil, errTooLarge
+		}
+		return b, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -231,6 +240,9 @@ func (r ImageRef) fetcher() *fetcher {
 	return publicFetcher()
 }
 
+// errTooLarge is the error of an image larger than MaxImageBytes.
+var errTooLarge = fmt.Errorf("larger than %d MiB", MaxImageBytes>>20)
+
 // readCapped reads r up to MaxImageBytes.
 func readCapped(r io.Reader) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, MaxImageBytes+1))
@@ -238,7 +250,7 @@ func readCapped(r io.Reader) ([]byte, error) {
 		return nil, err
 	}
 	if len(b) > MaxImageBytes {
-		return nil, fmt.Errorf("larger than %d MiB", MaxImageBytes>>20)
+		return nil, errTooLarge
 	}
 	return b, nil
 }

@@ -117,3 +117,14 @@ func TestImageErrorShortensInlineData(t *testing.T) {
 	assert.Less(t, len(e.Error()), 120)
 	assert.True(t, strings.HasSuffix(e.Error(), `…": bad`))
 }
+
+func TestReadInlineIsCapped(t *testing.T) {
+	huge := "data:image/png;base64," + strings.Repeat("A", MaxImageBytes/3*4+8192)
+	_, _, err := ImageRef{Ref: huge}.Read(context.Background())
+	assert.ErrorContains(t, err, "larger than 64 MiB")
+}
+
+func TestReadInlineDecodedIsCapped(t *testing.T) {
+	_, _, err := ImageRef{Ref: "data:," + strings.Repeat("x", MaxImageBytes+1)}.Read(context.Background())
+	assert.ErrorContains(t, err, "larger than 64 MiB")
+}
