@@ -48,7 +48,7 @@ type Dataset struct {
 func (s *Suite) Samples() (*Dataset, error) {
 	rel, ok := localPath(s.Data.Path)
 	if !ok {
-		return nil, refuse("data.path %q is not beneath %s", s.Data.Path, s.tree.where())
+		return nil, refuse("%q is not beneath %s", s.Data.Path, s.tree.where())
 	}
 	name := s.tree.name(rel)
 	data, err := s.tree.readAll(rel)

@@ -61,12 +61,12 @@ func (r ImageRef) file() (tree, string, error) {
 		return t, rel, nil
 	}
 	var where []string
-	for _, t := range []tree{t, r.tree} {
-		if rel, ok := t.within(r.Ref); ok {
-			return t, rel, nil
+	for _, cand := range []tree{t, r.tree} {
+		if rel, ok := cand.within(r.Ref); ok {
+			return cand, rel, nil
 		}
-		if t.fsys == nil && t.dir != "" && !slices.Contains(where, t.where()) {
-			where = append(where, t.where())
+		if cand.fsys == nil && cand.dir != "" && !slices.Contains(where, cand.where()) {
+			where = append(where, cand.where())
 		}
 	}
 	if len(where) == 0 {

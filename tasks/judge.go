@@ -153,11 +153,11 @@ func (c *checker) judgeStep(j *JudgeSpec, path []string, t tree) {
 		}
 		data, err := t.readAll(rel)
 		if err != nil {
-			c.errorf(with(path, "template_file"), "%s: %v", pathString(with(path, "template_file")), unwrapPath(err))
+			c.errorf(at, "%s: %v", pathString(at), unwrapPath(err))
 			return
 		}
 		if strings.TrimSpace(string(data)) == "" {
-			c.errorf(with(path, "template_file"), "%s: %s is empty", pathString(with(path, "template_file")), j.TemplateFile)
+			c.errorf(at, "%s: %s is empty", pathString(at), j.TemplateFile)
 			return
 		}
 		j.TemplateText = string(data)
@@ -184,8 +184,7 @@ type JudgeFile struct {
 // (kind and parameters, or steps), as strictly as a suite: every unknown key, wrong type and
 // out-of-range value is reported at its position, all at once, in an Errors value. Template
 // files resolve relative to the file's directory and are read only beneath it. A file that
-// cannot be read returns its
-// *fs.PathError.
+// cannot be read returns its *fs.PathError.
 func LoadJudgeFile(path string) (*JudgeFile, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
