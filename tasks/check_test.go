@@ -174,9 +174,12 @@ func TestImageRefCheck(t *testing.T) {
 		"http://127.0.0.1:1/x.png":               "", // never fetched
 		"data:image/png;base64,!!!!":             "invalid base64",
 		"data:text/plain;base64,aGVsbG8=":        "not an image",
-		"file://" + filepath.Join(dir, "ok.png"): "",
+		"file://" + filepath.Join(dir, "ok.png"): "file: URLs are not read",
+		filepath.Join(dir, "ok.png"):             "", // absolute, beneath the directory
+		"/etc/hostname":                          "an absolute path outside",
+		"../ok.png":                              "climbs out of",
 	} {
-		err := ImageRef{Ref: ref, root: dir}.Check()
+		err := ImageRef{Ref: ref, tree: diskTree(dir, suiteDir)}.Check()
 		if want == "" {
 			assert.NoError(t, err, ref)
 			continue
@@ -187,6 +190,6 @@ func TestImageRefCheck(t *testing.T) {
 	}
 
 	fsys := fstest.MapFS{"s/img/ok.png": {Data: tinyPNG}}
-	assert.NoError(t, ImageRef{Ref: "img/ok.png", files: fsFiles{fsys}, root: "s"}.Check())
-	assert.ErrorIs(t, ImageRef{Ref: "img/no.png", files: fsFiles{fsys}, root: "s"}.Check(), os.ErrNotExist)
+	assert.NoError(t, ImageRef{Ref: "ok.png", tree: tree{fsys: fsys, dir: "s"}, base: "img"}.Check())
+	assert.ErrorIs(t, ImageRef{Ref: "img/no.png", tree: tree{fsys: fsys, dir: "s"}}.Check(), os.ErrNotExist)
 }

@@ -46,19 +46,19 @@ type Dataset struct {
 // returned, so a caller may go on with them or stop. Samples returns a nil Dataset only when
 // the file cannot be read. Images are not read here.
 func (s *Suite) Samples() (*Dataset, error) {
-	files := s.files
-	if files == nil {
-		files = diskFiles{}
+	rel, ok := localPath(s.Data.Path)
+	if !ok {
+		return nil, refuse("%q is not beneath %s", s.Data.Path, s.tree.where())
 	}
-	name := resolve(files, s.dir, s.Data.Path)
-	data, err := readAll(files, name)
+	name := s.tree.name(rel)
+	data, err := s.tree.readAll(rel)
 	if err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(data)
 	ds := &Dataset{Digest: hex.EncodeToString(sum[:]), Path: name}
 	r := &recordReader{suite: s, file: name, data: data, seen: map[string]int{}}
-	r.images.files, r.images.root = s.imageRootFor(files, name)
+	r.images.tree, r.images.base = s.imageDir(rel)
 	if _, _, err := s.templates(); err == nil && !s.templatesBroken {
 		r.render = true
 	}
@@ -163,30 +163,23 @@ func Text(v any) (string, bool) {
 	return scalarText(v)
 }
 
-// imageRootFor returns where relative image paths resolve: data.image_root relative to the
-// suite file, else the data file's directory. (SetImageRoot's directory, when set, overrides
-// it: ImageRef.location.)
-func (s *Suite) imageRootFor(files Files, dataFile string) (Files, string) {
-	var root string
-	switch {
-	case s.Data.ImageRoot != "":
-		root = resolve(files, s.dir, s.Data.ImageRoot)
-	case isFS(files):
-		root = path.Dir(dataFile)
-	default:
-		root = filepath.Dir(dataFile)
+// imageDir returns the tree images are read from and the directory relative image paths
+// resolve against within it: data.image_root, else the directory of the data file (dataFile,
+// a local path in the suite's tree). (SetImageRoot's directory, when set, overrides it:
+// ImageRef.location.) On disk the tree's directory is made absolute, so that a missing
+// image's error names the whole path.
+func (s *Suite) imageDir(dataFile string) (tree, string) {
+	base := path.Dir(dataFile)
+	if s.Data.ImageRoot != "" {
+		base, _ = localPath(s.Data.ImageRoot) // validate refused a root that is not beneath the suite
 	}
-	if !isFS(files) {
-		if abs, err := filepath.Abs(root); err == nil {
-			root = abs // so that a missing image's error names the whole path
+	t := s.tree
+	if t.fsys == nil {
+		if abs, err := filepath.Abs(t.dir); err == nil {
+			t.dir = abs
 		}
 	}
-	return files, root
-}
-
-func isFS(files Files) bool {
-	_, ok := files.(fsFiles)
-	return ok
+	return t, base
 }
 
 // recordReader turns the records of one data file into samples, collecting every problem.
@@ -208,8 +201,8 @@ type recordReader struct {
 	// imageFields holds the image fields met in some record.
 	imageFields map[string]bool
 	images      struct {
-		files Files
-		root  string
+		tree tree
+		base string
 	}
 }
 
@@ -515,7 +508,12 @@ func (r *recordReader) sample(rec map[string]any, keyed bool) (Sample, []error) 
 		refs, err := imageList(field(rec, f))
 		check(err)
 		for _, ref := range refs {
-			sm.Images = append(sm.Images, ImageRef{Ref: ref, files: r.images.files, root: r.images.root, suite: r.suite})
+			img := ImageRef{Ref: ref, tree: r.images.tree, base: r.images.base, suite: r.suite}
+			if err := img.confined(); err != nil {
+				check(fmt.Errorf("image field %q: %q: %w", f, shorten(ref, 80), err))
+				continue
+			}
+			sm.Images = append(sm.Images, img)
 		}
 	}
 	// A record without its image fields has no image on purpose; one whose field is there

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"testing/fstest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -262,21 +263,19 @@ func TestSamplesMissingDataFile(t *testing.T) {
 }
 
 func TestMathVistaTestmini(t *testing.T) {
-	data, err := filepath.Abs("../benchmarks/mathvista-testmini/testmini.json")
+	data, err := os.ReadFile("../benchmarks/mathvista-testmini/testmini.json")
 	require.NoError(t, err)
-	dir := t.TempDir()
 	suite := `name: mathvista-check
 data:
-  path: ` + data + `
+  path: testmini.json
   fields:
     choices: choices
     images: [image]
     capability: metadata.task
 judge: {kind: mathvista}
 `
-	file := filepath.Join(dir, "suite.yaml")
-	require.NoError(t, os.WriteFile(file, []byte(suite), 0o644))
-	s, err := LoadFile(file)
+	fsys := fstest.MapFS{"mv/suite.yaml": {Data: []byte(suite)}, "mv/testmini.json": {Data: data}}
+	s, err := LoadFS(fsys, "mv/suite.yaml")
 	require.NoError(t, err)
 	assert.Equal(t, "json", s.Data.Format)
 
@@ -294,8 +293,8 @@ judge: {kind: mathvista}
 	first := ds.Samples[0]
 	assert.Equal(t, "1.2", first.Answer)
 	assert.Equal(t, json.Number("1"), first.Metadata["precision"])
-	assert.Equal(t, data+":2", first.Source)
-	assert.Equal(t, filepath.Join(filepath.Dir(data), "images", "1.jpg"), first.Images[0].Path())
+	assert.Equal(t, "mv/testmini.json:2", first.Source)
+	assert.Equal(t, "mv/images/1.jpg", first.Images[0].Path())
 
 	multi := 0
 	for _, sm := range ds.Samples {

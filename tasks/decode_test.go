@@ -22,7 +22,7 @@ func TestDecodeFile(t *testing.T) {
 	assert.Equal(t, "x", v["a"].Model)
 	assert.Equal(t, -1.0, *v["b"].Generation.Temperature)
 	assert.Equal(t, "m.yaml:7:18: bad", doc.Errorf([]string{"b", "generation", "temperature"}, "bad").Error())
-	assert.Equal(t, []Problem{{"temperature", "must be ≥ 0, got -1"}}, v["b"].Generation.Check())
+	assert.Equal(t, []Problem{{Key: "temperature", Msg: "must be ≥ 0, got -1"}}, v["b"].Generation.Check())
 
 	_, err = DecodeFile("m.yaml", []byte("a: [\n"), &v)
 	assert.ErrorContains(t, err, "m.yaml:")

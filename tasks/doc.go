@@ -1,6 +1,6 @@
 // Package tasks owns the suite schema: strict YAML loading with every error at once and its
-// position, the dataset loaders (JSONL, JSON, CSV), image references, and prompt templates.
-// It runs no model and grades nothing.
+// position, the dataset loaders (JSONL, JSON, CSV), image references (and the fetching of
+// image URLs), and prompt templates. It runs no model and grades nothing.
 //
 // # Loading
 //
@@ -35,10 +35,11 @@
 //	  - name: math
 //
 //	data:
-//	  path: data/test.jsonl    # required; relative to this file, absolute, or ../
+//	  path: data/test.jsonl    # required; relative to this file and beneath its directory
 //	  format: jsonl            # jsonl | json | csv; taken from the extension when left out
-//	  image_root: data/images  # relative image paths resolve here (relative to this file);
-//	                           # the data file's directory when left out; --image-root overrides
+//	  image_root: data/images  # relative image paths resolve here (relative to this file,
+//	                           # beneath its directory); the data file's directory when left
+//	                           # out; --image-root overrides
 //	  capability: perception   # the capability of records that have none
 //	  images_optional: false   # true lets a record's image fields be null or "" (otherwise an
 //	                           # error: a lost image); a record without them has no image
@@ -53,7 +54,8 @@
 //	    alternatives: aliases  # further acceptable answers: a string or a list (none when left out)
 //	    choices: options       # the options of a multiple-choice question: a list (none when left out)
 //	    images: [image, extra_images]  # fields holding an image reference or a list of them:
-//	                           # a path, an http(s) URL, a data URL or bare base64
+//	                           # a path, an http(s) URL, a data URL or bare base64 (see
+//	                           # Files and URLs below)
 //	    capability: meta.skill # a string, or a list joined with "+" (data.capability when left out)
 //	    metadata: [meta, level]  # what the sample keeps as metadata: an object's keys are merged
 //	                           # in, another value is kept under the path's last segment; when
@@ -63,6 +65,8 @@
 //	                           # .Text), .Metadata, .Images (a count), .Capability; never the
 //	                           # answer. When user is left out: the question, then a line
 //	                           # "A. text" a choice. With no {{image N}}, images come first.
+//	                           # A range goes over a field of the data, never inside another
+//	                           # range; no define, block or template; at most 4 MiB rendered
 //	  system: You are a careful analyst.     # no system message when left out
 //	  user: |
 //	    {{image 1}}
@@ -77,12 +81,12 @@
 //	  seed: 7
 //	  stop: ["</answer>"]
 //	  stream: false            # ask for a server-sent-event stream
-//	  extra: {top_k: 20}       # merged into the request body as it is
+//	  extra: {top_k: 20}       # merged into the request body as it is (what JSON can hold)
 //
 //	images:                    # how images are prepared before they are sent
-//	  max_pixels: 1003520      # ≥ 0; larger images are scaled down (0: no limit)
-//	  min_pixels: 3136         # ≥ 0, and ≤ max_pixels when both are set
-//	  factor: 28               # ≥ 0; sides are rounded to a multiple of it
+//	  max_pixels: 1003520      # in [0, 67108864]; larger images are scaled down (0: no limit)
+//	  min_pixels: 3136         # in [0, 67108864], and ≤ max_pixels when both are set
+//	  factor: 28               # in [0, 256]; sides are rounded to a multiple of it
 //	  detail: high             # low | high | auto, or left out
 //
 //	judge:                     # checked further by package judges; see Judging below
@@ -97,23 +101,50 @@
 //	agent:                     # checked further by package runners; left out: one model turn
 //	  protocol: deepeyes       # native | hermes | deepeyesv2 | deepeyes | r1v4
 //	  tools: [image_zoom_in_tool]
-//	  max_turns: 6             # ≥ 0 (0: the runner's default)
-//	  max_tool_calls: 10       # ≥ 0
-//	  max_tokens: 32768        # ≥ 0
-//	  timeout: 5m              # a Go duration, ≥ 0
+//	  max_turns: 6             # in [0, 100] (0: the runner's default)
+//	  max_tool_calls: 10       # in [0, 1000] (0: no limit)
+//	  max_tokens: 32768        # in [0, 10000000]: prompt and completion tokens of all turns
+//	  timeout: 5m              # a Go duration in [0s, 2h]: the wall time of a sample
 //	  on_no_action: stop       # stop | reprompt | retry
 //	  system: deepeyes         # a shipped template's name, or a template's text (empty: the protocol's)
 //	  user: deepeyes           # wraps the question: a shipped template's name, or a template's text
 //	  python:                  # the python tool (zero: its defaults)
-//	    timeout: 60s           # one call's wall time, ≥ 0
-//	    memory_mb: 4096        # ≥ 0
-//	    max_images: 10         # images one call returns, ≥ 0
+//	    timeout: 60s           # one call's wall time, in [0s, 10m]
+//	    memory_mb: 4096        # in [0, 16384]: 16 GiB at most
+//	    max_images: 10         # images one call returns, in [0, 50]
 //	    drop_blank_images: true  # drop all-white images (unset: deepeyesv2 drops them)
 //
-//	repeats: 8                 # run each sample 8 times (0 or left out: once); --repeats overrides
+//	repeats: 8                 # in [0, 10000]: run each sample 8 times (0 or left out: once);
+//	                           # --repeats overrides
 //
 // YAML anchors, aliases and merge keys (<<: *defaults) may be used; top-level keys that start
-// with "x-" are not read, so they can hold anchors. A key may appear once in a mapping.
+// with "x-" are not read, so they can hold anchors. Aliases are expanded when the file is
+// read: all of them together may copy at most 10000 values (more is an alias bomb), and an
+// alias may not stand inside the value it names; either is an error at the alias. A key may
+// appear once in a mapping.
+//
+// The upper bounds (MaxAgentTurns … MaxRepeats) are ones no real benchmark needs to exceed:
+// a published suite cannot lift the sandbox's limits or the agent's budgets.
+//
+// # Files and URLs
+//
+// A suite reads files only beneath its own directory: data.path, data.image_root, a judge's
+// template_file and relative image paths may not be absolute or climb above it with "../",
+// and a symlink that leads out of it is not followed (os.Root). file: URLs are refused. The
+// image root (--image-root, Suite.SetImageRoot), a directory the user names, is read from
+// too: relative image paths resolve beneath it, and an absolute image path is read when it
+// lies beneath the image root or the suite's directory. A refused path is an error whose
+// cause is ErrOutside: in the suite file, or the data file, at its line and field when the
+// path is refused whatever the image root (a "../" out of it, a file: URL), else when the
+// image is read (an absolute path outside, a symlink out).
+//
+// Image URLs are fetched without a proxy, under the caller's context, with a timeout for the
+// connection (10s), the TLS handshake (10s), the response headers (30s) and the whole
+// request (2m), at most 5 redirects and 64 MiB (MaxImageBytes). Every address connected to
+// is checked after DNS answered, the redirects' included, so a name rebound to 127.0.0.1 is
+// caught: loopback, private (RFC 1918, fc00::/7), link-local (the 169.254.169.254 metadata
+// service), unspecified, multicast, shared (100.64.0.0/10) and reserved addresses are refused
+// unless the suite allows them (Suite.AllowPrivateURLs, realx run --allow-private-urls).
 //
 // # Judging
 //
@@ -137,7 +168,8 @@
 //	      base_url: http://localhost:8000/v1   # --judge-base-url overrides
 //	      api_key_env: JUDGE_API_KEY     # the variable's NAME, never the key; --judge-api-key-env
 //	      max_tokens: 2048       # ≥ 1; the endpoint's default when left out
-//	      retries: 3             # ≥ 0: a failed request or a reply with no verdict is asked again
+//	      retries: 3             # in [0, 20]: a failed request or a reply with no verdict is
+//	                             # asked again
 //
 // Instead of template, an LLM step may give template_file: a Go text/template relative to
 // this file, seeing .Question, .Answer (the model's answer, fenced between markers),

@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -16,26 +18,78 @@ import (
 const MaxImageBytes = 64 << 20
 
 // ImageRef points at one image of a sample: a file path (relative paths resolve against the
-// suite's image root), an http(s) URL, or inline base64 (a data URL or bare base64).
+// suite's image directory), an http(s) URL, or inline base64 (a data URL or bare base64).
+//
+// A path is read only beneath the suite's directory, or beneath the image root when one is set
+// (Suite.SetImageRoot): a relative path may not climb above it, an absolute path must lie
+// beneath it, a symlink may not lead out of it, and file: URLs are refused; each such path is
+// an *ImageError whose cause is ErrOutside. A URL is fetched with timeouts and a size cap, and
+// not from loopback, link-local, private or other local addresses unless the suite allows
+// them (Suite.AllowPrivateURLs).
 type ImageRef struct {
 	// Ref is the reference as written in the record.
 	Ref string
 
-	files Files  // where a path is opened; nil means the disk
-	root  string // what a relative path is relative to, in files' naming
-	suite *Suite // the suite read from, whose SetImageRoot overrides files and root
+	tree  tree   // the suite's files, which a path is confined beneath
+	base  string // what a relative path is relative to: a local path within tree
+	suite *Suite // the suite read from, whose SetImageRoot and AllowPrivateURLs apply
 }
 
-// location returns where the image's path resolves: the suite's SetImageRoot directory, when
-// one was set (before or after the sample was read), else the root it was read with.
-func (r ImageRef) location() (Files, string) {
-	if r.suite != nil && r.suite.imageFiles != nil {
-		return r.suite.imageFiles, r.suite.imageRoot
+// location returns the tree a relative image path is read from and the directory within it
+// that the path is relative to: the suite's SetImageRoot directory, when one was set (before
+// or after the sample was read), else the image directory the sample was read with.
+func (r ImageRef) location() (tree, string) {
+	if r.suite != nil && r.suite.imageRoot.dir != "" {
+		return r.suite.imageRoot, "."
 	}
-	if r.files == nil {
-		return diskFiles{}, r.root
+	if r.base == "" {
+		return r.tree, "."
 	}
-	return r.files, r.root
+	return r.tree, r.base
+}
+
+// file returns the tree that an image path is read from and the path within it, or why the
+// path may not be read (with ErrOutside as its cause). An absolute path is read from the image
+// root or the suite's directory, whichever holds it.
+func (r ImageRef) file() (tree, string, error) {
+	if err := r.confined(); err != nil {
+		return tree{}, "", err
+	}
+	t, base := r.location()
+	if !filepath.IsAbs(r.Ref) {
+		rel, _ := joinLocal(base, r.Ref) // confined checked that it stays within t
+		return t, rel, nil
+	}
+	var where []string
+	for _, cand := range []tree{t, r.tree} {
+		if rel, ok := cand.within(r.Ref); ok {
+			return cand, rel, nil
+		}
+		if cand.fsys == nil && cand.dir != "" && !slices.Contains(where, cand.where()) {
+			where = append(where, cand.where())
+		}
+	}
+	if len(where) == 0 {
+		return tree{}, "", refuse("an absolute path is read only beneath the image root (--image-root)")
+	}
+	return tree{}, "", refuse("an absolute path outside %s is not read (--image-root names a directory images may be read from)", strings.Join(where, " and "))
+}
+
+// confined returns what makes the reference one that may not be read whatever image root is
+// set: a file: URL, or a relative path that climbs above the directory it is relative to
+// (which climbs above any image root, too). Samples reports these in the data file.
+func (r ImageRef) confined() error {
+	switch ref := r.Ref; {
+	case isFileURL(ref):
+		return refuse("file: URLs are not read: name an image by a path relative to the data (or to --image-root), an http(s) URL or inline data")
+	case ref == "" || filepath.IsAbs(ref) || isURL(ref) || isDataURL(ref) || looksBase64(ref):
+		return nil
+	}
+	t, base := r.location()
+	if _, ok := joinLocal(base, r.Ref); !ok {
+		return refuse("the path climbs out of %s, beneath which images are read", t.where())
+	}
+	return nil
 }
 
 // ImageError is what ImageRef.Read returns on any failure: the reference as written, and what
@@ -59,8 +113,9 @@ var imageTypes = []string{"image/jpeg", "image/png", "image/gif", "image/webp", 
 
 // Read returns the image's bytes and its media type, sniffed from the bytes
 // (net/http.DetectContentType), never taken from a file extension or a server's header.
-// URLs are fetched with http.DefaultClient under ctx. Every failure, bytes that are not a
-// JPEG, PNG, GIF, WebP or BMP image included, is an *ImageError.
+// URLs are fetched under ctx, with timeouts of their own (a connection, a TLS handshake, the
+// response headers, the whole request) and refused addresses (see ImageRef). Every failure,
+// bytes that are not a JPEG, PNG, GIF, WebP or BMP image included, is an *ImageError.
 func (r ImageRef) Read(ctx context.Context) ([]byte, string, error) {
 	b, err := r.bytes(ctx)
 	if err != nil {
@@ -88,10 +143,10 @@ func imageType(b []byte) (string, error) {
 	return "", fmt.Errorf("not an image: the bytes look like %s", typ)
 }
 
-// Check finds what would make Read fail, reading no file: a path whose file is missing, is
-// not a regular file or is empty (its file is only stat'ed), or inline data that does not
-// decode to an image. URLs are not fetched: Check returns nil for them. A problem is an
-// *ImageError.
+// Check finds what would make Read fail, reading no file: a path that may not be read, or
+// whose file is missing, is not a regular file or is empty (its file is only stat'ed), or
+// inline data that does not decode to an image. URLs are not fetched: Check returns nil for
+// them. A problem is an *ImageError.
 func (r ImageRef) Check() error {
 	var err error
 	switch ref := r.Ref; {
@@ -104,16 +159,16 @@ func (r ImageRef) Check() error {
 			_, err = imageType(b)
 		}
 	default:
-		files, _ := r.location()
-		if strings.HasPrefix(ref, "file://") {
-			files = diskFiles{}
-		}
+		var t tree
+		var rel string
 		var st fs.FileInfo
-		switch st, err = statFile(files, r.Path()); {
+		if t, rel, err = r.file(); err != nil {
+			break
+		}
+		switch st, err = t.stat(rel); {
 		case err != nil:
-		case st == nil:
 		case !st.Mode().IsRegular():
-			err = fmt.Errorf("%s is not a regular file", r.Path())
+			err = fmt.Errorf("%s is not a regular file", t.name(rel))
 		case st.Size() == 0:
 			err = errors.New("empty")
 		}
@@ -124,17 +179,19 @@ func (r ImageRef) Check() error {
 	return nil
 }
 
-// Path returns the file an image path resolves to, in the naming of the files it is read from
-// (an absolute path on disk), or "" when the reference is a URL or inline data.
+// Path returns the file an image path resolves to (an absolute path on disk, a slash-separated
+// name within the embedded benchmarks), or "" when the reference is a URL, inline data or a
+// path written out of the directories it may be read from. (Symlinks are not looked at:
+// one out of them fails Read and Check.)
 func (r ImageRef) Path() string {
 	if isURL(r.Ref) || isDataURL(r.Ref) || looksBase64(r.Ref) {
 		return ""
 	}
-	if p, ok := strings.CutPrefix(r.Ref, "file://"); ok {
-		return p
+	t, rel, err := r.file()
+	if err != nil {
+		return ""
 	}
-	files, root := r.location()
-	return resolve(files, root, r.Ref)
+	return t.name(rel)
 }
 
 // bytes reads the referenced bytes, whatever kind of reference it is.
@@ -144,20 +201,29 @@ func (r ImageRef) bytes(ctx context.Context) ([]byte, error) {
 	case ref == "":
 		return nil, errors.New("empty reference")
 	case isURL(ref):
-		return fetch(ctx, ref)
-	case isDataURL(ref):
-		return decodeDataURL(ref)
-	case looksBase64(ref):
-		return decodeBase64(ref)
+		return r.fetcher().get(ctx, ref)
+	case isDataURL(ref) || looksBase64(ref):
+		if len(ref) > MaxImageBytes/3*4+4096 { // as base64, with room for a header and line breaks
+			return nil, errTooLarge
+		}
+		decode := decodeBase64
+		if isDataURL(ref) {
+			decode = decodeDataURL
+		}
+		b, err := decode(ref)
+		if err == nil && len(b) > MaxImageBytes {
+			return nil, errTooLarge
+		}
+		return b, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	files, _ := r.location()
-	if strings.HasPrefix(ref, "file://") {
-		files = diskFiles{}
+	t, rel, err := r.file()
+	if err != nil {
+		return nil, err
 	}
-	f, err := files.Open(r.Path())
+	f, err := t.open(rel)
 	if err != nil {
 		return nil, err
 	}
@@ -165,22 +231,17 @@ func (r ImageRef) bytes(ctx context.Context) ([]byte, error) {
 	return readCapped(f)
 }
 
-// fetch GETs an image URL.
-func fetch(ctx context.Context, u string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
+// fetcher returns the client that fetches the image's URL: one that reaches private addresses
+// only when the suite allows them.
+func (r ImageRef) fetcher() *fetcher {
+	if r.suite != nil && r.suite.privateURLs {
+		return privateFetcher()
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, fmt.Errorf("GET %s: %s", shorten(u, 200), resp.Status)
-	}
-	return readCapped(resp.Body)
+	return publicFetcher()
 }
+
+// errTooLarge is the error of an image larger than MaxImageBytes.
+var errTooLarge = fmt.Errorf("larger than %d MiB", MaxImageBytes>>20)
 
 // readCapped reads r up to MaxImageBytes.
 func readCapped(r io.Reader) ([]byte, error) {
@@ -189,7 +250,7 @@ func readCapped(r io.Reader) ([]byte, error) {
 		return nil, err
 	}
 	if len(b) > MaxImageBytes {
-		return nil, fmt.Errorf("larger than %d MiB", MaxImageBytes>>20)
+		return nil, errTooLarge
 	}
 	return b, nil
 }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -105,10 +104,10 @@ func (j *JudgeSpec) IsCascade() bool { return len(j.Steps) > 0 || j.Kind == Kind
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // judge checks the judge section at path (["judge"]) of a suite or a judge file: the
-// required kinds, the ranges, the key's variable name, and reads template files through
-// files, relative to dir.
-func (c *checker) judge(j *JudgeSpec, path []string, files Files, dir string) {
-	c.judgeStep(j, path, files, dir)
+// required kinds, the ranges, the key's variable name, and reads template files beneath t,
+// the directory of the file.
+func (c *checker) judge(j *JudgeSpec, path []string, t tree) {
+	c.judgeStep(j, path, t)
 	switch {
 	case len(j.Steps) > 0 && j.Kind != "" && j.Kind != KindCascade:
 		c.errorf(with(path, "kind"), "%s %q does not go with %s: a cascade's judges are its steps (leave kind out, or write %s)",
@@ -121,7 +120,7 @@ func (c *checker) judge(j *JudgeSpec, path []string, files Files, dir string) {
 	for i := range j.Steps {
 		step := &j.Steps[i]
 		at := with(path, "steps", strconv.Itoa(i))
-		c.judgeStep(step, at, files, dir)
+		c.judgeStep(step, at, t)
 		if strings.TrimSpace(step.Kind) == "" {
 			c.errorf(with(at, "kind"), "%s is required", pathString(with(at, "kind")))
 		}
@@ -132,27 +131,33 @@ func (c *checker) judge(j *JudgeSpec, path []string, files Files, dir string) {
 }
 
 // judgeStep checks the parameters of one judge.
-func (c *checker) judgeStep(j *JudgeSpec, path []string, files Files, dir string) {
+func (c *checker) judgeStep(j *JudgeSpec, path []string, t tree) {
 	nonNegative(c, j.RelTol, with(path, "rel_tol")...)
 	nonNegative(c, j.AbsTol, with(path, "abs_tol")...)
 	if j.MaxTokens != nil && *j.MaxTokens < 1 {
 		c.errorf(with(path, "max_tokens"), "%s must be ≥ 1, got %d", pathString(with(path, "max_tokens")), *j.MaxTokens)
 	}
-	if j.Retries != nil && *j.Retries < 0 {
-		c.errorf(with(path, "retries"), "%s must be ≥ 0, got %d", pathString(with(path, "retries")), *j.Retries)
+	if j.Retries != nil {
+		c.intIn(with(path, "retries"), *j.Retries, 0, MaxJudgeRetries)
 	}
 	if j.APIKeyEnv != "" && !envName.MatchString(j.APIKeyEnv) {
 		c.errorf(with(path, "api_key_env"), "%s must name an environment variable (letters, digits, '_'), never hold the key itself",
 			pathString(with(path, "api_key_env")))
 	}
 	if j.TemplateFile != "" {
-		data, err := readAll(files, resolve(files, dir, j.TemplateFile))
+		at := with(path, "template_file")
+		rel, ok := localPath(j.TemplateFile)
+		if !ok {
+			c.errorf(at, "%s %q is not beneath %s: name a file there, relative to it", pathString(at), j.TemplateFile, t.where())
+			return
+		}
+		data, err := t.readAll(rel)
 		if err != nil {
-			c.errorf(with(path, "template_file"), "%s: %v", pathString(with(path, "template_file")), unwrapPath(err))
+			c.errorf(at, "%s: %v", pathString(at), unwrapPath(err))
 			return
 		}
 		if strings.TrimSpace(string(data)) == "" {
-			c.errorf(with(path, "template_file"), "%s: %s is empty", pathString(with(path, "template_file")), j.TemplateFile)
+			c.errorf(at, "%s: %s is empty", pathString(at), j.TemplateFile)
 			return
 		}
 		j.TemplateText = string(data)
@@ -178,8 +183,8 @@ type JudgeFile struct {
 // LoadJudgeFile reads a judge from a YAML file that holds what a suite's judge section holds
 // (kind and parameters, or steps), as strictly as a suite: every unknown key, wrong type and
 // out-of-range value is reported at its position, all at once, in an Errors value. Template
-// files resolve relative to the file's directory. A file that cannot be read returns its
-// *fs.PathError.
+// files resolve relative to the file's directory and are read only beneath it. A file that
+// cannot be read returns its *fs.PathError.
 func LoadJudgeFile(path string) (*JudgeFile, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -191,11 +196,11 @@ func LoadJudgeFile(path string) (*JudgeFile, error) {
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return nil, Errors{syntaxError(path, data, err)}
 	}
-	c := newChecker(path, posTree{})
-	var root *yaml.Node
-	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
-		root = resolveAlias(doc.Content[0])
+	root, aerr := documentRoot(path, &doc)
+	if aerr != nil {
+		return nil, Errors{aerr}
 	}
+	c := newChecker(path, posTree{})
 	if root == nil || root.Kind != yaml.MappingNode {
 		line, col := 0, 0
 		if root != nil {
@@ -208,16 +213,14 @@ func LoadJudgeFile(path string) (*JudgeFile, error) {
 	// paths ("judge.steps[1].kind") as in a suite.
 	at := yamlPath("judge")
 	c.pos = posTree{root: &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: at[0]}, root}}}
-	c.walk(root, reflect.TypeFor[JudgeSpec](), at)
-	c.dropRepeated(root)
 	jf := &JudgeFile{Source: path, Digest: hex.EncodeToString(sum[:])}
-	_ = root.Decode(&jf.Spec)
+	c.decode(root, &jf.Spec, at)
 	origin := &judgeOrigin{file: path, pos: c.pos}
 	jf.Spec.origin = origin
 	for i := range jf.Spec.Steps {
 		jf.Spec.Steps[i].origin = origin
 	}
-	c.judge(&jf.Spec, at, diskFiles{}, filepath.Dir(path))
+	c.judge(&jf.Spec, at, diskTree(filepath.Dir(path), "the judge file's directory"))
 	c.errs.Sort()
 	return jf, c.errs.dedup().Err()
 }

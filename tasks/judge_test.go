@@ -50,7 +50,7 @@ func TestLoadJudgeFile(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, bad+`:1:7: judge.kind "llm" does not go with judge.steps: a cascade's judges are its steps (leave kind out, or write cascade)`+"\n"+
 		bad+`:2:1: unknown field "modle" in judge`+"\n"+
-		bad+`:3:10: judge.retries must be ≥ 0, got -2`+"\n"+
+		bad+`:3:10: judge.retries must be in [0, 20], got -2`+"\n"+
 		bad+`:4:9: judge.steps[0].kind is required`+"\n"+
 		bad+`:4:19: judge.steps[0].rel_tol must be a number ≥ 0, got -1`, err.Error())
 

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,8 +17,9 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// LoadFile reads a suite from a YAML file on disk; data and image paths resolve relative to the
-// file's directory (absolute paths, and "../", are allowed).
+// LoadFile reads a suite from a YAML file on disk; data, image and template paths resolve
+// relative to the file's directory and are read only beneath it (see ImageRef): an absolute
+// path, a "../" above it or a symlink out of it is refused.
 //
 // Whenever the YAML itself parses, LoadFile returns the suite, even when it has problems, along
 // with an Errors value holding every problem at its position; callers may add their own
@@ -30,30 +30,30 @@ func LoadFile(path string) (*Suite, error) {
 	if err != nil {
 		return nil, err
 	}
-	return load(data, path, diskFiles{}, filepath.Dir(path))
+	return load(data, path, diskTree(filepath.Dir(path), suiteDir))
 }
 
 // LoadFS reads a suite from fsys (the embedded benchmarks). The name is slash-separated, such
-// as "math500/suite.yaml", and becomes the suite's Source; data and image paths resolve
-// within fsys, relative to the suite file's directory, or on disk when absolute. Its results
-// are those of LoadFile.
+// as "math500/suite.yaml", and becomes the suite's Source; data, image and template paths
+// resolve within fsys, relative to the suite file's directory and beneath it. Its results are
+// those of LoadFile.
 func LoadFS(fsys fs.FS, name string) (*Suite, error) {
 	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		return nil, err
 	}
-	return load(data, name, fsFiles{fsys}, path.Dir(name))
+	return load(data, name, tree{fsys: fsys, dir: path.Dir(name), what: suiteDir})
 }
 
-// load decodes and checks a suite file's bytes.
-func load(data []byte, source string, files Files, dir string) (*Suite, error) {
+// load decodes and checks a suite file's bytes; t is the suite file's directory.
+func load(data []byte, source string, t tree) (*Suite, error) {
 	sum := sha256.Sum256(data)
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return nil, Errors{syntaxError(source, data, err)}
 	}
-	s := &Suite{Source: source, Digest: hex.EncodeToString(sum[:]), files: files, dir: dir}
+	s := &Suite{Source: source, Digest: hex.EncodeToString(sum[:]), tree: t}
 	c := newChecker(source, posTree{})
 
 	var more yaml.Node
@@ -64,9 +64,9 @@ func load(data []byte, source string, files Files, dir string) (*Suite, error) {
 		return nil, Errors{syntaxError(source, data, err)}
 	}
 
-	var root *yaml.Node
-	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
-		root = resolveAlias(doc.Content[0])
+	root, err := documentRoot(source, &doc)
+	if err != nil {
+		return nil, Errors{err}
 	}
 	switch {
 	case root == nil || (root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null"):
@@ -79,16 +79,21 @@ func load(data []byte, source string, files Files, dir string) (*Suite, error) {
 	s.pos.root = root
 	c.pos = s.pos
 
-	c.walk(root, reflect.TypeFor[Suite](), nil)
-	c.dropRepeated(root)
-	// Values of the wrong type were reported above, each at its position; decoding leaves
-	// them at their zero values and goes on with the rest.
-	_ = root.Decode(s)
+	c.decode(root, s, nil)
 	c.validate(s)
 	s.parseTemplates(c)
 	s.dataBroken = c.broken["data"]
 	c.errs.Sort()
 	return s, c.errs.dedup().Err()
+}
+
+// documentRoot returns the top node of a parsed YAML document, with its aliases expanded
+// (expandAliases), or nil when the document is empty.
+func documentRoot(file string, doc *yaml.Node) (*yaml.Node, *Error) {
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return nil, nil
+	}
+	return expandAliases(file, doc.Content[0])
 }
 
 var (
@@ -111,33 +116,33 @@ func syntaxError(source string, data []byte, err error) *Error {
 	}
 	if m := yamlAnchor.FindStringSubmatch(msg); m != nil {
 		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
-			line = bytes.Count(data[:i], []byte("\n")) + 1
+			line = len(yamlBreak.FindAllIndex(data[:i], -1)) + 1
 		}
 	}
-	if strings.Contains(msg, "cannot start any token") && strings.HasPrefix(lineAt(data, line), "\t") {
+	lines := yamlBreak.Split(string(data), -1)
+	line = min(max(line, 1), len(lines)) // yaml.v3 puts the end of the file on a line after it
+	if strings.Contains(msg, "cannot start any token") && strings.HasPrefix(lines[line-1], "\t") {
 		msg += " (a tab: indent with spaces)"
 	}
 	return &Error{File: source, Line: line, Msg: "invalid YAML: " + msg}
 }
 
-// lineAt returns line n (1-based) of data, or "" when there is none.
-func lineAt(data []byte, n int) string {
-	for i := 1; len(data) > 0; i++ {
-		l, rest, _ := bytes.Cut(data, []byte("\n"))
-		if i == n {
-			return string(l)
-		}
-		data = rest
-	}
-	return ""
-}
+// yamlBreak is a line break as YAML counts lines: CR LF, CR, LF, and the Unicode NEL, LS and
+// PS.
+var yamlBreak = regexp.MustCompile(`\r\n|[\r\n\x{85}\x{2028}\x{2029}]`)
 
 // SetImageRoot makes relative image paths resolve against dir, a directory on disk, instead of
-// the suite's data.image_root (the `--image-root` flag). It applies to every sample of the
-// suite, those read before the call included; it must not be called while samples run.
+// the suite's data.image_root (the `--image-root` flag), and lets images be read beneath it
+// (an absolute path too). It applies to every sample of the suite, those read before the call
+// included; it must not be called while samples run.
 func (s *Suite) SetImageRoot(dir string) {
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
 	}
-	s.imageFiles, s.imageRoot = diskFiles{}, dir
+	s.imageRoot = diskTree(dir, imageRoot)
 }
+
+// AllowPrivateURLs lets the suite's image URLs reach loopback, link-local, private and other
+// local addresses (the `--allow-private-urls` flag), which are refused otherwise. It applies
+// to every sample of the suite; it must not be called while samples run.
+func (s *Suite) AllowPrivateURLs() { s.privateURLs = true }

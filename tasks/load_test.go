@@ -80,17 +80,21 @@ func TestInferredFormatAndDefaults(t *testing.T) {
 func TestBadSuites(t *testing.T) {
 	cases := map[string][]string{
 		"agent.bad.yaml": {
-			`:5:14: agent.max_turns must be ≥ 0, got -1`,
-			`:6:19: agent.max_tool_calls must be ≥ 0`,
-			`:7:15: agent.max_tokens must be ≥ 0`,
+			`:5:14: agent.max_turns must be in [0, 100], got -1`,
+			`:6:19: agent.max_tool_calls must be in [0, 1000], got -2`,
+			`:7:15: agent.max_tokens must be in [0, 10000000], got -3`,
 			`:8:12: agent.timeout: expected a duration such as "90s" or "2m30s", got the integer 90`,
 			`:9:17: agent.on_no_action "again" is not one of stop, reprompt, retry`,
-			`:11:14: agent.python.timeout must be ≥ 0, got -1s`,
-			`:12:16: agent.python.memory_mb must be ≥ 0, got -5`,
-			`:13:17: agent.python.max_images must be ≥ 0, got -1`,
+			`:11:14: agent.python.timeout must be in [0s, 10m0s], got -1s`,
+			`:12:16: agent.python.memory_mb must be in [0, 16384], got -5`,
+			`:13:17: agent.python.max_images must be in [0, 50], got -1`,
 			`:14:24: agent.python.drop_blank_images: expected a boolean (true or false), got the string "maybe"`,
 		},
-		"bool.bad.yaml": {`:4:11: generation.stream: expected a boolean (true or false), got the string "yes"`},
+		// An alias bomb and an alias inside what it names: refused at the alias, before any
+		// value is decoded (no suite, as for a syntax error).
+		"alias-bomb.bad.yaml":  {`alias-bomb.bad.yaml:11:12: invalid YAML: the aliases of this file expand to more than 10000 values, from alias *d on (an alias bomb?)`},
+		"alias-cycle.bad.yaml": {`alias-cycle.bad.yaml:3:30: invalid YAML: alias *j is inside the value it names, which would repeat forever`},
+		"bool.bad.yaml":        {`:4:11: generation.stream: expected a boolean (true or false), got the string "yes"`},
 		"capabilities.bad.yaml": {
 			`:4:5: capabilities[1].name is required`,
 			`:5:11: capability "perception" is declared twice (first as capabilities[0])`,
@@ -101,7 +105,7 @@ func TestBadSuites(t *testing.T) {
 			`:7:16: judge.steps[0].rel_tol must be a number ≥ 0, got -1`,
 			`:8:7: judge.steps[1].kind is required`,
 			`:9:19: judge.steps[1].max_tokens must be ≥ 1, got 0`,
-			`:10:16: judge.steps[1].retries must be ≥ 0, got -1`,
+			`:10:16: judge.steps[1].retries must be in [0, 20], got -1`,
 			`:11:20: judge.steps[1].api_key_env must name an environment variable (letters, digits, '_'), never hold the key itself`,
 			`:13:22: judge.steps[2].template_file: cannot read testdata/prompts/missing.tmpl: no such file or directory`,
 			`:15:14: judge.steps[3]: a cascade step cannot be a cascade itself`,
@@ -112,7 +116,11 @@ func TestBadSuites(t *testing.T) {
 		"duplicate-key.bad.yaml": {`:4:1: field "name" in suite is already set at line 1`},
 		"empty.bad.yaml":         {`empty.bad.yaml: the suite file is empty`},
 		"extension.bad.yaml":     {`:3:9: cannot tell the format of "records.txt" from its extension`},
-		"format.bad.yaml":        {`:4:11: data.format "xml" is not one of jsonl, json, csv`},
+		"extra.bad.yaml": {
+			`:7:14: generation.extra "penalty" cannot be sent in a JSON request body: it holds NaN, which JSON has no number for`,
+			`:8:13: generation.extra "kwargs" cannot be sent in a JSON request body: it holds a mapping whose keys are not all strings`,
+		},
+		"format.bad.yaml": {`:4:11: data.format "xml" is not one of jsonl, json, csv`},
 		"generation.bad.yaml": {
 			`:4:16: generation.temperature must be ≥ 0, got -0.5`,
 			`:5:10: generation.top_p must be in (0, 1], got 0`,
@@ -120,29 +128,55 @@ func TestBadSuites(t *testing.T) {
 		},
 		"images.bad.yaml": {
 			`:5:15: images.min_pixels (2000) must not exceed images.max_pixels (1000)`,
-			`:6:11: images.factor must be ≥ 0, got -28`,
+			`:6:11: images.factor must be in [0, 256], got -28`,
 			`:7:11: images.detail "ultra" is not one of low, high, auto`,
 		},
 		"judge-missing.bad.yaml": {`:3:1: judge.kind is required`},
-		"list.bad.yaml":          {`:5:12: judge.extract: expected a list, got the string "boxed"`},
-		"merge.bad.yaml":         {`:4:8: unknown field "temprature" in generation; did you mean "temperature"?`},
-		"name-invalid.bad.yaml":  {`:1:7: name "Math 500" must be lowercase letters`},
-		"name-missing.bad.yaml":  {`:2:1: name is required`},
-		"not-mapping.bad.yaml":   {`:1:1: a suite is a mapping of keys`},
-		"overflow.bad.yaml":      {`:4:15: generation.max_tokens: expected an integer`},
-		"schema.bad.yaml":        {`:1:9: schema 2 is not supported: this realx reads schema 1`},
+		// Every limit a suite can set, far above its bound (the suite-set limits of issue 8).
+		"limits.bad.yaml": {
+			`:3:29: judge.retries must be in [0, 20], got 1000`,
+			`:4:22: images.max_pixels must be in [0, 67108864], got 1000000000`,
+			`:4:46: images.min_pixels must be in [0, 67108864], got 100000000`,
+			`:4:65: images.factor must be in [0, 256], got 100000`,
+			`:6:14: agent.max_turns must be in [0, 100], got 1000000`,
+			`:7:19: agent.max_tool_calls must be in [0, 1000], got 1000000`,
+			`:8:15: agent.max_tokens must be in [0, 10000000], got 2000000000`,
+			`:9:12: agent.timeout must be in [0s, 2h0m0s], got 876000h0m0s`,
+			`:10:21: agent.python.timeout must be in [0s, 10m0s], got 876000h0m0s`,
+			`:10:41: agent.python.memory_mb must be in [0, 16384], got 100000000`,
+			`:10:64: agent.python.max_images must be in [0, 50], got 100000`,
+			`:11:10: repeats must be in [0, 10000], got 10001`,
+		},
+		"list.bad.yaml":         {`:5:12: judge.extract: expected a list, got the string "boxed"`},
+		"merge.bad.yaml":        {`:4:8: unknown field "temprature" in generation; did you mean "temperature"?`},
+		"name-invalid.bad.yaml": {`:1:7: name "Math 500" must be lowercase letters`},
+		"name-missing.bad.yaml": {`:2:1: name is required`},
+		"not-mapping.bad.yaml":  {`:1:1: a suite is a mapping of keys`},
+		"overflow.bad.yaml":     {`:4:15: generation.max_tokens: expected an integer`},
+		"paths.bad.yaml": {
+			`:3:9: data.path "/etc/passwd.jsonl" is not beneath the suite's directory (testdata): name a path there, relative to the suite file (an absolute path or a "../" above it is not read)`,
+			`:4:15: data.image_root "../../images" is not beneath the suite's directory (testdata)`,
+			`:7:18: judge.template_file "../../../etc/passwd" is not beneath the suite's directory (testdata): name a file there, relative to it`,
+		},
+		"schema.bad.yaml": {`:1:9: schema 2 is not supported: this realx reads schema 1`},
 		"template.bad.yaml": {
 			`:4:11: prompt.system: bad character U+007D '}'`,
 			// The second line of a literal block: the block starts at line 5.
 			`:7: prompt.user: bad character U+007D '}'`,
 		},
-		"template-field.bad.yaml": {`:6: prompt.user: can't evaluate field Qestion`},
+		// A template that could run without bound: refused when parsed (issue 8).
+		"template-loop.bad.yaml": {
+			`:5:11: prompt.system: a range in a template of a suite goes over a field of the data (.Choices, .Metadata.list, $.Choices), not over a number, a function's result or a variable`,
+			`:9: prompt.user: a range inside a range is not allowed in a template of a suite: it could loop for as long as the data makes it`,
+		},
+		"template-recursion.bad.yaml": {`:5:9: prompt.user: define and block are not allowed in a template of a suite ("a")`},
+		"template-field.bad.yaml":     {`:6: prompt.user: can't evaluate field Qestion`},
 		"three.bad.yaml": {
 			`:5:3: unknown field "formt" in data; did you mean "format"?`,
 			`:7:16: generation.temperature: expected a number, got the string "warm"`,
 			`:8:10: generation.top_p must be in (0, 1], got 1.5`,
 		},
-		"timeout.bad.yaml":       {`:5:12: agent.timeout must be ≥ 0, got -5s`},
+		"timeout.bad.yaml":       {`:5:12: agent.timeout must be in [0s, 2h0m0s], got -5s`},
 		"two-documents.bad.yaml": {`:4:1: a suite file holds one YAML document`},
 		"unknown-far.bad.yaml":   {`:2:1: unknown field "colour" in suite`},
 		"unknown-key.bad.yaml":   {`:5:5: unknown field "answr" in data.fields; did you mean "answer"?`},
@@ -296,8 +330,10 @@ func TestErrorFormats(t *testing.T) {
 
 func TestLoadFS(t *testing.T) {
 	fsys := fstest.MapFS{
-		"math/suite.yaml":   {Data: []byte("name: math\ndata: {path: ../shared/test.jsonl}\njudge: {kind: math}\ncolor: x\n")},
-		"shared/test.jsonl": {Data: []byte(`{"id": 1, "question": "1+1?", "answer": 2}` + "\n")},
+		"math/suite.yaml":       {Data: []byte("name: math\ndata: {path: data/../test.jsonl}\njudge: {kind: math}\ncolor: x\n")},
+		"math/test.jsonl":       {Data: []byte(`{"id": 1, "question": "1+1?", "answer": 2}` + "\n")},
+		"escape/suite.yaml":     {Data: []byte("name: escape\ndata: {path: ../math/test.jsonl}\njudge: {kind: math}\n")},
+		"escape/abs/suite.yaml": {Data: []byte("name: escape\ndata: {path: /etc/hostname.jsonl}\njudge: {kind: math}\n")},
 	}
 	s, err := LoadFS(fsys, "math/suite.yaml")
 	require.NotNil(t, s)
@@ -306,9 +342,19 @@ func TestLoadFS(t *testing.T) {
 
 	ds, err := s.Samples()
 	require.NoError(t, err)
-	assert.Equal(t, "shared/test.jsonl", ds.Path, "../ climbs within the FS")
+	assert.Equal(t, "math/test.jsonl", ds.Path, "../ may climb within the suite's directory")
 	require.Len(t, ds.Samples, 1)
-	assert.Equal(t, "shared/test.jsonl:1", ds.Samples[0].Source)
+	assert.Equal(t, "math/test.jsonl:1", ds.Samples[0].Source)
+
+	// Not out of it, even to another suite of the same FS.
+	s, err = LoadFS(fsys, "escape/suite.yaml")
+	assert.EqualError(t, err, `escape/suite.yaml:2:14: data.path "../math/test.jsonl" is not beneath the suite's directory (escape): `+
+		`name a path there, relative to the suite file (an absolute path or a "../" above it is not read)`)
+	assert.False(t, s.CanReadData())
+	_, err = s.Samples()
+	assert.ErrorIs(t, err, ErrOutside)
+	_, err = LoadFS(fsys, "escape/abs/suite.yaml")
+	assert.ErrorContains(t, err, `escape/abs/suite.yaml:2:14: data.path "/etc/hostname.jsonl" is not beneath the suite's directory (escape/abs)`)
 
 	_, err = LoadFS(fsys, "nope/suite.yaml")
 	assert.ErrorIs(t, err, os.ErrNotExist)
@@ -399,7 +445,7 @@ func TestDocExampleLoads(t *testing.T) {
 // that name).
 func loadString(t *testing.T, src string) (*Suite, error) {
 	t.Helper()
-	return load([]byte(src), "x.yaml", diskFiles{}, t.TempDir())
+	return load([]byte(src), "x.yaml", diskTree(t.TempDir(), suiteDir))
 }
 
 // writeSuite writes a suite and its data file d.<ext> into dir and loads it.

@@ -85,9 +85,17 @@ func join(sep string, list any) (string, error) {
 	return "", fmt.Errorf("join: expected a list, got %T", list)
 }
 
-// parseTemplate parses one prompt template, named by its YAML path.
+// parseTemplate parses one prompt template, named by its YAML path, and refuses what could
+// run without bound (CheckTemplate).
 func parseTemplate(name, text string) (*template.Template, error) {
-	return template.New(name).Funcs(templateFuncs).Parse(text)
+	t, err := template.New(name).Funcs(templateFuncs).Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckTemplate(t); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // templates returns the suite's parsed templates (system is nil when empty), parsing them
@@ -133,7 +141,7 @@ func (s *Suite) parseTemplates(c *checker) {
 		path := yamlPath("prompt", t.key)
 		tmpl, err := parseTemplate("prompt."+t.key, text)
 		if err == nil {
-			err = tmpl.Execute(discard{}, newPromptData(probe))
+			err = executeCapped(tmpl, discard{}, newPromptData(probe))
 			if err == nil || !strings.Contains(err.Error(), "can't evaluate field") {
 				*t.dst = tmpl
 				continue
@@ -217,7 +225,7 @@ func (s *Suite) Render(sm *Sample) (*Prompt, error) {
 	var p Prompt
 	if system != nil {
 		var b strings.Builder
-		if err := system.Execute(&b, data); err != nil {
+		if err := executeCapped(system, &b, data); err != nil {
 			return nil, fmt.Errorf("sample %q: %w", sm.ID, cleanTemplateErr(err))
 		}
 		if strings.Contains(b.String(), imageMarker) {
@@ -226,7 +234,7 @@ func (s *Suite) Render(sm *Sample) (*Prompt, error) {
 		p.System = strings.TrimSpace(b.String())
 	}
 	var b strings.Builder
-	if err := user.Execute(&b, data); err != nil {
+	if err := executeCapped(user, &b, data); err != nil {
 		return nil, fmt.Errorf("sample %q: %w", sm.ID, cleanTemplateErr(err))
 	}
 	p.User, err = splitImages(b.String(), len(sm.Images))

@@ -137,3 +137,43 @@ func TestRenderIsSafeForConcurrentUse(t *testing.T) {
 func TestLetter(t *testing.T) {
 	assert.Equal(t, []string{"A", "B", "Z", "AA", "AB", "BA"}, []string{Letter(0), Letter(1), Letter(25), Letter(26), Letter(27), Letter(52)})
 }
+
+// TestRenderCapsThePrompt stops a template that writes more than MaxPromptBytes, with an
+// error naming the sample, instead of filling memory.
+func TestRenderCapsThePrompt(t *testing.T) {
+	s := suiteWithPrompt(t, `prompt: {user: "{{range .Metadata.rows}}{{printf \"%0999999d\" 1}}{{end}}"}`+"\n")
+	rows := make([]any, 3)
+	p, err := s.Render(&Sample{ID: "small", Metadata: map[string]any{"rows": rows}})
+	require.NoError(t, err)
+	assert.Len(t, p.User[0].Text, 3*999999)
+
+	rows = make([]any, 10)
+	_, err = s.Render(&Sample{ID: "big", Metadata: map[string]any{"rows": rows}})
+	assert.EqualError(t, err, `sample "big": prompt.user: the prompt is longer than 4 MiB`)
+}
+
+// TestCheckTemplate allows the loops whose steps the data bounds, once, and nothing else.
+func TestCheckTemplate(t *testing.T) {
+	for text, want := range map[string]string{
+		"{{range .Choices}}{{.Text}}{{end}}":                                      "",
+		"{{range $i, $c := $.Choices}}{{$i}}{{else}}none{{end}}":                  "",
+		"{{with .Metadata}}{{range .list}}{{.}}{{end}}{{end}}":                    "",
+		"{{range .Choices}}{{if .Text}}{{.Text}}{{end}}{{end}}":                   "",
+		"{{range 5}}x{{end}}":                                                     "a range in a template of a suite goes over a field",
+		"{{range add 1 2}}x{{end}}":                                               "a range in a template of a suite goes over a field",
+		"{{$n := .Metadata.n}}{{range $n}}x{{end}}":                               "a range in a template of a suite goes over a field",
+		"{{with .Metadata}}{{range .}}{{end}}{{end}}":                             "a range in a template of a suite goes over a field",
+		"{{if 1}}{{range .A}}{{with .B}}{{range .C}}{{end}}{{end}}{{end}}{{end}}": "a range inside a range",
+		"{{range .A}}{{else}}{{range .B}}{{end}}{{end}}":                          "",
+		`{{block "b" .}}x{{end}}`:                                                 "define and block are not allowed",
+		`{{template "x"}}`:                                                        "template actions are not allowed",
+	} {
+		_, err := parseTemplate("t", text)
+		if want == "" {
+			assert.NoError(t, err, text)
+			continue
+		}
+		assert.ErrorContains(t, err, want, text)
+		assert.Regexp(t, `^template: t:\d+:\d+: `, err.Error(), text)
+	}
+}

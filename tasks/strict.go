@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -160,6 +161,23 @@ func (c *checker) fields(n *yaml.Node, t reflect.Type, path []string) {
 		}
 		c.walk(v, f.Type, with(path, k.Value))
 	}
+}
+
+// decode checks root, the node at path, against the type v points to (walk), takes out the
+// keys set twice, and decodes root into v. Values of the wrong type were reported by walk,
+// each at its position; decoding leaves them at their zero values and goes on with the rest.
+// A decoding error walk did not foresee is reported too, at root, so that no value is dropped
+// silently.
+func (c *checker) decode(root *yaml.Node, v any, path []string) {
+	c.walk(root, reflect.TypeOf(v).Elem(), path)
+	c.dropRepeated(root)
+	err := root.Decode(v)
+	var te *yaml.TypeError
+	if err == nil || (errors.As(err, &te) && len(c.errs) > 0) {
+		return
+	}
+	c.section(path)
+	c.addAt(root.Line, root.Column, "%s: %s", pathString(path), strings.TrimPrefix(err.Error(), "yaml: "))
 }
 
 // dropRepeated takes the repeated keys, and their values, out of the tree under n.

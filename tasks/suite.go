@@ -39,14 +39,14 @@ type Suite struct {
 	// run records exactly which suite it ran.
 	Digest string `yaml:"-"`
 
-	files Files   // where the data path and image paths are resolved; nil means the disk
-	dir   string  // the suite file's directory within files
-	pos   posTree // positions of every key, for errors found after decoding
+	tree tree    // the suite file's directory, which the data, images and templates are read beneath
+	pos  posTree // positions of every key, for errors found after decoding
 
-	// imageFiles and imageRoot, when imageFiles is set, override where images resolve
+	// imageRoot, when its dir is set, is where relative image paths resolve instead
 	// (SetImageRoot).
-	imageFiles Files
-	imageRoot  string
+	imageRoot tree
+	// privateURLs lets image URLs reach local and private addresses (AllowPrivateURLs).
+	privateURLs bool
 
 	// system and user are the parsed prompt templates; nil when the suite was not loaded, in
 	// which case Render parses them on each call.
@@ -68,12 +68,13 @@ type Capability struct {
 
 // DataSpec says where the samples are and how a record's fields map onto a Sample.
 type DataSpec struct {
-	// Path is the data file, relative to the suite file (or absolute).
+	// Path is the data file, relative to the suite file and beneath its directory.
 	Path string `yaml:"path"`
 	// Format is jsonl, json or csv; taken from Path's extension when empty.
 	Format string `yaml:"format"`
-	// ImageRoot is the directory relative image paths resolve against; the data file's
-	// directory when empty. `realx run --image-root` overrides it.
+	// ImageRoot is the directory relative image paths resolve against, relative to the suite
+	// file and beneath its directory; the data file's directory when empty. `realx run
+	// --image-root` overrides it.
 	ImageRoot string `yaml:"image_root"`
 	// Capability is the capability of every sample whose record has none.
 	Capability string `yaml:"capability"`

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -39,12 +40,10 @@ func (c *checker) validate(s *Suite) {
 	c.generation(s.Generation)
 	c.images(s.Images)
 
-	c.judge(&s.Judge, yamlPath("judge"), s.files, s.dir)
+	c.judge(&s.Judge, yamlPath("judge"), s.tree)
 
 	c.agent(s.Agent)
-	if s.Repeats < 0 || s.Repeats > MaxRepeats {
-		c.errorf(yamlPath("repeats"), "repeats must be in [0, %d], got %d", MaxRepeats, s.Repeats)
-	}
+	c.intIn(yamlPath("repeats"), s.Repeats, 0, MaxRepeats)
 }
 
 // MaxRepeats is the most repeats a suite may ask for.
@@ -73,6 +72,12 @@ func (c *checker) data(s *Suite) {
 	if d.Path == "" {
 		c.errorf(yamlPath("data", "path"), "data.path is required")
 	}
+	for _, f := range []struct{ key, v string }{{"path", d.Path}, {"image_root", d.ImageRoot}} {
+		if _, ok := localPath(f.v); f.v != "" && !ok {
+			c.errorf(yamlPath("data", f.key), "data.%s %q is not beneath %s: name a path there, relative to the suite file (an absolute path or a \"../\" above it is not read)",
+				f.key, f.v, s.tree.where())
+		}
+	}
 	switch {
 	case d.Format != "":
 		if !slices.Contains(formats, d.Format) {
@@ -98,12 +103,18 @@ func (c *checker) data(s *Suite) {
 
 func (c *checker) generation(g Generation) {
 	for _, p := range g.Check() {
-		c.errorf(yamlPath("generation", p.Key), "generation.%s %s", p.Key, p.Msg)
+		at := yamlPath("generation", p.Key)
+		if p.Item != "" {
+			at = with(at, p.Item)
+		}
+		c.errorf(at, "generation.%s %s", p.Key, p.Msg)
 	}
 }
 
 func (c *checker) images(im ImagePolicy) {
-	c.nonNegativeInts("images", setting{"max_pixels", im.MaxPixels}, setting{"min_pixels", im.MinPixels}, setting{"factor", im.Factor})
+	c.intIn(yamlPath("images", "max_pixels"), im.MaxPixels, 0, MaxImagePixels)
+	c.intIn(yamlPath("images", "min_pixels"), im.MinPixels, 0, MaxImagePixels)
+	c.intIn(yamlPath("images", "factor"), im.Factor, 0, MaxImageFactor)
 	if im.MinPixels > 0 && im.MaxPixels > 0 && im.MinPixels > im.MaxPixels {
 		c.errorf(yamlPath("images", "min_pixels"), "images.min_pixels (%d) must not exceed images.max_pixels (%d)", im.MinPixels, im.MaxPixels)
 	}
@@ -113,36 +124,56 @@ func (c *checker) images(im ImagePolicy) {
 }
 
 func (c *checker) agent(a AgentSpec) {
-	c.nonNegativeInts("agent", setting{"max_turns", a.MaxTurns}, setting{"max_tool_calls", a.MaxToolCalls}, setting{"max_tokens", a.MaxTokens})
-	if a.Timeout < 0 {
-		c.errorf(yamlPath("agent", "timeout"), "agent.timeout must be ≥ 0, got %v", a.Timeout)
-	}
+	c.intIn(yamlPath("agent", "max_turns"), a.MaxTurns, 0, MaxAgentTurns)
+	c.intIn(yamlPath("agent", "max_tool_calls"), a.MaxToolCalls, 0, MaxAgentToolCalls)
+	c.intIn(yamlPath("agent", "max_tokens"), a.MaxTokens, 0, MaxAgentTokens)
+	c.durationIn(yamlPath("agent", "timeout"), a.Timeout, MaxAgentTimeout)
 	if !slices.Contains([]string{"", "stop", "reprompt", "retry"}, a.OnNoAction) {
 		c.errorf(yamlPath("agent", "on_no_action"), "agent.on_no_action %q is not one of stop, reprompt, retry", a.OnNoAction)
 	}
 	py := a.Python
-	for _, f := range []setting{{"memory_mb", py.MemoryMB}, {"max_images", py.MaxImages}} {
-		if f.v < 0 {
-			c.errorf(yamlPath("agent", "python", f.key), "agent.python.%s must be ≥ 0, got %d", f.key, f.v)
-		}
-	}
-	if py.Timeout < 0 {
-		c.errorf(yamlPath("agent", "python", "timeout"), "agent.python.timeout must be ≥ 0, got %v", py.Timeout)
+	c.durationIn(yamlPath("agent", "python", "timeout"), py.Timeout, MaxPythonTimeout)
+	c.intIn(yamlPath("agent", "python", "memory_mb"), py.MemoryMB, 0, MaxPythonMemoryMB)
+	c.intIn(yamlPath("agent", "python", "max_images"), py.MaxImages, 0, MaxPythonImages)
+}
+
+// The most a suite may set its limits to: bounds that no real benchmark needs to exceed, so
+// that a published suite cannot lift the sandbox's limits or the agent's budgets (a python
+// timeout of a hundred years, a hundred terabytes of memory). 0 keeps each one's default.
+const (
+	// MaxAgentTurns bounds agent.max_turns.
+	MaxAgentTurns = 100
+	// MaxAgentToolCalls bounds agent.max_tool_calls.
+	MaxAgentToolCalls = 1000
+	// MaxAgentTokens bounds agent.max_tokens, the tokens of all turns of a sample.
+	MaxAgentTokens = 10_000_000
+	// MaxAgentTimeout bounds agent.timeout, the wall time of a sample.
+	MaxAgentTimeout = 2 * time.Hour
+	// MaxPythonTimeout bounds agent.python.timeout, the wall time of one call.
+	MaxPythonTimeout = 10 * time.Minute
+	// MaxPythonMemoryMB bounds agent.python.memory_mb: 16 GiB.
+	MaxPythonMemoryMB = 16 << 10
+	// MaxPythonImages bounds agent.python.max_images, the images one call returns.
+	MaxPythonImages = 50
+	// MaxImagePixels bounds images.max_pixels and images.min_pixels: 8192×8192.
+	MaxImagePixels = 1 << 26
+	// MaxImageFactor bounds images.factor (Qwen2.5-VL's is 28).
+	MaxImageFactor = 256
+	// MaxJudgeRetries bounds an LLM judge's retries.
+	MaxJudgeRetries = 20
+)
+
+// intIn reports the integer setting at path when it is outside [lo, hi].
+func (c *checker) intIn(path []string, v, lo, hi int) {
+	if v < lo || v > hi {
+		c.errorf(path, "%s must be in [%d, %d], got %d", pathString(path), lo, hi, v)
 	}
 }
 
-// setting is one integer setting of a section, by its key.
-type setting struct {
-	key string
-	v   int
-}
-
-// nonNegativeInts reports each setting of section that is below 0.
-func (c *checker) nonNegativeInts(section string, settings ...setting) {
-	for _, f := range settings {
-		if f.v < 0 {
-			c.errorf(yamlPath(section, f.key), "%s.%s must be ≥ 0, got %d", section, f.key, f.v)
-		}
+// durationIn reports the duration at path when it is outside [0, hi].
+func (c *checker) durationIn(path []string, v Duration, hi time.Duration) {
+	if v < 0 || v.D() > hi {
+		c.errorf(path, "%s must be in [0s, %v], got %v", pathString(path), hi, v)
 	}
 }
 

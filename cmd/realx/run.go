@@ -39,6 +39,7 @@ func runCommand() *cli.Command {
 			&cli.IntFlag{Name: "min-pixels", Usage: "scale images up to at least this many pixels", DefaultText: "the suite's, else none"},
 			&cli.IntFlag{Name: "image-factor", Usage: "round image sides to multiples of this (28 for Qwen2.5-VL)", DefaultText: "the suite's, else none"},
 			&cli.StringFlag{Name: "image-root", Usage: "the directory relative image paths resolve against"},
+			&cli.BoolFlag{Name: "allow-private-urls", Usage: "let image URLs reach loopback, link-local and private addresses (refused by default)"},
 			&cli.DurationFlag{Name: "request-timeout", Value: 10 * time.Minute, Usage: "time limit of one model request"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "format of the summary printed at the end: text, md, csv, json"},
 		}, append(append(agentFlags(), engineFlags()...), judgeFlags()...)...),
@@ -153,6 +154,9 @@ func runSuites(c *cli.Context) error {
 		root := c.String("image-root")
 		if root != "" {
 			s.SetImageRoot(root)
+		}
+		if c.Bool("allow-private-urls") {
+			s.AllowPrivateURLs()
 		}
 		p, err := newPlan(s, ds, c.Int("limit"), js)
 		if err != nil {
