@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -418,8 +419,10 @@ type runState struct {
 
 // openRun opens the run directory dir for the run described by m: a new directory gets m;
 // a directory holding the same run (reports.RunDiff) is resumed, keeping its manifest; any
-// other is refused with a usage error, so that two runs never share one log.
-func openRun(dir string, m *reports.Manifest, retryErrors bool) (*runState, error) {
+// other is refused with a usage error, so that two runs never share one log. A log with a
+// line that cannot be read, but for a torn last line, is refused too (damagedLog); a torn last
+// line, the record a killed run was writing, is dropped with a note on warn.
+func openRun(dir string, m *reports.Manifest, retryErrors bool, warn io.Writer) (*runState, error) {
 	st := &runState{dir: dir, manifest: m}
 	prev, err := reports.ReadManifest(dir)
 	switch {
@@ -434,7 +437,7 @@ func openRun(dir string, m *reports.Manifest, retryErrors bool) (*runState, erro
 		}
 		st.manifest, st.resumed = prev, true
 	case errors.Is(err, os.ErrNotExist):
-		if _, serr := os.Stat(filepath.Join(dir, reports.ResultsFile)); serr == nil {
+		if _, serr := os.Lstat(filepath.Join(dir, reports.ResultsFile)); serr == nil {
 			return nil, usageError("run: %s has a results log but no %s; choose another --out", dir, reports.ManifestFile)
 		}
 		if retryErrors {
@@ -447,20 +450,52 @@ func openRun(dir string, m *reports.Manifest, retryErrors bool) (*runState, erro
 		return nil, usageError("run: %v", err)
 	}
 	path := filepath.Join(dir, reports.ResultsFile)
+	// The log is read before it is opened for writing, so that a damaged one is left as it is.
+	if st.resumed && exists(path) {
+		if st.index, err = indexRun(path); err != nil {
+			return nil, err
+		}
+	}
 	if st.log, err = reports.OpenLog(path); err != nil {
 		return nil, err
 	}
+	if cut := st.log.Cut(); cut != nil || st.index == nil {
+		if cut != nil {
+			fmt.Fprintf(warn, "realx: note: %s:%d: the last record was cut short when the run was stopped (%d bytes, no newline): it is dropped, and its sample runs again\n",
+				path, cut.Line, cut.Bytes)
+		}
+		if st.index, err = indexRun(path); err != nil {
+			st.log.Close()
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// indexRun indexes the results log at path for a resumed run. A line that cannot be read,
+// other than a torn last line (which OpenLog drops), is a damaged log: an error naming the
+// file and the line, since resuming over it would run its sample again and bury what the line
+// held.
+func indexRun(path string) (*reports.Index, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		st.log.Close()
 		return nil, err
 	}
 	defer f.Close()
-	if st.index, err = reports.IndexLog(f, path, nil); err != nil {
-		st.log.Close()
+	var bad reports.BadLines
+	ix, err := reports.IndexLog(f, path, bad.Add)
+	if err != nil {
 		return nil, err
 	}
-	return st, nil
+	if se := bad.Damaged(); se != nil {
+		more := ""
+		if n := bad.Len(); n > 1 {
+			more = fmt.Sprintf(" (%d lines of it cannot be read)", n)
+		}
+		return nil, cli.Exit(fmt.Sprintf("realx: run: %v: the results log is damaged%s; realx does not resume over it, since the samples of such lines would run again as if never recorded. Keep a copy of the file, then mend or delete the lines it cannot read and run the same command again, or start afresh with another --out",
+			se, more), 2)
+	}
+	return ix, nil
 }
 
 // todo splits the run's jobs into those to run now and the finished ones' entries. A job runs
@@ -647,7 +682,7 @@ func (e *engine) runPlans(c *cli.Context, plans []*plan, model *modelSpec) error
 		return err
 	}
 	defer unlock()
-	st, err := openRun(out, m, e.opts.retryErrors)
+	st, err := openRun(out, m, e.opts.retryErrors, c.App.ErrWriter)
 	if err != nil {
 		return err
 	}
