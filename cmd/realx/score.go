@@ -59,8 +59,8 @@ func scorePredictions(c *cli.Context) error {
 		return usageError("score: %v", err)
 	}
 	for _, f := range []string{reports.ManifestFile, reports.ResultsFile} {
-		if _, err := os.Stat(filepath.Join(out, f)); err == nil {
-			return usageError("score: %s holds a run already; choose another --out (or remove it)", out)
+		if _, err := os.Lstat(filepath.Join(out, f)); err == nil {
+			return usageError("score: %s holds a run already (%s); choose another --out (or remove it)", out, f)
 		}
 	}
 	s, ds, err := loadSuite(c.Args().First())
@@ -103,7 +103,6 @@ func scorePredictions(c *cli.Context) error {
 		return err
 	}
 	defer js.closeCache()
-	// A scored run is written whole, so a stale log from an earlier score is replaced.
 	log, err := reports.CreateLog(filepath.Join(out, reports.ResultsFile))
 	if err != nil {
 		return err
