@@ -41,6 +41,7 @@ func engineFlags() []cli.Flag {
 		maxErrorRateFlag(),
 		&cli.Float64Flag{Name: "max-cost", Usage: "start no sample once the run has cost this many US dollars (prices from --models); exit 3", DefaultText: "no limit"},
 		&cli.IntFlag{Name: "max-tokens-total", Usage: "start no sample once the run has used this many tokens; exit 3", DefaultText: "no limit"},
+		&cli.DurationFlag{Name: "grace", Value: defaultGrace, Usage: "after the first Ctrl-C or SIGTERM, how long the samples in flight may go on; then they are canceled, recorded as canceled, and run again on resume (0: at once)"},
 		&cli.StringFlag{Name: "progress", Value: progressAuto, Usage: "progress on stderr: auto (a bar on a terminal, else lines), bar, lines, json or none"},
 		&cli.IntFlag{Name: "retries", Value: runners.DefaultMaxAttempts - 1, Usage: "retries of a failed model call (429, 5xx, timeout, reset, cut stream); 0 for none"},
 		&cli.DurationFlag{Name: "retry-delay", Value: runners.DefaultBaseDelay, Usage: "the first retry's backoff ceiling, doubling with each attempt (jittered; a longer Retry-After wins)"},
@@ -77,6 +78,11 @@ const (
 	slurmMinIndexEnv = "SLURM_ARRAY_TASK_MIN"
 )
 
+// defaultGrace is --grace: long enough for most model calls in flight to end (and their
+// tokens, already paid for, to be kept), short enough for a Kubernetes pod's default 30 s
+// termination grace period to see realx exit on its own, its log flushed, before SIGKILL.
+const defaultGrace = 25 * time.Second
+
 // engineOptions are the engine flags, checked.
 type engineOptions struct {
 	shard *reports.Shard
@@ -88,16 +94,19 @@ type engineOptions struct {
 	maxCost      float64
 	maxTokens    int
 	progress     string
-	retry        runners.RetryPolicy
-	throttle     runners.ThrottleConfig
-	cacheMode    runners.CacheMode
-	cachePath    string
+	// grace is how long samples in flight may go on after the first interrupt.
+	grace     time.Duration
+	retry     runners.RetryPolicy
+	throttle  runners.ThrottleConfig
+	cacheMode runners.CacheMode
+	cachePath string
 }
 
 // readEngineOptions reads and checks the engine flags; every problem is a usage error.
 func readEngineOptions(c *cli.Context, getenv func(string) string) (*engineOptions, []string, error) {
 	o := &engineOptions{repeats: c.Int("repeats"), retryErrors: c.Bool("retry-errors"),
-		maxCost: c.Float64("max-cost"), maxTokens: c.Int("max-tokens-total"), progress: c.String("progress")}
+		maxCost: c.Float64("max-cost"), maxTokens: c.Int("max-tokens-total"), progress: c.String("progress"),
+		grace: c.Duration("grace")}
 	var problems, notes []string
 	shard, note, err := shardFromFlags(c.String("shard"), c.Int("shards"), getenv)
 	if err != nil {
@@ -121,6 +130,9 @@ func readEngineOptions(c *cli.Context, getenv func(string) string) (*engineOptio
 	}
 	if c.Int("retries") < 0 {
 		problems = append(problems, "--retries cannot be negative")
+	}
+	if o.grace < 0 {
+		problems = append(problems, "--grace cannot be negative")
 	}
 	onRateLimit, err := runners.ParseRateLimitMode(c.String("on-rate-limit"))
 	if err != nil {
@@ -408,6 +420,13 @@ func (e *engine) fail(err error) {
 	}
 }
 
+// failed reports whether a run-fatal error has ended the run.
+func (e *engine) failed() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.fatal != nil
+}
+
 // runState is a run directory opened for a run: its manifest, log and the samples it has.
 type runState struct {
 	dir      string
@@ -548,11 +567,16 @@ type outcome struct {
 	stop string
 }
 
+// errGraceOver is why the samples in flight are canceled when --grace runs out.
+var errGraceOver = fmt.Errorf("the grace period after the interrupt is over: %w", context.Canceled)
+
 // execute runs jobs with the throttle's concurrency (at most -c), writing each result to log
-// as it finishes. It stops starting jobs at the first interrupt or when a budget is used up,
-// and lets those in flight finish; when ctx ends, those in flight are canceled and not
-// recorded, so that a resumed run does them again. A failure to write the log, or a 429 under
-// --on-rate-limit fail, ends the run with an error.
+// as it finishes. It stops starting jobs when a budget is used up, and lets those in flight
+// finish. At the first interrupt it stops starting jobs too, and gives those in flight
+// --grace to finish; then, or when ctx ends (the second interrupt), they are canceled and
+// recorded as canceled (interrupted), so that a resumed run does them again. A failure to
+// write the log, or a 429 under --on-rate-limit fail, ends the run with an error, the samples
+// in flight canceled and not recorded.
 func (e *engine) execute(ctx context.Context, jobs []job, runID, model string, log *reports.Writer) (outcome, error) {
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -565,9 +589,17 @@ func (e *engine) execute(ctx context.Context, jobs []job, runID, model string, l
 		go func() {
 			select {
 			case <-soft:
-				if e.halt(stopInterrupt) {
-					e.progress.note("stopping: no new samples start; waiting for those in flight (Ctrl-C again to cancel them)")
-				}
+			case <-done:
+				return
+			}
+			e.halt(stopInterrupt)
+			e.progress.note("stopping: no new samples start; those in flight have %s to finish (--grace), then they are canceled (Ctrl-C again to cancel them now)", e.opts.grace)
+			grace := time.NewTimer(e.opts.grace)
+			defer grace.Stop()
+			select {
+			case <-grace.C:
+				e.progress.note("the grace period is over: canceling the samples in flight (they run again on resume)")
+				cancel(errGraceOver)
 			case <-done:
 			}
 		}()
@@ -592,7 +624,10 @@ func (e *engine) execute(ctx context.Context, jobs []job, runID, model string, l
 		}
 		res.Repeat = j.repeat
 		if res.Error != nil && (ctx.Err() != nil || res.Error.Class == reports.ErrCanceled) {
-			return nil // canceled: not recorded, run again on resume
+			if e.failed() {
+				return nil // stopped by the run's fatal error: not recorded, run again on resume
+			}
+			interrupted(res)
 		}
 		if err := log.Write(res); err != nil {
 			return fmt.Errorf("writing the results log: %w", err)
@@ -621,6 +656,14 @@ func (e *engine) execute(ctx context.Context, jobs []job, runID, model string, l
 		return out, err
 	}
 	return out, nil
+}
+
+// interrupted marks res, the record of a sample canceled by an interrupt before it finished,
+// as canceled: it has no verdict, keeps what the sample did so far (its trajectory, its
+// tokens), and runs again when the run resumes.
+func interrupted(res *reports.Result) {
+	res.Error = &reports.Failure{Class: reports.ErrCanceled,
+		Message: "interrupted: the run was stopped before this sample finished; it runs again when the run resumes (" + res.Error.Message + ")"}
 }
 
 // repeats returns how many times the samples of p run: --repeats, else the suite's repeats,
@@ -774,7 +817,8 @@ func (e *engine) runPlans(c *cli.Context, plans []*plan, model *modelSpec) error
 	}
 	switch res.stop {
 	case stopInterrupt:
-		return cli.Exit(fmt.Sprintf("realx: interrupted with %d samples not run; run the same command again to resume", left), exitInterrupted)
+		return cli.Exit(fmt.Sprintf("realx: interrupted with %d samples not run (%d of them canceled); run the same command again to resume",
+			left+failed[reports.ErrCanceled], failed[reports.ErrCanceled]), exitInterrupted)
 	case stopCost, stopTokens:
 		return cli.Exit(fmt.Sprintf("realx: stopped: %s; %d samples not run. The run resumes when the same command is run again with a larger budget", e.budgetText(res.stop), left), exitBudget)
 	}
