@@ -608,7 +608,7 @@ func (e *engine) execute(ctx context.Context, jobs []job, runID, model string, l
 	ran := 0
 	pool := runners.NewPool(e.throttle)
 	err := pool.Run(runCtx, len(jobs), func(ctx context.Context, i int) error {
-		if e.stopped() != "" {
+		if e.stopped() != "" || ctx.Err() != nil {
 			return nil
 		}
 		j := jobs[i]
@@ -718,8 +718,9 @@ func (e *engine) runPlans(c *cli.Context, plans []*plan, model *modelSpec) error
 			info.Repeats, repeated = r, true
 		}
 		m.Suites = append(m.Suites, info)
-		m.Judges = append(m.Judges, reports.JudgeInfo{Suite: p.suite.Name, ID: p.judgeID, Spec: p.suite.Judge})
+		m.Judges = append(m.Judges, p.judgeInfo())
 	}
+	m.Endpoints = endpointsOf(plans, model.endpoint())
 	unlock, err := lockRun(c.Context, out, c.App.ErrWriter)
 	if err != nil {
 		return err
@@ -766,6 +767,9 @@ func (e *engine) runPlans(c *cli.Context, plans []*plan, model *modelSpec) error
 	e.spent = st.index.Tokens
 	stderr := c.App.ErrWriter
 	e.progress = newProgress(stderr, e.opts.progress, e.prices != nil)
+	for _, ep := range m.Endpoints {
+		e.progress.endpoint(ep)
+	}
 	if st.resumed {
 		what := "resuming"
 		if e.opts.retryErrors {

@@ -294,11 +294,12 @@ func TestInterrupt(t *testing.T) {
 			recorded := len(readResults(t, out))
 			canceled := len(canceledRecords(t, out))
 			assert.Less(t, sent, 12, "no new samples after the interrupt")
-			assert.Equal(t, sent, recorded, "every sample in flight was recorded")
 			if signals == 1 {
 				assert.Contains(t, r.stderr, "those in flight have 25s to finish (--grace)")
+				assert.Equal(t, sent, recorded, "every sample in flight was recorded")
 				assert.Zero(t, canceled, "every sample in flight finished")
 			} else {
+				assert.GreaterOrEqual(t, recorded, sent, "every sample in flight was recorded")
 				assert.Positive(t, canceled, "the samples in flight were canceled")
 				assert.LessOrEqual(t, canceled, 3)
 			}

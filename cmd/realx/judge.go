@@ -86,10 +86,16 @@ func judgeRows(c *cli.Context) error {
 	if err != nil {
 		return usageError("judge: %v", err)
 	}
-	j, err := js.build(js.resolve(spec))
+	resolved := js.resolve(spec)
+	eps, problems := js.judgeEndpoints("", judgeSource{spec: &spec}, spec, resolved, js.trust)
+	if len(problems) > 0 {
+		return configErrors(errors.Join(problems...))
+	}
+	j, err := js.build(resolved)
 	if err != nil {
 		return usageError("judge: %v", err)
 	}
+	printEndpoints(c.App.ErrWriter, eps)
 	if js.cacheDir != "" {
 		if err := js.openCache(js.cacheDir); err != nil {
 			return err

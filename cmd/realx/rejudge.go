@@ -94,16 +94,25 @@ func rejudgeRun(c *cli.Context) error {
 	nm := *m
 	nm.Run, nm.Created, nm.Realx, nm.Command = reports.NewRunID(now), now.UTC(), version, commandLine(c)
 	nm.Workdir = workdir()
-	nm.Suites, nm.Judges = nil, nil
+	nm.Suites, nm.Judges, nm.Endpoints = nil, nil, nil
+	var judged []*plan
+	for _, ep := range m.Endpoints {
+		if ep.Role != "judge" { // the model's, whose outputs are graded again
+			nm.Endpoints = append(nm.Endpoints, ep)
+		}
+	}
 	for _, info := range m.Suites {
 		if p := plans[info.Name]; p != nil {
+			judged = append(judged, p)
 			// What the outputs were made with is the old run's; what they are graded
 			// against is what was loaded now.
 			info.Source, info.Digest, info.Data, info.DataDigest = p.suite.Source, p.suite.Digest, p.data.Path, p.data.Digest
-			nm.Judges = append(nm.Judges, reports.JudgeInfo{Suite: info.Name, ID: p.judgeID, Spec: p.suite.Judge})
+			nm.Judges = append(nm.Judges, p.judgeInfo())
 		}
 		nm.Suites = append(nm.Suites, info)
 	}
+	nm.Endpoints = endpointsOf(judged, nm.Endpoints...)
+	printEndpoints(c.App.ErrWriter, endpointsOf(judged))
 	nm.Rejudged = &reports.RejudgeInfo{From: src, Run: m.Run}
 	closeCache, err := openRejudgeCache(js, src, work, c.App.ErrWriter)
 	if err != nil {

@@ -92,10 +92,12 @@ func scorePredictions(c *cli.Context) error {
 	m := &reports.Manifest{
 		V: reports.SchemaVersion, Run: runID, Created: time.Now().UTC(), Realx: version,
 		Command: commandLine(c), Workdir: workdir(),
-		Suites: []reports.SuiteInfo{p.suiteInfo()},
-		Model:  reports.ModelInfo{Name: label, Predictions: predPath, PredictionsDigest: digest},
-		Judges: []reports.JudgeInfo{{Suite: s.Name, ID: p.judgeID, Spec: s.Judge}},
+		Suites:    []reports.SuiteInfo{p.suiteInfo()},
+		Model:     reports.ModelInfo{Name: label, Predictions: predPath, PredictionsDigest: digest},
+		Judges:    []reports.JudgeInfo{p.judgeInfo()},
+		Endpoints: p.endpoints,
 	}
+	printEndpoints(c.App.ErrWriter, p.endpoints)
 	if err := reports.WriteManifest(out, m); err != nil {
 		return err
 	}
