@@ -433,10 +433,12 @@ func rejudgeLog(ctx context.Context, src, out, runID string, plans map[string]*p
 		return counts, err
 	}
 	defer f.Close()
-	ix, err := reports.IndexLog(f, name, func(err error) { fmt.Fprintln(warn, "warning:", err) })
+	var bad reports.BadLines
+	ix, err := reports.IndexLog(f, name, bad.Add)
 	if err != nil {
 		return counts, err
 	}
+	bad.Warn(warn, "left out of the new run")
 	log, err := reports.CreateLog(filepath.Join(out, reports.ResultsFile))
 	if err != nil {
 		return counts, err
