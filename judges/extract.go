@@ -1,6 +1,7 @@
 package judges
 
 import (
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -132,7 +133,7 @@ func Boxed(output string) (string, bool) {
 	// Each command is searched for backwards from where it was last found, so that the
 	// searches cover the output once however many boxes are tried.
 	boxed, fbox := strings.LastIndex(output, `\boxed`), strings.LastIndex(output, `\fbox`)
-	var closing []int
+	var closing []int32
 	for boxed >= 0 || fbox >= 0 {
 		var at int
 		if fbox > boxed {
@@ -155,10 +156,11 @@ func Boxed(output string) (string, bool) {
 // matchBraces returns, for each byte of s, the index of the "}" that closes the "{" there, or
 // -1 (for every other byte, and for a "{" that is never closed). One pass over s serves every
 // box Boxed tries, so that an output of many unclosed boxes costs its length, not its square.
-func matchBraces(s string) []int {
-	closing := make([]int, len(s))
-	var open []int
-	for k := range len(s) {
+func matchBraces(s string) []int32 {
+	s = s[:min(len(s), math.MaxInt32)] // a box beyond 2 GiB is not read
+	closing := make([]int32, len(s))
+	var open []int32
+	for k := range int32(len(s)) {
 		closing[k] = -1
 		switch s[k] {
 		case '{':
@@ -176,14 +178,14 @@ func matchBraces(s string) []int {
 // boxContent reads what follows a \boxed command at output[at:]: a braced group (spaces
 // before it allowed), its closing brace found in closing (matchBraces), or a space and the
 // text up to "$" or the end of the line.
-func boxContent(output string, at int, closing []int) (string, bool) {
+func boxContent(output string, at int, closing []int32) (string, bool) {
 	rest := output[at:]
 	body := strings.TrimLeft(rest, " ")
 	switch {
 	case strings.HasPrefix(body, "{"):
 		open := len(output) - len(body)
-		if end := closing[open]; end >= 0 {
-			return strings.TrimSpace(output[open+1 : end]), true
+		if open < len(closing) && closing[open] >= 0 {
+			return strings.TrimSpace(output[open+1 : closing[open]]), true
 		}
 		return "", false
 	case len(body) < len(rest):

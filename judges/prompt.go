@@ -138,7 +138,7 @@ var textWrapRe = regexp.MustCompile(`^\\(?:text|textbf|mathrm|mathbf|textit)\s*\
 // allowed); a reply that is only "Yes" or "No" counts too. Other boxes are not verdicts.
 func parseYesNo(reply string, _ *tasks.Sample) (Verdict, bool) {
 	last := ""
-	var closing []int
+	var closing []int32
 	for i := strings.Index(reply, `\boxed`); i >= 0; {
 		if closing == nil {
 			closing = matchBraces(reply)

@@ -439,7 +439,7 @@ type runState struct {
 // openRun opens the run directory dir for the run described by m: a new directory gets m;
 // a directory holding the same run (reports.RunDiff) is resumed, keeping its manifest; any
 // other is refused with a usage error, so that two runs never share one log. A log with a
-// line that cannot be read, but for a torn last line, is refused too (damagedLog); a torn last
+// line that cannot be read, but for a torn last line, is refused too (indexRun); a torn last
 // line, the record a killed run was writing, is dropped with a note on warn.
 func openRun(dir string, m *reports.Manifest, retryErrors bool, warn io.Writer) (*runState, error) {
 	st := &runState{dir: dir, manifest: m}

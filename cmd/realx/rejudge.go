@@ -328,6 +328,9 @@ func rejudgeOut(out, src string) (string, error) {
 // as it is.
 func rejudgeWorkDir(out string) (work string, resumed []string, err error) {
 	parent, prefix := filepath.Dir(out), "."+filepath.Base(out)+".rejudging-"
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return "", nil, err
+	}
 	if work, err = os.MkdirTemp(parent, prefix+"*"); err != nil {
 		return "", nil, err
 	}
