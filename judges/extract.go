@@ -1,6 +1,7 @@
 package judges
 
 import (
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -100,20 +101,27 @@ func StripThink(output string) (string, bool) {
 	if i := strings.Index(text, endThinkTag); i >= 0 && !strings.Contains(text[:i], openThinkTag) {
 		text, changed = text[i+len(endThinkTag):], true
 	}
+	// The kept pieces are copied once, so that an output of many blocks costs its length.
+	var kept strings.Builder
 	for {
 		start := strings.Index(text, openThinkTag)
 		if start < 0 {
 			break
 		}
 		changed = true
+		kept.WriteString(text[:start])
 		end := strings.Index(text[start:], endThinkTag)
 		if end < 0 {
-			text = text[:start]
+			text = ""
 			break
 		}
-		text = text[:start] + text[start+end+len(endThinkTag):]
+		text = text[start+end+len(endThinkTag):]
 	}
-	return text, changed
+	if kept.Len() == 0 {
+		return text, changed
+	}
+	kept.WriteString(text)
+	return kept.String(), changed
 }
 
 // Boxed returns the content of the last \boxed{…} or \fbox{…} in output, braces balanced, so
@@ -122,42 +130,62 @@ func StripThink(output string) (string, bool) {
 // last_boxed_only_string does. A box whose braces never close (a truncated output) is
 // skipped in favour of an earlier, complete one.
 func Boxed(output string) (string, bool) {
-	end := len(output)
-	for {
-		boxed, fbox := strings.LastIndex(output[:end], `\boxed`), strings.LastIndex(output[:end], `\fbox`)
-		i, rest := boxed, ""
-		switch {
-		case boxed < 0 && fbox < 0:
-			return "", false
-		case fbox > boxed:
-			i, rest = fbox, output[fbox+len(`\fbox`):]
-		default:
-			rest = output[boxed+len(`\boxed`):]
+	// Each command is searched for backwards from where it was last found, so that the
+	// searches cover the output once however many boxes are tried.
+	boxed, fbox := strings.LastIndex(output, `\boxed`), strings.LastIndex(output, `\fbox`)
+	var closing []int32
+	for boxed >= 0 || fbox >= 0 {
+		var at int
+		if fbox > boxed {
+			at = fbox + len(`\fbox`)
+			fbox = strings.LastIndex(output[:fbox], `\fbox`)
+		} else {
+			at = boxed + len(`\boxed`)
+			boxed = strings.LastIndex(output[:boxed], `\boxed`)
 		}
-		if content, ok := boxContent(rest); ok {
+		if closing == nil {
+			closing = matchBraces(output)
+		}
+		if content, ok := boxContent(output, at, closing); ok {
 			return content, true
 		}
-		end = i
 	}
+	return "", false
 }
 
-// boxContent reads what follows a \boxed command: a braced group (spaces before it allowed),
-// or a space and the text up to "$" or the end of the line.
-func boxContent(rest string) (string, bool) {
+// matchBraces returns, for each byte of s, the index of the "}" that closes the "{" there, or
+// -1 (for every other byte, and for a "{" that is never closed). One pass over s serves every
+// box Boxed tries, so that an output of many unclosed boxes costs its length, not its square.
+func matchBraces(s string) []int32 {
+	s = s[:min(len(s), math.MaxInt32)] // a box beyond 2 GiB is not read
+	closing := make([]int32, len(s))
+	var open []int32
+	for k := range int32(len(s)) {
+		closing[k] = -1
+		switch s[k] {
+		case '{':
+			open = append(open, k)
+		case '}':
+			if n := len(open); n > 0 {
+				closing[open[n-1]] = k
+				open = open[:n-1]
+			}
+		}
+	}
+	return closing
+}
+
+// boxContent reads what follows a \boxed command at output[at:]: a braced group (spaces
+// before it allowed), its closing brace found in closing (matchBraces), or a space and the
+// text up to "$" or the end of the line.
+func boxContent(output string, at int, closing []int32) (string, bool) {
+	rest := output[at:]
 	body := strings.TrimLeft(rest, " ")
 	switch {
 	case strings.HasPrefix(body, "{"):
-		depth := 0
-		for k, r := range body {
-			switch r {
-			case '{':
-				depth++
-			case '}':
-				depth--
-				if depth == 0 {
-					return strings.TrimSpace(body[1:k]), true
-				}
-			}
+		open := len(output) - len(body)
+		if open < len(closing) && closing[open] >= 0 {
+			return strings.TrimSpace(output[open+1 : closing[open]]), true
 		}
 		return "", false
 	case len(body) < len(rest):

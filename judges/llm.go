@@ -228,7 +228,7 @@ func newLLM(spec tasks.JudgeSpec, opt Options) (*llmJudge, error) {
 	}
 	_, sum := identity(spec)
 	j := &llmJudge{
-		id: ID(spec), identity: hex.EncodeToString(sum[:]), step: stepName(spec),
+		id: ID(spec), identity: hex.EncodeToString(sum[:]), step: StepName(spec),
 		tmpl: tmpl, rule: verdictRules[verdictName(spec)], model: connect(ep),
 		gen:     tasks.Generation{Temperature: ptr(0.0), MaxTokens: spec.MaxTokens},
 		extract: llmIdentityOf(spec).Extract, retries: DefaultRetries,

@@ -156,7 +156,7 @@ func validate(spec tasks.JudgeSpec) []problem {
 			continue
 		}
 		v.judge(step, sat)
-		name := stepName(step)
+		name := StepName(step)
 		if first, dup := names[name]; dup {
 			key := "kind"
 			if step.Name != "" {
@@ -307,9 +307,9 @@ func setFields(spec tasks.JudgeSpec) []string {
 	return out
 }
 
-// stepName is what a judge's verdicts give as their Step: its name, or its kind, or for an LLM
+// StepName is what a judge's verdicts give as their Step: its name, or its kind, or for an LLM
 // judge "llm:" and its template's name (a custom template's file name without extension).
-func stepName(spec tasks.JudgeSpec) string {
+func StepName(spec tasks.JudgeSpec) string {
 	switch {
 	case spec.Name != "":
 		return spec.Name
@@ -394,7 +394,7 @@ func NewWith(spec tasks.JudgeSpec, opt Options) (Judge, error) {
 			continue
 		}
 		c.steps = append(c.steps, j)
-		c.names = append(c.names, stepName(step))
+		c.names = append(c.names, StepName(step))
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -434,7 +434,7 @@ func newStep(spec tasks.JudgeSpec, opt Options, at []string) (Judge, error) {
 		return j, nil
 	}
 	spec = effective(spec)
-	j := &ruleJudge{id: ID(spec), step: stepName(spec), extract: spec.Extract}
+	j := &ruleJudge{id: ID(spec), step: StepName(spec), extract: spec.Extract}
 	threshold := 0.0
 	if spec.Threshold != nil {
 		threshold = *spec.Threshold

@@ -138,8 +138,12 @@ var textWrapRe = regexp.MustCompile(`^\\(?:text|textbf|mathrm|mathbf|textit)\s*\
 // allowed); a reply that is only "Yes" or "No" counts too. Other boxes are not verdicts.
 func parseYesNo(reply string, _ *tasks.Sample) (Verdict, bool) {
 	last := ""
+	var closing []int32
 	for i := strings.Index(reply, `\boxed`); i >= 0; {
-		if content, ok := boxContent(reply[i+len(`\boxed`):]); ok {
+		if closing == nil {
+			closing = matchBraces(reply)
+		}
+		if content, ok := boxContent(reply, i+len(`\boxed`), closing); ok {
 			if m := textWrapRe.FindStringSubmatch(content); m != nil {
 				content = m[1]
 			}

@@ -20,8 +20,9 @@ type Input struct {
 // only the last record of each sample (suite, id, repeat) counts, as a resumed or retried run
 // appends a new record for a sample it runs again; records come in canonical order
 // (CompareKeys), so that nothing computed from them depends on the order samples finished in.
-// A malformed line is reported to warn with its position and skipped; an input that cannot be
-// opened is an error. Labels are the model's name (from the manifest, or else the first
+// A line that cannot be read is skipped, and reported to warn (BadLines.Warn): the first few
+// with their position and problem, then how many there are; an input that cannot be opened is
+// an error. Labels are the model's name (from the manifest, or else the first
 // record); when inputs share one, each of them has its base name added ("m [run1]", "m [run2]"),
 // so that no column is told apart from the others by the absence of a suffix.
 func ScanInputs(paths []string, stdin io.Reader, warn io.Writer, fn func(in *Input, r *Result) error) error {
@@ -36,6 +37,7 @@ func ScanRuns(paths []string, stdin io.Reader, warn io.Writer, begin func(in *In
 		f    *os.File
 		name string
 		ix   *Index
+		bad  BadLines
 	}
 	var all []*opened
 	defer func() {
@@ -51,15 +53,19 @@ func ScanRuns(paths []string, stdin io.Reader, warn io.Writer, begin func(in *In
 		}
 		o.f, o.name = f, name
 		all = append(all, o)
-		if o.ix, err = IndexLog(f, name, func(err error) { fmt.Fprintln(warn, "warning:", err) }); err != nil {
+		if o.ix, err = IndexLog(f, name, o.bad.Add); err != nil {
 			return err
 		}
 		if o.in.Manifest != nil {
 			o.in.Label = o.in.Manifest.Model.Name
 		}
 		if latest := o.ix.Latest(); o.in.Label == "" && len(latest) > 0 {
-			err := ReadRecords(f, name, latest[:1], func(r *Result) error {
-				o.in.Label = r.Model
+			// A first record that does not decode leaves the input named by its path; it is
+			// counted among the lines that could not be read when the records are.
+			err := RawRecords(f, latest[:1], func(e *Entry, line []byte) error {
+				if r, err := decodeRecord(name, e, line); err == nil {
+					o.in.Label = r.Model
+				}
 				return nil
 			})
 			if err != nil {
@@ -78,12 +84,28 @@ func ScanRuns(paths []string, stdin io.Reader, warn io.Writer, begin func(in *In
 				return err
 			}
 		}
-		err := ReadRecords(o.f, o.name, o.ix.Latest(), func(r *Result) error { return fn(o.in, r) })
+		err := readLatest(o.f, o.name, o.ix, &o.bad, func(r *Result) error { return fn(o.in, r) })
 		if err != nil {
 			return err
 		}
+		o.bad.Warn(warn, "left out of the report")
 	}
 	return nil
+}
+
+// readLatest calls fn with the full record of each of ix's entries, read from log (named name),
+// in canonical order. A line the index took whose full record does not decode (a field of the
+// wrong type, which the index does not read) is added to bad and skipped, as the index skips a
+// line it cannot read.
+func readLatest(log io.ReaderAt, name string, ix *Index, bad *BadLines, fn func(r *Result) error) error {
+	return RawRecords(log, ix.Latest(), func(e *Entry, line []byte) error {
+		r, err := decodeRecord(name, e, line)
+		if err != nil {
+			bad.Add(err)
+			return nil
+		}
+		return fn(r)
+	})
 }
 
 // labelInputs makes the labels of inputs unique: an input without a label is named by its

@@ -210,12 +210,22 @@ func RawRecords(log io.ReaderAt, entries []Entry, fn func(e *Entry, line []byte)
 // in the order of entries. name is the log's name in errors.
 func ReadRecords(log io.ReaderAt, name string, entries []Entry, fn func(r *Result) error) error {
 	return RawRecords(log, entries, func(e *Entry, line []byte) error {
-		var res Result
-		if err := json.Unmarshal(bytes.TrimSpace(line), &res); err != nil {
-			return &SyntaxError{File: name, Line: e.Line, Err: err}
+		r, err := decodeRecord(name, e, line)
+		if err != nil {
+			return err
 		}
-		return fn(&res)
+		return fn(r)
 	})
+}
+
+// decodeRecord decodes the full record of entry e from its line; an error is a SyntaxError at
+// the entry's line.
+func decodeRecord(name string, e *Entry, line []byte) (*Result, error) {
+	var res Result
+	if err := json.Unmarshal(bytes.TrimSpace(line), &res); err != nil {
+		return nil, &SyntaxError{File: name, Line: e.Line, Err: err}
+	}
+	return &res, nil
 }
 
 // briefRecord holds the fields of a Result that an Index keeps, so that indexing a log skips

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -19,17 +21,32 @@ type Writer struct {
 	f   *os.File
 	buf bytes.Buffer
 	n   int
+	// cut is the torn last line OpenLog cut off, nil when there was none.
+	cut *TornTail
+}
+
+// TornTail is the last line of a results log that had no newline when OpenLog opened it: a
+// record whose write was cut short when a run was killed. OpenLog cuts it off.
+type TornTail struct {
+	// Line is its line number, from 1; Bytes its length.
+	Line  int
+	Bytes int64
 }
 
 // OpenLog opens the results log at path for appending, creating it if needed. A torn last line
-// left by a killed run is cut off first, so that resuming never reads half a record. Every
-// write goes to the end of the file (O_APPEND), whatever else appends to it.
+// left by a killed run is cut off first (Cut says so), so that resuming never reads half a
+// record. Every write goes to the end of the file (O_APPEND), whatever else appends to it. A
+// path that is a symbolic link is refused: the log is written only where it is.
 func OpenLog(path string) (*Writer, error) {
+	if st, err := os.Lstat(path); err == nil && st.Mode()&os.ModeSymlink != 0 {
+		return nil, fmt.Errorf("%s is a symbolic link: realx writes a results log only as a file of its own", path)
+	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	if err := cutTornTail(f); err != nil {
+	cut, err := cutTornTail(f)
+	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -37,47 +54,75 @@ func OpenLog(path string) (*Writer, error) {
 		f.Close()
 		return nil, err
 	}
-	return &Writer{f: f}, nil
+	return &Writer{f: f, cut: cut}, nil
 }
 
-// CreateLog creates the results log at path, replacing any log already there.
+// Cut returns the torn last line OpenLog cut off the log, or nil.
+func (w *Writer) Cut() *TornTail { return w.cut }
+
+// CreateLog creates the results log at path, which must not exist (a symbolic link there, even
+// one to nothing, counts): a log is never written through a path someone else could plant.
 func CreateLog(path string) (*Writer, error) {
-	f, err := os.Create(path)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	return &Writer{f: f}, nil
 }
 
-// cutTornTail truncates f after its last newline.
-func cutTornTail(f *os.File) error {
+// cutTornTail truncates f after its last newline, and returns what it cut, or nil.
+func cutTornTail(f *os.File) (*TornTail, error) {
 	st, err := f.Stat()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	size := st.Size()
 	if size == 0 {
-		return nil
+		return nil, nil
 	}
 	const chunk = 64 << 10
 	buf := make([]byte, chunk)
 	end := size
+	keep := int64(0)
 	for end > 0 {
 		start := max(end-chunk, 0)
 		n, err := f.ReadAt(buf[:end-start], start)
 		if err != nil && !errors.Is(err, io.EOF) {
-			return err
+			return nil, err
 		}
 		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
-			keep := start + int64(i) + 1
-			if keep == size {
-				return nil
-			}
-			return f.Truncate(keep)
+			keep = start + int64(i) + 1
+			break
 		}
 		end = start
 	}
-	return f.Truncate(0)
+	if keep == size {
+		return nil, nil
+	}
+	lines, err := countLines(io.NewSectionReader(f, 0, keep))
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Truncate(keep); err != nil {
+		return nil, err
+	}
+	return &TornTail{Line: lines + 1, Bytes: size - keep}, nil
+}
+
+// countLines returns the number of newlines r holds.
+func countLines(r io.Reader) (int, error) {
+	buf := make([]byte, 64<<10)
+	n := 0
+	for {
+		k, err := r.Read(buf)
+		n += bytes.Count(buf[:k], []byte{'\n'})
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
 }
 
 // Write appends r as one line.
@@ -119,6 +164,10 @@ type SyntaxError struct {
 	File string
 	Line int
 	Err  error
+	// Torn marks the last line of a log that has no newline and is not a record: a write cut
+	// short when the process writing it was killed. Any other malformed line means the log
+	// was damaged.
+	Torn bool
 }
 
 func (e *SyntaxError) Error() string { return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err) }
@@ -170,9 +219,10 @@ func (rd *Reader) Scan() bool {
 		if len(data) == 0 {
 			continue
 		}
-		if err != nil && data[len(data)-1] != '}' {
-			// A last line without its newline that does not close its object is a torn write.
-			rd.lerr = &SyntaxError{File: rd.name, Line: rd.line, Err: errors.New("incomplete record (torn write)")}
+		// A last line without its newline that is not a record is a torn write.
+		torn := err != nil
+		if torn && data[len(data)-1] != '}' {
+			rd.lerr = &SyntaxError{File: rd.name, Line: rd.line, Err: errTorn, Torn: true}
 			return true
 		}
 		var res Result
@@ -185,7 +235,10 @@ func (rd *Reader) Scan() bool {
 			jerr = json.Unmarshal(data, &res)
 		}
 		if jerr != nil {
-			rd.lerr = &SyntaxError{File: rd.name, Line: rd.line, Err: jerr}
+			if torn {
+				jerr = errTorn
+			}
+			rd.lerr = &SyntaxError{File: rd.name, Line: rd.line, Err: jerr, Torn: torn}
 			return true
 		}
 		if res.V == 0 || res.ID == "" {
@@ -201,6 +254,9 @@ func (rd *Reader) Scan() bool {
 	}
 	return false
 }
+
+// errTorn is the problem of a torn last line.
+var errTorn = errors.New("incomplete record (torn write)")
 
 // Result returns the record read by the last Scan, or nil when the line was malformed.
 func (rd *Reader) Result() *Result { return rd.res }
@@ -222,3 +278,69 @@ func (rd *Reader) Span() (start, end int64) { return rd.start, rd.end }
 
 // Err returns the read error that stopped Scan, if any.
 func (rd *Reader) Err() error { return rd.err }
+
+// BadLines collects the lines of results logs that could not be read, as IndexLog passes them
+// to its warn function, so that a command can say how many there are and where, rather than
+// read on as if they were not there. It is not safe for concurrent use.
+type BadLines struct {
+	lines []*SyntaxError
+}
+
+// Add takes one line that could not be read; it has the signature of IndexLog's warn.
+func (b *BadLines) Add(err error) {
+	var se *SyntaxError
+	if !errors.As(err, &se) {
+		se = &SyntaxError{Err: err}
+	}
+	b.lines = append(b.lines, se)
+}
+
+// Len returns how many lines could not be read.
+func (b *BadLines) Len() int { return len(b.lines) }
+
+// Damaged returns the first line that is not a torn last line (SyntaxError.Torn): a sign that
+// the log was damaged rather than cut short. It returns nil when there is none.
+func (b *BadLines) Damaged() *SyntaxError {
+	for _, se := range b.lines {
+		if !se.Torn {
+			return se
+		}
+	}
+	return nil
+}
+
+// shownBadLines is how many unreadable lines Warn gives with their problem, per log.
+const shownBadLines = 3
+
+// Warn writes to w, for each log in the order they were met, its first few unreadable lines
+// with their problem, then how many lines of it could not be read, at which lines, and what
+// became of them (fate: "they are left out of the report").
+func (b *BadLines) Warn(w io.Writer, fate string) {
+	var files []string
+	byFile := map[string][]*SyntaxError{}
+	for _, se := range b.lines {
+		if _, ok := byFile[se.File]; !ok {
+			files = append(files, se.File)
+		}
+		byFile[se.File] = append(byFile[se.File], se)
+	}
+	for _, file := range files {
+		lines := byFile[file]
+		for _, se := range lines[:min(len(lines), shownBadLines)] {
+			fmt.Fprintln(w, "warning:", se)
+		}
+		nums := make([]string, 0, 10)
+		for _, se := range lines[:min(len(lines), 10)] {
+			nums = append(nums, strconv.Itoa(se.Line))
+		}
+		more := ""
+		if len(lines) > len(nums) {
+			more = " …"
+		}
+		what := "1 line"
+		if len(lines) > 1 {
+			what = fmt.Sprintf("%d lines", len(lines))
+		}
+		fmt.Fprintf(w, "warning: %s: %s could not be read (at line %s%s); %s\n", file, what, strings.Join(nums, ", "), more, fate)
+	}
+}

@@ -82,7 +82,12 @@ func TestOpenLogCutsTornTail(t *testing.T) {
 
 	w, err = OpenLog(path)
 	require.NoError(t, err)
+	assert.Equal(t, &TornTail{Line: 3, Bytes: int64(len(`{"v":1,"run":"r1","suite":"s","id":"3","capabi`))}, w.Cut(), "what was cut is said")
 	require.NoError(t, w.Write(sampleResult("4", true)))
+	require.NoError(t, w.Close())
+	w, err = OpenLog(path)
+	require.NoError(t, err)
+	assert.Nil(t, w.Cut(), "a whole log loses nothing")
 	require.NoError(t, w.Close())
 
 	data, err := os.ReadFile(path)
@@ -137,6 +142,80 @@ not json
 	assert.Contains(t, problems[1], "log.jsonl:4: not a realx result record")
 	assert.Contains(t, problems[2], "log.jsonl:5: record schema v9 is newer")
 	assert.Contains(t, problems[3], "log.jsonl:7: incomplete record")
+}
+
+// TestReaderTellsTornFromDamaged calls torn only a last line without its newline that is not a
+// record; a malformed line anywhere else, or a last line with its newline, is damage, and
+// BadLines says so and counts every one, positioned.
+func TestReaderTellsTornFromDamaged(t *testing.T) {
+	good := `{"v":1,"run":"r","suite":"s","id":"1"}`
+	for _, tc := range []struct {
+		in      string
+		torn    []bool
+		damaged int
+	}{
+		{good + "\n" + `{"v":1,"id":"2","out`, []bool{true}, 0},
+		{good + "\n" + `{"v":1,"id":"2","output":"}`, []bool{true}, 0},
+		{good + "\n" + `{"v":1,"id":"2","out` + "\n", []bool{false}, 2},
+		{`{"v":1,"id` + "\n" + good + "\n", []bool{false}, 1},
+		{"{oops}\n" + good + "\n" + `{"v":1,"id":"2","out`, []bool{false, true}, 1},
+	} {
+		var bad BadLines
+		ix, err := IndexLog(strings.NewReader(tc.in), "log.jsonl", bad.Add)
+		require.NoError(t, err)
+		assert.Equal(t, 1, ix.Records, tc.in)
+		require.Equal(t, len(tc.torn), bad.Len(), tc.in)
+		for i, torn := range tc.torn {
+			assert.Equal(t, torn, bad.lines[i].Torn, tc.in)
+		}
+		if tc.damaged == 0 {
+			assert.Nil(t, bad.Damaged(), tc.in)
+		} else {
+			require.NotNil(t, bad.Damaged(), tc.in)
+			assert.Equal(t, tc.damaged, bad.Damaged().Line, tc.in)
+		}
+	}
+}
+
+// TestBadLinesWarn gives the first few unreadable lines of each log with their problem, then
+// how many there are and where.
+func TestBadLinesWarn(t *testing.T) {
+	var bad BadLines
+	for i := range 12 {
+		bad.Add(&SyntaxError{File: "a.jsonl", Line: 2 * (i + 1), Err: errors.New("bad")})
+	}
+	bad.Add(&SyntaxError{File: "b.jsonl", Line: 5, Err: errTorn, Torn: true})
+	var w strings.Builder
+	bad.Warn(&w, "left out of the report")
+	assert.Equal(t, `warning: a.jsonl:2: bad
+warning: a.jsonl:4: bad
+warning: a.jsonl:6: bad
+warning: a.jsonl: 12 lines could not be read (at line 2, 4, 6, 8, 10, 12, 14, 16, 18, 20 …); left out of the report
+warning: b.jsonl:5: incomplete record (torn write)
+warning: b.jsonl: 1 line could not be read (at line 5); left out of the report
+`, w.String())
+}
+
+// TestCreateLogNeverWritesThroughAPlantedPath refuses a log path that exists, a symbolic link
+// (dangling or not) included, and leaves what is there alone; OpenLog refuses a link too.
+func TestCreateLogNeverWritesThroughAPlantedPath(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim")
+	require.NoError(t, os.WriteFile(victim, []byte("keep"), 0o644))
+	for _, target := range []string{victim, filepath.Join(dir, "nowhere")} {
+		path := filepath.Join(dir, "link-"+filepath.Base(target))
+		require.NoError(t, os.Symlink(target, path))
+		_, err := CreateLog(path)
+		require.Error(t, err)
+		_, err = OpenLog(path)
+		require.ErrorContains(t, err, "is a symbolic link")
+	}
+	_, err := CreateLog(victim)
+	require.Error(t, err)
+	data, err := os.ReadFile(victim)
+	require.NoError(t, err)
+	assert.Equal(t, "keep", string(data))
+	assert.NoFileExists(t, filepath.Join(dir, "nowhere"))
 }
 
 // TestBlobsStoreOnceByContent keeps each image once, under its SHA-256.

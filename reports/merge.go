@@ -194,6 +194,8 @@ type MergeSummary struct {
 	Expected int
 	// MissingShards are the shard indices no input covered.
 	MissingShards []int
+	// Unreadable holds the lines of the inputs' logs that could not be read, and were left out.
+	Unreadable BadLines
 }
 
 // mergeInput is one run directory given to Merge.
@@ -220,7 +222,7 @@ func Merge(out string, dirs []string, opt MergeOptions) (*MergeSummary, error) {
 		return nil, errors.New("merge: no runs given")
 	}
 	for _, f := range []string{ManifestFile, ResultsFile} {
-		if _, err := os.Stat(filepath.Join(out, f)); err == nil {
+		if _, err := os.Lstat(filepath.Join(out, f)); err == nil {
 			return nil, &MergeError{Problems: []string{fmt.Sprintf("%s already holds a run (%s); merge into a new directory", out, f)}}
 		}
 	}
@@ -262,7 +264,7 @@ func Merge(out string, dirs []string, opt MergeOptions) (*MergeSummary, error) {
 	winners := map[Key]int{} // key → index into inputs
 	best := map[Key]Entry{}
 	for i, in := range inputs {
-		ix, err := IndexLog(in.log, filepath.Join(in.dir, ResultsFile), nil)
+		ix, err := IndexLog(in.log, filepath.Join(in.dir, ResultsFile), sum.Unreadable.Add)
 		if err != nil {
 			return nil, err
 		}

@@ -39,6 +39,9 @@ type Manifest struct {
 	Suites  []SuiteInfo `json:"suites"`
 	Model   ModelInfo   `json:"model"`
 	Judges  []JudgeInfo `json:"judges,omitempty"`
+	// Endpoints lists every endpoint the run called (its model's, its LLM judges'), with who
+	// chose it and which key it was sent.
+	Endpoints []Endpoint `json:"endpoints,omitempty"`
 	// Concurrency and Limit are the -c and --limit of the run.
 	Concurrency int `json:"concurrency,omitempty"`
 	Limit       int `json:"limit,omitempty"`
@@ -97,6 +100,42 @@ func (p *Prices) Cost(u runners.Usage) float64 {
 		return 0
 	}
 	return (float64(u.Prompt)*p.Input + float64(u.Completion)*p.Output) / 1e6
+}
+
+// Endpoint is an OpenAI-compatible endpoint a run calls, as realx prints it before the first
+// call and records it in the manifest: where it is, without credentials, who chose it, and
+// which key, by the name of its environment variable, is sent to it.
+type Endpoint struct {
+	// Role is "model" or "judge"; a judge's Suite and Step say which one.
+	Role  string `json:"role"`
+	Suite string `json:"suite,omitempty"`
+	Step  string `json:"step,omitempty"`
+	Model string `json:"model"`
+	// URL is the base URL without credentials (user info, query parameters named like keys).
+	URL string `json:"url"`
+	// URLFrom says who chose URL: a flag (--base-url), a models file, a provider's default,
+	// or a suite or judge file, at its line.
+	URLFrom string `json:"url_from"`
+	// KeyEnv names the environment variable whose key is sent, "" when none is; KeyFrom says
+	// who chose it, as URLFrom does.
+	KeyEnv  string `json:"key_env,omitempty"`
+	KeyFrom string `json:"key_from,omitempty"`
+}
+
+// String describes e in a line.
+func (e Endpoint) String() string {
+	role := e.Role
+	switch {
+	case e.Suite != "" && e.Step != "":
+		role += " of " + e.Suite + " (" + e.Step + ")"
+	case e.Suite != "":
+		role += " of " + e.Suite
+	}
+	key := "no key"
+	if e.KeyEnv != "" {
+		key = "the key in $" + e.KeyEnv + " (chosen by " + e.KeyFrom + ")"
+	}
+	return fmt.Sprintf("%s: %s at %s (chosen by %s), sent %s", role, e.Model, e.URL, e.URLFrom, key)
 }
 
 // JudgeInfo identifies the judge of a suite.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -40,6 +41,7 @@ func engineFlags() []cli.Flag {
 		maxErrorRateFlag(),
 		&cli.Float64Flag{Name: "max-cost", Usage: "start no sample once the run has cost this many US dollars (prices from --models); exit 3", DefaultText: "no limit"},
 		&cli.IntFlag{Name: "max-tokens-total", Usage: "start no sample once the run has used this many tokens; exit 3", DefaultText: "no limit"},
+		&cli.DurationFlag{Name: "grace", Value: defaultGrace, Usage: "after the first Ctrl-C or SIGTERM, how long the samples in flight may go on; then they are canceled, recorded as canceled, and run again on resume (0: at once)"},
 		&cli.StringFlag{Name: "progress", Value: progressAuto, Usage: "progress on stderr: auto (a bar on a terminal, else lines), bar, lines, json or none"},
 		&cli.IntFlag{Name: "retries", Value: runners.DefaultMaxAttempts - 1, Usage: "retries of a failed model call (429, 5xx, timeout, reset, cut stream); 0 for none"},
 		&cli.DurationFlag{Name: "retry-delay", Value: runners.DefaultBaseDelay, Usage: "the first retry's backoff ceiling, doubling with each attempt (jittered; a longer Retry-After wins)"},
@@ -76,6 +78,11 @@ const (
 	slurmMinIndexEnv = "SLURM_ARRAY_TASK_MIN"
 )
 
+// defaultGrace is --grace: long enough for most model calls in flight to end (and their
+// tokens, already paid for, to be kept), short enough for a Kubernetes pod's default 30 s
+// termination grace period to see realx exit on its own, its log flushed, before SIGKILL.
+const defaultGrace = 25 * time.Second
+
 // engineOptions are the engine flags, checked.
 type engineOptions struct {
 	shard *reports.Shard
@@ -87,16 +94,19 @@ type engineOptions struct {
 	maxCost      float64
 	maxTokens    int
 	progress     string
-	retry        runners.RetryPolicy
-	throttle     runners.ThrottleConfig
-	cacheMode    runners.CacheMode
-	cachePath    string
+	// grace is how long samples in flight may go on after the first interrupt.
+	grace     time.Duration
+	retry     runners.RetryPolicy
+	throttle  runners.ThrottleConfig
+	cacheMode runners.CacheMode
+	cachePath string
 }
 
 // readEngineOptions reads and checks the engine flags; every problem is a usage error.
 func readEngineOptions(c *cli.Context, getenv func(string) string) (*engineOptions, []string, error) {
 	o := &engineOptions{repeats: c.Int("repeats"), retryErrors: c.Bool("retry-errors"),
-		maxCost: c.Float64("max-cost"), maxTokens: c.Int("max-tokens-total"), progress: c.String("progress")}
+		maxCost: c.Float64("max-cost"), maxTokens: c.Int("max-tokens-total"), progress: c.String("progress"),
+		grace: c.Duration("grace")}
 	var problems, notes []string
 	shard, note, err := shardFromFlags(c.String("shard"), c.Int("shards"), getenv)
 	if err != nil {
@@ -120,6 +130,9 @@ func readEngineOptions(c *cli.Context, getenv func(string) string) (*engineOptio
 	}
 	if c.Int("retries") < 0 {
 		problems = append(problems, "--retries cannot be negative")
+	}
+	if o.grace < 0 {
+		problems = append(problems, "--grace cannot be negative")
 	}
 	onRateLimit, err := runners.ParseRateLimitMode(c.String("on-rate-limit"))
 	if err != nil {
@@ -407,6 +420,13 @@ func (e *engine) fail(err error) {
 	}
 }
 
+// failed reports whether a run-fatal error has ended the run.
+func (e *engine) failed() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.fatal != nil
+}
+
 // runState is a run directory opened for a run: its manifest, log and the samples it has.
 type runState struct {
 	dir      string
@@ -418,8 +438,10 @@ type runState struct {
 
 // openRun opens the run directory dir for the run described by m: a new directory gets m;
 // a directory holding the same run (reports.RunDiff) is resumed, keeping its manifest; any
-// other is refused with a usage error, so that two runs never share one log.
-func openRun(dir string, m *reports.Manifest, retryErrors bool) (*runState, error) {
+// other is refused with a usage error, so that two runs never share one log. A log with a
+// line that cannot be read, but for a torn last line, is refused too (indexRun); a torn last
+// line, the record a killed run was writing, is dropped with a note on warn.
+func openRun(dir string, m *reports.Manifest, retryErrors bool, warn io.Writer) (*runState, error) {
 	st := &runState{dir: dir, manifest: m}
 	prev, err := reports.ReadManifest(dir)
 	switch {
@@ -434,7 +456,7 @@ func openRun(dir string, m *reports.Manifest, retryErrors bool) (*runState, erro
 		}
 		st.manifest, st.resumed = prev, true
 	case errors.Is(err, os.ErrNotExist):
-		if _, serr := os.Stat(filepath.Join(dir, reports.ResultsFile)); serr == nil {
+		if _, serr := os.Lstat(filepath.Join(dir, reports.ResultsFile)); serr == nil {
 			return nil, usageError("run: %s has a results log but no %s; choose another --out", dir, reports.ManifestFile)
 		}
 		if retryErrors {
@@ -447,20 +469,52 @@ func openRun(dir string, m *reports.Manifest, retryErrors bool) (*runState, erro
 		return nil, usageError("run: %v", err)
 	}
 	path := filepath.Join(dir, reports.ResultsFile)
+	// The log is read before it is opened for writing, so that a damaged one is left as it is.
+	if st.resumed && exists(path) {
+		if st.index, err = indexRun(path); err != nil {
+			return nil, err
+		}
+	}
 	if st.log, err = reports.OpenLog(path); err != nil {
 		return nil, err
 	}
+	if cut := st.log.Cut(); cut != nil || st.index == nil {
+		if cut != nil {
+			fmt.Fprintf(warn, "realx: note: %s:%d: the last record was cut short when the run was stopped (%d bytes, no newline): it is dropped, and its sample runs again\n",
+				path, cut.Line, cut.Bytes)
+		}
+		if st.index, err = indexRun(path); err != nil {
+			st.log.Close()
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// indexRun indexes the results log at path for a resumed run. A line that cannot be read,
+// other than a torn last line (which OpenLog drops), is a damaged log: an error naming the
+// file and the line, since resuming over it would run its sample again and bury what the line
+// held.
+func indexRun(path string) (*reports.Index, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		st.log.Close()
 		return nil, err
 	}
 	defer f.Close()
-	if st.index, err = reports.IndexLog(f, path, nil); err != nil {
-		st.log.Close()
+	var bad reports.BadLines
+	ix, err := reports.IndexLog(f, path, bad.Add)
+	if err != nil {
 		return nil, err
 	}
-	return st, nil
+	if se := bad.Damaged(); se != nil {
+		more := ""
+		if n := bad.Len(); n > 1 {
+			more = fmt.Sprintf(" (%d lines of it cannot be read)", n)
+		}
+		return nil, cli.Exit(fmt.Sprintf("realx: run: %v: the results log is damaged%s; realx does not resume over it, since the samples of such lines would run again as if never recorded. Keep a copy of the file, then mend or delete the lines it cannot read and run the same command again, or start afresh with another --out",
+			se, more), 2)
+	}
+	return ix, nil
 }
 
 // todo splits the run's jobs into those to run now and the finished ones' entries. A job runs
@@ -513,11 +567,16 @@ type outcome struct {
 	stop string
 }
 
+// errGraceOver is why the samples in flight are canceled when --grace runs out.
+var errGraceOver = fmt.Errorf("the grace period after the interrupt is over: %w", context.Canceled)
+
 // execute runs jobs with the throttle's concurrency (at most -c), writing each result to log
-// as it finishes. It stops starting jobs at the first interrupt or when a budget is used up,
-// and lets those in flight finish; when ctx ends, those in flight are canceled and not
-// recorded, so that a resumed run does them again. A failure to write the log, or a 429 under
-// --on-rate-limit fail, ends the run with an error.
+// as it finishes. It stops starting jobs when a budget is used up, and lets those in flight
+// finish. At the first interrupt it stops starting jobs too, and gives those in flight
+// --grace to finish; then, or when ctx ends (the second interrupt), they are canceled and
+// recorded as canceled (interrupted), so that a resumed run does them again. A failure to
+// write the log, or a 429 under --on-rate-limit fail, ends the run with an error, the samples
+// in flight canceled and not recorded.
 func (e *engine) execute(ctx context.Context, jobs []job, runID, model string, log *reports.Writer) (outcome, error) {
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -530,9 +589,17 @@ func (e *engine) execute(ctx context.Context, jobs []job, runID, model string, l
 		go func() {
 			select {
 			case <-soft:
-				if e.halt(stopInterrupt) {
-					e.progress.note("stopping: no new samples start; waiting for those in flight (Ctrl-C again to cancel them)")
-				}
+			case <-done:
+				return
+			}
+			e.halt(stopInterrupt)
+			e.progress.note("stopping: no new samples start; those in flight have %s to finish (--grace), then they are canceled (Ctrl-C again to cancel them now)", e.opts.grace)
+			grace := time.NewTimer(e.opts.grace)
+			defer grace.Stop()
+			select {
+			case <-grace.C:
+				e.progress.note("the grace period is over: canceling the samples in flight (they run again on resume)")
+				cancel(errGraceOver)
 			case <-done:
 			}
 		}()
@@ -541,7 +608,7 @@ func (e *engine) execute(ctx context.Context, jobs []job, runID, model string, l
 	ran := 0
 	pool := runners.NewPool(e.throttle)
 	err := pool.Run(runCtx, len(jobs), func(ctx context.Context, i int) error {
-		if e.stopped() != "" {
+		if e.stopped() != "" || ctx.Err() != nil {
 			return nil
 		}
 		j := jobs[i]
@@ -557,7 +624,10 @@ func (e *engine) execute(ctx context.Context, jobs []job, runID, model string, l
 		}
 		res.Repeat = j.repeat
 		if res.Error != nil && (ctx.Err() != nil || res.Error.Class == reports.ErrCanceled) {
-			return nil // canceled: not recorded, run again on resume
+			if e.failed() {
+				return nil // stopped by the run's fatal error: not recorded, run again on resume
+			}
+			interrupted(res)
 		}
 		if err := log.Write(res); err != nil {
 			return fmt.Errorf("writing the results log: %w", err)
@@ -586,6 +656,14 @@ func (e *engine) execute(ctx context.Context, jobs []job, runID, model string, l
 		return out, err
 	}
 	return out, nil
+}
+
+// interrupted marks res, the record of a sample canceled by an interrupt before it finished,
+// as canceled: it has no verdict, keeps what the sample did so far (its trajectory, its
+// tokens), and runs again when the run resumes.
+func interrupted(res *reports.Result) {
+	res.Error = &reports.Failure{Class: reports.ErrCanceled,
+		Message: "interrupted: the run was stopped before this sample finished; it runs again when the run resumes (" + res.Error.Message + ")"}
 }
 
 // repeats returns how many times the samples of p run: --repeats, else the suite's repeats,
@@ -640,14 +718,15 @@ func (e *engine) runPlans(c *cli.Context, plans []*plan, model *modelSpec) error
 			info.Repeats, repeated = r, true
 		}
 		m.Suites = append(m.Suites, info)
-		m.Judges = append(m.Judges, reports.JudgeInfo{Suite: p.suite.Name, ID: p.judgeID, Spec: p.suite.Judge})
+		m.Judges = append(m.Judges, p.judgeInfo())
 	}
+	m.Endpoints = endpointsOf(plans, model.endpoint())
 	unlock, err := lockRun(c.Context, out, c.App.ErrWriter)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	st, err := openRun(out, m, e.opts.retryErrors)
+	st, err := openRun(out, m, e.opts.retryErrors, c.App.ErrWriter)
 	if err != nil {
 		return err
 	}
@@ -688,6 +767,9 @@ func (e *engine) runPlans(c *cli.Context, plans []*plan, model *modelSpec) error
 	e.spent = st.index.Tokens
 	stderr := c.App.ErrWriter
 	e.progress = newProgress(stderr, e.opts.progress, e.prices != nil)
+	for _, ep := range m.Endpoints {
+		e.progress.endpoint(ep)
+	}
 	if st.resumed {
 		what := "resuming"
 		if e.opts.retryErrors {
@@ -739,7 +821,8 @@ func (e *engine) runPlans(c *cli.Context, plans []*plan, model *modelSpec) error
 	}
 	switch res.stop {
 	case stopInterrupt:
-		return cli.Exit(fmt.Sprintf("realx: interrupted with %d samples not run; run the same command again to resume", left), exitInterrupted)
+		return cli.Exit(fmt.Sprintf("realx: interrupted with %d samples not run (%d of them canceled); run the same command again to resume",
+			left+failed[reports.ErrCanceled], failed[reports.ErrCanceled]), exitInterrupted)
 	case stopCost, stopTokens:
 		return cli.Exit(fmt.Sprintf("realx: stopped: %s; %d samples not run. The run resumes when the same command is run again with a larger budget", e.budgetText(res.stop), left), exitBudget)
 	}

@@ -259,9 +259,9 @@ func realxCtx(t *testing.T, ctx context.Context, args ...string) cliResult {
 	return cliResult{stdout: out.String(), stderr: errOut.String(), code: code}
 }
 
-// TestInterrupt stops a run with one interrupt (the samples in flight finish and are
-// recorded), then with two (those in flight are canceled and not recorded); each time the
-// run exits 130 and the same command finishes it.
+// TestInterrupt stops a run with one interrupt (the samples in flight finish within --grace
+// and are recorded), then with two (those in flight are canceled, and recorded as such); each
+// time the run exits 130 and the same command finishes it.
 func TestInterrupt(t *testing.T) {
 	for _, signals := range []int{1, 2} {
 		t.Run(strconv.Itoa(signals), func(t *testing.T) {
@@ -292,19 +292,22 @@ func TestInterrupt(t *testing.T) {
 			assert.Contains(t, r.stderr, "run the same command again to resume")
 			sent := len(srv.Requests())
 			recorded := len(readResults(t, out))
+			canceled := len(canceledRecords(t, out))
 			assert.Less(t, sent, 12, "no new samples after the interrupt")
 			if signals == 1 {
-				assert.Contains(t, r.stderr, "waiting for those in flight")
-				assert.Equal(t, sent, recorded, "every sample in flight finished and was recorded")
+				assert.Contains(t, r.stderr, "those in flight have 25s to finish (--grace)")
+				assert.Equal(t, sent, recorded, "every sample in flight was recorded")
+				assert.Zero(t, canceled, "every sample in flight finished")
 			} else {
-				assert.Less(t, recorded, sent, "the samples in flight were canceled and not recorded")
-				assert.GreaterOrEqual(t, recorded, sent-3)
+				assert.GreaterOrEqual(t, recorded, sent, "every sample in flight was recorded")
+				assert.Positive(t, canceled, "the samples in flight were canceled")
+				assert.LessOrEqual(t, canceled, 3)
 			}
 
 			r = realx(t, nil, args...)
 			require.Equal(t, 0, r.code, r.stderr)
-			assert.Contains(t, r.stderr, fmt.Sprintf("%d samples finished, %d to run", recorded, 40-recorded))
-			assert.Len(t, outcomes(t, out, true), 40)
+			assert.Contains(t, r.stderr, fmt.Sprintf("%d samples finished, %d to run", recorded-canceled, 40-recorded+canceled))
+			assert.Len(t, outcomes(t, out, canceled == 0), 40)
 		})
 	}
 }

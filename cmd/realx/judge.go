@@ -86,10 +86,16 @@ func judgeRows(c *cli.Context) error {
 	if err != nil {
 		return usageError("judge: %v", err)
 	}
-	j, err := js.build(js.resolve(spec))
+	resolved := js.resolve(spec)
+	eps, problems := js.judgeEndpoints("", judgeSource{spec: &spec}, spec, resolved, js.trust)
+	if len(problems) > 0 {
+		return configErrors(errors.Join(problems...))
+	}
+	j, err := js.build(resolved)
 	if err != nil {
 		return usageError("judge: %v", err)
 	}
+	printEndpoints(c.App.ErrWriter, eps)
 	if js.cacheDir != "" {
 		if err := js.openCache(js.cacheDir); err != nil {
 			return err
@@ -151,8 +157,9 @@ func judgeRows(c *cli.Context) error {
 
 // outputFile is a file written under a temporary name beside its path, and renamed to it by
 // commit: a command that fails leaves what was there before, and a command may write over a
-// file it reads (realx judge --in X --out X). A path that exists and is not a regular file
-// (/dev/stdout) is written directly.
+// file it reads (realx judge --in X --out X). The temporary name is random and the file created
+// exclusively, and the rename replaces a symbolic link at path rather than writing through it.
+// A path that exists and is not a regular file (/dev/stdout) is written directly.
 type outputFile struct {
 	*os.File
 	path string
@@ -178,14 +185,11 @@ func (o *outputFile) commit() error {
 		return nil
 	}
 	o.done = true
-	if err := o.Close(); err != nil {
-		os.Remove(o.Name())
-		return err
-	}
 	if o.Name() == o.path {
-		return nil
+		return o.Close()
 	}
-	if err := os.Chmod(o.Name(), 0o644); err != nil {
+	// Through the descriptor, not the name: the file made is the file changed.
+	if err := errors.Join(o.Chmod(0o644), o.Close()); err != nil {
 		os.Remove(o.Name())
 		return err
 	}

@@ -26,6 +26,7 @@ func judgeFlags() []cli.Flag {
 		&cli.StringFlag{Name: "judge-cache", Usage: "the directory of the LLM judge's verdict cache (default: the run directory)"},
 		&cli.DurationFlag{Name: "judge-timeout", Value: judges.DefaultTimeout, Usage: "time limit of one LLM judge request"},
 		&cli.DurationFlag{Name: "judge-retry-wait", Value: judges.DefaultBackoff, Usage: "the wait before an LLM judge request is tried again (doubling for each further try)"},
+		trustFlagOf(),
 	}
 }
 
@@ -63,6 +64,8 @@ func specFromJudgeFlag(c *cli.Context) (spec tasks.JudgeSpec, fromFile bool, err
 // verdict cache they share.
 type judgeSetup struct {
 	override judges.Override
+	// trust is --trust-suite-endpoints: a suite's judge endpoint may be sent a key.
+	trust    bool
 	cacheDir string
 	timeout  time.Duration
 	backoff  time.Duration
@@ -75,7 +78,7 @@ func readJudgeSetup(c *cli.Context, getenv func(string) string) (*judgeSetup, er
 	js := &judgeSetup{
 		override: judges.Override{Model: c.String("judge-model"), BaseURL: c.String("judge-base-url"), APIKeyEnv: c.String("judge-api-key-env")},
 		cacheDir: c.String("judge-cache"), timeout: c.Duration("judge-timeout"), backoff: c.Duration("judge-retry-wait"),
-		getenv: getenv, cache: &sharedCache{},
+		getenv: getenv, cache: &sharedCache{}, trust: c.Bool(trustFlag),
 	}
 	if js.timeout <= 0 {
 		return nil, errors.New("--judge-timeout must be positive")

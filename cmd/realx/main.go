@@ -19,8 +19,9 @@
 // stopped by Ctrl-C or SIGTERM. A stopped or incomplete run keeps every finished sample and
 // resumes when the same command is run again.
 //
-// The first Ctrl-C (or SIGTERM) stops `realx run` from starting samples and lets those in
-// flight finish; the second cancels them (they run again on resume); the third exits at once.
+// The first Ctrl-C (or SIGTERM) stops `realx run` from starting samples and gives those in
+// flight --grace (25 s) to finish; then, or at the second, they are canceled (recorded as
+// canceled; they run again on resume); the third exits at once.
 package main
 
 import (

@@ -48,6 +48,7 @@ func mergeCommand() *cli.Command {
 				return err
 			}
 			stderr := c.App.ErrWriter
+			sum.Unreadable.Warn(stderr, "left out of the merged run")
 			if len(sum.MissingShards) > 0 {
 				var names []string
 				for _, i := range sum.MissingShards {

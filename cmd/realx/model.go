@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -41,6 +42,9 @@ type modelSpec struct {
 	Label    string
 	Endpoint runners.Endpoint
 	KeyEnv   string
+	// URLFrom and KeyFrom say who chose the base URL and the key's variable (a flag, the
+	// models file, the provider's default), as reports.Endpoint records them.
+	URLFrom, KeyFrom string
 	// Prices and Generation come from a models file; Generation applies over the suite's and
 	// under the command line's.
 	Prices     *reports.Prices
@@ -65,8 +69,10 @@ func resolveModel(model, baseURL, keyEnv string, getenv func(string) string) (*m
 	if name == "" {
 		return nil, fmt.Errorf("--model %q: no model name after the provider", model)
 	}
+	prefix, _, _ := strings.Cut(model, ":")
+	urlFrom, keyFrom := "", ""
 	if baseURL == "" {
-		baseURL = p.baseURL
+		baseURL, urlFrom = p.baseURL, "provider "+prefix+"'s default"
 	}
 	if baseURL == "" {
 		return nil, fmt.Errorf("--model %q: unknown provider; give --base-url, or use one of %s", model, strings.Join(providerNames(), ", "))
@@ -81,7 +87,7 @@ func resolveModel(model, baseURL, keyEnv string, getenv func(string) string) (*m
 			return nil, fmt.Errorf("--api-key-env %s: %s is not set", keyEnv, keyEnv)
 		}
 	case p.keyEnv != "":
-		keyEnv = p.keyEnv
+		keyEnv, keyFrom = p.keyEnv, "provider "+prefix+"'s default"
 		if key = getenv(keyEnv); key == "" && p.keyNeeded {
 			return nil, fmt.Errorf("--model %q needs an API key in the environment variable %s", model, keyEnv)
 		}
@@ -90,7 +96,17 @@ func resolveModel(model, baseURL, keyEnv string, getenv func(string) string) (*m
 		Label:    name,
 		Endpoint: runners.Endpoint{BaseURL: baseURL, Model: name, APIKey: key},
 		KeyEnv:   keyEnv,
+		URLFrom:  urlFrom, KeyFrom: keyFrom,
 	}, nil
+}
+
+// endpoint describes the model's endpoint for the listing of endpoints and the manifest.
+func (m *modelSpec) endpoint() reports.Endpoint {
+	ep := reports.Endpoint{Role: "model", Model: m.Endpoint.Model, URL: redactURL(m.Endpoint.BaseURL), URLFrom: m.URLFrom}
+	if m.Endpoint.APIKey != "" {
+		ep.KeyEnv, ep.KeyFrom = m.KeyEnv, m.KeyFrom
+	}
+	return ep
 }
 
 // checkBaseURL refuses a base URL that is not an http(s) URL with a host, before any call.
@@ -248,10 +264,26 @@ func modelFromFlags(c *cli.Context, getenv func(string) string) (*modelSpec, err
 	if err != nil {
 		return nil, err
 	}
+	// What resolveModel did not take from the provider came from the flags, or else from the
+	// models file.
+	if spec.URLFrom == "" {
+		spec.URLFrom = cmp.Or(flagIf(baseURL != "", "--base-url"), "the models file "+file)
+	}
+	if spec.KeyFrom == "" {
+		spec.KeyFrom = cmp.Or(flagIf(keyEnv != "", "--api-key-env"), "the models file "+file)
+	}
 	if l := c.String("label"); l != "" {
 		spec.Label = l
 	}
 	return spec, nil
+}
+
+// flagIf returns name when set is true, else "".
+func flagIf(set bool, name string) string {
+	if set {
+		return name
+	}
+	return ""
 }
 
 // resolveEntry resolves the models-file entry e named name, with flags over it.

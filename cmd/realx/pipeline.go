@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/realx-bench/realx/judges"
@@ -29,13 +30,21 @@ type plan struct {
 	// imageRoot is --image-root, "" when not given.
 	imageRoot string
 	agent     *runners.Agent
+	// endpoints are those of the plan's LLM judges.
+	endpoints []reports.Endpoint
 }
 
 // newPlan loads what grading a suite needs: its samples (at most limit, when limit > 0) and its
 // judge, built as js says (the judge flags). The suite's judge spec becomes the resolved one,
-// the judge that runs and that the manifest records.
+// the judge that runs and that the manifest records. A judge that would send a key to an
+// endpoint the suite chose is refused (judgeEndpoints), before it is built.
 func newPlan(s *tasks.Suite, ds *tasks.Dataset, limit int, js *judgeSetup) (*plan, error) {
+	orig := s.Judge
 	s.Judge = js.resolve(s.Judge)
+	eps, problems := js.judgeEndpoints(s.Name, judgeSource{suite: s, spec: &orig}, orig, s.Judge, js.trust)
+	if len(problems) > 0 {
+		return nil, errors.Join(problems...)
+	}
 	j, err := js.build(s.Judge)
 	if err != nil {
 		if errors.As(err, new(*tasks.Error)) {
@@ -47,7 +56,28 @@ func newPlan(s *tasks.Suite, ds *tasks.Dataset, limit int, js *judgeSetup) (*pla
 	if limit > 0 && limit < len(samples) {
 		samples = samples[:limit]
 	}
-	return &plan{suite: s, data: ds, samples: samples, judge: j, judgeID: j.ID(), judges: js, images: s.Images}, nil
+	return &plan{suite: s, data: ds, samples: samples, judge: j, judgeID: j.ID(), judges: js, images: s.Images, endpoints: eps}, nil
+}
+
+// judgeInfo describes the plan's judge for the manifest: the judge that runs, its endpoints'
+// URLs without credentials (redactURL).
+func (p *plan) judgeInfo() reports.JudgeInfo {
+	spec := p.suite.Judge
+	spec.BaseURL = redactURL(spec.BaseURL)
+	spec.Steps = slices.Clone(spec.Steps)
+	for i := range spec.Steps {
+		spec.Steps[i].BaseURL = redactURL(spec.Steps[i].BaseURL)
+	}
+	return reports.JudgeInfo{Suite: p.suite.Name, ID: p.judgeID, Spec: spec}
+}
+
+// endpointsOf returns the endpoints of the plans' judges, after those of models.
+func endpointsOf(plans []*plan, models ...reports.Endpoint) []reports.Endpoint {
+	eps := models
+	for _, p := range plans {
+		eps = append(eps, p.endpoints...)
+	}
+	return eps
 }
 
 // workdir returns the directory realx runs in, recorded in manifests so that the relative

@@ -167,6 +167,18 @@ func (p *progress) note(format string, args ...any) {
 	}
 }
 
+// endpoint lists an endpoint the run calls (as an "endpoint" event in JSON), whatever the
+// display, none included.
+func (p *progress) endpoint(ep reports.Endpoint) {
+	if p.mode != progressJSON {
+		p.note("endpoint: %s", ep)
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.event(map[string]any{"event": "endpoint", "endpoint": ep})
+}
+
 // end ends the display with a last summary; reason says why the run stopped ("" when it
 // finished).
 func (p *progress) end(reason string) {

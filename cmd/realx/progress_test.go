@@ -92,7 +92,9 @@ func TestRunProgressJSON(t *testing.T) {
 	r := realx(t, nil, "run", suite, "--model", "m", "--base-url", srv.URL(), "-c", "1", "--out", filepath.Join(dir, "run"), "--progress", "json")
 	require.Equal(t, 0, r.code, r.stderr)
 	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
-	require.GreaterOrEqual(t, len(lines), 7)
+	require.GreaterOrEqual(t, len(lines), 8)
+	assert.Equal(t, `{"endpoint":{"role":"model","model":"m","url":"`+srv.URL()+`","url_from":"--base-url"},"event":"endpoint"}`, lines[0])
+	lines = lines[1:]
 	assert.Equal(t, `{"done":0,"event":"start","todo":5,"total":5}`, lines[0])
 	for i := 1; i <= 5; i++ {
 		assert.Contains(t, lines[i], `"event":"sample"`)

@@ -34,9 +34,9 @@ judge id is not the new judge's) or when its judge failed; every other record is
 verdicts come from the judge cache when it holds them: the run's own cache is read, and new
 verdicts are added to it (and to the new run's), so that grading the same run again with the
 same judge asks nobody. The result is a new run directory, built beside --out under a hidden
-name (.OUT.rejudging) and renamed to --out when complete: an interrupted rejudge leaves nothing
-at --out, and the same command goes on with the verdicts it had. The old run is never
-rewritten.`,
+name of its own (.OUT.rejudging-RANDOM, for this user alone) and renamed to --out when
+complete: an interrupted rejudge leaves nothing at --out, and the same command goes on with
+the verdicts it had. The old run is never rewritten.`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "judge", Aliases: []string{"j"}, Usage: "the new judge: a kind (llm, math, em …) or a YAML file holding a judge (default: each suite's own)"},
 			&cli.StringFlag{Name: "judge-template", Usage: "the llm judge's prompt: a shipped template (equivalence, simpleqa, option) or a template file"},
@@ -86,24 +86,33 @@ func rejudgeRun(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if resumed {
-		fmt.Fprintf(c.App.ErrWriter, "realx: going on from the interrupted rejudge in %s (its verdicts are kept)\n", work)
+	for _, old := range resumed {
+		fmt.Fprintf(c.App.ErrWriter, "realx: going on from the interrupted rejudge in %s (its verdicts are kept)\n", old)
 	}
 
 	now := time.Now()
 	nm := *m
 	nm.Run, nm.Created, nm.Realx, nm.Command = reports.NewRunID(now), now.UTC(), version, commandLine(c)
 	nm.Workdir = workdir()
-	nm.Suites, nm.Judges = nil, nil
+	nm.Suites, nm.Judges, nm.Endpoints = nil, nil, nil
+	var judged []*plan
+	for _, ep := range m.Endpoints {
+		if ep.Role != "judge" { // the model's, whose outputs are graded again
+			nm.Endpoints = append(nm.Endpoints, ep)
+		}
+	}
 	for _, info := range m.Suites {
 		if p := plans[info.Name]; p != nil {
+			judged = append(judged, p)
 			// What the outputs were made with is the old run's; what they are graded
 			// against is what was loaded now.
 			info.Source, info.Digest, info.Data, info.DataDigest = p.suite.Source, p.suite.Digest, p.data.Path, p.data.Digest
-			nm.Judges = append(nm.Judges, reports.JudgeInfo{Suite: info.Name, ID: p.judgeID, Spec: p.suite.Judge})
+			nm.Judges = append(nm.Judges, p.judgeInfo())
 		}
 		nm.Suites = append(nm.Suites, info)
 	}
+	nm.Endpoints = endpointsOf(judged, nm.Endpoints...)
+	printEndpoints(c.App.ErrWriter, endpointsOf(judged))
 	nm.Rejudged = &reports.RejudgeInfo{From: src, Run: m.Run}
 	closeCache, err := openRejudgeCache(js, src, work, c.App.ErrWriter)
 	if err != nil {
@@ -126,6 +135,9 @@ func rejudgeRun(c *cli.Context) error {
 		return err
 	}
 	if err := closeCache(); err != nil {
+		return err
+	}
+	if err := os.Chmod(work, 0o755); err != nil { // made for this user alone while unfinished
 		return err
 	}
 	if err := os.Remove(out); err != nil && !errors.Is(err, os.ErrNotExist) { // an empty --out
@@ -286,6 +298,9 @@ func rejudgeOut(out, src string) (string, error) {
 		}
 	}
 	out = filepath.Clean(out)
+	if st, err := os.Lstat(out); err == nil && st.Mode()&os.ModeSymlink != 0 {
+		return "", usageError("rejudge: --out %s is a symbolic link; name a new directory", out)
+	}
 	if a, errA := filepath.Abs(out); errA == nil {
 		if b, errB := filepath.Abs(src); errB == nil && a == b {
 			return "", usageError("rejudge: --out must be a new directory, not the run itself")
@@ -304,25 +319,79 @@ func rejudgeOut(out, src string) (string, error) {
 	return out, nil
 }
 
-// rejudgeWorkDir returns the directory a rejudge into out is built in, beside it under a
-// hidden name, and renamed to out once complete; resumed is true when an interrupted rejudge
-// left it. Only its verdict cache is kept from then: the log and blobs are made again.
-func rejudgeWorkDir(out string) (work string, resumed bool, err error) {
-	work = filepath.Join(filepath.Dir(out), "."+filepath.Base(out)+".rejudging")
-	entries, err := os.ReadDir(work)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return "", false, err
+// rejudgeWorkDir makes the directory a rejudge into out is built in, and renamed to out once
+// complete: a new directory beside out under a hidden name no one can plant beforehand
+// (.OUT.rejudging-RANDOM, created exclusively, for this user alone). The verdict cache of each
+// interrupted rejudge into out that this user left there is copied into it (resumed lists
+// them), and that directory removed: only the verdicts are kept from then, the log and blobs
+// are made again. Anything else by that name (another user's, a symbolic link, a file) is left
+// as it is.
+func rejudgeWorkDir(out string) (work string, resumed []string, err error) {
+	parent, prefix := filepath.Dir(out), "."+filepath.Base(out)+".rejudging-"
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return "", nil, err
+	}
+	if work, err = os.MkdirTemp(parent, prefix+"*"); err != nil {
+		return "", nil, err
+	}
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return "", nil, err
 	}
 	for _, e := range entries {
-		if e.Name() == judges.CacheFile {
-			resumed = true
+		old := filepath.Join(parent, e.Name())
+		if !strings.HasPrefix(e.Name(), prefix) || old == work {
 			continue
 		}
-		if err := os.RemoveAll(filepath.Join(work, e.Name())); err != nil {
-			return "", false, err
+		ok, err := takeVerdicts(old, work)
+		if err != nil {
+			return "", nil, fmt.Errorf("rejudge: the interrupted rejudge in %s: %w", old, err)
+		}
+		if ok {
+			resumed = append(resumed, old)
+			// RemoveAll never follows a symbolic link, should old have been swapped for one.
+			if err := os.RemoveAll(old); err != nil {
+				return "", nil, err
+			}
 		}
 	}
-	return work, resumed, os.MkdirAll(work, 0o755)
+	return work, resumed, nil
+}
+
+// takeVerdicts appends the verdict cache of old, the directory of an interrupted rejudge, to
+// the one in work, and reports whether old was one: a directory (not a link to one) of this
+// user's. The cache is read through old as it was checked, never through a link put there
+// since.
+func takeVerdicts(old, work string) (bool, error) {
+	st, err := os.Lstat(old)
+	if err != nil || !st.IsDir() || !ownedBySelf(st) {
+		return false, nil
+	}
+	root, err := os.OpenRoot(old)
+	if err != nil {
+		return false, nil
+	}
+	defer root.Close()
+	if now, err := root.Stat("."); err != nil || !os.SameFile(st, now) {
+		return false, nil
+	}
+	src, err := root.Open(judges.CacheFile)
+	if errors.Is(err, os.ErrNotExist) {
+		return true, nil
+	} else if err != nil {
+		return false, err
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(filepath.Join(work, judges.CacheFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return false, err
+	}
+	// A torn last line stays on a line of its own, and is skipped when the cache is read.
+	_, err = io.Copy(dst, src)
+	if err == nil {
+		_, err = dst.WriteString("\n")
+	}
+	return true, errors.Join(err, dst.Close())
 }
 
 func exists(p string) bool {
@@ -367,10 +436,12 @@ func rejudgeLog(ctx context.Context, src, out, runID string, plans map[string]*p
 		return counts, err
 	}
 	defer f.Close()
-	ix, err := reports.IndexLog(f, name, func(err error) { fmt.Fprintln(warn, "warning:", err) })
+	var bad reports.BadLines
+	ix, err := reports.IndexLog(f, name, bad.Add)
 	if err != nil {
 		return counts, err
 	}
+	bad.Warn(warn, "left out of the new run")
 	log, err := reports.CreateLog(filepath.Join(out, reports.ResultsFile))
 	if err != nil {
 		return counts, err

@@ -23,9 +23,10 @@ func lockRun(ctx context.Context, dir string, w io.Writer) (func(), error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(filepath.Join(dir, runLockFile), os.O_RDWR|os.O_CREATE, 0o644)
+	// Never through a symbolic link: the lock file is only ever this directory's own.
+	f, err := os.OpenFile(filepath.Join(dir, runLockFile), os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("locking %s: %w", dir, err)
 	}
 	release := func() { f.Close() } // closing the file releases the lock
 	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)

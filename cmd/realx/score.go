@@ -59,8 +59,8 @@ func scorePredictions(c *cli.Context) error {
 		return usageError("score: %v", err)
 	}
 	for _, f := range []string{reports.ManifestFile, reports.ResultsFile} {
-		if _, err := os.Stat(filepath.Join(out, f)); err == nil {
-			return usageError("score: %s holds a run already; choose another --out (or remove it)", out)
+		if _, err := os.Lstat(filepath.Join(out, f)); err == nil {
+			return usageError("score: %s holds a run already (%s); choose another --out (or remove it)", out, f)
 		}
 	}
 	s, ds, err := loadSuite(c.Args().First())
@@ -92,10 +92,12 @@ func scorePredictions(c *cli.Context) error {
 	m := &reports.Manifest{
 		V: reports.SchemaVersion, Run: runID, Created: time.Now().UTC(), Realx: version,
 		Command: commandLine(c), Workdir: workdir(),
-		Suites: []reports.SuiteInfo{p.suiteInfo()},
-		Model:  reports.ModelInfo{Name: label, Predictions: predPath, PredictionsDigest: digest},
-		Judges: []reports.JudgeInfo{{Suite: s.Name, ID: p.judgeID, Spec: s.Judge}},
+		Suites:    []reports.SuiteInfo{p.suiteInfo()},
+		Model:     reports.ModelInfo{Name: label, Predictions: predPath, PredictionsDigest: digest},
+		Judges:    []reports.JudgeInfo{p.judgeInfo()},
+		Endpoints: p.endpoints,
 	}
+	printEndpoints(c.App.ErrWriter, p.endpoints)
 	if err := reports.WriteManifest(out, m); err != nil {
 		return err
 	}
@@ -103,7 +105,6 @@ func scorePredictions(c *cli.Context) error {
 		return err
 	}
 	defer js.closeCache()
-	// A scored run is written whole, so a stale log from an earlier score is replaced.
 	log, err := reports.CreateLog(filepath.Join(out, reports.ResultsFile))
 	if err != nil {
 		return err
