@@ -360,10 +360,7 @@ func checkArgs(args string, required []string) (json.RawMessage, error) {
 
 // recordReply appends the model's reply as a turn and counts its cost.
 func (s *sample) recordReply(resp *ChatResponse, step *Step) {
-	u := resp.Usage
-	if u.Total == 0 {
-		u.Total = u.Prompt + u.Completion
-	}
+	u := resp.Usage.Counted()
 	text := step.Message.Text()
 	s.tr.Turns = append(s.tr.Turns, Turn{
 		Role: RoleAssistant, Text: text, Reasoning: resp.Reasoning, Usage: &u,

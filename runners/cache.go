@@ -201,22 +201,6 @@ type CacheKey [sha256.Size]byte
 // String returns the key in hex.
 func (k CacheKey) String() string { return hex.EncodeToString(k[:]) }
 
-// repeatKey keys the repeat index in a context.
-type repeatKey struct{}
-
-// WithRepeat returns ctx carrying the repeat index i (from 0) of the sample being run, so that
-// the repeats of a sample, sampled at a temperature, get answers of their own from the
-// cache instead of the first repeat's.
-func WithRepeat(ctx context.Context, i int) context.Context {
-	return context.WithValue(ctx, repeatKey{}, i)
-}
-
-// RepeatFrom returns the repeat index ctx carries, 0 when none.
-func RepeatFrom(ctx context.Context) int {
-	i, _ := ctx.Value(repeatKey{}).(int)
-	return i
-}
-
 // EndpointID returns what identifies ep's answers in a cache key: its base URL and its
 // model, never its key.
 func EndpointID(ep Endpoint) string {
@@ -259,13 +243,13 @@ type (
 // keyVersion changes whenever the canonical form does, so that old entries stop matching.
 const keyVersion = 1
 
-// RequestKey returns the cache key of req sent to the endpoint endpointID as repeat number
-// repeat: a SHA-256 over the endpoint, the repeat, the messages (images by the SHA-256 of
+// RequestKey returns the cache key of req sent to the endpoint endpointID: a SHA-256 over the
+// endpoint, the request's repeat index (ChatRequest.Repeat), the messages (images by the SHA-256 of
 // their bytes, media type and detail), the tools (parameters as canonical JSON) and the
 // generation parameters as canonical JSON (Extra included, map order irrelevant; Stream
 // left out, as it does not change the answer). It fails only on values JSON cannot encode.
-func RequestKey(endpointID string, req *ChatRequest, repeat int) (CacheKey, error) {
-	kr := keyRequest{Version: keyVersion, Endpoint: endpointID, Repeat: repeat, Messages: make([]keyMessage, len(req.Messages))}
+func RequestKey(endpointID string, req *ChatRequest) (CacheKey, error) {
+	kr := keyRequest{Version: keyVersion, Endpoint: endpointID, Repeat: req.Repeat, Messages: make([]keyMessage, len(req.Messages))}
 	for i, m := range req.Messages {
 		km := keyMessage{Role: m.Role, ToolCalls: m.ToolCalls, ToolCallID: m.ToolCallID, Parts: make([]keyPart, len(m.Parts))}
 		for j := range m.Parts {
@@ -320,8 +304,8 @@ func canonicalJSON(b []byte) json.RawMessage {
 }
 
 // WithCache returns m with answers looked up in and stored to c under mode. endpointID
-// names the endpoint behind m (EndpointID); the repeat index comes from the request's
-// context (WithRepeat).
+// names the endpoint behind m (EndpointID); the request's repeat index is part of its key, so
+// that the repeats of a sample, sampled at a temperature, get answers of their own.
 //
 // Errors are never cached, nor are empty answers (no content and no tool calls). A request
 // whose key cannot be computed, and a failing cache, fall through to m: the cache never
@@ -344,7 +328,7 @@ type cachedModel struct {
 
 // Chat answers req from the cache or from the model.
 func (m *cachedModel) Chat(ctx context.Context, req *ChatRequest) (*ChatResponse, error) {
-	key, err := RequestKey(m.endpoint, req, RepeatFrom(ctx))
+	key, err := RequestKey(m.endpoint, req)
 	if err != nil {
 		m.c.skipped.Add(1)
 		return m.m.Chat(ctx, req)

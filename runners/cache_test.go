@@ -50,7 +50,9 @@ func keyRequest() *runners.ChatRequest {
 
 func mustKey(t *testing.T, endpoint string, req *runners.ChatRequest, repeat int) runners.CacheKey {
 	t.Helper()
-	k, err := runners.RequestKey(endpoint, req, repeat)
+	r := *req
+	r.Repeat = repeat
+	k, err := runners.RequestKey(endpoint, &r)
 	require.NoError(t, err)
 	return k
 }
@@ -119,7 +121,7 @@ func TestRequestKeyCoversEveryInput(t *testing.T) {
 
 	bad := keyRequest()
 	bad.Generation.Extra["f"] = func() {}
-	_, err := runners.RequestKey(ep, bad, 0)
+	_, err := runners.RequestKey(ep, bad)
 	require.Error(t, err)
 }
 
@@ -169,14 +171,15 @@ func TestCacheAnswersASecondPassWithoutTheModel(t *testing.T) {
 	assert.Equal(t, &want, again, "everything but latency kept, usage included")
 
 	// A repeat is a different request.
-	_, err = m.Chat(runners.WithRepeat(ctx, 1), cacheQ("q1"))
+	_, err = runners.ForRepeat(m, 1).Chat(ctx, cacheQ("q1"))
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), inner.calls.Load())
-	assert.Equal(t, 1, runners.RepeatFrom(runners.WithRepeat(ctx, 1)))
-	assert.Equal(t, 0, runners.RepeatFrom(ctx))
+	_, err = runners.ForRepeat(m, 0).Chat(ctx, cacheQ("q1"))
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), inner.calls.Load(), "repeat 0 is the request as it is")
 
 	st := c.Stats()
-	assert.Equal(t, int64(1), st.Hits)
+	assert.Equal(t, int64(2), st.Hits)
 	assert.Equal(t, int64(2), st.Misses)
 	assert.Equal(t, int64(2), st.Writes)
 	assert.Zero(t, st.Failures)
@@ -317,7 +320,7 @@ func BenchmarkRequestKey(b *testing.B) {
 	req.Messages[1].Parts[1].Image.Data = make([]byte, 438<<10)
 	b.SetBytes(int64(len(req.Messages[1].Parts[1].Image.Data)))
 	for b.Loop() {
-		if _, err := runners.RequestKey("http://localhost:8000/v1 qwen", req, 0); err != nil {
+		if _, err := runners.RequestKey("http://localhost:8000/v1 qwen", req); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -338,4 +341,34 @@ func BenchmarkCacheHit(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// seedModel answers with the seed and the repeat index of each request.
+type seedModel struct{}
+
+func (seedModel) Chat(_ context.Context, req *runners.ChatRequest) (*runners.ChatResponse, error) {
+	seed := -1
+	if req.Generation.Seed != nil {
+		seed = *req.Generation.Seed
+	}
+	return &runners.ChatResponse{Content: fmt.Sprintf("seed %d repeat %d", seed, req.Repeat)}, nil
+}
+
+// TestForRepeat sends repeat i with the request's seed plus i, and leaves the caller's request
+// as it was.
+func TestForRepeat(t *testing.T) {
+	t.Parallel()
+	seed := 10
+	req := &runners.ChatRequest{Generation: tasks.Generation{Seed: &seed}}
+	for i, want := range []string{"seed 10 repeat 0", "seed 11 repeat 1", "seed 13 repeat 3"} {
+		repeat := []int{0, 1, 3}[i]
+		resp, err := runners.ForRepeat(seedModel{}, repeat).Chat(context.Background(), req)
+		require.NoError(t, err)
+		assert.Equal(t, want, resp.Content)
+	}
+	assert.Equal(t, 10, *req.Generation.Seed)
+	assert.Zero(t, req.Repeat)
+	resp, err := runners.ForRepeat(seedModel{}, 2).Chat(context.Background(), &runners.ChatRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, "seed -1 repeat 2", resp.Content, "no seed, none sent")
 }

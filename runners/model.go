@@ -88,6 +88,10 @@ type ChatRequest struct {
 	Messages   []Message
 	Tools      []ToolDef
 	Generation tasks.Generation
+	// Repeat is the repeat index (from 0) of the sample the request is for, when a run puts
+	// each sample to the model several times (ForRepeat sets it). It is never sent: it keys
+	// the response cache, so that the repeats of a sample get answers of their own.
+	Repeat int
 }
 
 // ChatResponse is a Model's reply with its cost.
@@ -112,6 +116,14 @@ type Usage struct {
 	Prompt     int `json:"prompt"`
 	Completion int `json:"completion"`
 	Total      int `json:"total"`
+}
+
+// Counted returns u with Total set to Prompt plus Completion when the endpoint left it at 0.
+func (u Usage) Counted() Usage {
+	if u.Total == 0 {
+		u.Total = u.Prompt + u.Completion
+	}
+	return u
 }
 
 // Add returns u plus o.

@@ -194,11 +194,7 @@ func (m *throttled) Chat(ctx context.Context, req *ChatRequest) (*ChatResponse, 
 	resp, err := m.m.Chat(ctx, req)
 	end := t.clock.Now()
 	if t.tpm != nil && err == nil {
-		used := resp.Usage.Total
-		if used == 0 {
-			used = resp.Usage.Prompt + resp.Usage.Completion
-		}
-		if used > 0 {
+		if used := resp.Usage.Counted().Total; used > 0 {
 			t.correct(end, used-tokens)
 		}
 	}

@@ -308,8 +308,8 @@ func (e *engine) close() error {
 	return nil
 }
 
-// client returns the model behind ep as the run calls it: repeat i of a sample with seed+i,
-// answers from the cache when it is on, every call paced by the throttle and retried.
+// client returns the model behind ep as the run calls it: answers from the cache when it is
+// on, every call paced by the throttle and retried.
 func (e *engine) client(ep runners.Endpoint) runners.Model {
 	policy := e.opts.retry
 	policy.OnRetry = func(runners.RetryEvent) {
@@ -321,24 +321,7 @@ func (e *engine) client(ep runners.Endpoint) runners.Model {
 	m = runners.WithThrottle(m, e.throttle)
 	m = runners.WithRetry(m, policy)
 	m = &meter{m: m, e: e}
-	m = runners.WithCache(m, e.cache, e.opts.cacheMode, runners.EndpointID(ep))
-	return repeatSeeds{m}
-}
-
-// repeatSeeds is a Model that sends repeat i of a sample (runners.RepeatFrom) with the seed
-// of the request plus i, when the request sets a seed, so that repeats sample differently but
-// reproducibly.
-type repeatSeeds struct{ m runners.Model }
-
-// Chat sends req with its seed moved on by the repeat index.
-func (r repeatSeeds) Chat(ctx context.Context, req *runners.ChatRequest) (*runners.ChatResponse, error) {
-	if i := runners.RepeatFrom(ctx); i > 0 && req.Generation.Seed != nil {
-		cp := *req
-		seed := *req.Generation.Seed + i
-		cp.Generation.Seed = &seed
-		req = &cp
-	}
-	return r.m.Chat(ctx, req)
+	return runners.WithCache(m, e.cache, e.opts.cacheMode, runners.EndpointID(ep))
 }
 
 // meter is a Model that counts the tokens the endpoint answered with (cache hits never reach
@@ -364,10 +347,7 @@ func (m *meter) Chat(ctx context.Context, req *runners.ChatRequest) (*runners.Ch
 func (e *engine) addSpent(u runners.Usage) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if u.Total == 0 {
-		u.Total = u.Prompt + u.Completion
-	}
-	e.spent = e.spent.Add(u)
+	e.spent = e.spent.Add(u.Counted())
 }
 
 // cost returns what the run has cost so far, in US dollars.
@@ -620,7 +600,7 @@ func (e *engine) execute(ctx context.Context, jobs []job, runID, model string, l
 		if j.judged != nil {
 			res = j.p.regrade(ctx, runID, j.judged, j.s)
 		} else {
-			res = j.p.evaluate(runners.WithRepeat(ctx, j.repeat), runID, model, j.s)
+			res = j.p.evaluate(ctx, runID, model, j.s, j.repeat)
 		}
 		res.Repeat = j.repeat
 		if res.Error != nil && (ctx.Err() != nil || res.Error.Class == reports.ErrCanceled) {

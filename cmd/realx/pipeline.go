@@ -155,11 +155,12 @@ func (p *plan) regrade(ctx context.Context, runID string, r *reports.Result, s *
 	return p.grade(ctx, &res, s, r.Output)
 }
 
-// evaluate puts sample s to the model through the plan's agent and grades the answer. Every
+// evaluate puts sample s to the model through the plan's agent, as the given repeat of it
+// (runners.ForRepeat), and grades the answer. Every
 // failure is recorded in the returned result, classed by the stage it came from; a sample
 // that cannot be graded or sent (no gold answer, an image that cannot be read) fails before
 // any model call.
-func (p *plan) evaluate(ctx context.Context, runID, model string, s *tasks.Sample) *reports.Result {
+func (p *plan) evaluate(ctx context.Context, runID, model string, s *tasks.Sample, repeat int) *reports.Result {
 	res := p.newResult(runID, model, s)
 	if err := noGold(s); err != nil {
 		return fail(res, reports.ErrInput, err)
@@ -194,7 +195,9 @@ func (p *plan) evaluate(ctx context.Context, runID, model string, s *tasks.Sampl
 			in.User = append(in.User, runners.Part{Text: part.Text})
 		}
 	}
-	tr, err := p.agent.Run(ctx, in)
+	agent := *p.agent
+	agent.Model = runners.ForRepeat(agent.Model, repeat)
+	tr, err := agent.Run(ctx, in)
 	if tr != nil {
 		res.Trajectory = tr
 		res.Tokens = tr.Usage
