@@ -17,21 +17,23 @@ type Judge interface {
 	ID() string
 }
 
-// Verdict is a judge's decision on one answer.
+// Verdict is a judge's decision on one answer. A results record (reports.Result) embeds it,
+// so its JSON names are those of the records: "extracted", "pass", "score", "judge_id",
+// "judge_step", "reason" and "confident".
 type Verdict struct {
-	Pass bool `json:"pass"`
-	// Score is in [0, 1]: 1 or 0 for pass/fail judges, a graded score for f1, anls, bleu.
-	Score float64 `json:"score"`
 	// Extracted is the answer the judge read out of the output, after normalisation.
 	Extracted string `json:"extracted"`
-	// Reason says briefly why, where a judge has more to say than pass or fail.
-	Reason string `json:"reason,omitempty"`
+	Pass      bool   `json:"pass"`
+	// Score is in [0, 1]: 1 or 0 for pass/fail judges, a graded score for f1, anls, bleu.
+	Score float64 `json:"score"`
 	// JudgeID identifies the judge and its parameters (see ID); for a cascade, the whole
 	// cascade's.
 	JudgeID string `json:"judge_id,omitempty"`
 	// Step names the judge or cascade step that decided: the kind of a rule judge ("math"),
 	// "llm:TEMPLATE" for an LLM judge, or the name a cascade gives its step.
-	Step string `json:"step,omitempty"`
+	Step string `json:"judge_step,omitempty"`
+	// Reason says briefly why, where a judge has more to say than pass or fail.
+	Reason string `json:"reason,omitempty"`
 	// Confident is true when the verdict can stand without a second opinion: every pass, and
 	// a fail whose "no" the rule can vouch for (a cleanly parsed wrong number, a clearly
 	// chosen wrong option). A fail that only means "the strings differ" (an answer the rule

@@ -260,7 +260,7 @@ func rawGroupValues(r *Result, by string) ([]string, error) {
 	case "stop":
 		return []string{string(r.Stop)}, nil
 	case "judge_step":
-		return []string{r.JudgeStep}, nil
+		return []string{r.Step}, nil
 	case "judge_id":
 		return []string{r.JudgeID}, nil
 	case "repeat":

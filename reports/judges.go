@@ -79,7 +79,7 @@ func (j *JudgeStats) AddRun(run string) {
 func (j *JudgeStats) Add(run string, r *Result) {
 	j.AddRun(run)
 	m := j.byRun[run]
-	e := judged{step: r.JudgeStep, judgeID: r.JudgeID, pass: r.Pass}
+	e := judged{step: r.Step, judgeID: r.JudgeID, pass: r.Pass}
 	if r.Error != nil {
 		e.class = r.Error.Class
 	}

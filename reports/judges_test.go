@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/realx-bench/realx/judges"
 )
 
 // TestCohenKappa checks κ on tables worked out by hand.
@@ -43,7 +45,7 @@ func TestCohenKappa(t *testing.T) {
 func judgeRuns() *JudgeStats {
 	js := NewJudgeStats()
 	add := func(run string, id int, pass bool, step string) {
-		js.Add(run, &Result{V: 1, Suite: "s", ID: fmt.Sprint(id), Pass: pass, JudgeStep: step, JudgeID: "cascade:" + run})
+		js.Add(run, &Result{V: 1, Suite: "s", ID: fmt.Sprint(id), Verdict: judges.Verdict{Pass: pass, Step: step, JudgeID: "cascade:" + run}})
 	}
 	id := 0
 	for _, cell := range []struct {
@@ -60,13 +62,13 @@ func judgeRuns() *JudgeStats {
 			id++
 		}
 	}
-	js.Add("base", &Result{V: 1, Suite: "s", ID: "judge-down", JudgeID: "cascade:base", Error: &Failure{Class: ErrJudge}})
-	js.Add("rejudged", &Result{V: 1, Suite: "s", ID: "judge-down", JudgeID: "cascade:rejudged", JudgeStep: "math", Pass: true})
+	js.Add("base", &Result{V: 1, Suite: "s", ID: "judge-down", Verdict: judges.Verdict{JudgeID: "cascade:base"}, Error: &Failure{Class: ErrJudge}})
+	js.Add("rejudged", &Result{V: 1, Suite: "s", ID: "judge-down", Verdict: judges.Verdict{JudgeID: "cascade:rejudged", Step: "math", Pass: true}})
 	js.Add("base", &Result{V: 1, Suite: "s", ID: "no-answer", Error: &Failure{Class: ErrModel}})
 	js.Add("rejudged", &Result{V: 1, Suite: "s", ID: "no-answer", Error: &Failure{Class: ErrModel}})
-	js.Add("other", &Result{V: 1, Suite: "t", ID: "0", JudgeStep: "em", JudgeID: "em:1"})
+	js.Add("other", &Result{V: 1, Suite: "t", ID: "0", Verdict: judges.Verdict{Step: "em", JudgeID: "em:1"}})
 	// A later record of a sample replaces the earlier one.
-	js.Add("other", &Result{V: 1, Suite: "t", ID: "0", JudgeStep: "em", JudgeID: "em:1", Pass: true})
+	js.Add("other", &Result{V: 1, Suite: "t", ID: "0", Verdict: judges.Verdict{Step: "em", JudgeID: "em:1", Pass: true}})
 	return js
 }
 
@@ -103,7 +105,7 @@ func TestJudgeTableRendering(t *testing.T) {
 	}
 	// A single run has no agreement table.
 	one := NewJudgeStats()
-	one.Add("r", &Result{V: 1, Suite: "s", ID: "1", JudgeStep: "math"})
+	one.Add("r", &Result{V: 1, Suite: "s", ID: "1", Verdict: judges.Verdict{Step: "math"}})
 	var b bytes.Buffer
 	require.NoError(t, one.Table().Write(&b, "csv", 1))
 	assert.Equal(t, "run,step,samples,percent\nr,math,1,100.0000\nr,(judge failure),0,0.0000\nr,(not judged),0,0.0000\n", b.String())

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/realx-bench/realx/judges"
 	"github.com/realx-bench/realx/runners"
 )
 
@@ -244,6 +245,6 @@ type briefRecord struct {
 
 // result returns b as a Result with only its fields set.
 func (b *briefRecord) result() Result {
-	return Result{V: b.V, Run: b.Run, Suite: b.Suite, ID: b.ID, Repeat: b.Repeat, Pass: b.Pass,
-		Score: b.Score, Tokens: b.Tokens, Error: b.Error}
+	return Result{V: b.V, Run: b.Run, Suite: b.Suite, ID: b.ID, Repeat: b.Repeat,
+		Verdict: judges.Verdict{Pass: b.Pass, Score: b.Score}, Tokens: b.Tokens, Error: b.Error}
 }

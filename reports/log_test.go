@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/realx-bench/realx/judges"
 	"github.com/realx-bench/realx/runners"
 )
 
@@ -23,7 +24,7 @@ func sampleResult(id string, pass bool) *Result {
 		score = 1
 	}
 	return &Result{V: SchemaVersion, Run: "r1", Suite: "s", ID: id, Capability: "c", Model: "m",
-		Answer: "2", Output: "<answer>2</answer>", Extracted: "2", Pass: pass, Score: score,
+		Answer: "2", Output: "<answer>2</answer>", Verdict: judges.Verdict{Extracted: "2", Pass: pass, Score: score},
 		Metadata: map[string]any{"task": "t", "tags": []any{"a", "b"}},
 		Tokens:   runners.Usage{Prompt: 10, Completion: 5, Total: 15}}
 }

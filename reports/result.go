@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/realx-bench/realx/judges"
 	"github.com/realx-bench/realx/runners"
 	"github.com/realx-bench/realx/tasks"
 )
@@ -28,15 +29,12 @@ type Result struct {
 	Answer string `json:"answer"`
 	// Output is the text of the model's final turn.
 	Output string `json:"output"`
-	// Extracted is the answer the judge read out of Output.
-	Extracted string  `json:"extracted"`
-	Pass      bool    `json:"pass"`
-	Score     float64 `json:"score"`
-	JudgeID   string  `json:"judge_id,omitempty"`
-	// JudgeStep names the judge or cascade step that decided.
-	JudgeStep string        `json:"judge_step,omitempty"`
-	Reason    string        `json:"reason,omitempty"`
-	Tokens    runners.Usage `json:"tokens"`
+	// Verdict is the judge's verdict on Output, as the judge gave it; its fields are the
+	// record's own on the wire ("extracted", "pass", "score", "judge_id", "judge_step",
+	// "reason", "confident"). A record with an error has no verdict, but for the judge's ID
+	// and step when the judge is what failed.
+	judges.Verdict
+	Tokens runners.Usage `json:"tokens"`
 	// LatencyMS is the time spent waiting for the model, all turns.
 	LatencyMS int64              `json:"latency_ms"`
 	Stop      runners.StopReason `json:"stop,omitempty"`

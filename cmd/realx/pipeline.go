@@ -132,14 +132,13 @@ func (p *plan) grade(ctx context.Context, res *reports.Result, s *tasks.Sample, 
 	}
 	v, err := p.judge.Judge(ctx, s, output)
 	if err != nil {
-		res.JudgeID, res.JudgeStep = p.judgeID, v.Step
+		res.Verdict = judges.Verdict{JudgeID: p.judgeID, Step: v.Step}
 		if errors.Is(err, context.Canceled) {
 			return fail(res, reports.ErrCanceled, err)
 		}
 		return fail(res, reports.ErrJudge, err)
 	}
-	res.Pass, res.Score, res.Extracted, res.Reason = v.Pass, v.Score, v.Extracted, v.Reason
-	res.JudgeID, res.JudgeStep = v.JudgeID, v.Step
+	res.Verdict = v
 	if res.JudgeID == "" {
 		res.JudgeID = p.judgeID
 	}
@@ -151,7 +150,7 @@ func (p *plan) grade(ctx context.Context, res *reports.Result, s *tasks.Sample, 
 func (p *plan) regrade(ctx context.Context, runID string, r *reports.Result, s *tasks.Sample) *reports.Result {
 	res := *r
 	res.Run, res.Answer, res.Error = runID, s.Answer, nil
-	res.Pass, res.Score, res.Extracted, res.Reason, res.JudgeID, res.JudgeStep = false, 0, "", "", "", ""
+	res.Verdict = judges.Verdict{}
 	return p.grade(ctx, &res, s, r.Output)
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/realx-bench/realx/judges"
 	"github.com/realx-bench/realx/reports"
 	"github.com/realx-bench/realx/runners"
 )
@@ -37,7 +38,7 @@ func withProgressEnv(t *testing.T, clock func() time.Time, terminal bool) {
 }
 
 func progressResult(id string, pass bool, class reports.ErrorClass) *reports.Result {
-	r := &reports.Result{V: 1, Suite: "s", ID: id, Pass: pass, Tokens: runners.Usage{Total: 1500}}
+	r := &reports.Result{V: 1, Suite: "s", ID: id, Verdict: judges.Verdict{Pass: pass}, Tokens: runners.Usage{Total: 1500}}
 	if pass {
 		r.Score = 1
 	}

@@ -129,7 +129,7 @@ func TestRejudge(t *testing.T) {
 	assert.Equal(t, judge.srv.URL(), m1.Judges[0].Spec.Steps[1].BaseURL, "the manifest records the judge as it ran")
 	for id, step := range map[string]string{"q1": "math", "q2": "math", "q3": "llm:equivalence", "q4": "llm:equivalence", "q6": "llm:equivalence"} {
 		assert.Nil(t, res[id].Error, id)
-		assert.Equal(t, step, res[id].JudgeStep, id)
+		assert.Equal(t, step, res[id].Step, id)
 		assert.Equal(t, id1, res[id].JudgeID, id)
 		assert.Equal(t, id != "q2", res[id].Pass, id)
 	}
@@ -175,7 +175,7 @@ func TestRejudge(t *testing.T) {
 		assert.Equal(t, res[id].Output, r.Output, id)
 		assert.Equal(t, id != "q2" && id != "q4", r.Pass, id)
 	}
-	assert.Equal(t, "llm:equivalence", res2["q5"].JudgeStep)
+	assert.Equal(t, "llm:equivalence", res2["q5"].Step)
 	blob, err := os.ReadFile(filepath.Join(run2, reports.BlobsDir, "ab12"))
 	require.NoError(t, err, "the new run has the old run's images")
 	assert.Equal(t, "image", string(blob))
@@ -192,7 +192,7 @@ func TestRejudge(t *testing.T) {
 	assert.Len(t, model.Requests(), 6)
 	for id, r := range byID(t, run3) {
 		assert.Equal(t, res2[id].Pass, r.Pass, id)
-		assert.Equal(t, res2[id].JudgeStep, r.JudgeStep, id)
+		assert.Equal(t, res2[id].Step, r.Step, id)
 	}
 
 	// Rejudging the rejudged run with its own judge copies every record.

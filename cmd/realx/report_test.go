@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/realx-bench/realx/judges"
 	"github.com/realx-bench/realx/reports"
 )
 
@@ -28,7 +29,7 @@ func writeRunDir(t *testing.T, dir, model string, records ...*reports.Result) st
 
 // record is a graded record of sample id, or one with an error of class when given.
 func record(id string, pass bool, class reports.ErrorClass) *reports.Result {
-	r := &reports.Result{V: reports.SchemaVersion, Run: "r", Suite: "s", ID: id, Model: "m", Pass: pass}
+	r := &reports.Result{V: reports.SchemaVersion, Run: "r", Suite: "s", ID: id, Model: "m", Verdict: judges.Verdict{Pass: pass}}
 	if pass {
 		r.Score = 1
 	}
