@@ -3,7 +3,6 @@ package reports
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"strings"
@@ -312,7 +311,5 @@ func groupNames(v any) []string {
 	return []string{string(data)}
 }
 
-// Write prints the accuracy table aggregated so far in format: text, md, csv or json.
-func (a *Accuracy) Write(w io.Writer, format string, decimals int) error {
-	return a.Table().Write(w, format, decimals)
-}
+// Layout returns the accuracy table aggregated so far.
+func (a *Accuracy) Layout() Layout { return a.Table() }

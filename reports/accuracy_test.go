@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -148,7 +147,7 @@ func TestAccuracyRenderings(t *testing.T) {
 	tab := accuracyOf(t, "capability")
 	for _, format := range []string{"text", "md", "csv", "json"} {
 		var buf bytes.Buffer
-		require.NoError(t, tab.Write(&buf, format, 1))
+		require.NoError(t, Write(&buf, tab, format, 1))
 		golden(t, "accuracy."+format, buf.Bytes())
 	}
 }
@@ -186,18 +185,16 @@ func TestToolUsage(t *testing.T) {
 	assert.Equal(t, 2, overall.GradedWithout)
 	for _, format := range []string{"text", "md", "csv", "json"} {
 		var buf bytes.Buffer
-		require.NoError(t, tab.Write(&buf, format, 1))
+		require.NoError(t, Write(&buf, tab, format, 1))
 		golden(t, "tools."+format, buf.Bytes())
 	}
 }
 
-// rendered returns what w prints in format.
-func rendered(t *testing.T, w interface {
-	Write(io.Writer, string, int) error
-}, format string) string {
+// rendered returns what l prints in format.
+func rendered(t *testing.T, l Layout, format string) string {
 	t.Helper()
 	var b bytes.Buffer
-	require.NoError(t, w.Write(&b, format, 1))
+	require.NoError(t, Write(&b, l, format, 1))
 	return b.String()
 }
 

@@ -47,7 +47,7 @@ func TestScanRunsLabels(t *testing.T) {
 	assert.Equal(t, Cell{}, tab.Overall.Cells[2])
 
 	var b bytes.Buffer
-	require.NoError(t, tab.Write(&b, "csv", 1))
+	require.NoError(t, Write(&b, tab, "csv", 1))
 	assert.Contains(t, b.String(), "overall,m [empty],0,0,0,,,\n")
 }
 

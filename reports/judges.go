@@ -1,8 +1,6 @@
 package reports
 
 import (
-	"fmt"
-	"io"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -40,8 +38,8 @@ const (
 // graded the same samples (a run and its rejudge, say), how far their pass/fail verdicts
 // agree. Runs are kept in the order they were first added.
 type JudgeStats struct {
-	// Section is the part of the report Write prints: JudgeSteps, JudgeAgreement, or "" for
-	// both (in CSV, which holds one table, the steps).
+	// Section is the part of the report its Layout shows: JudgeSteps, JudgeAgreement, or ""
+	// for both (in CSV, which holds one table, the steps).
 	Section string
 
 	runs  []string
@@ -91,6 +89,10 @@ func (j *JudgeStats) Add(run string, r *Result) {
 type JudgeTable struct {
 	Runs      []JudgeRun  `json:"runs"`
 	Agreement []Agreement `json:"agreement"`
+	// Section is the part of the table text, Markdown and CSV show: JudgeSteps,
+	// JudgeAgreement, or "" for both (in CSV, which holds one table, the steps). JSON holds
+	// both.
+	Section string `json:"-"`
 }
 
 // JudgeRun is how one run was judged.
@@ -335,41 +337,35 @@ func (t *JudgeTable) AgreementCSV() *Grid {
 	return g
 }
 
-// Write prints t in format: text or md (the steps table, then the agreement table after an
-// empty line when two runs graded the same samples), csv (one table: the steps in long form),
-// or json.
-func (t *JudgeTable) Write(w io.Writer, format string, decimals int) error {
-	return t.WriteSection(w, format, decimals, "")
+// Grids returns the grids of t's Section: the steps table, then the agreement table when two
+// runs graded the same samples (both when Section is ""); or either alone.
+func (t *JudgeTable) Grids(decimals int) []*Grid {
+	switch t.Section {
+	case JudgeAgreement:
+		return []*Grid{t.agreementGrid(decimals)}
+	case JudgeSteps:
+		return []*Grid{t.StepsGrid(decimals)}
+	}
+	grids := []*Grid{t.StepsGrid(decimals)}
+	if ag := t.AgreementGrid(decimals); ag != nil {
+		grids = append(grids, ag)
+	}
+	return grids
 }
 
-// WriteSection prints the section of t (JudgeSteps, JudgeAgreement, or "" for both) in
-// format, as Write does. JSON always holds both.
-func (t *JudgeTable) WriteSection(w io.Writer, format string, decimals int, section string) error {
-	switch {
-	case format == "json":
-		return WriteJSON(w, t)
-	case format == "csv" && section == JudgeAgreement:
-		return t.AgreementCSV().WriteCSV(w)
-	case format == "csv":
-		return t.StepsCSV().WriteCSV(w)
-	case section == JudgeAgreement:
-		return t.agreementGrid(decimals).Write(w, format)
+// CSV returns the one table of CSV: the steps in long form, or the agreement when Section
+// asks for it.
+func (t *JudgeTable) CSV(int) *Grid {
+	if t.Section == JudgeAgreement {
+		return t.AgreementCSV()
 	}
-	if err := t.StepsGrid(decimals).Write(w, format); err != nil {
-		return err
-	}
-	ag := t.AgreementGrid(decimals)
-	if ag == nil || section == JudgeSteps {
-		return nil
-	}
-	if _, err := fmt.Fprintln(w); err != nil {
-		return err
-	}
-	return ag.Write(w, format)
+	return t.StepsCSV()
 }
 
-// Write prints the judge table aggregated so far in format: text, md, csv or json (its
-// Section only, when set).
-func (j *JudgeStats) Write(w io.Writer, format string, decimals int) error {
-	return j.Table().WriteSection(w, format, decimals, j.Section)
+// Layout returns the judge table aggregated so far, its Section the one set on j. JSON always
+// holds both sections.
+func (j *JudgeStats) Layout() Layout {
+	t := j.Table()
+	t.Section = j.Section
+	return t
 }

@@ -100,14 +100,14 @@ func TestJudgeTableRendering(t *testing.T) {
 	tab := judgeRuns().Table()
 	for _, format := range []string{"text", "md", "csv", "json"} {
 		var b bytes.Buffer
-		require.NoError(t, tab.Write(&b, format, 1))
+		require.NoError(t, Write(&b, tab, format, 1))
 		golden(t, "judges."+format, b.Bytes())
 	}
 	// A single run has no agreement table.
 	one := NewJudgeStats()
 	one.Add("r", &Result{V: 1, Suite: "s", ID: "1", Verdict: judges.Verdict{Step: "math"}})
 	var b bytes.Buffer
-	require.NoError(t, one.Table().Write(&b, "csv", 1))
+	require.NoError(t, Write(&b, one.Table(), "csv", 1))
 	assert.Equal(t, "run,step,samples,percent\nr,math,1,100.0000\nr,(judge failure),0,0.0000\nr,(not judged),0,0.0000\n", b.String())
 }
 
@@ -115,7 +115,7 @@ func TestJudgeTableRendering(t *testing.T) {
 // asked), and either section alone in text.
 func TestJudgeTableSections(t *testing.T) {
 	js := judgeRuns()
-	rows, err := csv.NewReader(strings.NewReader(rendered(t, js, "csv"))).ReadAll()
+	rows, err := csv.NewReader(strings.NewReader(rendered(t, js.Layout(), "csv"))).ReadAll()
 	require.NoError(t, err, "one CSV table: every line has the header's fields")
 	assert.Equal(t, []string{"run", "step", "samples", "percent"}, rows[0])
 	assert.Equal(t, []string{"base", "llm:equivalence", "10", "19.2308"}, rows[1])
@@ -123,13 +123,13 @@ func TestJudgeTableSections(t *testing.T) {
 
 	js.Section = JudgeAgreement
 	assert.Equal(t, "a,b,samples,agree,disagree,pass_a,pass_b,agree_percent,kappa\n"+
-		"base,rejudged,50,35,15,25,30,70.0000,0.4000\n", rendered(t, js, "csv"))
-	text := rendered(t, js, "text")
+		"base,rejudged,50,35,15,25,30,70.0000,0.4000\n", rendered(t, js.Layout(), "csv"))
+	text := rendered(t, js.Layout(), "text")
 	assert.NotContains(t, text, "(judge failure)")
 	assert.Contains(t, text, "base vs rejudged")
 
 	js.Section = JudgeSteps
-	md := rendered(t, js, "md")
+	md := rendered(t, js.Layout(), "md")
 	assert.Contains(t, md, "(judge failure)")
 	assert.NotContains(t, md, "base vs rejudged")
 }

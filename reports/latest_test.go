@@ -134,7 +134,7 @@ func TestScanInputsCountsEachSampleOnce(t *testing.T) {
 		}))
 		assert.Equal(t, []string{"a", "b", "c"}, order)
 		var out bytes.Buffer
-		require.NoError(t, acc.Table().Write(&out, "csv", 1))
+		require.NoError(t, Write(&out, acc.Table(), "csv", 1))
 		return out.String()
 	}
 	got := table(dir, nil)

@@ -13,8 +13,111 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 )
 
-// Formats lists the output formats of reports.
-var Formats = []string{"text", "md", "csv", "json"}
+// Layout is a finished report as a Renderer lays it out: the tables people read, the one
+// table machines read, and, in JSON, the value itself (or its JSONValue, when it has one).
+type Layout interface {
+	// Grids returns the tables of text and Markdown, in order, percentages with decimals
+	// digits.
+	Grids(decimals int) []*Grid
+	// CSV returns the one table of CSV, in long form where the grids are wide.
+	CSV(decimals int) *Grid
+}
+
+// Renderer writes a finished report in one format.
+type Renderer interface {
+	Render(w io.Writer, l Layout, decimals int) error
+}
+
+// RenderFunc adapts a function to a Renderer.
+type RenderFunc func(w io.Writer, l Layout, decimals int) error
+
+// Render calls f.
+func (f RenderFunc) Render(w io.Writer, l Layout, decimals int) error { return f(w, l, decimals) }
+
+// renderers are the output formats of reports and what writes each: the one list that flags,
+// their help and their validation read (Formats, RendererFor). A new format is one renderer
+// here.
+var renderers = []struct {
+	format string
+	r      Renderer
+}{
+	{"text", gridsRenderer((*Grid).WriteText)},
+	{"md", gridsRenderer((*Grid).WriteMarkdown)},
+	{"csv", RenderFunc(func(w io.Writer, l Layout, decimals int) error { return l.CSV(decimals).WriteCSV(w) })},
+	{"json", RenderFunc(func(w io.Writer, l Layout, _ int) error {
+		if v, ok := l.(interface{ JSONValue() any }); ok {
+			return WriteJSON(w, v.JSONValue())
+		}
+		return WriteJSON(w, l)
+	})},
+}
+
+// formatAliases are other names of formats.
+var formatAliases = map[string]string{"markdown": "md", "": "text"}
+
+// Formats lists the output formats of reports, in the order help lists them.
+var Formats = func() []string {
+	names := make([]string, len(renderers))
+	for i, r := range renderers {
+		names[i] = r.format
+	}
+	return names
+}()
+
+// RendererFor returns the renderer of format, one of Formats (or "markdown", or "" for text).
+func RendererFor(format string) (Renderer, error) {
+	if alias, ok := formatAliases[format]; ok {
+		format = alias
+	}
+	for _, r := range renderers {
+		if r.format == format {
+			return r.r, nil
+		}
+	}
+	return nil, fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
+}
+
+// Write writes l to w in format, percentages with decimals digits.
+func Write(w io.Writer, l Layout, format string, decimals int) error {
+	r, err := RendererFor(format)
+	if err != nil {
+		return err
+	}
+	return r.Render(w, l, decimals)
+}
+
+// gridsRenderer renders each of a layout's grids with write, an empty line between two.
+func gridsRenderer(write func(*Grid, io.Writer) error) Renderer {
+	return RenderFunc(func(w io.Writer, l Layout, decimals int) error {
+		for i, g := range l.Grids(decimals) {
+			if i > 0 {
+				if _, err := fmt.Fprintln(w); err != nil {
+					return err
+				}
+			}
+			if err := write(g, w); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Listing is a Layout of one grid, whose JSON form is Value: a plain list such as the shipped
+// suites.
+type Listing struct {
+	Grid  *Grid
+	Value any
+}
+
+// Grids returns the listing's grid.
+func (l Listing) Grids(int) []*Grid { return []*Grid{l.Grid} }
+
+// CSV returns the listing's grid.
+func (l Listing) CSV(int) *Grid { return l.Grid }
+
+// JSONValue returns what the listing is in JSON.
+func (l Listing) JSONValue() any { return l.Value }
 
 // Grid is a table ready to print: a header and rows of cells. The first column (or the first
 // Left columns) is left-aligned (names), the others right-aligned (numbers).
@@ -89,19 +192,6 @@ func (g *Grid) WriteCSV(w io.Writer) error {
 	return cw.Error()
 }
 
-// Write prints g in format (text, md or csv).
-func (g *Grid) Write(w io.Writer, format string) error {
-	switch format {
-	case "text", "":
-		return g.WriteText(w)
-	case "md", "markdown":
-		return g.WriteMarkdown(w)
-	case "csv":
-		return g.WriteCSV(w)
-	}
-	return fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
-}
-
 // WriteJSON prints v as indented JSON.
 func WriteJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
@@ -146,9 +236,12 @@ func (t *Table) Grid(decimals int) *Grid {
 	return g
 }
 
-// CSVGrid lays t out in long form for machines: one line per group and run. A group with no
-// graded sample in a run has empty accuracy and interval cells.
-func (t *Table) CSVGrid() *Grid {
+// Grids returns t's grid (Grid).
+func (t *Table) Grids(decimals int) []*Grid { return []*Grid{t.Grid(decimals)} }
+
+// CSV lays t out in long form for machines: one line per group and run, with four decimals. A
+// group with no graded sample in a run has empty accuracy and interval cells.
+func (t *Table) CSV(int) *Grid {
 	g := &Grid{Header: []string{t.By, "run", "correct", "total", "errors", "accuracy", "ci_low", "ci_high"}}
 	for _, r := range append(append([]Row(nil), t.Rows...), t.Overall) {
 		for i, c := range r.Cells {
@@ -164,17 +257,76 @@ func (t *Table) CSVGrid() *Grid {
 	return g
 }
 
-// Write prints t in format: text, md, csv or json.
-func (t *Table) Write(w io.Writer, format string, decimals int) error {
-	switch format {
-	case "json":
-		return WriteJSON(w, t)
-	case "csv":
-		return t.CSVGrid().WriteCSV(w)
-	}
-	return t.Grid(decimals).Write(w, format)
-}
-
 func formatPct(v float64, decimals int) string {
 	return strconv.FormatFloat(v, 'f', decimals, 64)
+}
+
+// Report aggregates the records of runs into a table: NewReport makes the one of each name in
+// Tables. It takes each input's column (AddRun), then its records (Add), then lays itself out.
+type Report interface {
+	// AddRun adds run's column, if it is not there yet: a run without any record still has
+	// one.
+	AddRun(run string)
+	// Add counts record r of run.
+	Add(run string, r *Result)
+	// Layout returns the table of what was added so far, for a Renderer.
+	Layout() Layout
+}
+
+// Tables lists the reports NewReport makes, by the names `realx report --table` takes.
+var Tables = []string{"capability", "tools", "repeats", "judges"}
+
+// UnknownTableError is NewReport's error for a table not in Tables.
+type UnknownTableError struct{ Name string }
+
+func (e *UnknownTableError) Error() string {
+	return fmt.Sprintf("unknown table %q (want %s or %s)", e.Name, strings.Join(Tables[:len(Tables)-1], ", "), Tables[len(Tables)-1])
+}
+
+// NewReport returns the empty report named table (one of Tables; "accuracy" is "capability"),
+// its rows grouped by `by` (see NewAccuracy); ks are the k of pass@k for "repeats". An
+// unknown table is an *UnknownTableError; a field that cannot group rows, another error.
+func NewReport(table, by string, ks []int) (Report, error) {
+	switch table {
+	case "capability", "accuracy":
+		return NewAccuracy(by)
+	case "tools":
+		return NewToolUsage(by)
+	case "repeats":
+		return NewRepeats(by, ks)
+	case "judges":
+		return NewJudgeStats(), nil
+	}
+	return nil, &UnknownTableError{Name: table}
+}
+
+// Print reads every input (run directories, results logs, "-" for stdin) into rep, as
+// ScanRuns does, warnings to warn, and writes its table in format.
+func Print(w io.Writer, inputs []string, stdin io.Reader, warn io.Writer, rep Report, format string, decimals int) error {
+	r, err := RendererFor(format)
+	if err != nil {
+		return err
+	}
+	begin := func(in *Input) error {
+		rep.AddRun(in.Label)
+		return nil
+	}
+	err = ScanRuns(inputs, stdin, warn, begin, func(in *Input, res *Result) error {
+		rep.Add(in.Label, res)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return r.Render(w, rep.Layout(), decimals)
+}
+
+// PrintAccuracy prints the accuracy per capability of the runs in dirs, percentages with one
+// decimal: the summary realx's run, score, rejudge and merge end with.
+func PrintAccuracy(w io.Writer, dirs []string, warn io.Writer, format string) error {
+	acc, err := NewAccuracy("capability")
+	if err != nil {
+		return err
+	}
+	return Print(w, dirs, nil, warn, acc, format, 1)
 }

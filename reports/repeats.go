@@ -2,7 +2,6 @@ package reports
 
 import (
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -378,19 +377,11 @@ func (t *RepeatTable) grid(decimals int, none string) *Grid {
 	return g
 }
 
-// Write prints t in format: text, md, csv or json. CSV has four decimals, and empty cells
-// where text has "–".
-func (t *RepeatTable) Write(w io.Writer, format string, decimals int) error {
-	switch format {
-	case "json":
-		return WriteJSON(w, t)
-	case "csv":
-		return t.grid(4, "").WriteCSV(w)
-	}
-	return t.Grid(decimals).Write(w, format)
-}
+// Grids returns t's grid (Grid).
+func (t *RepeatTable) Grids(decimals int) []*Grid { return []*Grid{t.Grid(decimals)} }
 
-// Write prints the repeats table aggregated so far in format: text, md, csv or json.
-func (a *Repeats) Write(w io.Writer, format string, decimals int) error {
-	return a.Table().Write(w, format, decimals)
-}
+// CSV lays t out for machines: four decimals, and empty cells where text has "–".
+func (t *RepeatTable) CSV(int) *Grid { return t.grid(4, "") }
+
+// Layout returns the repeats table aggregated so far.
+func (a *Repeats) Layout() Layout { return a.Table() }

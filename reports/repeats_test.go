@@ -83,7 +83,7 @@ func TestRepeatsTable(t *testing.T) {
 	assert.InDelta(t, 200.0/3, o.Majority, 1e-9)
 
 	var buf bytes.Buffer
-	require.NoError(t, tab.Write(&buf, "csv", 1))
+	require.NoError(t, Write(&buf, tab, "csv", 1))
 	assert.Equal(t, "capability,run,samples,repeats,mean,± std,pass@1,pass@4,maj@4,errors\n"+
 		"c,m,3,4,50.0000,33.3333,58.3333,100.0000,66.6667,1\n"+
 		"overall,m,3,4,50.0000,33.3333,58.3333,100.0000,66.6667,1\n", buf.String())

@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"io"
 	"sort"
 	"strconv"
 
@@ -214,19 +213,11 @@ func (t *ToolTable) grid(decimals int, none string) *Grid {
 	return g
 }
 
-// Write prints t in format: text, md, csv or json. In CSV the cells with nothing to divide by
-// are empty.
-func (t *ToolTable) Write(w io.Writer, format string, decimals int) error {
-	switch format {
-	case "json":
-		return WriteJSON(w, t)
-	case "csv":
-		return t.grid(decimals, "").WriteCSV(w)
-	}
-	return t.Grid(decimals).Write(w, format)
-}
+// Grids returns t's grid (Grid).
+func (t *ToolTable) Grids(decimals int) []*Grid { return []*Grid{t.Grid(decimals)} }
 
-// Write prints the tool-usage table aggregated so far in format: text, md, csv or json.
-func (u *ToolUsage) Write(w io.Writer, format string, decimals int) error {
-	return u.Table().Write(w, format, decimals)
-}
+// CSV lays t out for machines: the cells with nothing to divide by are empty.
+func (t *ToolTable) CSV(decimals int) *Grid { return t.grid(decimals, "") }
+
+// Layout returns the tool-usage table aggregated so far.
+func (u *ToolUsage) Layout() Layout { return u.Table() }

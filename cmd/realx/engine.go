@@ -787,15 +787,15 @@ func (e *engine) runPlans(c *cli.Context, plans []*plan, model *modelSpec) error
 		nFailed += n
 	}
 	fmt.Fprintf(stderr, "realx: %d samples, %d run now, %d without a verdict, %d not run; results in %s\n", len(all), res.ran, nFailed, left, out)
-	if err := printAccuracy(c.App.Writer, []string{out}, nil, stderr, c.String("format")); err != nil {
+	if err := reports.PrintAccuracy(c.App.Writer, []string{out}, stderr, c.String("format")); err != nil {
 		return err
 	}
 	if repeated {
-		t, err := newTable("repeats", "capability", nil)
+		t, err := reports.NewRepeats("capability", nil)
 		if err != nil {
 			return err
 		}
-		if err := printTable(c.App.Writer, []string{out}, nil, stderr, t, c.String("format"), 1); err != nil {
+		if err := reports.Print(c.App.Writer, []string{out}, nil, stderr, t, c.String("format"), 1); err != nil {
 			return err
 		}
 	}

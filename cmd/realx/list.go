@@ -17,13 +17,10 @@ func listCommand() *cli.Command {
 		Usage:     "list the shipped suites and their sizes",
 		ArgsUsage: " ",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "format", Value: "text", Usage: "text, md, csv or json"},
+			formatFlag("the listing's format"),
 		},
 		Action: func(c *cli.Context) error {
 			format := c.String("format")
-			if !validFormat(format) {
-				return usageError("list: unknown format %q (want one of %s)", format, strings.Join(reports.Formats, ", "))
-			}
 			type suite struct {
 				Name         string   `json:"suite"`
 				Version      string   `json:"version"`
@@ -50,10 +47,7 @@ func listCommand() *cli.Command {
 				g.Rows = append(g.Rows, []string{name, s.Judge.Kind, strings.Join(caps, ", "), s.Version,
 					strconv.Itoa(len(ds.Samples))})
 			}
-			if format == "json" {
-				return reports.WriteJSON(c.App.Writer, suites)
-			}
-			return g.Write(c.App.Writer, format)
+			return reports.Write(c.App.Writer, reports.Listing{Grid: g, Value: suites}, format, 0)
 		},
 	}
 }

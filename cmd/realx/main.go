@@ -37,6 +37,8 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/realx-bench/realx/reports"
 )
 
 // version is set at build time with -ldflags "-X main.version=…"; without it, init reads it
@@ -157,12 +159,23 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 }
 
 // checkSharedFlags checks the flags that several commands have, before a command runs: a
-// value out of range is a configuration error.
+// value out of range, or an unknown --format, is a configuration error.
 func checkSharedFlags(c *cli.Context) error {
 	if d := c.Int("decimals"); d < 0 || d > 10 {
 		return usageError("%s: --decimals must be between 0 and 10, got %d", c.Command.Name, d)
 	}
+	if f := c.String("format"); f != "" {
+		if _, err := reports.RendererFor(f); err != nil {
+			return usageError("%s: unknown --format %q (want one of %s)", c.Command.Name, f, strings.Join(reports.Formats, ", "))
+		}
+	}
 	return nil
+}
+
+// formatFlag is the --format flag of a command that prints a table (what, in its help), from
+// the one list of formats (reports.Formats); checkSharedFlags checks it.
+func formatFlag(what string, aliases ...string) cli.Flag {
+	return &cli.StringFlag{Name: "format", Aliases: aliases, Value: "text", Usage: what + ": " + strings.Join(reports.Formats, ", ")}
 }
 
 // unknownCommand returns a usage error when args name a command realx does not have, directly

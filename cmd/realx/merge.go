@@ -22,7 +22,7 @@ func mergeCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "the merged run directory (must not hold a run)"},
 			&cli.BoolFlag{Name: "partial", Usage: "merge even when shards of the run are missing"},
-			&cli.StringFlag{Name: "format", Value: "text", Usage: "format of the accuracy table printed at the end: text, md, csv, json"},
+			formatFlag("format of the accuracy table printed at the end"),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
@@ -31,9 +31,6 @@ func mergeCommand() *cli.Command {
 			out := c.String("out")
 			if out == "" {
 				return usageError("merge: --out is required")
-			}
-			if !validFormat(c.String("format")) {
-				return usageError("merge: unknown format %q (want one of text, md, csv, json)", c.String("format"))
 			}
 			dirs, err := expandRuns(c.Args().Slice())
 			if err != nil {
@@ -60,7 +57,7 @@ func mergeCommand() *cli.Command {
 				fmt.Fprintf(stderr, "realx: warning: %d of %d samples have no record (resume the shards that stopped, then merge again)\n", sum.Expected-sum.Records, sum.Expected)
 			}
 			fmt.Fprintf(stderr, "realx: merged %d runs into %s: %d records, %d samples found in more than one\n", len(dirs), out, sum.Records, sum.Duplicates)
-			return printAccuracy(c.App.Writer, []string{out}, nil, stderr, c.String("format"))
+			return reports.PrintAccuracy(c.App.Writer, []string{out}, stderr, c.String("format"))
 		},
 	}
 }

@@ -44,7 +44,7 @@ the verdicts it had. The old run is never rewritten.`,
 			&cli.BoolFlag{Name: "allow-changed-data", Usage: "grade against the suite and data as they are now, though their files changed since the run (the new manifest records their digests)"},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "the new run directory (default RUN-rejudged, or RUN-rejudged-N when taken)"},
 			&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: 4, Usage: "samples judged at once"},
-			&cli.StringFlag{Name: "format", Value: "text", Usage: "format of the summary printed at the end: text, md, csv, json"},
+			formatFlag("format of the summary printed at the end"),
 		}, judgeFlags()...),
 		Action: rejudgeRun,
 	}
@@ -151,7 +151,7 @@ func rejudgeRun(c *cli.Context) error {
 	if counts.unknown > 0 {
 		fmt.Fprintf(c.App.ErrWriter, "realx: %d records name a sample their suite no longer has: copied as they were\n", counts.unknown)
 	}
-	return printAccuracy(c.App.Writer, []string{out}, nil, c.App.ErrWriter, c.String("format"))
+	return reports.PrintAccuracy(c.App.Writer, []string{out}, c.App.ErrWriter, c.String("format"))
 }
 
 // rejudgePlans loads the run's suites again and builds their new judges: --judge when given,

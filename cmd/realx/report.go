@@ -1,9 +1,10 @@
 package main
 
 import (
-	"io"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -19,7 +20,7 @@ func reportCommand() *cli.Command {
 			&cli.StringFlag{Name: "table", Aliases: []string{"t"}, Value: "capability", Usage: "capability (accuracy per group), tools (tool usage per group) repeats (mean ± std over repeats, pass@k, majority vote) or judges (samples decided per judge step, judge failures, agreement between runs of the same samples)"},
 			&cli.IntSliceFlag{Name: "k", Usage: "the k of pass@k columns in --table repeats (default 1 and the number of repeats)"},
 			&cli.StringFlag{Name: "by", Value: "capability", Usage: "group rows by capability, suite, model, stop, judge_step, error … or metadata.FIELD"},
-			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "text", Usage: "text, md, csv or json"},
+			formatFlag("the table's format", "f"),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to this file instead of stdout"},
 			&cli.IntFlag{Name: "decimals", Value: 1, Usage: "decimals of percentages in text and md"},
 			&cli.StringFlag{Name: "section", Usage: "with --table judges: steps or agreement, to print one of the two tables (CSV holds one table: the steps unless agreement)"},
@@ -28,7 +29,7 @@ func reportCommand() *cli.Command {
 			if c.NArg() == 0 {
 				return usageError("report: name at least one run directory or results log (- for stdin)")
 			}
-			table, err := newTable(c.String("table"), c.String("by"), c.IntSlice("k"))
+			table, err := newReport(c.String("table"), c.String("by"), c.IntSlice("k"))
 			if err != nil {
 				return err
 			}
@@ -44,7 +45,7 @@ func reportCommand() *cli.Command {
 			}
 			path := c.String("output")
 			if path == "" {
-				return printTable(c.App.Writer, c.Args().Slice(), c.App.Reader, c.App.ErrWriter, table, c.String("format"), c.Int("decimals"))
+				return reports.Print(c.App.Writer, c.Args().Slice(), c.App.Reader, c.App.ErrWriter, table, c.String("format"), c.Int("decimals"))
 			}
 			if in := readsFile(c.Args().Slice(), path); in != "" {
 				return usageError("report: -o %s would write over the input %s", path, in)
@@ -54,7 +55,7 @@ func reportCommand() *cli.Command {
 				return err
 			}
 			defer f.abort()
-			if err := printTable(f, c.Args().Slice(), c.App.Reader, c.App.ErrWriter, table, c.String("format"), c.Int("decimals")); err != nil {
+			if err := reports.Print(f, c.Args().Slice(), c.App.Reader, c.App.ErrWriter, table, c.String("format"), c.Int("decimals")); err != nil {
 				return err
 			}
 			return f.commit()
@@ -79,69 +80,23 @@ func readsFile(inputs []string, path string) string {
 	return ""
 }
 
-// table is a report under construction: it takes each input's records, then prints itself.
-type table interface {
-	AddRun(run string)
-	Add(run string, r *reports.Result)
-	Write(w io.Writer, format string, decimals int) error
-}
-
-// newTable returns the empty report named by --table, grouped by `by`.
-func newTable(name, by string, ks []int) (table, error) {
-	var t table
-	var err error
-	switch name {
-	case "capability", "accuracy":
-		t, err = reports.NewAccuracy(by)
-	case "tools":
-		t, err = reports.NewToolUsage(by)
-	case "repeats":
-		t, err = reports.NewRepeats(by, ks)
-	case "judges":
-		t = reports.NewJudgeStats()
-	default:
-		return nil, usageError("report: unknown --table %q (want capability, tools, repeats or judges)", name)
-	}
-	if err != nil {
+// newReport returns the empty report named by --table, grouped by --by.
+func newReport(name, by string, ks []int) (reports.Report, error) {
+	rep, err := reports.NewReport(name, by, ks)
+	var unknown *reports.UnknownTableError
+	switch {
+	case errors.As(err, &unknown):
+		return nil, usageError("report: unknown --table %q (want %s)", name, orList(reports.Tables))
+	case err != nil:
 		return nil, usageError("--by: %v", err)
 	}
-	return t, nil
+	return rep, nil
 }
 
-// printTable reads every input into t and prints it in format.
-func printTable(w io.Writer, inputs []string, stdin io.Reader, warn io.Writer, t table, format string, decimals int) error {
-	if !validFormat(format) {
-		return usageError("unknown format %q (want one of text, md, csv, json)", format)
+// orList writes names as "a, b or c".
+func orList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
 	}
-	begin := func(in *reports.Input) error {
-		t.AddRun(in.Label)
-		return nil
-	}
-	err := reports.ScanRuns(inputs, stdin, warn, begin, func(in *reports.Input, r *reports.Result) error {
-		t.Add(in.Label, r)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return t.Write(w, format, decimals)
-}
-
-// printAccuracy prints the accuracy per capability of the runs in inputs: the summary that run,
-// score, merge and rejudge end with.
-func printAccuracy(w io.Writer, inputs []string, stdin io.Reader, warn io.Writer, format string) error {
-	t, err := newTable("capability", "capability", nil)
-	if err != nil {
-		return err
-	}
-	return printTable(w, inputs, stdin, warn, t, format, 1)
-}
-
-func validFormat(f string) bool {
-	for _, known := range reports.Formats {
-		if f == known {
-			return true
-		}
-	}
-	return f == "markdown"
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }

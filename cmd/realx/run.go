@@ -11,7 +11,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/realx-bench/realx/reports"
 	"github.com/realx-bench/realx/runners"
 	"github.com/realx-bench/realx/tasks"
 )
@@ -41,7 +40,7 @@ func runCommand() *cli.Command {
 			&cli.StringFlag{Name: "image-root", Usage: "the directory relative image paths resolve against"},
 			&cli.BoolFlag{Name: "allow-private-urls", Usage: "let image URLs reach loopback, link-local and private addresses (refused by default)"},
 			&cli.DurationFlag{Name: "request-timeout", Value: 10 * time.Minute, Usage: "time limit of one model request"},
-			&cli.StringFlag{Name: "format", Value: "text", Usage: "format of the summary printed at the end: text, md, csv, json"},
+			formatFlag("format of the summary printed at the end"),
 		}, append(append(agentFlags(), engineFlags()...), judgeFlags()...)...),
 		Action: func(c *cli.Context) error {
 			return runSuites(c)
@@ -117,9 +116,6 @@ func runSuites(c *cli.Context) error {
 	}
 	if c.Int("limit") < 0 {
 		return usageError("run: --limit cannot be negative")
-	}
-	if f := c.String("format"); !validFormat(f) {
-		return usageError("run: unknown --format %q (want one of %s)", f, strings.Join(reports.Formats, ", "))
 	}
 	settings, err := readRunSettings(c)
 	if err != nil {

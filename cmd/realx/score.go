@@ -36,7 +36,7 @@ directory that does not hold a run already.`,
 			&cli.StringFlag{Name: "response-field", Value: "response", Usage: "the field holding the output to grade"},
 			&cli.StringFlag{Name: "label", Usage: "the model's name in reports (default: the predictions file's name)"},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "the run directory to write"},
-			&cli.StringFlag{Name: "format", Value: "text", Usage: "format of the summary printed at the end: text, md, csv, json"},
+			formatFlag("format of the summary printed at the end"),
 			maxErrorRateFlag(),
 		}, judgeFlags()...),
 		Action: scorePredictions,
@@ -50,9 +50,6 @@ func scorePredictions(c *cli.Context) error {
 	predPath, out := c.String("predictions"), c.String("out")
 	if predPath == "" || out == "" {
 		return usageError("score: --predictions and --out are required")
-	}
-	if f := c.String("format"); !validFormat(f) {
-		return usageError("score: unknown --format %q (want one of %s)", f, strings.Join(reports.Formats, ", "))
 	}
 	maxErrorRate, err := readMaxErrorRate(c)
 	if err != nil {
@@ -137,7 +134,7 @@ func scorePredictions(c *cli.Context) error {
 	if extra := len(preds) - (len(p.samples) - missing); extra > 0 {
 		fmt.Fprintf(c.App.ErrWriter, "realx: %d predictions name no sample of %s\n", extra, s.Name)
 	}
-	if err := printAccuracy(c.App.Writer, []string{out}, nil, c.App.ErrWriter, c.String("format")); err != nil {
+	if err := reports.PrintAccuracy(c.App.Writer, []string{out}, c.App.ErrWriter, c.String("format")); err != nil {
 		return err
 	}
 	return incomplete(failed, 0, len(p.samples), maxErrorRate,
