@@ -11,7 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/realx-bench/realx/runners"
-	"github.com/realx-bench/realx/runners/tools/imageops"
+	"github.com/realx-bench/realx/runners/tools"
 	"github.com/realx-bench/realx/runners/tools/python"
 	"github.com/realx-bench/realx/tasks"
 )
@@ -55,9 +55,11 @@ func newAgent(c *cli.Context, p *plan, model runners.Model, gen tasks.Generation
 	if a.Prompts, err = runners.NewPrompts(a.Protocol, spec.System, spec.User); err != nil {
 		return nil, configErrors(fmt.Errorf("%s: agent: %w", p.suite.Source, err))
 	}
+	tc := tools.Config{Protocol: a.Protocol, Images: p.images, Python: spec.Python,
+		Interpreter: c.String("python"), Unsafe: c.Bool("unsafe-no-sandbox"), SandboxURL: c.String("sandbox-url")}
 	var problems []error
 	for i, name := range spec.Tools {
-		t, err := buildTool(c, name, spec, a.Protocol, p.images)
+		t, err := tools.New(name, tc)
 		if err != nil {
 			switch {
 			case c.IsSet("tools"):
@@ -170,38 +172,4 @@ func toolList(tools []string) string {
 		return "no tools"
 	}
 	return strings.Join(tools, ", ")
-}
-
-// buildTool makes the suite tool called name. The python tool runs locally in the bubblewrap
-// sandbox (refusing to run without it unless --unsafe-no-sandbox), or on --sandbox-url; the
-// image tools crop and edit as DeepEyes does under its protocol, and otherwise return images
-// prepared by the suite's image policy.
-func buildTool(c *cli.Context, name string, spec tasks.AgentSpec, p runners.Protocol, images tasks.ImagePolicy) (runners.Tool, error) {
-	if name == "python" {
-		return pythonTool(c, spec.Python, p)
-	}
-	opt := imageops.Options{Resize: images}
-	if p.Name() == "deepeyes" {
-		opt = imageops.DeepEyesOptions()
-	}
-	if t, ok := imageops.ByName(name, opt); ok {
-		return t, nil
-	}
-	return nil, errors.New("not available yet: this realx has no search backend (leave the tool out of agent.tools)")
-}
-
-// pythonTool makes the python tool from the suite's settings and the run's flags.
-func pythonTool(c *cli.Context, spec tasks.PythonSpec, p runners.Protocol) (runners.Tool, error) {
-	drop := p.Name() == "deepeyesv2" // its evaluation drops all-white images
-	if spec.DropBlankImages != nil {
-		drop = *spec.DropBlankImages
-	}
-	if raw := c.String("sandbox-url"); raw != "" { // checked by agentSpec
-		return &python.Remote{URL: raw, CodeTimeout: spec.Timeout.D(), MaxImages: spec.MaxImages}, nil
-	}
-	return python.New(python.Config{
-		Interpreter: c.String("python"), Unsafe: c.Bool("unsafe-no-sandbox"),
-		CallTimeout: spec.Timeout.D(), MemoryBytes: int64(spec.MemoryMB) << 20,
-		MaxImages: spec.MaxImages, DropBlankImages: drop,
-	})
 }
