@@ -39,12 +39,79 @@ const (
 	KindSubEM     = "subem"
 )
 
+// judgeKind is everything realx knows of one judge kind: the one place a new kind is added.
+type judgeKind struct {
+	// extract is the kind's extractor chain (DefaultExtract).
+	extract []string
+	// threshold is the pass threshold of a scored kind, where a spec gives none; nil for a
+	// kind that reads no threshold.
+	threshold *float64
+	// tolerance marks a kind that reads rel_tol and abs_tol; defaultTol one that fills them
+	// with DefaultRelTol and DefaultAbsTol where a spec gives none.
+	tolerance, defaultTol bool
+	// caseSensitive marks a kind that reads case_sensitive; pattern one that reads pattern.
+	caseSensitive, pattern bool
+	// grader returns the grader of a spec of the kind, its defaults filled in (effective); nil
+	// for the llm kind, which newLLM builds.
+	grader func(spec tasks.JudgeSpec) grader
+}
+
+// The extractor chains of DefaultExtract.
+var (
+	extractMath      = []string{"strip_think", "answer_tag", "boxed", "answer_is", "last_number"}
+	extractMathVista = []string{"strip_think", "answer_tag", "boxed", "answer_is"}
+	extractChoice    = []string{"strip_think", "answer_tag", "boxed"}
+	extractText      = []string{"strip_think", "answer_tag"}
+)
+
+// kinds are the judge kinds New builds.
+var kinds = map[string]judgeKind{
+	KindANLS: {extract: extractText, threshold: ptr(DefaultANLSThreshold),
+		grader: func(s tasks.JudgeSpec) grader { return anlsGrader(*s.Threshold) }},
+	KindBLEU1: {extract: extractText, threshold: ptr(DefaultOverlapThreshold),
+		grader: func(s tasks.JudgeSpec) grader { return scored(*s.Threshold, bleu1) }},
+	KindChoice: {extract: extractChoice, grader: func(tasks.JudgeSpec) grader { return gradeChoice }},
+	KindContains: {extract: extractText, caseSensitive: true,
+		grader: func(s tasks.JudgeSpec) grader { return containsGrader(s.CaseSensitive) }},
+	KindEM: {extract: extractText, grader: func(tasks.JudgeSpec) grader { return gradeEM }},
+	KindExact: {extract: extractText, caseSensitive: true,
+		grader: func(s tasks.JudgeSpec) grader { return exactGrader(s.CaseSensitive) }},
+	KindF1: {extract: extractText, threshold: ptr(DefaultF1Threshold),
+		grader: func(s tasks.JudgeSpec) grader { return scored(*s.Threshold, f1Score) }},
+	KindLLM: {extract: extractText},
+	KindMath: {extract: extractMath, tolerance: true,
+		grader: func(s tasks.JudgeSpec) grader { return mathGrader(s.RelTol, s.AbsTol) }},
+	KindMathVista: {extract: extractMathVista, grader: func(tasks.JudgeSpec) grader { return gradeMathVista }},
+	KindNumeric: {extract: extractMath, tolerance: true, defaultTol: true,
+		grader: func(s tasks.JudgeSpec) grader { return numericGrader(*s.RelTol, *s.AbsTol) }},
+	KindRegex: {extract: extractText, pattern: true,
+		grader: func(s tasks.JudgeSpec) grader { return regexGrader(regexp.MustCompile(s.Pattern)) }},
+	KindRougeL: {extract: extractText, threshold: ptr(DefaultOverlapThreshold),
+		grader: func(s tasks.JudgeSpec) grader { return scored(*s.Threshold, rougeL) }},
+	KindSubEM: {extract: extractText, grader: func(tasks.JudgeSpec) grader { return gradeSubEM }},
+}
+
 // Kinds returns the judge kinds New knows, sorted.
-func Kinds() []string {
-	return []string{
-		KindANLS, KindBLEU1, KindChoice, KindContains, KindEM, KindExact, KindF1,
-		KindLLM, KindMath, KindMathVista, KindNumeric, KindRegex, KindRougeL, KindSubEM,
+func Kinds() []string { return kindsWhere(func(judgeKind) bool { return true }) }
+
+// kindsWhere returns the kinds for which has is true, sorted.
+func kindsWhere(has func(judgeKind) bool) []string {
+	var out []string
+	for name, k := range kinds {
+		if has(k) {
+			out = append(out, name)
+		}
 	}
+	slices.Sort(out)
+	return out
+}
+
+// andList writes names as "a, b and c".
+func andList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // DefaultExtract returns the extractors a judge kind runs when its spec lists none. Every
@@ -62,18 +129,8 @@ func Kinds() []string {
 // A spec that lists only strip_think grades the (trimmed) output as it stands: the way to
 // grade answers that an official pipeline has already extracted. DefaultExtract returns nil
 // for an unknown kind.
-func DefaultExtract(kind string) []string {
-	switch kind {
-	case KindMath, KindNumeric:
-		return []string{"strip_think", "answer_tag", "boxed", "answer_is", "last_number"}
-	case KindMathVista:
-		return []string{"strip_think", "answer_tag", "boxed", "answer_is"}
-	case KindChoice:
-		return []string{"strip_think", "answer_tag", "boxed"}
-	case KindEM, KindSubEM, KindF1, KindANLS, KindExact, KindContains, KindRegex, KindBLEU1, KindRougeL, KindLLM:
-		return []string{"strip_think", "answer_tag"}
-	}
-	return nil
+func DefaultExtract(name string) []string {
+	return slices.Clone(kinds[name].extract)
 }
 
 // Default parameters, where a spec leaves them out.
@@ -90,26 +147,6 @@ const (
 	DefaultRelTol = 1e-6
 	DefaultAbsTol = 1e-9
 )
-
-// defaultThreshold returns the pass threshold of a scored kind, and false for a kind that
-// reads no threshold.
-func defaultThreshold(kind string) (float64, bool) {
-	switch kind {
-	case KindF1:
-		return DefaultF1Threshold, true
-	case KindANLS:
-		return DefaultANLSThreshold, true
-	case KindBLEU1, KindRougeL:
-		return DefaultOverlapThreshold, true
-	}
-	return 0, false
-}
-
-// readsTolerance reports whether a kind reads rel_tol and abs_tol.
-func readsTolerance(kind string) bool { return kind == KindNumeric || kind == KindMath }
-
-// readsCase reports whether a kind reads case_sensitive.
-func readsCase(kind string) bool { return kind == KindExact || kind == KindContains }
 
 // problem is one thing wrong with a JudgeSpec, at a path of suite keys. byLoad marks the
 // problems tasks.Load reports already (a missing kind, a negative tolerance), which Check
@@ -179,7 +216,7 @@ func validate(spec tasks.JudgeSpec) []problem {
 // judge checks one judge: a whole spec, or a cascade's step at path.
 func (v *validator) judge(spec tasks.JudgeSpec, at []string) {
 	kind := spec.Kind
-	known := slices.Contains(Kinds(), kind)
+	k, known := kinds[kind]
 	switch {
 	case kind == "":
 		v.add(true, at, "judge kind is missing; known kinds: "+strings.Join(Kinds(), ", "), "kind")
@@ -197,33 +234,38 @@ func (v *validator) judge(spec tasks.JudgeSpec, at []string) {
 			v.add(true, at, fmt.Sprintf("%s must be a number ≥ 0, not %v", tol.key, *tol.v), tol.key)
 		case math.IsInf(*tol.v, 1):
 			v.add(false, at, fmt.Sprintf("%s must be finite", tol.key), tol.key)
-		case known && !readsTolerance(kind):
-			v.add(false, at, fmt.Sprintf("%s is not read by the %s judge (only by math and numeric)", tol.key, kind), tol.key)
+		case known && !k.tolerance:
+			v.add(false, at, notRead(tol.key, kind, func(k judgeKind) bool { return k.tolerance }), tol.key)
 		}
 	}
 	switch {
-	case kind == KindRegex && spec.Pattern == "":
-		v.add(false, at, "the regex judge needs a pattern: set pattern to a regular expression (--pattern on the command line)", "pattern")
-	case kind == KindRegex:
+	case k.pattern && spec.Pattern == "":
+		v.add(false, at, "the "+kind+" judge needs a pattern: set pattern to a regular expression (--pattern on the command line)", "pattern")
+	case k.pattern:
 		if _, err := regexp.Compile(spec.Pattern); err != nil {
 			v.add(false, at, fmt.Sprintf("pattern does not compile: %v", err), "pattern")
 		}
 	case spec.Pattern != "" && known:
-		v.add(false, at, fmt.Sprintf("pattern is not read by the %s judge (only by regex)", kind), "pattern")
+		v.add(false, at, notRead("pattern", kind, func(k judgeKind) bool { return k.pattern }), "pattern")
 	}
 	if t := spec.Threshold; t != nil {
-		_, scored := defaultThreshold(kind)
 		switch {
 		case !(*t >= 0 && *t <= 1):
 			v.add(false, at, fmt.Sprintf("threshold must be between 0 and 1, not %v", *t), "threshold")
-		case known && !scored:
-			v.add(false, at, fmt.Sprintf("threshold is not read by the %s judge (only by anls, bleu1, f1 and rougeL)", kind), "threshold")
+		case known && k.threshold == nil:
+			v.add(false, at, notRead("threshold", kind, func(k judgeKind) bool { return k.threshold != nil }), "threshold")
 		}
 	}
-	if spec.CaseSensitive && known && !readsCase(kind) {
-		v.add(false, at, fmt.Sprintf("case_sensitive is not read by the %s judge (only by contains and exact)", kind), "case_sensitive")
+	if spec.CaseSensitive && known && !k.caseSensitive {
+		v.add(false, at, notRead("case_sensitive", kind, func(k judgeKind) bool { return k.caseSensitive }), "case_sensitive")
 	}
 	v.llm(spec, at, known)
+}
+
+// notRead says that key is not read by the judge kind name, but only by the kinds for which
+// reads is true.
+func notRead(key, name string, reads func(judgeKind) bool) string {
+	return fmt.Sprintf("%s is not read by the %s judge (only by %s)", key, name, andList(kindsWhere(reads)))
 }
 
 // extractors checks extractor names.
@@ -434,39 +476,7 @@ func newStep(spec tasks.JudgeSpec, opt Options, at []string) (Judge, error) {
 		return j, nil
 	}
 	spec = effective(spec)
-	j := &ruleJudge{id: ID(spec), step: StepName(spec), extract: spec.Extract}
-	threshold := 0.0
-	if spec.Threshold != nil {
-		threshold = *spec.Threshold
-	}
-	switch spec.Kind {
-	case KindMathVista:
-		j.grade = gradeMathVista
-	case KindChoice:
-		j.grade = gradeChoice
-	case KindEM:
-		j.grade = gradeEM
-	case KindSubEM:
-		j.grade = gradeSubEM
-	case KindF1:
-		j.grade = scored(threshold, f1Score)
-	case KindANLS:
-		j.grade = anlsGrader(threshold)
-	case KindBLEU1:
-		j.grade = scored(threshold, bleu1)
-	case KindRougeL:
-		j.grade = scored(threshold, rougeL)
-	case KindExact:
-		j.grade = exactGrader(spec.CaseSensitive)
-	case KindContains:
-		j.grade = containsGrader(spec.CaseSensitive)
-	case KindRegex:
-		j.grade = regexGrader(regexp.MustCompile(spec.Pattern))
-	case KindNumeric:
-		j.grade = numericGrader(*spec.RelTol, *spec.AbsTol)
-	case KindMath:
-		j.grade = mathGrader(spec.RelTol, spec.AbsTol)
-	}
+	j := &ruleJudge{id: ID(spec), step: StepName(spec), extract: spec.Extract, grade: kinds[spec.Kind].grader(spec)}
 	return j, nil
 }
 
@@ -474,13 +484,14 @@ func newStep(spec tasks.JudgeSpec, opt Options, at []string) (Judge, error) {
 // threshold and, for the numeric judge, its tolerances. Two specs with the same effective
 // form grade alike and share an ID.
 func effective(spec tasks.JudgeSpec) tasks.JudgeSpec {
+	k := kinds[spec.Kind]
 	if len(spec.Extract) == 0 {
 		spec.Extract = DefaultExtract(spec.Kind)
 	}
-	if t, ok := defaultThreshold(spec.Kind); ok && spec.Threshold == nil {
-		spec.Threshold = &t
+	if k.threshold != nil && spec.Threshold == nil {
+		spec.Threshold = ptr(*k.threshold)
 	}
-	if spec.Kind == KindNumeric {
+	if k.defaultTol {
 		if spec.RelTol == nil {
 			spec.RelTol = ptr(DefaultRelTol)
 		}

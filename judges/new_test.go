@@ -256,3 +256,17 @@ func TestJudgeFileProblemsNameTheFile(t *testing.T) {
 		Options{Getenv: func(string) string { return "" }})
 	assert.EqualError(t, err, "judge: the llm judge's key: the environment variable JKEY is empty")
 }
+
+// TestEveryKindIsWhole checks the kinds table: every kind has its extractors, and every kind
+// but llm (which newLLM builds) a grader; the messages that list kinds read the table.
+func TestEveryKindIsWhole(t *testing.T) {
+	t.Parallel()
+	for _, name := range Kinds() {
+		k := kinds[name]
+		assert.NotEmpty(t, k.extract, name)
+		assert.Equal(t, name != KindLLM, k.grader != nil, name)
+	}
+	assert.Equal(t, "anls, bleu1, f1 and rougeL", andList(kindsWhere(func(k judgeKind) bool { return k.threshold != nil })))
+	assert.Equal(t, "math and numeric", andList(kindsWhere(func(k judgeKind) bool { return k.tolerance })))
+	assert.Equal(t, "contains and exact", andList(kindsWhere(func(k judgeKind) bool { return k.caseSensitive })))
+}
