@@ -90,13 +90,17 @@ const (
 const maxBackoff = time.Minute
 
 // Options are what building an LLM judge needs beyond its spec. The zero Options are usable:
-// the key from the process environment, requests through runners.NewOpenAI, no cache.
+// the key from the process environment, requests through runners.NewOpenAI retried by
+// runners.WithRetry, no cache.
 type Options struct {
 	// Getenv reads the API key from the environment variable the spec names (APIKeyEnv);
 	// os.Getenv when nil.
 	Getenv func(string) string
-	// Connect returns the model behind an endpoint; runners.NewOpenAI when nil.
-	Connect func(runners.Endpoint) runners.Model
+	// Connect returns the model behind an endpoint, its failed calls retried under retry (the
+	// judge's: its spec's retries, Backoff doubling, an endpoint's Retry-After honoured); a
+	// run gives the judge its endpoint machinery this way (runners.Clients). When nil,
+	// runners.WithRetry over runners.NewOpenAI.
+	Connect func(ep runners.Endpoint, retry runners.RetryPolicy) runners.Model
 	// Timeout caps each judge request; DefaultTimeout when 0.
 	Timeout time.Duration
 	// Backoff is the wait before the first retry (DefaultBackoff when 0; none when negative).
@@ -224,12 +228,14 @@ func newLLM(spec tasks.JudgeSpec, opt Options) (*llmJudge, error) {
 	ep := runners.Endpoint{BaseURL: spec.BaseURL, Model: spec.Model, APIKey: key, Timeout: timeout}
 	connect := opt.Connect
 	if connect == nil {
-		connect = func(ep runners.Endpoint) runners.Model { return runners.NewOpenAI(ep) }
+		connect = func(ep runners.Endpoint, p runners.RetryPolicy) runners.Model {
+			return runners.WithRetry(runners.NewOpenAI(ep), p)
+		}
 	}
 	_, sum := identity(spec)
 	j := &llmJudge{
 		id: ID(spec), identity: hex.EncodeToString(sum[:]), step: StepName(spec),
-		tmpl: tmpl, rule: verdictRules[verdictName(spec)], model: connect(ep),
+		tmpl: tmpl, rule: verdictRules[verdictName(spec)],
 		gen:     tasks.Generation{Temperature: ptr(0.0), MaxTokens: spec.MaxTokens},
 		extract: llmIdentityOf(spec).Extract, retries: DefaultRetries,
 		backoff: opt.Backoff, cache: opt.Cache,
@@ -240,7 +246,19 @@ func newLLM(spec tasks.JudgeSpec, opt Options) (*llmJudge, error) {
 	if j.backoff == 0 {
 		j.backoff = DefaultBackoff
 	}
+	j.model = connect(ep, j.retryPolicy())
 	return j, nil
+}
+
+// retryPolicy is how the judge's failed requests are retried: 1+retries attempts, waiting the
+// backoff (doubling for each further attempt, up to maxBackoff) or the endpoint's Retry-After
+// when it asks for longer; with a negative backoff, only a Retry-After is waited for.
+func (j *llmJudge) retryPolicy() runners.RetryPolicy {
+	full := func() float64 { return 1 } // the whole backoff: no jitter, as the judge always waited
+	if j.backoff < 0 {
+		full = func() float64 { return 0 }
+	}
+	return runners.RetryPolicy{MaxAttempts: j.retries + 1, BaseDelay: max(j.backoff, 0), MaxDelay: maxBackoff, Rand: full}
 }
 
 // ID implements Judge.
@@ -295,7 +313,9 @@ func (j *llmJudge) Judge(ctx context.Context, s *tasks.Sample, output string) (V
 	return stamp(got.(Verdict)), nil
 }
 
-// ask puts the prompt to the endpoint until a reply holds a verdict, at most 1+retries times.
+// ask puts the prompt to the endpoint until a reply holds a verdict, at most 1+retries times;
+// the model (Options.Connect) retries a failed request itself, as many times, and a request
+// that still fails ends the asking.
 func (j *llmJudge) ask(ctx context.Context, s *tasks.Sample, answer string) (Verdict, string, error) {
 	prompt, err := render(j.tmpl, s, answer)
 	if err != nil {
@@ -306,23 +326,20 @@ func (j *llmJudge) ask(ctx context.Context, s *tasks.Sample, answer string) (Ver
 		Generation: j.gen,
 	}
 	var last error
-	var wait time.Duration
 	for attempt := 0; attempt <= j.retries; attempt++ {
 		if attempt > 0 {
-			if err := runners.SystemClock.Sleep(ctx, wait); err != nil {
+			if err := runners.SystemClock.Sleep(ctx, j.nextWait(attempt-1)); err != nil {
 				return Verdict{}, "", fmt.Errorf("%w (after: %v)", err, last)
 			}
 		}
-		wait = j.nextWait(attempt, nil)
 		resp, err := j.model.Chat(ctx, req)
 		if err != nil {
-			last = fmt.Errorf("judge endpoint: %w", err)
 			var me *runners.ModelError
-			if ctx.Err() != nil || errors.As(err, &me) && !me.Retryable {
-				return Verdict{}, "", last
+			if ctx.Err() != nil || !errors.As(err, &me) || !me.Retryable {
+				return Verdict{}, "", fmt.Errorf("judge endpoint: %w", err)
 			}
-			wait = j.nextWait(attempt, me)
-			continue
+			tries := attempt + max(me.Attempts, 1)
+			return Verdict{}, "", fmt.Errorf("llm judge: no verdict after %d attempt(s): judge endpoint: %w", tries, err)
 		}
 		reply, _ := StripThink(resp.Content)
 		if v, ok := j.rule.parse(reply, s); ok {
@@ -334,17 +351,13 @@ func (j *llmJudge) ask(ctx context.Context, s *tasks.Sample, answer string) (Ver
 	return Verdict{}, "", fmt.Errorf("llm judge: no verdict after %d attempt(s): %w", j.retries+1, last)
 }
 
-// nextWait is the wait after attempt (from 0): the backoff doubled per attempt, or the
-// endpoint's Retry-After when it asked for longer, up to maxBackoff.
-func (j *llmJudge) nextWait(attempt int, me *runners.ModelError) time.Duration {
+// nextWait is the wait after a reply with no verdict, the attempt-th (from 0): the backoff
+// doubled per attempt, up to maxBackoff.
+func (j *llmJudge) nextWait(attempt int) time.Duration {
 	if j.backoff < 0 {
 		return 0
 	}
-	d := j.backoff << min(attempt, 16)
-	if me != nil && me.RetryAfter > d {
-		d = me.RetryAfter
-	}
-	return min(d, maxBackoff)
+	return min(j.backoff<<min(attempt, 16), maxBackoff)
 }
 
 func cmpOr(a, b string) string {

@@ -88,19 +88,8 @@ type ModelInfo struct {
 	Prices *Prices `json:"prices,omitempty"`
 }
 
-// Prices are a model's prices in US dollars per million tokens.
-type Prices struct {
-	Input  float64 `json:"input" yaml:"input"`
-	Output float64 `json:"output" yaml:"output"`
-}
-
-// Cost returns the price of u in US dollars.
-func (p *Prices) Cost(u runners.Usage) float64 {
-	if p == nil {
-		return 0
-	}
-	return (float64(u.Prompt)*p.Input + float64(u.Completion)*p.Output) / 1e6
-}
+// Prices are a model's prices in US dollars per million tokens, as a manifest records them.
+type Prices = runners.Prices
 
 // Endpoint is an OpenAI-compatible endpoint a run calls, as realx prints it before the first
 // call and records it in the manifest: where it is, without credentials, who chose it, and

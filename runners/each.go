@@ -3,16 +3,14 @@ package runners
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
-
-	"golang.org/x/sync/errgroup"
 )
 
-// Each calls fn(ctx, i) for i in [0, n) with at most limit calls at once, feeding indices from
-// a queue in order. It stops starting new calls when ctx is done or fn returns an error, waits
-// for running calls, and returns the first error. The ctx given to fn is cancelled as soon as
-// a call fails, so running calls can stop early. When ctx ends before every index was started
-// and no call failed, Each returns context.Cause(ctx). limit < 1 and n < 0 are errors.
+// Each calls fn(ctx, i) for i in [0, n) with at most limit calls at once, starting indices in
+// order: a Pool of a fixed limit. It stops starting new calls when ctx is done or fn returns
+// an error, waits for running calls, and returns the first error. The ctx given to fn is
+// cancelled as soon as a call fails, so running calls can stop early. When ctx ends before
+// every index was started and no call failed, Each returns context.Cause(ctx). limit < 1 and
+// n < 0 are errors.
 func Each(ctx context.Context, n, limit int, fn func(ctx context.Context, i int) error) error {
 	if limit < 1 {
 		return fmt.Errorf("runners.Each: limit must be at least 1, got %d", limit)
@@ -20,29 +18,15 @@ func Each(ctx context.Context, n, limit int, fn func(ctx context.Context, i int)
 	if n < 0 {
 		return fmt.Errorf("runners.Each: n must not be negative, got %d", n)
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(limit)
-	var skipped atomic.Bool
-	for i := 0; i < n; i++ {
-		if gctx.Err() != nil {
-			skipped.Store(true)
-			break
-		}
-		// Go blocks until a slot is free; a call whose turn comes after the context
-		// ended is skipped.
-		g.Go(func() error {
-			if gctx.Err() != nil {
-				skipped.Store(true)
-				return nil
-			}
-			return fn(gctx, i)
-		})
+	return NewPool(FixedThrottle(limit)).Run(ctx, n, fn)
+}
+
+// FixedThrottle returns a Throttle whose limit stays at limit (at least 1), with no rate
+// limits: a Pool that follows it runs at most limit calls at once, whatever the calls meet.
+func FixedThrottle(limit int) *Throttle {
+	t, err := NewThrottle(ThrottleConfig{MaxConcurrency: max(limit, 1), Fixed: true})
+	if err != nil {
+		panic(err) // a positive fixed limit with no rates is always valid
 	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	if skipped.Load() {
-		return context.Cause(ctx)
-	}
-	return nil
+	return t
 }

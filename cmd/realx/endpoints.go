@@ -12,6 +12,7 @@ import (
 
 	"github.com/realx-bench/realx/judges"
 	"github.com/realx-bench/realx/reports"
+	"github.com/realx-bench/realx/runners"
 	"github.com/realx-bench/realx/tasks"
 )
 
@@ -98,7 +99,7 @@ func (js *judgeSetup) judgeEndpoints(suite string, src judgeSource, orig, resolv
 func (js *judgeSetup) judgeEndpoint(suite string, src judgeSource, orig, resolved tasks.JudgeSpec, path []string, trust bool) (reports.Endpoint, error) {
 	key := func(k string) []string { return append(append([]string(nil), path...), k) }
 	ep := reports.Endpoint{Role: "judge", Suite: suite, Step: judges.StepName(resolved), Model: resolved.Model,
-		URL: redactURL(resolved.BaseURL)}
+		URL: runners.RedactURL(resolved.BaseURL)}
 	// Who chose the endpoint: the flag, the file's base_url, or the provider its model names
 	// (the flag's model, or the file's).
 	byFile, provider := false, ""
@@ -125,7 +126,7 @@ func (js *judgeSetup) judgeEndpoint(suite string, src judgeSource, orig, resolve
 	default:
 		ep.KeyFrom = "provider " + provider + "'s default"
 	}
-	ownKey := provider != "" && (keyByUser || resolved.APIKeyEnv == providers[provider].keyEnv)
+	ownKey := provider != "" && (keyByUser || resolved.APIKeyEnv == runners.Providers[provider].KeyEnv)
 	if trust || (!byFile && (provider == "" || ownKey)) {
 		if trust && (byFile || !ownKey && provider != "") {
 			ep.URLFrom += ", trusted by --" + trustFlag

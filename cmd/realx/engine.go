@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -429,10 +430,10 @@ func openRun(dir string, m *reports.Manifest, retryErrors bool, warn io.Writer) 
 		// A manifest written before base URLs were recorded without credentials compares as
 		// if it had been.
 		cmp := *prev
-		cmp.Model.BaseURL = redactURL(prev.Model.BaseURL)
+		cmp.Model.BaseURL = runners.RedactURL(prev.Model.BaseURL)
 		if diff := reports.RunDiff(&cmp, m, true); len(diff) > 0 {
 			return nil, usageError("run: %s holds another run (%s); choose another --out, or run the same command as it:\n  %s",
-				dir, strings.Join(diff, "; "), strings.Join(redactArgs(prev.Command), " "))
+				dir, strings.Join(diff, "; "), strings.Join(runners.RedactArgs(prev.Command), " "))
 		}
 		st.manifest, st.resumed = prev, true
 	case errors.Is(err, os.ErrNotExist):
@@ -684,7 +685,7 @@ func (e *engine) runPlans(c *cli.Context, plans []*plan, model *modelSpec) error
 	m := &reports.Manifest{
 		V: reports.SchemaVersion, Run: reports.NewRunID(now), Created: now.UTC(), Realx: version,
 		Command: commandLine(c), Workdir: workdir(),
-		Model:       reports.ModelInfo{Name: model.Label, BaseURL: redactURL(model.Endpoint.BaseURL), APIKeyEnv: model.KeyEnv, Prices: model.Prices},
+		Model:       reports.ModelInfo{Name: model.Label, BaseURL: runners.RedactURL(model.Endpoint.BaseURL), APIKeyEnv: model.KeyEnv, Prices: model.Prices},
 		Concurrency: c.Int("concurrency"), Limit: c.Int("limit"), Shard: e.opts.shard,
 	}
 	if e.opts.repeats > 1 {
@@ -817,7 +818,7 @@ func (e *engine) runPlans(c *cli.Context, plans []*plan, model *modelSpec) error
 func incomplete(failed map[reports.ErrorClass]int, notRun, total int, maxRate float64, what string) error {
 	var parts []string
 	n := notRun
-	for _, class := range sortedKeys(failed) {
+	for _, class := range slices.Sorted(maps.Keys(failed)) {
 		n += failed[class]
 		parts = append(parts, fmt.Sprintf("%d %s", failed[class], class))
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/realx-bench/realx/judges"
+	"github.com/realx-bench/realx/runners"
 	"github.com/realx-bench/realx/tasks"
 )
 
@@ -101,10 +102,10 @@ func (js *judgeSetup) resolve(spec tasks.JudgeSpec) tasks.JudgeSpec {
 	}
 	if spec.Kind == judges.KindLLM && spec.BaseURL == "" {
 		if prefix, name, ok := strings.Cut(spec.Model, ":"); ok {
-			if p, known := providers[prefix]; known {
-				spec.Model, spec.BaseURL = name, p.baseURL
-				if spec.APIKeyEnv == "" && p.keyNeeded {
-					spec.APIKeyEnv = p.keyEnv
+			if p, known := runners.Providers[prefix]; known {
+				spec.Model, spec.BaseURL = name, p.BaseURL
+				if spec.APIKeyEnv == "" && p.KeyNeeded {
+					spec.APIKeyEnv = p.KeyEnv
 				}
 			}
 		}

@@ -39,6 +39,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/realx-bench/realx/reports"
+	"github.com/realx-bench/realx/runners"
 )
 
 // version is set at build time with -ldflags "-X main.version=…"; without it, init reads it
@@ -258,7 +259,7 @@ func commandLine(c *cli.Context) []string {
 	if len(args) == 0 {
 		return nil
 	}
-	return redactArgs(args[1:])
+	return runners.RedactArgs(args[1:])
 }
 
 // usageError is a configuration error: exit code 2.

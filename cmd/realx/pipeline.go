@@ -63,10 +63,10 @@ func newPlan(s *tasks.Suite, ds *tasks.Dataset, limit int, js *judgeSetup) (*pla
 // URLs without credentials (redactURL).
 func (p *plan) judgeInfo() reports.JudgeInfo {
 	spec := p.suite.Judge
-	spec.BaseURL = redactURL(spec.BaseURL)
+	spec.BaseURL = runners.RedactURL(spec.BaseURL)
 	spec.Steps = slices.Clone(spec.Steps)
 	for i := range spec.Steps {
-		spec.Steps[i].BaseURL = redactURL(spec.Steps[i].BaseURL)
+		spec.Steps[i].BaseURL = runners.RedactURL(spec.Steps[i].BaseURL)
 	}
 	return reports.JudgeInfo{Suite: p.suite.Name, ID: p.judgeID, Spec: spec}
 }

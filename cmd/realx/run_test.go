@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/realx-bench/realx/reports"
+	"github.com/realx-bench/realx/runners"
 	"github.com/realx-bench/realx/runners/runnertest"
 )
 
@@ -360,7 +361,7 @@ func TestRunRecordsNoCredentialsOfTheURL(t *testing.T) {
 		"notaurl":                             "notaurl",
 		"--base-url=http://u:p@h/v1?access=1": "--base-url=http://h/v1?access=1",
 	} {
-		assert.Equal(t, want, redactArgs([]string{in})[0], in)
+		assert.Equal(t, want, runners.RedactArgs([]string{in})[0], in)
 	}
 }
 
