@@ -2,7 +2,6 @@ package reports
 
 import (
 	"maps"
-	"path/filepath"
 	"slices"
 	"strconv"
 )
@@ -17,13 +16,6 @@ type RejudgeInfo struct {
 	// those whose judge was the same, or that had no output to judge.
 	Rejudged int `json:"rejudged"`
 	Copied   int `json:"copied"`
-}
-
-// CopyBlobs gives run directory dst every blob of run directory src that it lacks, by hard
-// link where it can, so that a run made from another's records (realx rejudge) stands on its
-// own.
-func CopyBlobs(src, dst string) error {
-	return copyBlobs(filepath.Join(src, BlobsDir), filepath.Join(dst, BlobsDir))
 }
 
 // The rows of the judge-steps table that are not steps.

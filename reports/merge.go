@@ -117,6 +117,7 @@ func runDiff(a, b *Manifest, withShard, withBaseURL bool) []string {
 		diff("base URL", a.Model.BaseURL, b.Model.BaseURL)
 	}
 	diff("predictions", a.Model.Predictions, b.Model.Predictions)
+	diff("predictions digest", a.Model.PredictionsDigest, b.Model.PredictionsDigest)
 	judges := func(m *Manifest) []string {
 		var ids []string
 		for _, j := range m.Judges {

@@ -209,3 +209,10 @@ func (b *Blobs) Put(data []byte) (string, error) {
 func (b *Blobs) Get(key string) ([]byte, error) {
 	return os.ReadFile(filepath.Join(b.Dir, key))
 }
+
+// CopyBlobs gives run directory dst every blob of run directory src that it lacks, by hard
+// link where it can, so that a run made from another's records (realx rejudge) stands on its
+// own.
+func CopyBlobs(src, dst string) error {
+	return copyBlobs(filepath.Join(src, BlobsDir), filepath.Join(dst, BlobsDir))
+}

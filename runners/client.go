@@ -12,21 +12,29 @@ import (
 // rate limits see all its calls), retried, observed (a run counts their tokens and cost), and
 // answered from the response cache when it holds the answer. It is safe for concurrent use.
 type Clients struct {
-	cache     *Cache
-	cacheMode CacheMode
-	connect   func(Endpoint) Model
+	connect func(Endpoint) Model
 
 	mu        sync.Mutex
+	cache     *Cache
+	cacheMode CacheMode
 	throttles map[string]*Throttle
 }
 
-// NewClients returns Clients that answer from cache under mode (no cache when nil or
-// CacheOff), connecting to endpoints with connect (NewOpenAI when nil).
-func NewClients(cache *Cache, mode CacheMode, connect func(Endpoint) Model) *Clients {
+// NewClients returns Clients that connect to endpoints with connect (NewOpenAI when nil), with
+// no response cache until SetCache.
+func NewClients(connect func(Endpoint) Model) *Clients {
 	if connect == nil {
 		connect = func(ep Endpoint) Model { return NewOpenAI(ep) }
 	}
-	return &Clients{cache: cache, cacheMode: mode, connect: connect, throttles: map[string]*Throttle{}}
+	return &Clients{connect: connect, throttles: map[string]*Throttle{}}
+}
+
+// SetCache makes every model of c, those made before included, answer from cache under mode
+// from the next call on (none when cache is nil or mode is CacheOff).
+func (c *Clients) SetCache(cache *Cache, mode CacheMode) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cache, c.cacheMode = cache, mode
 }
 
 // CallPolicy says how a run calls one model.
@@ -54,7 +62,7 @@ func (c *Clients) Model(ep Endpoint, p CallPolicy) (Model, error) {
 	if p.Observe != nil {
 		m = observed{m: m, observe: p.Observe}
 	}
-	return WithCache(m, c.cache, c.cacheMode, EndpointID(ep)), nil
+	return cachedBy{c: c, m: m, endpoint: EndpointID(ep)}, nil
 }
 
 // Throttle returns the Throttle of ep's endpoint (its base URL and key), made with cfg when it
@@ -74,12 +82,29 @@ func (c *Clients) Throttle(ep Endpoint, cfg ThrottleConfig) (*Throttle, error) {
 	return t, nil
 }
 
-// Cache returns the response cache, nil when there is none.
+// Cache returns the response cache in use, nil when there is none.
 func (c *Clients) Cache() *Cache {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.cacheMode == CacheOff || c.cacheMode == "" {
 		return nil
 	}
 	return c.cache
+}
+
+// cachedBy is a Model answered from its Clients' response cache, as it is at each call.
+type cachedBy struct {
+	c        *Clients
+	m        Model
+	endpoint string
+}
+
+// Chat answers req from the cache when it is on and holds the answer, else from the model.
+func (b cachedBy) Chat(ctx context.Context, req *ChatRequest) (*ChatResponse, error) {
+	b.c.mu.Lock()
+	cache, mode := b.c.cache, b.c.cacheMode
+	b.c.mu.Unlock()
+	return WithCache(b.m, cache, mode, b.endpoint).Chat(ctx, req)
 }
 
 // observed is a Model whose calls' outcomes are given to observe.

@@ -22,7 +22,7 @@ func TestClientsShareAnEndpointsThrottle(t *testing.T) {
 	cache, err := runners.OpenCache(filepath.Join(t.TempDir(), "responses.sqlite"))
 	require.NoError(t, err)
 	t.Cleanup(func() { cache.Close() })
-	c := runners.NewClients(cache, runners.CacheReadWrite, nil)
+	c := runners.NewClients(nil)
 
 	cfg := runners.ThrottleConfig{MaxConcurrency: 4}
 	a, err := c.Throttle(runners.Endpoint{BaseURL: srv.URL(), Model: "a"}, cfg)
@@ -44,6 +44,7 @@ func TestClientsShareAnEndpointsThrottle(t *testing.T) {
 			seen = append(seen, resp.Content)
 		}})
 	require.NoError(t, err)
+	c.SetCache(cache, runners.CacheReadWrite) // a model made before the cache uses it too
 	req := &runners.ChatRequest{Messages: []runners.Message{runners.TextMessage(runners.RoleUser, "hi")}}
 	for range 2 {
 		resp, err := m.Chat(context.Background(), req)

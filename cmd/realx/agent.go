@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,7 +21,7 @@ func agentFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "protocol", Usage: "the agent protocol: " + strings.Join(runners.Protocols, ", ") +
 			" (a different protocol than the suite's also takes that protocol's prompts, and its default tools unless the suite's fit)"},
-		&cli.StringFlag{Name: "tools", Usage: "the tools the model may call, comma-separated (python, image_zoom_in_tool, crop, rotate, flip, resize, contrast)"},
+		&cli.StringFlag{Name: "tools", Usage: "the tools the model may call, comma-separated (" + strings.Join(tools.Names(), ", ") + ")"},
 		&cli.IntFlag{Name: "max-turns", Usage: "model turns per sample", DefaultText: fmt.Sprintf("the suite's, else %d", runners.DefaultMaxTurns)},
 		&cli.IntFlag{Name: "max-tool-calls", Usage: "tool calls per sample (0: no limit)", DefaultText: "the suite's, else no limit"},
 		&cli.IntFlag{Name: "max-sample-tokens", Usage: "tokens per sample, prompts and completions of all turns (0: no limit)", DefaultText: "the suite's, else no limit"},
@@ -34,52 +33,27 @@ func agentFlags() []cli.Flag {
 	}
 }
 
-// newAgent builds the agent that puts plan p's samples to model: the suite's agent block with
-// the run's flags applied, its protocol, prompts, tools and budgets. Every problem is a
-// configuration error (exit 2), found before any model call. p.suite.Agent becomes the agent
-// block as run, so that the manifest records it.
-func newAgent(c *cli.Context, p *plan, model runners.Model, gen tasks.Generation) (*runners.Agent, error) {
-	spec, err := agentSpec(c, p.suite)
-	if err != nil {
-		return nil, configErrors(err) // each problem names its flag, or its place in the suite
-	}
-	suiteTools := p.suite.Agent.Tools
-	p.suite.Agent = spec
-	a := &runners.Agent{Model: model, Generation: gen, OnNoAction: spec.OnNoAction, Budget: runners.Budget{
-		MaxTurns: spec.MaxTurns, MaxToolCalls: spec.MaxToolCalls, MaxTokens: spec.MaxTokens, Timeout: spec.Timeout.D(),
-	}}
-	if spec.Protocol == "" {
-		return a, nil
-	}
-	a.Protocol, _ = runners.ProtocolByName(spec.Protocol)
-	if a.Prompts, err = runners.NewPrompts(a.Protocol, spec.System, spec.User); err != nil {
-		return nil, configErrors(fmt.Errorf("%s: agent: %w", p.suite.Source, err))
-	}
-	tc := tools.Config{Protocol: a.Protocol, Images: p.images, Python: spec.Python,
-		Interpreter: c.String("python"), Unsafe: c.Bool("unsafe-no-sandbox"), SandboxURL: c.String("sandbox-url")}
-	var problems []error
-	for i, name := range spec.Tools {
-		t, err := tools.New(name, tc)
-		if err != nil {
-			switch {
-			case c.IsSet("tools"):
-				err = fmt.Errorf("--tools: tool %s: %w", name, err)
-			case slices.Equal(spec.Tools, suiteTools):
-				err = p.suite.Errorf([]string{"agent", "tools", strconv.Itoa(i)}, "tool %s: %v", name, err)
-			case c.IsSet("protocol"): // its default tools
-				err = fmt.Errorf("--protocol %s: tool %s: %w", spec.Protocol, name, err)
-			default: // the protocol's default tools
-				err = p.suite.Errorf([]string{"agent", "protocol"}, "tool %s (the protocol's): %v", name, err)
-			}
-			problems = append(problems, err)
-			continue
+// toolError returns how a run attributes a tool of the agent block spec (the suite s's,
+// whose tools were suiteTools, with the flags applied) that cannot be built: to the flag that
+// named it, or its place in the suite.
+func toolError(c *cli.Context, s *tasks.Suite, spec tasks.AgentSpec, suiteTools []string) func(i int, name string, err error) error {
+	return func(i int, name string, err error) error {
+		switch {
+		case c.IsSet("tools"):
+			return fmt.Errorf("--tools: tool %s: %w", name, err)
+		case slices.Equal(spec.Tools, suiteTools):
+			return s.Errorf([]string{"agent", "tools", strconv.Itoa(i)}, "tool %s: %v", name, err)
+		case c.IsSet("protocol"): // its default tools
+			return fmt.Errorf("--protocol %s: tool %s: %w", spec.Protocol, name, err)
+		default: // the protocol's default tools
+			return s.Errorf([]string{"agent", "protocol"}, "tool %s (the protocol's): %v", name, err)
 		}
-		a.Tools = append(a.Tools, t)
 	}
-	if len(problems) > 0 {
-		return nil, configErrors(errors.Join(problems...))
-	}
-	return a, nil
+}
+
+// toolsConfig is the run's tool settings, from the flags.
+func toolsConfig(c *cli.Context) tools.Config {
+	return tools.Config{Interpreter: c.String("python"), Unsafe: c.Bool("unsafe-no-sandbox"), SandboxURL: c.String("sandbox-url")}
 }
 
 // agentSpec returns the suite's agent block with the run's flags applied, checked.
@@ -131,10 +105,8 @@ func agentSpec(c *cli.Context, s *tasks.Suite) (tasks.AgentSpec, error) {
 	if !slices.Contains([]string{"", runners.NoActionStop, runners.NoActionReprompt, runners.NoActionRetry}, spec.OnNoAction) {
 		return spec, fmt.Errorf("--on-no-action %q is not one of stop, reprompt, retry", spec.OnNoAction)
 	}
-	if raw := c.String("sandbox-url"); raw != "" {
-		if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return spec, fmt.Errorf("--sandbox-url %q is not an http(s) URL", raw)
-		}
+	if raw := c.String("sandbox-url"); raw != "" && !runners.IsHTTPURL(raw) {
+		return spec, fmt.Errorf("--sandbox-url %q is not an http(s) URL", raw)
 	}
 	var problems []error
 	for _, p := range runners.CheckAgent(spec) {

@@ -62,7 +62,7 @@ func TestRunDeepEyesV2Trajectory(t *testing.T) {
 		runnertest.Reply{Content: "<think>The jersey reads 8.</think>\n<answer>8</answer>"},
 	)
 	dir := filepath.Join(t.TempDir(), "run")
-	r := realx(t, nil, "run", agentSuite, "--model", "fake-model", "--base-url", srv.URL(), "--out", dir, "--progress", "none")
+	r := realxCLI(t, nil, "run", agentSuite, "--model", "fake-model", "--base-url", srv.URL(), "--out", dir, "--progress", "none")
 	require.Equal(t, 0, r.code, r.stderr)
 
 	reqs := srv.Requests()
@@ -114,7 +114,7 @@ func TestRunDeepEyesV2Trajectory(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "deepeyesv2", m.Suites[0].Agent.Protocol)
 
-	rep := realx(t, nil, "report", dir, "--table", "tools")
+	rep := realxCLI(t, nil, "report", dir, "--table", "tools")
 	require.Equal(t, 0, rep.code, rep.stderr)
 	assert.Contains(t, rep.stdout, "code/sample")
 	assert.Regexp(t, `overall\s+│\s+\S+\s+│\s+1\s+│\s+100\.0\s+│\s+1\.00\s`, rep.stdout)
@@ -129,7 +129,7 @@ func TestRunDeepEyesFlags(t *testing.T) {
 		return runnertest.Reply{Content: "<think>Closer.</think>\n<tool_call>\n{\"name\": \"image_zoom_in_tool\", \"arguments\": {\"bbox_2d\": [280, 0, 560, 210]}}\n</tool_call>"}
 	})
 	dir := filepath.Join(t.TempDir(), "run")
-	r := realx(t, nil, "run", agentSuite, "--model", "m", "--base-url", srv.URL(), "--out", dir, "--progress", "none",
+	r := realxCLI(t, nil, "run", agentSuite, "--model", "m", "--base-url", srv.URL(), "--out", dir, "--progress", "none",
 		"--protocol", "deepeyes", "--max-turns", "3")
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "protocol deepeyes cannot carry the suite's tools (python); it gets image_zoom_in_tool")
@@ -148,7 +148,7 @@ func TestRunDeepEyesFlags(t *testing.T) {
 	assert.Nil(t, results[0].Error, "a budget stop is graded")
 	assert.False(t, results[0].Pass)
 
-	rep := realx(t, nil, "report", dir, "--table", "tools", "--format", "json")
+	rep := realxCLI(t, nil, "report", dir, "--table", "tools", "--format", "json")
 	require.Equal(t, 0, rep.code, rep.stderr)
 	var table reports.ToolTable
 	require.NoError(t, json.Unmarshal([]byte(rep.stdout), &table))
@@ -164,7 +164,7 @@ func TestRunWithoutTheAgent(t *testing.T) {
 	srv := runnertest.NewServer(t)
 	srv.Script(runnertest.Reply{Content: "It is 8."})
 	dir := filepath.Join(t.TempDir(), "run")
-	r := realx(t, nil, "run", agentSuite, "--model", "m", "--base-url", srv.URL(), "--out", dir, "--progress", "none", "--protocol", "")
+	r := realxCLI(t, nil, "run", agentSuite, "--model", "m", "--base-url", srv.URL(), "--out", dir, "--progress", "none", "--protocol", "")
 	require.Equal(t, 0, r.code, r.stderr)
 	reqs := srv.Requests()
 	require.Len(t, reqs, 1)
@@ -212,7 +212,7 @@ func TestRunAgentConfigErrors(t *testing.T) {
 			srv := runnertest.NewServer(t)
 			args := append([]string{"run"}, tc.args...)
 			args = append(args, "--model", "m", "--base-url", srv.URL(), "--out", filepath.Join(t.TempDir(), "run"))
-			r := realx(t, nil, args...)
+			r := realxCLI(t, nil, args...)
 			assert.Equal(t, 2, r.code, r.stderr)
 			for _, w := range tc.wants {
 				assert.Contains(t, r.stderr, w)
@@ -230,7 +230,7 @@ func TestRunAgentConfigErrors(t *testing.T) {
 func TestRunRefusesCodeWithoutSandbox(t *testing.T) {
 	t.Setenv("PATH", t.TempDir()) // no bwrap
 	srv := runnertest.NewServer(t)
-	r := realx(t, nil, "run", agentSuite, "--model", "m", "--base-url", srv.URL(), "--out", filepath.Join(t.TempDir(), "run"))
+	r := realxCLI(t, nil, "run", agentSuite, "--model", "m", "--base-url", srv.URL(), "--out", filepath.Join(t.TempDir(), "run"))
 	assert.Equal(t, 2, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "tool python: bubblewrap (bwrap) not found: install it, or pass --unsafe-no-sandbox")
 	assert.Empty(t, srv.Requests())
@@ -242,7 +242,7 @@ func TestRunToolFailureIsNotAWrongAnswer(t *testing.T) {
 	srv := runnertest.NewServer(t)
 	srv.Script(runnertest.Reply{Content: "<code>\n```python\nprint(1)\n```"})
 	dir := filepath.Join(t.TempDir(), "run")
-	r := realx(t, nil, "run", agentSuite, "--model", "m", "--base-url", srv.URL(), "--out", dir, "--progress", "none",
+	r := realxCLI(t, nil, "run", agentSuite, "--model", "m", "--base-url", srv.URL(), "--out", dir, "--progress", "none",
 		"--sandbox-url", "http://127.0.0.1:1/jupyter_sandbox")
 	require.Equal(t, exitIncomplete, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "incomplete: none of the 1 samples has a verdict (1 tool)")

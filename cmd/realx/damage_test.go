@@ -20,7 +20,7 @@ func TestResumeRefusesADamagedLog(t *testing.T) {
 	srv, dir, suite := synthSetup(t, 4)
 	out := filepath.Join(dir, "run")
 	args := []string{"run", suite, "--model", "m", "--base-url", srv.URL(), "-c", "1", "--out", out, "--progress", "none"}
-	r := realx(t, nil, args...)
+	r := realxCLI(t, nil, args...)
 	require.Equal(t, 0, r.code, r.stderr)
 
 	log := filepath.Join(out, reports.ResultsFile)
@@ -33,7 +33,7 @@ func TestResumeRefusesADamagedLog(t *testing.T) {
 	require.NoError(t, os.WriteFile(log, damaged, 0o644))
 
 	sent := len(srv.Requests())
-	r = realx(t, nil, args...)
+	r = realxCLI(t, nil, args...)
 	require.Equal(t, 2, r.code, r.stderr)
 	assert.Contains(t, r.stderr, log+":2: ")
 	assert.Contains(t, r.stderr, "the results log is damaged; realx does not resume over it")
@@ -43,7 +43,7 @@ func TestResumeRefusesADamagedLog(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, damaged, after, "the damaged log is left as it was")
 
-	rep := realx(t, nil, "report", out)
+	rep := realxCLI(t, nil, "report", out)
 	require.Equal(t, 0, rep.code, rep.stderr)
 	assert.Contains(t, rep.stderr, "warning: "+log+": 1 line could not be read (at line 2); left out of the report")
 }
@@ -54,7 +54,7 @@ func TestResumeDropsATornLastLine(t *testing.T) {
 	srv, dir, suite := synthSetup(t, 4)
 	out := filepath.Join(dir, "run")
 	args := []string{"run", suite, "--model", "m", "--base-url", srv.URL(), "-c", "1", "--out", out, "--progress", "none"}
-	r := realx(t, nil, args...)
+	r := realxCLI(t, nil, args...)
 	require.Equal(t, 0, r.code, r.stderr)
 	// The last two records go, and half of the third's write is left, as a kill leaves it.
 	log := filepath.Join(out, reports.ResultsFile)
@@ -64,7 +64,7 @@ func TestResumeDropsATornLastLine(t *testing.T) {
 	torn := append(bytes.Join(lines[:2], nil), lines[2][:len(lines[2])/2]...)
 	require.NoError(t, os.WriteFile(log, torn, 0o644))
 
-	r = realx(t, nil, args...)
+	r = realxCLI(t, nil, args...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "realx: note: "+log+":3: the last record was cut short when the run was stopped")
 	assert.Contains(t, r.stderr, "2 samples finished, 2 to run")

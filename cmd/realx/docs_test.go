@@ -80,13 +80,13 @@ func TestKubernetesExample(t *testing.T) {
 		for _, a := range local(c.Args) {
 			args = append(args, strings.ReplaceAll(a, "$(JOB_COMPLETION_INDEX)", index)) // as the kubelet expands it
 		}
-		r := realx(t, nil, append(args, "--progress", "none")...)
+		r := realxCLI(t, nil, append(args, "--progress", "none")...)
 		require.Equal(t, 0, r.code, "shard %d: %s", i, r.stderr)
 	}
 	t.Setenv("JOB_COMPLETION_INDEX", "")
 
 	merge := read("realx-merge-job.yaml").Spec.Template.Spec.Containers[0]
-	r := realx(t, nil, local(merge.Args)...)
+	r := realxCLI(t, nil, local(merge.Args)...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "merged 8 runs")
 	assert.Contains(t, r.stdout, "| overall ")
@@ -158,7 +158,7 @@ func TestGitHubActionsExample(t *testing.T) {
 				args[i] = filepath.Join(dir, "shards", "realx-shard-"+values["matrix.shard"])
 			}
 		}
-		r := realx(t, nil, append(args, "--progress", "none")...)
+		r := realxCLI(t, nil, append(args, "--progress", "none")...)
 		require.Equal(t, 0, r.code, r.stderr)
 	}
 	for _, s := range wf.Jobs["merge"].Steps {
@@ -171,7 +171,7 @@ func TestGitHubActionsExample(t *testing.T) {
 				args[i] = filepath.Join(dir, a)
 			}
 		}
-		r := realx(t, nil, args...)
+		r := realxCLI(t, nil, args...)
 		require.Equal(t, 0, r.code, r.stderr)
 		assert.Contains(t, r.stderr, "merged 4 runs")
 	}

@@ -10,10 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/realx-bench/realx/judges"
 	"github.com/realx-bench/realx/reports"
 	"github.com/realx-bench/realx/runners/runnertest"
-	"github.com/realx-bench/realx/tasks"
 )
 
 // The key a published suite tries to take, and its environment variable.
@@ -89,7 +87,7 @@ func TestSuiteCannotTakeAKey(t *testing.T) {
 	writeFile(t, plain, "data.jsonl", arithData)
 	plainSuite := writeFile(t, plain, "suite.yaml", "name: arith\ndata: {path: data.jsonl}\nprompt:\n  user: \"{{.Question}}\"\njudge: {kind: math}\n")
 	ruled := filepath.Join(dir, "ruled")
-	r := realx(t, nil, "run", plainSuite, "--model", "m", "--base-url", model.URL(), "--out", ruled, "--progress", "none", "--max-error-rate", "1")
+	r := realxCLI(t, nil, "run", plainSuite, "--model", "m", "--base-url", model.URL(), "--out", ruled, "--progress", "none", "--max-error-rate", "1")
 	require.NotEqual(t, 2, r.code, r.stderr)
 	calls := len(model.Requests())
 
@@ -105,7 +103,7 @@ func TestSuiteCannotTakeAKey(t *testing.T) {
 		{"rejudge --suite", suiteLine, []string{"rejudge", ruled, "--suite", suite, "--allow-changed-data", "--out", filepath.Join(dir, "rejudged")}},
 		{"judge", fileLine, []string{"judge", "--judge", judgeFile, "--in", rows}},
 	} {
-		r := realx(t, nil, tc.args...)
+		r := realxCLI(t, nil, tc.args...)
 		assert.Equal(t, 2, r.code, "%s: %s", tc.name, r.stderr)
 		assert.Contains(t, r.stderr, tc.at, tc.name)
 		assert.Contains(t, r.stderr, "would be sent the key in $"+stolenEnv, tc.name)
@@ -120,7 +118,7 @@ func TestSuiteCannotTakeAKey(t *testing.T) {
 	// Trusted, the suite's endpoint gets the key, and the listing and the manifest say who
 	// chose what.
 	out := filepath.Join(dir, "trusted")
-	r = realx(t, nil, "run", suite, "--model", "m", "--base-url", model.URL(), "--out", out, "--progress", "none", "--trust-suite-endpoints")
+	r = realxCLI(t, nil, "run", suite, "--model", "m", "--base-url", model.URL(), "--out", out, "--progress", "none", "--trust-suite-endpoints")
 	require.Equal(t, 0, r.code, r.stderr)
 	require.NotEmpty(t, authorizations(thief.srv))
 	for _, h := range authorizations(thief.srv) {
@@ -167,7 +165,7 @@ func TestJudgeEndpointChoices(t *testing.T) {
 		dir := t.TempDir()
 		suite, _ := judgeSuite(t, dir, "base_url: "+judge.srv.URL())
 		out := filepath.Join(dir, "run")
-		r := realx(t, nil, "run", suite, "--model", "m", "--base-url", model.URL(), "--out", out, "--progress", "none")
+		r := realxCLI(t, nil, "run", suite, "--model", "m", "--base-url", model.URL(), "--out", out, "--progress", "none")
 		require.Equal(t, 0, r.code, r.stderr)
 		require.NotEmpty(t, judge.srv.Requests())
 		for _, h := range authorizations(judge.srv) {
@@ -180,7 +178,7 @@ func TestJudgeEndpointChoices(t *testing.T) {
 		judge := newFakeJudge(t)
 		dir := t.TempDir()
 		suite, _ := judgeSuite(t, dir, "api_key_env: "+stolenEnv)
-		r := realx(t, nil, "run", suite, "--model", "m", "--base-url", model.URL(), "--out", filepath.Join(dir, "run"), "--progress", "none",
+		r := realxCLI(t, nil, "run", suite, "--model", "m", "--base-url", model.URL(), "--out", filepath.Join(dir, "run"), "--progress", "none",
 			"--judge-base-url", judge.srv.URL())
 		require.Equal(t, 0, r.code, r.stderr)
 		require.NotEmpty(t, judge.srv.Requests())
@@ -194,66 +192,10 @@ func TestJudgeEndpointChoices(t *testing.T) {
 		judge := newFakeJudge(t)
 		dir := t.TempDir()
 		suite, _ := judgeSuite(t, dir, "base_url: "+judge.srv.URL())
-		r := realx(t, nil, "run", suite, "--model", "m", "--base-url", model.URL(), "--out", filepath.Join(dir, "run"), "--progress", "none",
+		r := realxCLI(t, nil, "run", suite, "--model", "m", "--base-url", model.URL(), "--out", filepath.Join(dir, "run"), "--progress", "none",
 			"--judge-api-key-env", stolenEnv)
 		assert.Equal(t, 2, r.code, r.stderr)
 		assert.Contains(t, r.stderr, "would be sent the key in $"+stolenEnv+" (chosen by --judge-api-key-env)")
 		assert.Empty(t, judge.srv.Requests())
 	})
-}
-
-// TestProviderJudgeEndpoints: a judge model named PROVIDER:MODEL is served at the provider's
-// endpoint, which realx chose; it gets the provider's own key variable, or one the user names,
-// but a suite cannot send another variable's key there without --trust-suite-endpoints.
-func TestProviderJudgeEndpoints(t *testing.T) {
-	for _, tc := range []struct {
-		name        string
-		judge, flag string
-		trust       bool
-		refused     string
-	}{
-		{name: "own key", judge: "model: openrouter:qwen", flag: ""},
-		{name: "another variable", judge: "model: openrouter:qwen\n  api_key_env: OPENAI_API_KEY", refused: "the endpoint of provider openrouter (https://openrouter.ai/api/v1), which this file's judge model openrouter:qwen names, would be sent the key in $OPENAI_API_KEY"},
-		{name: "another variable, trusted", judge: "model: openrouter:qwen\n  api_key_env: OPENAI_API_KEY", trust: true},
-		{name: "the user's variable", judge: "model: openrouter:qwen", flag: "MY_ROUTER_KEY"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			writeFile(t, dir, "data.jsonl", arithData)
-			path := writeFile(t, dir, "suite.yaml", "name: arith\ndata: {path: data.jsonl}\nprompt:\n  user: \"{{.Question}}\"\njudge:\n  kind: llm\n  template: equivalence\n  "+tc.judge+"\n")
-			s, _, err := loadSuite(path)
-			require.NoError(t, err)
-			js := &judgeSetup{override: overrideKey(tc.flag), trust: tc.trust}
-			resolved := js.resolve(s.Judge)
-			eps, problems := js.judgeEndpoints(s.Name, judgeSource{suite: s, spec: &s.Judge}, s.Judge, resolved, tc.trust)
-			if tc.refused != "" {
-				require.Len(t, problems, 1)
-				assert.Contains(t, problems[0].Error(), fmt.Sprintf("%s:%d:", path, lineOf(t, path, "model:")))
-				assert.Contains(t, problems[0].Error(), tc.refused)
-				return
-			}
-			require.Empty(t, problems)
-			require.Len(t, eps, 1)
-			assert.Equal(t, "https://openrouter.ai/api/v1", eps[0].URL)
-			assert.Contains(t, eps[0].URLFrom, fmt.Sprintf("provider openrouter's default, for the model named by %s:%d", path, lineOf(t, path, "model:")))
-			assert.NotEmpty(t, eps[0].KeyEnv)
-		})
-	}
-}
-
-// TestManifestJudgeWithoutCredentials records a judge's endpoints in the manifest without the
-// credentials their URLs hold, while the judge's id is that of the judge that ran.
-func TestManifestJudgeWithoutCredentials(t *testing.T) {
-	spec := tasks.JudgeSpec{Steps: []tasks.JudgeSpec{{Kind: "math"},
-		{Kind: "llm", Template: "equivalence", Model: "j", BaseURL: "https://u:pw-secret@judge.example/v1?api_key=q-secret&x=1"}}}
-	p := &plan{suite: &tasks.Suite{Name: "s", Judge: spec}, judgeID: "id"}
-	info := p.judgeInfo()
-	assert.Equal(t, "https://judge.example/v1?x=1", info.Spec.Steps[1].BaseURL)
-	assert.Equal(t, "id", info.ID)
-	assert.Equal(t, spec.Steps[1].BaseURL, p.suite.Judge.Steps[1].BaseURL, "the judge that runs keeps its URL")
-}
-
-// overrideKey returns judge flags that name the key variable env ("" for none).
-func overrideKey(env string) judges.Override {
-	return judges.Override{APIKeyEnv: env}
 }

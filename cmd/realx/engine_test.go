@@ -145,7 +145,7 @@ func outcomes(t *testing.T, dir string, once bool) map[reports.Key]string {
 // report runs `realx report` with args and returns its output.
 func report(t *testing.T, args ...string) string {
 	t.Helper()
-	r := realx(t, nil, append([]string{"report"}, args...)...)
+	r := realxCLI(t, nil, append([]string{"report"}, args...)...)
 	require.Equal(t, 0, r.code, r.stderr)
 	return r.stdout
 }
@@ -164,7 +164,7 @@ func TestResume(t *testing.T) {
 	out := filepath.Join(dir, "run")
 	args := []string{"run", suite, "--model", "m", "--base-url", srv.URL(), "-c", "3", "--out", out, "--progress", "none"}
 
-	r := realx(t, nil, args...)
+	r := realxCLI(t, nil, args...)
 	require.Equal(t, exitIncomplete, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "realx: 30 samples, 30 run now, 7 without a verdict, 0 not run")
 	assert.Contains(t, r.stderr, "realx: incomplete: 7 of 30 samples without a verdict (1 input, 6 model); run the same command again to retry them")
@@ -176,7 +176,7 @@ func TestResume(t *testing.T) {
 
 	// The same command again runs the six model errors and the input error (which makes no
 	// request), nothing else; they fail again.
-	r = realx(t, nil, args...)
+	r = realxCLI(t, nil, args...)
 	require.Equal(t, exitIncomplete, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "resuming "+out+": 23 samples finished, 7 to run")
 	assert.Len(t, srv.Requests(), 29+6)
@@ -188,7 +188,7 @@ func TestResume(t *testing.T) {
 		{"--repeats", "2"},
 		{"--temperature", "0.5"},
 	} {
-		r = realx(t, nil, append(slices.Clone(args), other...)...)
+		r = realxCLI(t, nil, append(slices.Clone(args), other...)...)
 		assert.Equal(t, 2, r.code, "%v: %s", other, r.stderr)
 		assert.Contains(t, r.stderr, "holds another run", other)
 	}
@@ -197,7 +197,7 @@ func TestResume(t *testing.T) {
 	// With the endpoint mended, --retry-errors runs just the seven again; the report counts
 	// 30 samples once each. One sample in 30 without a verdict is within --max-error-rate 0.05.
 	broken.Store(false)
-	r = realx(t, nil, append(slices.Clone(args), "--retry-errors", "--max-error-rate", "0.05")...)
+	r = realxCLI(t, nil, append(slices.Clone(args), "--retry-errors", "--max-error-rate", "0.05")...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "23 samples finished, 7 to run")
 	assert.Contains(t, r.stderr, "30 samples, 7 run now, 1 without a verdict, 0 not run")
@@ -214,12 +214,12 @@ func TestResume(t *testing.T) {
 	// Nothing is left but the missing image: the same command calls the model no more, and
 	// exits 4 without --max-error-rate.
 	n := len(srv.Requests())
-	r = realx(t, nil, args...)
+	r = realxCLI(t, nil, args...)
 	require.Equal(t, exitIncomplete, r.code, r.stderr)
 	assert.Len(t, srv.Requests(), n)
 	assert.Contains(t, r.stderr, "30 samples, 1 run now")
 	assert.Contains(t, r.stderr, "incomplete: 1 of 30 samples without a verdict (1 input)")
-	r = realx(t, nil, append(slices.Clone(args), "--max-error-rate", "0.03")...)
+	r = realxCLI(t, nil, append(slices.Clone(args), "--max-error-rate", "0.03")...)
 	assert.Equal(t, exitIncomplete, r.code, "1/30 is more than 0.03")
 	assert.Contains(t, r.stderr, "more than --max-error-rate 0.03 allows")
 }
@@ -231,30 +231,29 @@ func TestRunRefusesAForeignDirectory(t *testing.T) {
 	dir := t.TempDir()
 	suite := synthSuite(t, dir, 3)
 	out := filepath.Join(dir, "run")
-	r := realx(t, nil, "run", suite, "--model", "m", "--base-url", srv.URL(), "--out", out, "--retry-errors")
+	r := realxCLI(t, nil, "run", suite, "--model", "m", "--base-url", srv.URL(), "--out", out, "--retry-errors")
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "holds no run to retry")
 	require.NoError(t, os.MkdirAll(out, 0o755))
 	writeFile(t, out, reports.ResultsFile, "")
-	r = realx(t, nil, "run", suite, "--model", "m", "--base-url", srv.URL(), "--out", out)
+	r = realxCLI(t, nil, "run", suite, "--model", "m", "--base-url", srv.URL(), "--out", out)
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "has a results log but no manifest.json")
 	assert.Empty(t, srv.Requests())
 }
 
-// interruptible returns a context carrying an interrupt, as main makes, and the interrupt.
+// interruptible returns a context and the interrupt that stops it, as main makes them.
 func interruptible(t *testing.T) (context.Context, *interrupt) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	in := newInterrupt(cancel)
-	return withInterrupt(ctx, in), in
+	return ctx, newInterrupt(cancel)
 }
 
-// realxCtx is realx with a context.
-func realxCtx(t *testing.T, ctx context.Context, args ...string) cliResult {
+// realxCtx is realxCLI with a context and the interrupt that stops it.
+func realxCtx(t *testing.T, ctx context.Context, in *interrupt, args ...string) cliResult {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err := run(ctx, append([]string{"realx"}, args...), strings.NewReader(""), &out, &errOut)
+	err := run(ctx, in, append([]string{"realx"}, args...), strings.NewReader(""), &out, &errOut)
 	code := exitCode(err, &errOut)
 	return cliResult{stdout: out.String(), stderr: errOut.String(), code: code}
 }
@@ -287,7 +286,7 @@ func TestInterrupt(t *testing.T) {
 			suite := synthSuite(t, dir, 40)
 			out := filepath.Join(dir, "run")
 			args := []string{"run", suite, "--model", "m", "--base-url", srv.URL(), "-c", "3", "--adaptive=false", "--out", out, "--progress", "none"}
-			r := realxCtx(t, ctx, args...)
+			r := realxCtx(t, ctx, in, args...)
 			require.Equal(t, exitInterrupted, r.code, r.stderr)
 			assert.Contains(t, r.stderr, "run the same command again to resume")
 			sent := len(srv.Requests())
@@ -304,7 +303,7 @@ func TestInterrupt(t *testing.T) {
 				assert.LessOrEqual(t, canceled, 3)
 			}
 
-			r = realx(t, nil, args...)
+			r = realxCLI(t, nil, args...)
 			require.Equal(t, 0, r.code, r.stderr)
 			assert.Contains(t, r.stderr, fmt.Sprintf("%d samples finished, %d to run", recorded-canceled, 40-recorded+canceled))
 			assert.Len(t, outcomes(t, out, canceled == 0), 40)
@@ -328,7 +327,7 @@ func TestShardsMergeLikeOneRun(t *testing.T) {
 	base := []string{"run", suite, "--model", "m", "--base-url", srv.URL(), "-c", "4", "--progress", "none", "--repeats", "2", "--seed", "1",
 		"--max-error-rate", "0.1"}
 	whole := filepath.Join(dir, "whole")
-	r := realx(t, nil, append(slices.Clone(base), "--out", whole)...)
+	r := realxCLI(t, nil, append(slices.Clone(base), "--out", whole)...)
 	require.Equal(t, 0, r.code, r.stderr)
 
 	var shards []string
@@ -351,7 +350,7 @@ func TestShardsMergeLikeOneRun(t *testing.T) {
 		default:
 			args = append(args, "--shard", fmt.Sprintf("%d/4", i))
 		}
-		r := realx(t, nil, args...)
+		r := realxCLI(t, nil, args...)
 		require.Equal(t, 0, r.code, r.stderr)
 		t.Setenv("SLURM_ARRAY_TASK_ID", "")
 		m, err := reports.ReadManifest(out)
@@ -366,7 +365,7 @@ func TestShardsMergeLikeOneRun(t *testing.T) {
 
 	merged := filepath.Join(dir, "merged")
 	slices.Reverse(shards) // the order of the arguments does not matter
-	r = realx(t, nil, "merge", shards[0], shards[1], shards[2], shards[3], "--out", merged)
+	r = realxCLI(t, nil, "merge", shards[0], shards[1], shards[2], shards[3], "--out", merged)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "120 records")
 	assert.NotContains(t, r.stderr, "warning")
@@ -378,11 +377,11 @@ func TestShardsMergeLikeOneRun(t *testing.T) {
 		require.NoError(t, os.Rename(s, filepath.Join(holder, fmt.Sprintf("realx-shard-%d", i))))
 		shards[i] = filepath.Join(holder, fmt.Sprintf("realx-shard-%d", i))
 	}
-	r = realx(t, nil, "merge", holder, "--out", filepath.Join(dir, "merged2"))
+	r = realxCLI(t, nil, "merge", holder, "--out", filepath.Join(dir, "merged2"))
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "merged 4 runs")
 	// Whole runs of the same run merge too, each sample once.
-	r = realx(t, nil, "merge", dir, "--out", filepath.Join(dir, "merged3"))
+	r = realxCLI(t, nil, "merge", dir, "--out", filepath.Join(dir, "merged3"))
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "merged 3 runs into "+filepath.Join(dir, "merged3")+": 120 records, 240 samples found in more than one")
 
@@ -396,14 +395,14 @@ func TestShardsMergeLikeOneRun(t *testing.T) {
 	assert.Equal(t, outcomes(t, whole, true), outcomes(t, merged, true))
 
 	// A shard missing is refused; --partial merges what is there.
-	r = realx(t, nil, "merge", shards[0], shards[1], "--out", filepath.Join(dir, "part"))
+	r = realxCLI(t, nil, "merge", shards[0], shards[1], "--out", filepath.Join(dir, "part"))
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "are missing")
-	r = realx(t, nil, "merge", shards[0], shards[1], "--out", filepath.Join(dir, "part"), "--partial")
+	r = realxCLI(t, nil, "merge", shards[0], shards[1], "--out", filepath.Join(dir, "part"), "--partial")
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "warning: shards")
 	// Shards of another run are refused.
-	r = realx(t, nil, "merge", whole, filepath.Join(dir, "part"), "--out", filepath.Join(dir, "mixed"))
+	r = realxCLI(t, nil, "merge", whole, filepath.Join(dir, "part"), "--out", filepath.Join(dir, "mixed"))
 	assert.Equal(t, 0, r.code, "the same run in pieces merges: %s", r.stderr)
 }
 
@@ -463,7 +462,7 @@ func TestShardFromFlags(t *testing.T) {
 func TestRepeats(t *testing.T) {
 	srv, dir, suite := synthSetup(t, 8)
 	out := filepath.Join(dir, "run")
-	r := realx(t, nil, "run", suite, "--model", "m", "--base-url", srv.URL(), "--repeats", "4", "--seed", "10", "--out", out, "--progress", "none", "--format", "csv")
+	r := realxCLI(t, nil, "run", suite, "--model", "m", "--base-url", srv.URL(), "--repeats", "4", "--seed", "10", "--out", out, "--progress", "none", "--format", "csv")
 	require.Equal(t, 0, r.code, r.stderr)
 	seeds := map[int][]int{}
 	for _, req := range srv.Requests() {
@@ -503,7 +502,7 @@ func TestRepeats(t *testing.T) {
 		if flag != "" {
 			args = append(args, "--repeats", flag)
 		}
-		r := realx(t, nil, args...)
+		r := realxCLI(t, nil, args...)
 		require.Equal(t, 0, r.code, r.stderr)
 		assert.Len(t, readResults(t, out), 2*want)
 		assert.Contains(t, r.stdout, "maj@"+strconv.Itoa(want))
@@ -535,22 +534,22 @@ cheap:
 
 	out := filepath.Join(dir, "tokens")
 	args := []string{"run", suite, "--model", "m", "--base-url", srv.URL(), "-c", "1", "--out", out, "--progress", "none"}
-	r := realx(t, nil, append(slices.Clone(args), "--max-tokens-total", "500")...)
+	r := realxCLI(t, nil, append(slices.Clone(args), "--max-tokens-total", "500")...)
 	require.Equal(t, exitBudget, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "the run has used 500 tokens, --max-tokens-total is 500; 15 samples not run")
 	assert.Len(t, readResults(t, out), 5)
 	assert.Len(t, srv.Requests(), 5)
 	// The budget counts the run's earlier sessions: the same budget starts nothing.
-	r = realx(t, nil, append(slices.Clone(args), "--max-tokens-total", "500")...)
+	r = realxCLI(t, nil, append(slices.Clone(args), "--max-tokens-total", "500")...)
 	require.Equal(t, exitBudget, r.code, r.stderr)
 	assert.Len(t, srv.Requests(), 5)
-	r = realx(t, nil, append(slices.Clone(args), "--max-tokens-total", "5000")...)
+	r = realxCLI(t, nil, append(slices.Clone(args), "--max-tokens-total", "5000")...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Len(t, outcomes(t, out, true), 20)
 
 	// Each sample costs 90×1000/1e6 + 10×10000/1e6 = $0.19: $0.5 lets three start.
 	out = filepath.Join(dir, "cost")
-	r = realx(t, nil, "run", suite, "--models", models, "--model", "cheap", "-c", "1", "--out", out, "--progress", "json", "--max-cost", "0.5")
+	r = realxCLI(t, nil, "run", suite, "--models", models, "--model", "cheap", "-c", "1", "--out", out, "--progress", "json", "--max-cost", "0.5")
 	require.Equal(t, exitBudget, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "the run has cost $0.5700, --max-cost is $0.5")
 	assert.Len(t, readResults(t, out), 3)
@@ -562,7 +561,7 @@ cheap:
 	assert.Equal(t, &reports.Prices{Input: 1000, Output: 10000}, m.Model.Prices)
 
 	// Without prices, --max-cost is a usage error.
-	r = realx(t, nil, append(slices.Clone(args), "--max-cost", "1")...)
+	r = realxCLI(t, nil, append(slices.Clone(args), "--max-cost", "1")...)
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "--max-cost needs the prices of m")
 }
@@ -585,7 +584,7 @@ gpt:
   model: gpt-4o-2024-08-06
 `, srv.URL()))
 	out := filepath.Join(dir, "run")
-	r := realx(t, nil, "run", suite, "--models", models, "--model", "qwen", "--temperature", "0.1", "--out", out, "--progress", "none")
+	r := realxCLI(t, nil, "run", suite, "--models", models, "--model", "qwen", "--temperature", "0.1", "--out", out, "--progress", "none")
 	require.Equal(t, 0, r.code, r.stderr)
 	for _, req := range srv.Requests() {
 		assert.Equal(t, "fake-model", req.Model)
@@ -602,21 +601,21 @@ gpt:
 	// REALX_MODELS names the file too; an entry of a provider needs its key.
 	t.Setenv("REALX_MODELS", models)
 	t.Setenv("OPENAI_API_KEY", "")
-	r = realx(t, nil, "run", suite, "--model", "gpt", "--out", filepath.Join(dir, "gpt"))
+	r = realxCLI(t, nil, "run", suite, "--model", "gpt", "--out", filepath.Join(dir, "gpt"))
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "model gpt: --model \"openai:gpt-4o-2024-08-06\" needs an API key in the environment variable OPENAI_API_KEY")
 	t.Setenv("REALX_MODELS", "")
 
-	r = realx(t, nil, "run", suite, "--models", models, "--model", "nope", "--out", filepath.Join(dir, "x"))
+	r = realxCLI(t, nil, "run", suite, "--models", models, "--model", "nope", "--out", filepath.Join(dir, "x"))
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, `--model "nope" is not in `+models+" (it has gpt, qwen)")
 
 	bad := writeFile(t, dir, "bad.yaml", "a:\n  provider: openai\n  price: {input: 1}\nb:\n  model: x\n")
-	r = realx(t, nil, "run", suite, "--models", bad, "--model", "a", "--out", filepath.Join(dir, "x"))
+	r = realxCLI(t, nil, "run", suite, "--models", bad, "--model", "a", "--out", filepath.Join(dir, "x"))
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, bad+`:3:3: unknown field "price" in a; did you mean "prices"?`)
 	bad = writeFile(t, dir, "bad2.yaml", "a:\n  provider: nope\nb:\n  model: x\n")
-	r = realx(t, nil, "run", suite, "--models", bad, "--model", "a", "--out", filepath.Join(dir, "x"))
+	r = realxCLI(t, nil, "run", suite, "--models", bad, "--model", "a", "--out", filepath.Join(dir, "x"))
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, `model a: unknown provider "nope"`)
 	assert.Contains(t, r.stderr, "model b: give a provider or a base_url")
@@ -641,7 +640,7 @@ func TestFaultyEndpoint(t *testing.T) {
 		if faulty {
 			limit = timeout
 		}
-		r := realx(t, nil, "run", suite, "--model", "m", "--base-url", srv.URL(), "--stream", "-c", "16", "--out", out,
+		r := realxCLI(t, nil, "run", suite, "--model", "m", "--base-url", srv.URL(), "--stream", "-c", "16", "--out", out,
 			"--request-timeout", limit.String(), "--retry-delay", "2ms", "--progress", "none")
 		require.Equal(t, 0, r.code, r.stderr)
 		assert.Contains(t, r.stderr, "500 samples, 500 run now, 0 without a verdict, 0 not run")
@@ -666,13 +665,13 @@ func TestRateLimitFail(t *testing.T) {
 	suite := synthSuite(t, dir, 10)
 	out := filepath.Join(dir, "run")
 	args := []string{"run", suite, "--model", "m", "--base-url", srv.URL(), "-c", "1", "--out", out, "--progress", "none"}
-	r := realx(t, nil, append(slices.Clone(args), "--on-rate-limit", "fail")...)
+	r := realxCLI(t, nil, append(slices.Clone(args), "--on-rate-limit", "fail")...)
 	require.Equal(t, 1, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "rate limited by the model endpoint (on-rate-limit=fail)")
 	assert.Contains(t, r.stderr, "run the same command again to resume")
 	assert.Len(t, readResults(t, out), 3)
 	limited.Store(false)
-	r = realx(t, nil, args...)
+	r = realxCLI(t, nil, args...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Len(t, outcomes(t, out, true), 10)
 }
@@ -685,7 +684,7 @@ func TestCache(t *testing.T) {
 	run := func(out string, extra ...string) cliResult {
 		args := append([]string{"run", suite, "--model", "m", "--base-url", srv.URL(), "--out", filepath.Join(dir, out),
 			"--cache", "readwrite", "--cache-path", cache, "--progress", "none"}, extra...)
-		r := realx(t, nil, args...)
+		r := realxCLI(t, nil, args...)
 		require.Equal(t, 0, r.code, r.stderr)
 		return r
 	}
@@ -715,13 +714,13 @@ func TestOneRunPerDirectory(t *testing.T) {
 	srv, dir, suite := synthSetup(t, 4)
 	out := filepath.Join(dir, "run")
 	var held bytes.Buffer
-	unlock, err := lockRun(context.Background(), out, &held)
+	unlock, err := reports.LockRun(context.Background(), out, &held)
 	require.NoError(t, err)
 	assert.Empty(t, held.String())
 	var stderr syncBuffer
 	code := make(chan int, 1)
 	go func() {
-		err := run(context.Background(), []string{"realx", "run", suite, "--model", "m", "--base-url", srv.URL(), "--out", out,
+		err := run(context.Background(), nil, []string{"realx", "run", suite, "--model", "m", "--base-url", srv.URL(), "--out", out,
 			"--progress", "none"}, strings.NewReader(""), io.Discard, &stderr)
 		code <- exitCode(err, &stderr)
 	}()
@@ -770,7 +769,7 @@ func TestResumeRegradesJudgeFailures(t *testing.T) {
 	args := []string{"run", suite, "--model", "m", "--base-url", model.URL(), "--out", out, "--progress", "none",
 		"--judge-base-url", judge.srv.URL(), "--judge-retry-wait", "1ms"}
 
-	r := realx(t, nil, args...)
+	r := realxCLI(t, nil, args...)
 	require.Equal(t, exitIncomplete, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "incomplete: 2 of 6 samples without a verdict (2 judge)")
 	require.Len(t, model.Requests(), 6)
@@ -780,7 +779,7 @@ func TestResumeRegradesJudgeFailures(t *testing.T) {
 
 	// The judge still fails on q6: both are graded again, neither is sent to the model.
 	judge.setFailing(func(p string) bool { return strings.Contains(p, "What is 9-9?") })
-	r = realx(t, nil, append(slices.Clone(args), "--retry-errors")...)
+	r = realxCLI(t, nil, append(slices.Clone(args), "--retry-errors")...)
 	require.Equal(t, exitIncomplete, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "4 samples finished, 2 to run (2 of them judge failures, graded again without a model call)")
 	assert.Len(t, model.Requests(), 6, "no model call for a judge failure")
@@ -793,7 +792,7 @@ func TestResumeRegradesJudgeFailures(t *testing.T) {
 	assert.Equal(t, reports.ErrJudge, again["q6"].Error.Class)
 
 	judge.setFailing(func(string) bool { return false })
-	r = realx(t, nil, append(slices.Clone(args), "--max-tokens-total", "700")...)
+	r = realxCLI(t, nil, append(slices.Clone(args), "--max-tokens-total", "700")...)
 	require.Equal(t, 0, r.code, "6 samples of 100 tokens: the regraded records are not counted again: %s", r.stderr)
 	assert.Contains(t, r.stderr, "5 samples finished, 1 to run (1 of them judge failures")
 	assert.Len(t, model.Requests(), 6)
@@ -807,7 +806,7 @@ func TestResumeRepairsInputErrors(t *testing.T) {
 	srv, dir, suite := synthSetup(t, 4, 2)
 	out := filepath.Join(dir, "run")
 	args := []string{"run", suite, "--model", "m", "--base-url", srv.URL(), "--out", out, "--progress", "none"}
-	r := realx(t, nil, args...)
+	r := realxCLI(t, nil, args...)
 	require.Equal(t, exitIncomplete, r.code, r.stderr)
 	assert.Contains(t, byID(t, out)["q2"].Error.Message, "give --image-root DIR")
 	require.Len(t, srv.Requests(), 3)
@@ -815,7 +814,7 @@ func TestResumeRepairsInputErrors(t *testing.T) {
 	var png bytes.Buffer
 	require.NoError(t, pngEncode(&png))
 	writeFile(t, dir, "missing.png", png.String())
-	r = realx(t, nil, args...)
+	r = realxCLI(t, nil, args...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "3 samples finished, 1 to run")
 	require.Len(t, srv.Requests(), 4)
@@ -830,7 +829,7 @@ func TestNoGoldAnswerIsAnInputError(t *testing.T) {
 	writeFile(t, dir, "nogold.jsonl", `{"id":"q0","question":"q0: what is 0 plus 7?"}`+"\n")
 	suite := writeFile(t, dir, "nogold.yaml", "name: nogold\ndata: {path: nogold.jsonl, fields: {answer: \"\"}}\nprompt: {user: \"{{.Question}}\"}\njudge: {kind: exact}\n")
 	out := filepath.Join(dir, "run")
-	r := realx(t, nil, "run", suite, "--model", "m", "--base-url", srv.URL(), "--out", out, "--progress", "none")
+	r := realxCLI(t, nil, "run", suite, "--model", "m", "--base-url", srv.URL(), "--out", out, "--progress", "none")
 	require.Equal(t, exitIncomplete, r.code, r.stderr)
 	res := byID(t, out)["q0"]
 	require.NotNil(t, res.Error)

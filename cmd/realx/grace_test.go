@@ -65,7 +65,7 @@ func TestGracePeriod(t *testing.T) {
 	args := []string{"run", suite, "--model", "m", "--base-url", srv.URL(), "-c", "2", "--adaptive=false",
 		"--out", out, "--progress", "none", "--grace", "200ms", "--retries", "0"}
 	ended := make(chan cliResult, 1)
-	go func() { ended <- realxCtx(t, ctx, args...) }()
+	go func() { ended <- realxCtx(t, ctx, in, args...) }()
 	var r cliResult
 	select {
 	case r = <-ended:
@@ -90,7 +90,7 @@ func TestGracePeriod(t *testing.T) {
 	assert.Contains(t, r.stderr, fmt.Sprintf("samples not run (%d of them canceled)", len(canceled)))
 
 	srv.Handle(synthAnswer(t))
-	r = realx(t, nil, args...)
+	r = realxCLI(t, nil, args...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "4 samples finished, 16 to run")
 	final := outcomes(t, out, false)

@@ -1,20 +1,16 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/realx-bench/realx"
 	"github.com/realx-bench/realx/judges"
-	"github.com/realx-bench/realx/runners"
+	"github.com/realx-bench/realx/reports"
 	"github.com/realx-bench/realx/tasks"
 )
 
@@ -26,7 +22,8 @@ func judgeCommand() *cli.Command {
 where the judge needs them "question" (an LLM judge shows it), "choices", "answer_type",
 "precision", "question_type" or "alternatives". Each row is written back, its fields in their order, with "pass", "score" and
 "extracted" added (and "reason" when the judge gives one). A row that cannot be judged gets an
-"error" field instead, is reported on stderr with its line number, and makes the exit code 1.`,
+"error" field instead, is reported on stderr with its line number, and makes the exit code 1.
+Rows are judged as many at once as -c and the LLM judge's endpoint allow, and written in order.`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "judge", Aliases: []string{"j"}, Usage: "the judge kind (mathvista, math, choice, em, f1, llm …), or a YAML file holding a judge (a cascade; the rule flags below do not go with it)"},
 			&cli.StringFlag{Name: "judge-template", Usage: "the llm judge's prompt: a shipped template (equivalence, simpleqa, option) or a template file"},
@@ -38,6 +35,7 @@ where the judge needs them "question" (an LLM judge shows it), "choices", "answe
 			&cli.Float64Flag{Name: "threshold", Usage: "pass threshold of scored judges (f1, anls, bleu1, rougeL)", DefaultText: "the judge's: 1 for f1, 0.5 for anls, bleu1 and rougeL"},
 			&cli.StringFlag{Name: "pattern", Usage: "the regular expression of the regex judge"},
 			&cli.BoolFlag{Name: "case-sensitive", Usage: "keep case when comparing strings"},
+			concurrencyFlag("rows judged"),
 		}, judgeFlags()...),
 		Action: judgeRows,
 	}
@@ -82,25 +80,32 @@ func judgeRows(c *cli.Context) error {
 	if err != nil {
 		return configErrors(err)
 	}
-	js, err := readJudgeSetup(c, os.Getenv)
+	jc, err := readJudgeConfig(c, os.Getenv, nil)
 	if err != nil {
 		return usageError("judge: %v", err)
 	}
-	resolved := js.resolve(spec)
-	eps, problems := js.judgeEndpoints("", judgeSource{spec: &spec}, spec, resolved, js.trust)
+	sched, problems := readSchedule(c)
 	if len(problems) > 0 {
-		return configErrors(errors.Join(problems...))
+		return usageError("judge: %s", strings.Join(problems, "; "))
 	}
-	j, err := js.build(resolved)
+	eng, err := realx.New(realx.Config{Concurrency: sched.concurrency, Judges: jc, Log: c.App.ErrWriter})
 	if err != nil {
 		return usageError("judge: %v", err)
 	}
-	printEndpoints(c.App.ErrWriter, eps)
-	if js.cacheDir != "" {
-		if err := js.openCache(js.cacheDir); err != nil {
+	defer eng.Close()
+	j, err := eng.NewJudge(nil, spec)
+	if errors.As(err, new(*tasks.Error)) {
+		return configErrors(err) // positioned in the judge file
+	} else if err != nil {
+		return usageError("judge: %v", err)
+	}
+	for _, ep := range j.Endpoints {
+		fmt.Fprintf(c.App.ErrWriter, "realx: endpoint: %s\n", ep)
+	}
+	if jc.CacheDir != "" {
+		if err := eng.OpenVerdicts(jc.CacheDir); err != nil {
 			return err
 		}
-		defer js.closeCache()
 	}
 	in, name := c.App.Reader, "<stdin>"
 	if path := c.String("in"); path != "" {
@@ -111,41 +116,20 @@ func judgeRows(c *cli.Context) error {
 		defer f.Close()
 		in, name = f, path
 	}
-	out, file := c.App.Writer, (*outputFile)(nil)
+	out, file := c.App.Writer, (*reports.OutputFile)(nil)
 	if path := c.String("out"); path != "" {
-		if file, err = createOutput(path); err != nil {
+		if file, err = reports.CreateOutput(path); err != nil {
 			return err
 		}
-		defer file.abort()
+		defer file.Abort()
 		out = file
 	}
-	bw := bufio.NewWriter(out)
-	br := bufio.NewReaderSize(in, 256<<10)
-	failed := 0
-	for line := 1; ; line++ {
-		data, rerr := br.ReadBytes('\n')
-		if len(bytes.TrimSpace(data)) > 0 {
-			row, err := judgeRow(c, j, data)
-			if err != nil {
-				failed++
-				fmt.Fprintf(c.App.ErrWriter, "%s:%d: %v\n", name, line, err)
-			}
-			if _, err := bw.Write(row); err != nil {
-				return err
-			}
-		}
-		if rerr != nil {
-			if errors.Is(rerr, io.EOF) {
-				break
-			}
-			return rerr
-		}
-	}
-	if err := bw.Flush(); err != nil {
+	failed, err := eng.JudgeRows(c.Context, j, in, name, out, c.App.ErrWriter)
+	if err != nil {
 		return err
 	}
 	if file != nil {
-		if err := file.commit(); err != nil {
+		if err := file.Commit(); err != nil {
 			return err
 		}
 	}
@@ -153,165 +137,4 @@ func judgeRows(c *cli.Context) error {
 		return cli.Exit(fmt.Sprintf("realx: %d row(s) could not be judged", failed), 1)
 	}
 	return nil
-}
-
-// outputFile is a file written under a temporary name beside its path, and renamed to it by
-// commit: a command that fails leaves what was there before, and a command may write over a
-// file it reads (realx judge --in X --out X). The temporary name is random and the file created
-// exclusively, and the rename replaces a symbolic link at path rather than writing through it.
-// A path that exists and is not a regular file (/dev/stdout) is written directly.
-type outputFile struct {
-	*os.File
-	path string
-	done bool
-}
-
-// createOutput starts writing path.
-func createOutput(path string) (*outputFile, error) {
-	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
-		return &outputFile{File: f, path: path}, err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return nil, err
-	}
-	return &outputFile{File: f, path: path}, nil
-}
-
-// commit closes the file and puts it in place.
-func (o *outputFile) commit() error {
-	if o.done {
-		return nil
-	}
-	o.done = true
-	if o.Name() == o.path {
-		return o.Close()
-	}
-	// Through the descriptor, not the name: the file made is the file changed.
-	if err := errors.Join(o.Chmod(0o644), o.Close()); err != nil {
-		os.Remove(o.Name())
-		return err
-	}
-	if err := os.Rename(o.Name(), o.path); err != nil {
-		os.Remove(o.Name())
-		return err
-	}
-	return nil
-}
-
-// abort closes the file and removes it, unless it was committed.
-func (o *outputFile) abort() {
-	if o.done {
-		return
-	}
-	o.done = true
-	o.Close()
-	if o.Name() != o.path {
-		os.Remove(o.Name())
-	}
-}
-
-// judgeRow grades one row and returns it, with its verdict (or its error) added, as a line.
-func judgeRow(c *cli.Context, j judges.Judge, data []byte) ([]byte, error) {
-	row, err := parseObject(data)
-	if err != nil {
-		return row.withFields(field{"error", err.Error()}), err
-	}
-	var m map[string]any
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&m); err != nil {
-		return row.withFields(field{"error", err.Error()}), err
-	}
-	s, output, err := judges.FromRow(m)
-	if err != nil {
-		return row.withFields(field{"error", err.Error()}), err
-	}
-	v, err := j.Judge(c.Context, s, output)
-	if err != nil {
-		return row.withFields(field{"error", err.Error()}), err
-	}
-	fields := []field{{"pass", v.Pass}, {"score", v.Score}, {"extracted", v.Extracted}}
-	if v.Reason != "" {
-		fields = append(fields, field{"reason", v.Reason})
-	}
-	return row.withFields(fields...), nil
-}
-
-// object is a JSON object whose members keep their order.
-type object struct {
-	keys   []string
-	values []json.RawMessage
-}
-
-type field struct {
-	key   string
-	value any
-}
-
-// parseObject reads one JSON object keeping its members' order. On error the object is empty.
-func parseObject(data []byte) (*object, error) {
-	o := &object{}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	tok, err := dec.Token()
-	if err != nil {
-		return o, err
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return o, errors.New("not a JSON object")
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return &object{}, err
-		}
-		key, _ := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return &object{}, err
-		}
-		o.keys = append(o.keys, key)
-		o.values = append(o.values, v)
-	}
-	if _, err := dec.Token(); err != nil {
-		return &object{}, err
-	}
-	return o, nil
-}
-
-// withFields returns o as one line of JSON with fields set: replaced in place when o has them,
-// appended otherwise.
-func (o *object) withFields(fields ...field) []byte {
-	keys := append([]string(nil), o.keys...)
-	values := append([]json.RawMessage(nil), o.values...)
-	for _, f := range fields {
-		raw, err := runners.MarshalPlain(f.value)
-		if err != nil {
-			raw, _ = runners.MarshalPlain(err.Error())
-		}
-		replaced := false
-		for i, k := range keys {
-			if k == f.key {
-				values[i], replaced = raw, true
-			}
-		}
-		if !replaced {
-			keys = append(keys, f.key)
-			values = append(values, raw)
-		}
-	}
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		kb, _ := runners.MarshalPlain(k)
-		b.Write(kb)
-		b.WriteByte(':')
-		b.Write(values[i])
-	}
-	b.WriteString("}\n")
-	return b.Bytes()
 }

@@ -53,7 +53,7 @@ func mathvistaRows(t *testing.T) (input []byte, official []map[string]any) {
 // verdict and normalised prediction with the official scorer's.
 func TestJudgeMathVistaAgreesWithOfficialScorer(t *testing.T) {
 	input, official := mathvistaRows(t)
-	r := realx(t, bytes.NewReader(input), "judge", "--judge", "mathvista")
+	r := realxCLI(t, bytes.NewReader(input), "judge", "--judge", "mathvista")
 	require.Equal(t, 0, r.code, r.stderr)
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	require.Len(t, lines, len(official))
@@ -98,7 +98,7 @@ func pythonStr(v any) string {
 // verdict after them.
 func TestJudgeKeepsFieldOrder(t *testing.T) {
 	in := `{"zeta":1,"prediction":"The answer is \\boxed{\\frac{1}{2}}","answer":"0.5","alpha":"x"}` + "\n"
-	r := realx(t, strings.NewReader(in), "judge", "--judge", "math")
+	r := realxCLI(t, strings.NewReader(in), "judge", "--judge", "math")
 	require.Equal(t, 0, r.code, r.stderr)
 	out := strings.TrimSpace(r.stdout)
 	assert.True(t, strings.HasPrefix(out, `{"zeta":1,"prediction":"The answer is \\boxed{\\frac{1}{2}}","answer":"0.5","alpha":"x","pass":true,"score":1,"extracted":`), out)
@@ -113,7 +113,7 @@ func TestJudgeFiles(t *testing.T) {
 {"prediction":"C","answer":"B"}
 `)
 	out := filepath.Join(dir, "out.jsonl")
-	r := realx(t, nil, "judge", "--judge", "exact", "--in", in, "--out", out)
+	r := realxCLI(t, nil, "judge", "--judge", "exact", "--in", in, "--out", out)
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stderr, in+":2:")
 	data, err := os.ReadFile(out)
@@ -127,7 +127,7 @@ func TestJudgeFiles(t *testing.T) {
 
 // TestJudgeUnknownKind is a usage error.
 func TestJudgeUnknownKind(t *testing.T) {
-	r := realx(t, strings.NewReader(""), "judge", "--judge", "nope")
+	r := realxCLI(t, strings.NewReader(""), "judge", "--judge", "nope")
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "nope")
 }
@@ -138,14 +138,14 @@ func TestJudgeInPlace(t *testing.T) {
 	dir := t.TempDir()
 	rows := `{"prediction":"B","answer":"B"}` + "\n" + `{"prediction":"C","answer":"B"}` + "\n"
 	path := writeFile(t, dir, "rows.jsonl", rows)
-	r := realx(t, nil, "judge", "--judge", "exact", "--in", path, "--out", path)
+	r := realxCLI(t, nil, "judge", "--judge", "exact", "--in", path, "--out", path)
 	require.Equal(t, 0, r.code, r.stderr)
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Equal(t, `{"prediction":"B","answer":"B","pass":true,"score":1,"extracted":"B"}`+"\n"+
 		`{"prediction":"C","answer":"B","pass":false,"score":0,"extracted":"C","reason":"no gold matches"}`+"\n", string(data))
 
-	r = realx(t, nil, "judge", "--judge", "llm", "--in", path, "--out", path)
+	r = realxCLI(t, nil, "judge", "--judge", "llm", "--in", path, "--out", path)
 	assert.Equal(t, 2, r.code, r.stderr)
 	again, err := os.ReadFile(path)
 	require.NoError(t, err)
@@ -161,12 +161,12 @@ func TestJudgeFileRefusesRuleFlags(t *testing.T) {
 	dir := t.TempDir()
 	judgeFile := writeFile(t, dir, "judge.yaml", "kind: numeric\n")
 	in := `{"prediction":"3.1","answer":"3"}` + "\n"
-	r := realx(t, strings.NewReader(in), "judge", "--judge", judgeFile, "--abs-tol", "0.5", "--extract", "last_number")
+	r := realxCLI(t, strings.NewReader(in), "judge", "--judge", judgeFile, "--abs-tol", "0.5", "--extract", "last_number")
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "--extract, --abs-tol do not go with a judge file")
 	assert.Empty(t, r.stdout)
 
-	r = realx(t, strings.NewReader(in), "judge", "--judge", judgeFile)
+	r = realxCLI(t, strings.NewReader(in), "judge", "--judge", judgeFile)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, `"pass":false`)
 }

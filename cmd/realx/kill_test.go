@@ -63,7 +63,7 @@ func TestKillAndResume(t *testing.T) {
 			"--out", out, "--progress", "none"}
 	}
 	ref := filepath.Join(dir, "ref")
-	r := realx(t, nil, args(ref)...)
+	r := realxCLI(t, nil, args(ref)...)
 	require.Equal(t, 0, r.code, r.stderr)
 	want := outcomes(t, ref, true)
 	require.Len(t, want, 300)

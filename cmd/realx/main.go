@@ -34,10 +34,12 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/realx-bench/realx"
 	"github.com/realx-bench/realx/reports"
 	"github.com/realx-bench/realx/runners"
 )
@@ -94,7 +96,7 @@ func main() {
 			stop.signal()
 		}
 	}()
-	err := run(withInterrupt(ctx, stop), os.Args, os.Stdin, os.Stdout, os.Stderr)
+	err := run(ctx, stop, os.Args, os.Stdin, os.Stdout, os.Stderr)
 	signal.Stop(sigs)
 	cancel()
 	os.Exit(exitCode(err, os.Stderr))
@@ -116,9 +118,10 @@ func exitCode(err error, stderr io.Writer) int {
 	return 1
 }
 
-// run is the whole command line: args[0] is the program name. It returns instead of exiting, so
-// tests call it directly.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+// run is the whole command line: args[0] is the program name. The first interrupt in (nil for
+// none) stops run and score gracefully, and cancels ctx under any other command. It returns
+// instead of exiting, so tests call it directly.
+func run(ctx context.Context, in *interrupt, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	app := &cli.App{
 		Name:      "realx",
 		Usage:     "evaluate agentic multimodal models on declarative suites",
@@ -131,8 +134,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		Commands: []*cli.Command{
 			listCommand(),
 			validateCommand(),
-			runCommand(),
-			scoreCommand(),
+			runCommand(in),
+			scoreCommand(in),
 			judgeCommand(),
 			rejudgeCommand(),
 			reportCommand(),
@@ -270,4 +273,66 @@ func usageError(format string, args ...any) error {
 // configErrors reports config errors (one per line) with exit code 2.
 func configErrors(err error) error {
 	return cli.Exit(err.Error(), 2)
+}
+
+// The exit codes of a command that stopped before its end, or ended with samples without a
+// verdict, its log intact and resumable.
+const (
+	exitBudget      = 3
+	exitIncomplete  = 4
+	exitInterrupted = 130
+)
+
+// commandError returns err, an error of command name from package realx, as the command
+// reports it: a *realx.ConfigError with exit code 2 ("realx: NAME: …"), realx.Problems with
+// exit code 2 as they are, any other as it is (exit 1).
+func commandError(name string, err error) error {
+	var ce *realx.ConfigError
+	var problems realx.Problems
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ce):
+		return usageError("%s: %v", name, err)
+	case errors.As(err, &problems):
+		return configErrors(err)
+	}
+	return err
+}
+
+// interrupt is the two-stage stop of main: the first signal stops a command that can stop
+// gracefully (its drain, Engine.Interrupt, reports that it did: run and score start no more
+// samples and give those in flight --grace) or else cancels the context; the next cancels it.
+type interrupt struct {
+	mu     sync.Mutex
+	n      int
+	drain  func() bool
+	cancel context.CancelFunc
+}
+
+// newInterrupt returns an interrupt whose hard stop calls cancel.
+func newInterrupt(cancel context.CancelFunc) *interrupt {
+	return &interrupt{cancel: cancel}
+}
+
+// signal takes one interrupt.
+func (in *interrupt) signal() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.n++
+	if in.n == 1 && in.drain != nil && in.drain() {
+		return
+	}
+	in.cancel()
+}
+
+// drains makes the first interrupt call drain, which reports whether it stopped the command
+// gracefully. A nil interrupt takes none.
+func (in *interrupt) drains(drain func() bool) {
+	if in == nil {
+		return
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.drain = drain
 }

@@ -24,14 +24,14 @@ type cliResult struct {
 	code           int
 }
 
-// realx runs the command line args (without the program name) in-process, as main would.
-func realx(t *testing.T, stdin io.Reader, args ...string) cliResult {
+// realxCLI runs the command line args (without the program name) in-process, as main would.
+func realxCLI(t *testing.T, stdin io.Reader, args ...string) cliResult {
 	t.Helper()
 	if stdin == nil {
 		stdin = strings.NewReader("")
 	}
 	var out, errOut bytes.Buffer
-	err := run(context.Background(), append([]string{"realx"}, args...), stdin, &out, &errOut)
+	err := run(context.Background(), nil, append([]string{"realx"}, args...), stdin, &out, &errOut)
 	code := exitCode(err, &errOut)
 	return cliResult{stdout: out.String(), stderr: errOut.String(), code: code}
 }
@@ -72,18 +72,18 @@ func TestExitCodesOfTheCommandLine(t *testing.T) {
 		{[]string{"list", "--format", "xml"}, `list: unknown --format "xml" (want one of text, md, csv, json)`},
 		{[]string{"report", "x", "--decimals", "-1"}, "report: --decimals must be between 0 and 10, got -1"},
 	} {
-		r := realx(t, nil, tc.args...)
+		r := realxCLI(t, nil, tc.args...)
 		assert.Equal(t, 2, r.code, "%v: %s", tc.args, r.stderr)
 		assert.Contains(t, r.stderr, tc.want, tc.args)
 	}
-	r := realx(t, nil, "help", "run")
+	r := realxCLI(t, nil, "help", "run")
 	assert.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "realx run")
 }
 
 // TestListJSON lists the shipped suites as JSON.
 func TestListJSON(t *testing.T) {
-	r := realx(t, nil, "list", "--format", "json")
+	r := realxCLI(t, nil, "list", "--format", "json")
 	require.Equal(t, 0, r.code, r.stderr)
 	var suites []struct {
 		Suite   string `json:"suite"`

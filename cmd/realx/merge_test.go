@@ -47,19 +47,19 @@ func TestMergeRunHoldingShards(t *testing.T) {
 	}
 
 	out := filepath.Join(dir, "merged")
-	r := realx(t, nil, "merge", big, "--out", out)
+	r := realxCLI(t, nil, "merge", big, "--out", out)
 	assert.Equal(t, 2, r.code, r.stderr)
 	assert.Contains(t, r.stderr, big+" is a run, and holds other runs too (shard-0-of-2, shard-1-of-2); name what to merge: "+
 		filepath.Join(big, "shard-*")+" (the runs inside it), or "+big+" "+filepath.Join(big, "shard-*")+" (it with them)")
 	_, err := os.Stat(out)
 	assert.True(t, os.IsNotExist(err), "nothing merged")
 
-	r = realx(t, nil, "merge", shards[0], shards[1], "--out", out)
+	r = realxCLI(t, nil, "merge", shards[0], shards[1], "--out", out)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "merged 2 runs")
 	assert.Len(t, readResults(t, out), 4)
 
-	r = realx(t, nil, "merge", big, shards[0], shards[1], "--out", filepath.Join(dir, "all"))
+	r = realxCLI(t, nil, "merge", big, shards[0], shards[1], "--out", filepath.Join(dir, "all"))
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "merged 3 runs into")
 	assert.Contains(t, r.stderr, "1 samples found in more than one")
@@ -73,7 +73,7 @@ func TestMergeShardsOnSeveralEndpoints(t *testing.T) {
 	writeShard(t, filepath.Join(dir, "shards", "b"), 1, 2, "http://gpu-b:8000/v1", "q2", "q3")
 	writeShard(t, filepath.Join(dir, "shards", ".partial"), 0, 0, "http://gpu-a:8000/v1", "q9")
 	out := filepath.Join(dir, "merged")
-	r := realx(t, nil, "merge", filepath.Join(dir, "shards"), "--out", out)
+	r := realxCLI(t, nil, "merge", filepath.Join(dir, "shards"), "--out", out)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "merged 2 runs")
 	m, err := reports.ReadManifest(out)

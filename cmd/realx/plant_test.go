@@ -82,7 +82,7 @@ func TestRejudgeNeverWritesThroughAPlantedPath(t *testing.T) {
 	}
 
 	args := append([]string{"rejudge", run1, "--judge", judge2, "--out", out, "-c", "1"}, flags...)
-	r := realx(t, nil, args...)
+	r := realxCLI(t, nil, args...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.NotContains(t, r.stderr, "going on from", "nothing planted passes for an interrupted rejudge")
 	assert.Len(t, byID(t, out), 6)
@@ -100,7 +100,7 @@ func TestRejudgeNeverWritesThroughAPlantedPath(t *testing.T) {
 	link := filepath.Join(dir, "run3")
 	p.link(t, link, victim)
 	args[5] = link
-	r = realx(t, nil, args...)
+	r = realxCLI(t, nil, args...)
 	assert.Equal(t, 2, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "--out "+link+" is a symbolic link")
 	intact()
@@ -121,7 +121,7 @@ func TestOutputsNeverWriteThroughAPlantedPath(t *testing.T) {
 	require.NoError(t, os.Mkdir(scored, 0o755))
 	p.link(t, filepath.Join(scored, reports.ResultsFile), dangling)
 	preds := writeFile(t, dir, "preds.jsonl", `{"id":"q0","response":"7"}`+"\n")
-	r := realx(t, nil, "score", suite, "--predictions", preds, "--out", scored)
+	r := realxCLI(t, nil, "score", suite, "--predictions", preds, "--out", scored)
 	assert.Equal(t, 2, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "holds a run already")
 
@@ -129,26 +129,26 @@ func TestOutputsNeverWriteThroughAPlantedPath(t *testing.T) {
 	require.NoError(t, os.Mkdir(run, 0o755))
 	p.link(t, filepath.Join(run, reports.ResultsFile), dangling)
 	args := []string{"run", suite, "--model", "m", "--base-url", srv.URL(), "--out", run, "--progress", "none"}
-	r = realx(t, nil, args...)
+	r = realxCLI(t, nil, args...)
 	assert.Equal(t, 2, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "has a results log but no manifest.json")
 
 	locked := filepath.Join(dir, "locked")
 	require.NoError(t, os.Mkdir(locked, 0o755))
-	p.link(t, filepath.Join(locked, runLockFile), dangling)
+	p.link(t, filepath.Join(locked, reports.LockFile), dangling)
 	args[7] = locked
-	r = realx(t, nil, args...)
+	r = realxCLI(t, nil, args...)
 	assert.NotEqual(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "locking "+locked)
 
 	whole := filepath.Join(dir, "whole")
 	args[7] = whole
-	r = realx(t, nil, args...)
+	r = realxCLI(t, nil, args...)
 	require.Equal(t, 0, r.code, r.stderr)
 	merged := filepath.Join(dir, "merged")
 	require.NoError(t, os.Mkdir(merged, 0o755))
 	p.link(t, filepath.Join(merged, reports.ResultsFile), dangling)
-	r = realx(t, nil, "merge", whole, "--out", merged)
+	r = realxCLI(t, nil, "merge", whole, "--out", merged)
 	assert.Equal(t, 2, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "already holds a run")
 	assert.Empty(t, srv.Requests()[3:], "only the whole run called the model")
@@ -164,7 +164,7 @@ func TestOutputsNeverWriteThroughAPlantedPath(t *testing.T) {
 	} {
 		path := filepath.Join(dir, cmd[0]+".out")
 		require.NoError(t, os.Symlink(target, path))
-		r = realx(t, strings.NewReader(""), append(cmd, path)...)
+		r = realxCLI(t, strings.NewReader(""), append(cmd, path)...)
 		require.Equal(t, 0, r.code, "%v: %s", cmd, r.stderr)
 		st, err := os.Lstat(path)
 		require.NoError(t, err)

@@ -31,7 +31,7 @@ func TestRunAllowPrivateURLs(t *testing.T) {
 	suite := writeFile(t, dir, "url.yaml", "name: url\ndata: {path: url.jsonl, fields: {images: [image]}}\nprompt: {user: \"{{.Question}}\"}\njudge: {kind: exact}\n")
 	args := []string{"run", suite, "--model", "m", "--base-url", srv.URL(), "--out", filepath.Join(dir, "refused"), "--progress", "none"}
 
-	r := realx(t, nil, args...)
+	r := realxCLI(t, nil, args...)
 	require.Equal(t, exitIncomplete, r.code, r.stderr)
 	res := byID(t, filepath.Join(dir, "refused"))["q0"]
 	require.NotNil(t, res.Error)
@@ -41,7 +41,7 @@ func TestRunAllowPrivateURLs(t *testing.T) {
 	assert.Empty(t, srv.Requests())
 
 	args[len(args)-3] = filepath.Join(dir, "allowed")
-	r = realx(t, nil, append(args, "--allow-private-urls")...)
+	r = realxCLI(t, nil, append(args, "--allow-private-urls")...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.True(t, byID(t, filepath.Join(dir, "allowed"))["q0"].Pass)
 	assert.Equal(t, int32(1), hits.Load())

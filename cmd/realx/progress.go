@@ -48,7 +48,8 @@ const (
 
 // progress shows how a run goes on stderr: samples done of the total, accuracy so far,
 // errors, tokens, cost, samples per minute and the time left. Samples finished before a resume
-// count as done; the rate counts only this session's. It is safe for concurrent use.
+// count as done; the rate counts only this session's. It is the realx.Observer of the
+// commands that grade, and is safe for concurrent use.
 type progress struct {
 	mu   sync.Mutex
 	w    io.Writer
@@ -78,9 +79,9 @@ func newProgress(w io.Writer, mode string, priced bool) *progress {
 	return &progress{w: w, mode: mode, now: progressClock, priced: priced}
 }
 
-// begin starts the display: total samples of the run, of which prior were finished before,
+// Begin starts the display: total samples of the run, of which prior were finished before,
 // with the summary of their records.
-func (p *progress) begin(total int, prior []reports.Entry, cost float64) {
+func (p *progress) Begin(total int, prior []reports.Entry, cost float64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.total, p.cost = total, cost
@@ -109,8 +110,8 @@ func (p *progress) count(graded bool, score float64, tokens int) {
 	}
 }
 
-// sample counts a finished sample; cost is the run's spending so far.
-func (p *progress) sample(r *reports.Result, cost float64) {
+// Sample counts a finished sample; cost is the run's spending so far.
+func (p *progress) Sample(r *reports.Result, cost float64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.count(r.Graded(), r.Score, r.Tokens.Total)
@@ -141,19 +142,18 @@ func (p *progress) sample(r *reports.Result, cost float64) {
 	}
 }
 
-// retry counts a model call that is tried again.
-func (p *progress) retry() {
+// Retry counts a model call that is tried again.
+func (p *progress) Retry() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.retries++
 }
 
-// note prints a message between progress lines (as a "note" event in JSON), whatever the
+// Note prints a message between progress lines (as a "note" event in JSON), whatever the
 // display, none included.
-func (p *progress) note(format string, args ...any) {
+func (p *progress) Note(msg string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	msg := fmt.Sprintf(format, args...)
 	switch p.mode {
 	case progressJSON:
 		p.event(map[string]any{"event": "note", "message": msg})
@@ -167,11 +167,11 @@ func (p *progress) note(format string, args ...any) {
 	}
 }
 
-// endpoint lists an endpoint the run calls (as an "endpoint" event in JSON), whatever the
+// Endpoint lists an endpoint the run calls (as an "endpoint" event in JSON), whatever the
 // display, none included.
-func (p *progress) endpoint(ep reports.Endpoint) {
+func (p *progress) Endpoint(ep reports.Endpoint) {
 	if p.mode != progressJSON {
-		p.note("endpoint: %s", ep)
+		p.Note("endpoint: " + ep.String())
 		return
 	}
 	p.mu.Lock()
@@ -179,9 +179,9 @@ func (p *progress) endpoint(ep reports.Endpoint) {
 	p.event(map[string]any{"event": "endpoint", "endpoint": ep})
 }
 
-// end ends the display with a last summary; reason says why the run stopped ("" when it
+// End ends the display with a last summary; reason says why the run stopped ("" when it
 // finished).
-func (p *progress) end(reason string) {
+func (p *progress) End(reason string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()

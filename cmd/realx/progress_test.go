@@ -55,12 +55,12 @@ func TestProgressDisplays(t *testing.T) {
 		withProgressEnv(t, fakeClock(10*time.Second), terminal)
 		var buf bytes.Buffer
 		p := newProgress(&buf, mode, true)
-		p.begin(4, prior, 0.5)
-		p.sample(progressResult("1", true, ""), 0.75)
-		p.retry()
-		p.note("a note")
-		p.sample(progressResult("2", false, reports.ErrModel), 1)
-		p.end("")
+		p.Begin(4, prior, 0.5)
+		p.Sample(progressResult("1", true, ""), 0.75)
+		p.Retry()
+		p.Note("a note")
+		p.Sample(progressResult("2", false, reports.ErrModel), 1)
+		p.End("")
 		return buf.String()
 	}
 	assert.Equal(t, `{"done":1,"event":"start","todo":3,"total":4}
@@ -90,7 +90,7 @@ realx: 3/4 samples, accuracy 100.0%, 1 errors, 1 retries, 4.0k tokens, $1.00, 4.
 func TestRunProgressJSON(t *testing.T) {
 	withProgressEnv(t, fakeClock(time.Second), false)
 	srv, dir, suite := synthSetup(t, 5)
-	r := realx(t, nil, "run", suite, "--model", "m", "--base-url", srv.URL(), "-c", "1", "--out", filepath.Join(dir, "run"), "--progress", "json")
+	r := realxCLI(t, nil, "run", suite, "--model", "m", "--base-url", srv.URL(), "-c", "1", "--out", filepath.Join(dir, "run"), "--progress", "json")
 	require.Equal(t, 0, r.code, r.stderr)
 	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
 	require.GreaterOrEqual(t, len(lines), 8)

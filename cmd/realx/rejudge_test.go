@@ -111,7 +111,7 @@ func TestRejudge(t *testing.T) {
 	// The run: the rules settle q1 and q2; the LLM judge is asked about the other four, and
 	// its endpoint fails on q5 (twice: one retry).
 	run1 := filepath.Join(dir, "run1")
-	r := realx(t, nil, append([]string{"run", filepath.Join(dir, "suite.yaml"), "--model", "fake-model",
+	r := realxCLI(t, nil, append([]string{"run", filepath.Join(dir, "suite.yaml"), "--model", "fake-model",
 		"--base-url", model.URL(), "--out", run1, "-c", "2", "--progress", "none", "--max-error-rate", "0.5"}, judgeFlags...)...)
 	require.Equal(t, 0, r.code, r.stderr)
 	require.Len(t, model.Requests(), 6)
@@ -150,7 +150,7 @@ func TestRejudge(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(run1, reports.BlobsDir, "ab12"), []byte("image"), 0o644))
 	run2 := filepath.Join(dir, "run2")
 	before := len(judge.srv.Requests())
-	r = realx(t, nil, append([]string{"rejudge", run1, "--judge", judge2, "--out", run2}, judgeFlags...)...)
+	r = realxCLI(t, nil, append([]string{"rejudge", run1, "--judge", judge2, "--out", run2}, judgeFlags...)...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "6 samples: 6 judged again (0 judge failures), 0 copied")
 	assert.Len(t, model.Requests(), 6, "the model under test is not called")
@@ -186,7 +186,7 @@ func TestRejudge(t *testing.T) {
 	// The same rejudge again, into another directory: every verdict is in the judge cache.
 	before = len(judge.srv.Requests())
 	run3 := filepath.Join(dir, "run3")
-	r = realx(t, nil, append([]string{"rejudge", run1, "--judge", judge2, "--out", run3}, judgeFlags...)...)
+	r = realxCLI(t, nil, append([]string{"rejudge", run1, "--judge", judge2, "--out", run3}, judgeFlags...)...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Len(t, judge.srv.Requests(), before, "no judge request: the verdicts are cached")
 	assert.Len(t, model.Requests(), 6)
@@ -197,13 +197,13 @@ func TestRejudge(t *testing.T) {
 
 	// Rejudging the rejudged run with its own judge copies every record.
 	run4 := filepath.Join(dir, "run4")
-	r = realx(t, nil, append([]string{"rejudge", run2, "--judge", judge2, "--out", run4}, judgeFlags...)...)
+	r = realxCLI(t, nil, append([]string{"rejudge", run2, "--judge", judge2, "--out", run4}, judgeFlags...)...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "6 samples: 0 judged again (0 judge failures), 6 copied")
 	assert.Len(t, judge.srv.Requests(), before)
 
 	// The run's own judge again (the suite's): only the sample whose judge failed is judged.
-	r = realx(t, nil, append([]string{"rejudge", run1}, judgeFlags...)...)
+	r = realxCLI(t, nil, append([]string{"rejudge", run1}, judgeFlags...)...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "6 samples: 1 judged again (0 judge failures), 5 copied; results in "+run1+"-rejudged")
 	assert.Len(t, judge.srv.Requests(), before+1)
@@ -212,7 +212,7 @@ func TestRejudge(t *testing.T) {
 
 	// The judge report: who decided, and how far the two judges agree on the five samples
 	// both graded (q4 differs): pₒ = 4/5, pₑ = 4/5·3/5 + 1/5·2/5 = 0.56, κ = 0.24/0.44.
-	r = realx(t, nil, "report", "--table", "judges", "--format", "json", run1, run2)
+	r = realxCLI(t, nil, "report", "--table", "judges", "--format", "json", run1, run2)
 	require.Equal(t, 0, r.code, r.stderr)
 	var jt reports.JudgeTable
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &jt))
@@ -226,13 +226,13 @@ func TestRejudge(t *testing.T) {
 	assert.Equal(t, 1, ag.Disagree)
 	require.NotNil(t, ag.Kappa)
 	assert.InDelta(t, 0.24/0.44, *ag.Kappa, 1e-12)
-	r = realx(t, nil, "report", "--table", "judges", run1, run2)
+	r = realxCLI(t, nil, "report", "--table", "judges", run1, run2)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "(judge failure)")
 	assert.Contains(t, r.stdout, "κ")
 
 	// A directory that holds a run is never written over.
-	r = realx(t, nil, append([]string{"rejudge", run1, "--judge", judge2, "--out", run2}, judgeFlags...)...)
+	r = realxCLI(t, nil, append([]string{"rejudge", run1, "--judge", judge2, "--out", run2}, judgeFlags...)...)
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "holds a run already")
 }
@@ -240,7 +240,7 @@ func TestRejudge(t *testing.T) {
 // reportJSON returns the accuracy table of a run.
 func reportJSON(t *testing.T, dir string) *reports.Table {
 	t.Helper()
-	r := realx(t, nil, "report", "--format", "json", dir)
+	r := realxCLI(t, nil, "report", "--format", "json", dir)
 	require.Equal(t, 0, r.code, r.stderr)
 	var tab reports.Table
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &tab))
@@ -249,18 +249,18 @@ func reportJSON(t *testing.T, dir string) *reports.Table {
 
 func TestRejudgeProblems(t *testing.T) {
 	dir := t.TempDir()
-	r := realx(t, nil, "rejudge", dir)
+	r := realxCLI(t, nil, "rejudge", dir)
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "is not a run directory")
 
 	// A run whose suite is gone.
 	require.NoError(t, reports.WriteManifest(dir, &reports.Manifest{V: 1, Run: "r", Suites: []reports.SuiteInfo{{Name: "gone", Source: filepath.Join(dir, "gone.yaml")}}}))
-	r = realx(t, nil, "rejudge", dir)
+	r = realxCLI(t, nil, "rejudge", dir)
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "suite gone: cannot load it from")
 	assert.Contains(t, r.stderr, "--suite")
 
-	r = realx(t, nil, "rejudge", dir, "--judge-template", "equivalence")
+	r = realxCLI(t, nil, "rejudge", dir, "--judge-template", "equivalence")
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "--judge-template needs --judge llm")
 }
@@ -273,12 +273,12 @@ func TestRunNeedsAJudgeModel(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "suite.yaml"), []byte(suite), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "data.jsonl"), []byte(arithData), 0o644))
 	model := runnertest.NewServer(t)
-	r := realx(t, nil, "run", filepath.Join(dir, "suite.yaml"), "--model", "fake-model", "--base-url", model.URL(), "--out", filepath.Join(dir, "run"))
+	r := realxCLI(t, nil, "run", filepath.Join(dir, "suite.yaml"), "--model", "fake-model", "--base-url", model.URL(), "--out", filepath.Join(dir, "run"))
 	assert.Equal(t, 2, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "judge.steps.1: the llm judge needs a model")
 	assert.Empty(t, model.Requests())
 
-	r = realx(t, nil, "run", filepath.Join(dir, "suite.yaml"), "--model", "fake-model", "--base-url", model.URL(),
+	r = realxCLI(t, nil, "run", filepath.Join(dir, "suite.yaml"), "--model", "fake-model", "--base-url", model.URL(),
 		"--out", filepath.Join(dir, "run"), "--judge-model", "m")
 	assert.Equal(t, 2, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "needs an endpoint")
@@ -291,18 +291,18 @@ func TestJudgeCommandLLM(t *testing.T) {
 	cache := t.TempDir()
 	args := []string{"judge", "--judge", "llm", "--judge-template", "equivalence", "--judge-model", "judge-model",
 		"--judge-base-url", judge.srv.URL(), "--judge-cache", cache}
-	r := realx(t, strings.NewReader(in), args...)
+	r := realxCLI(t, strings.NewReader(in), args...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Equal(t, `{"id":"a","question":"Half of 10?","prediction":"five","answer":"5","pass":true,"score":1,"extracted":"five","reason":"judged consistent with the reference"}`+"\n", r.stdout)
 	require.Len(t, judge.srv.Requests(), 1)
 	assert.Contains(t, judge.srv.Requests()[0].Last().Text, "Half of 10?")
-	r = realx(t, strings.NewReader(in), args...)
+	r = realxCLI(t, strings.NewReader(in), args...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Len(t, judge.srv.Requests(), 1, "answered from --judge-cache")
 	_, err := os.Stat(filepath.Join(cache, judges.CacheFile))
 	assert.NoError(t, err)
 
-	r = realx(t, strings.NewReader(in), "judge", "--judge", "llm", "--judge-template", "equivalance")
+	r = realxCLI(t, strings.NewReader(in), "judge", "--judge", "llm", "--judge-template", "equivalance")
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "not a shipped template")
 }
@@ -325,7 +325,7 @@ func TestScoreWithLLMJudge(t *testing.T) {
 	out := filepath.Join(dir, "scored")
 	args := []string{"score", filepath.Join(dir, "suite.yaml"), "--predictions", predFile, "--out", out,
 		"--judge-base-url", judge.srv.URL(), "--judge-model", "judge-model-2", "--format", "json"}
-	r := realx(t, nil, args...)
+	r := realxCLI(t, nil, args...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Len(t, judge.srv.Requests(), 4, "the rules settle q1 and q2")
 	assert.Equal(t, "judge-model-2", judge.srv.Requests()[0].Model, "--judge-model overrides the suite's")
@@ -336,7 +336,7 @@ func TestScoreWithLLMJudge(t *testing.T) {
 	require.NoError(t, err)
 
 	args[5] = filepath.Join(dir, "scored-again")
-	r = realx(t, nil, append(args, "--judge-cache", out)...)
+	r = realxCLI(t, nil, append(args, "--judge-cache", out)...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Len(t, judge.srv.Requests(), 4, "scored again from the cache")
 }
@@ -355,7 +355,7 @@ func rejudgeSetup(t *testing.T) (dir, run string, judge *fakeJudge, flags []stri
 	judge = newFakeJudge(t)
 	flags = []string{"--judge-base-url", judge.srv.URL(), "--judge-retry-wait", "1ms"}
 	run = filepath.Join(dir, "run1")
-	r := realx(t, nil, append([]string{"run", filepath.Join(dir, "suite.yaml"), "--model", "fake-model",
+	r := realxCLI(t, nil, append([]string{"run", filepath.Join(dir, "suite.yaml"), "--model", "fake-model",
 		"--base-url", model.URL(), "--out", run, "--progress", "none"}, flags...)...)
 	require.Equal(t, 0, r.code, r.stderr)
 	return dir, run, judge, flags
@@ -378,18 +378,18 @@ func TestRejudgeInterrupted(t *testing.T) {
 	})
 	out := filepath.Join(dir, "run2")
 	args := append([]string{"rejudge", run1, "--judge", judge2, "--out", out, "-c", "1"}, flags...)
-	r := realxCtx(t, ctx, args...)
+	r := realxCtx(t, ctx, in, args...)
 	require.Equal(t, exitInterrupted, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "nothing was written to "+out)
 	_, err := os.Stat(out)
 	assert.True(t, os.IsNotExist(err), "no run at --out: %v", err)
 	assert.Equal(t, before, byID(t, run1), "the old run is untouched")
-	r = realx(t, nil, "report", dir)
+	r = realxCLI(t, nil, "report", dir)
 	assert.NotEqual(t, 0, r.code, "the unfinished rejudge is not a run")
 
 	// Again: the first verdict is not asked for again.
 	asked.Store(0)
-	r = realx(t, nil, args...)
+	r = realxCLI(t, nil, args...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "going on from the interrupted rejudge")
 	assert.Equal(t, int32(3), asked.Load(), "q3's verdict was kept; q4, q5 and q6 are asked")
@@ -417,7 +417,7 @@ func TestRejudgeChangedData(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "data.jsonl"), []byte(strings.Replace(arithData, `"answer": "6"`, `"answer": "7"`, 1)), 0o644))
 
 	out := filepath.Join(dir, "run2")
-	r := realx(t, nil, append([]string{"rejudge", run1, "--judge", "math", "--out", out}, flags...)...)
+	r := realxCLI(t, nil, append([]string{"rejudge", run1, "--judge", "math", "--out", out}, flags...)...)
 	assert.Equal(t, 2, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "suite arith ("+filepath.Join(dir, "suite.yaml")+"): the data changed since the run")
 	assert.Contains(t, r.stderr, "--allow-changed-data")
@@ -425,7 +425,7 @@ func TestRejudgeChangedData(t *testing.T) {
 	assert.True(t, os.IsNotExist(err))
 
 	require.NoError(t, os.Mkdir(out, 0o755)) // an empty --out is taken
-	r = realx(t, nil, append([]string{"rejudge", run1, "--judge", "math", "--out", out, "--allow-changed-data"}, flags...)...)
+	r = realxCLI(t, nil, append([]string{"rejudge", run1, "--judge", "math", "--out", out, "--allow-changed-data"}, flags...)...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "warning: suite arith")
 	assert.True(t, byID(t, out)["q2"].Pass, "graded against the new gold answer")
@@ -445,13 +445,13 @@ func TestRejudgeFromAnotherDirectory(t *testing.T) {
 		return runnertest.Reply{Content: arithReplies[r.Last().Text]}
 	})
 	t.Chdir(dir)
-	r := realx(t, nil, append([]string{"run", "suite.yaml", "--model", "fake-model", "--base-url", model.URL(),
+	r := realxCLI(t, nil, append([]string{"run", "suite.yaml", "--model", "fake-model", "--base-url", model.URL(),
 		"--out", filepath.Join("runs", "rel"), "--progress", "none"}, flags...)...)
 	require.Equal(t, 0, r.code, r.stderr)
 
 	t.Chdir(t.TempDir())
 	out := filepath.Join(dir, "rel-rejudged")
-	r = realx(t, nil, "rejudge", filepath.Join(dir, "runs", "rel"), "--out", out, "--judge", "math")
+	r = realxCLI(t, nil, "rejudge", filepath.Join(dir, "runs", "rel"), "--out", out, "--judge", "math")
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "6 judged again")
 	m, err := reports.ReadManifest(out)
@@ -461,7 +461,7 @@ func TestRejudgeFromAnotherDirectory(t *testing.T) {
 	// The run recorded where it was started, so the suite is found there; once it has been
 	// edited, it is not taken for the suite the run was graded against.
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "suite.yaml"), []byte(arithSuite+"# edited\n"), 0o644))
-	r = realx(t, nil, "rejudge", filepath.Join(dir, "runs", "rel"), "--out", out+"2", "--judge", "math")
+	r = realxCLI(t, nil, "rejudge", filepath.Join(dir, "runs", "rel"), "--out", out+"2", "--judge", "math")
 	assert.Equal(t, 2, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "the suite file changed since the run")
 	assert.Contains(t, r.stderr, "--suite")

@@ -2,8 +2,6 @@ package main
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -47,37 +45,20 @@ func reportCommand() *cli.Command {
 			if path == "" {
 				return reports.Print(c.App.Writer, c.Args().Slice(), c.App.Reader, c.App.ErrWriter, table, c.String("format"), c.Int("decimals"))
 			}
-			if in := readsFile(c.Args().Slice(), path); in != "" {
+			if in := reports.ReadsFile(c.Args().Slice(), path); in != "" {
 				return usageError("report: -o %s would write over the input %s", path, in)
 			}
-			f, err := createOutput(path)
+			f, err := reports.CreateOutput(path)
 			if err != nil {
 				return err
 			}
-			defer f.abort()
+			defer f.Abort()
 			if err := reports.Print(f, c.Args().Slice(), c.App.Reader, c.App.ErrWriter, table, c.String("format"), c.Int("decimals")); err != nil {
 				return err
 			}
-			return f.commit()
+			return f.Commit()
 		},
 	}
-}
-
-// readsFile returns the input (a results log, or a run directory's) that is the file at
-// path, or "" when none is.
-func readsFile(inputs []string, path string) string {
-	out, err := os.Stat(path)
-	if err != nil {
-		return ""
-	}
-	for _, in := range inputs {
-		for _, p := range []string{in, filepath.Join(in, reports.ResultsFile), filepath.Join(in, reports.ManifestFile)} {
-			if st, err := os.Stat(p); err == nil && os.SameFile(st, out) {
-				return p
-			}
-		}
-	}
-	return ""
 }
 
 // newReport returns the empty report named by --table, grouped by --by.

@@ -47,7 +47,7 @@ func TestReportColumns(t *testing.T) {
 	b := writeRunDir(t, filepath.Join(dir, "b"), "m", record("q1", false, ""))
 	empty := writeRunDir(t, filepath.Join(dir, "empty"), "m")
 
-	r := realx(t, nil, "report", a, b, empty, "--format", "csv", "--by", "error")
+	r := realxCLI(t, nil, "report", a, b, empty, "--format", "csv", "--by", "error")
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Equal(t, "error,run,correct,total,errors,accuracy,ci_low,ci_high\n"+
 		"(none),m [a],1,1,0,100.0000,20.6549,100.0000\n"+
@@ -60,7 +60,7 @@ func TestReportColumns(t *testing.T) {
 		"overall,m [b],0,1,0,0.0000,0.0000,79.3451\n"+
 		"overall,m [empty],0,0,0,,,\n", r.stdout)
 
-	r = realx(t, nil, "report", empty)
+	r = realxCLI(t, nil, "report", empty)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Regexp(t, `overall\s+│\s+–\s+│\s+0\s+│`, r.stdout, "an empty run is reported with n = 0")
 }
@@ -77,16 +77,16 @@ func TestReportJudgesSections(t *testing.T) {
 		if section != "" {
 			args = append(args, "--section", section)
 		}
-		r := realx(t, nil, args...)
+		r := realxCLI(t, nil, args...)
 		require.Equal(t, 0, r.code, r.stderr)
 		rows, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
 		require.NoError(t, err, "one well-formed CSV table")
 		assert.Equal(t, header, rows[0], section)
 	}
-	r := realx(t, nil, "report", "--section", "steps", a)
+	r := realxCLI(t, nil, "report", "--section", "steps", a)
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "--section goes with --table judges")
-	r = realx(t, nil, "report", "--table", "judges", "--section", "kappa", a)
+	r = realxCLI(t, nil, "report", "--table", "judges", "--section", "kappa", a)
 	assert.Equal(t, 2, r.code)
 }
 
@@ -97,7 +97,7 @@ func TestReportOutputFile(t *testing.T) {
 	log := filepath.Join(a, reports.ResultsFile)
 	before, err := os.ReadFile(log)
 	require.NoError(t, err)
-	r := realx(t, nil, "report", log, "-o", log)
+	r := realxCLI(t, nil, "report", log, "-o", log)
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "would write over the input")
 	after, err := os.ReadFile(log)
@@ -105,12 +105,12 @@ func TestReportOutputFile(t *testing.T) {
 	assert.Equal(t, before, after)
 
 	out := filepath.Join(dir, "report.csv")
-	r = realx(t, nil, "report", a, "-o", out, "-f", "csv")
+	r = realxCLI(t, nil, "report", a, "-o", out, "-f", "csv")
 	require.Equal(t, 0, r.code, r.stderr)
 	data, err := os.ReadFile(out)
 	require.NoError(t, err)
 	assert.Contains(t, string(data), "overall,m,1,1,0,100.0000")
-	r = realx(t, nil, "report", a, "-o", out, "--table", "nope")
+	r = realxCLI(t, nil, "report", a, "-o", out, "--table", "nope")
 	assert.Equal(t, 2, r.code)
 	again, err := os.ReadFile(out)
 	require.NoError(t, err)

@@ -4,18 +4,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
-	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/realx-bench/realx"
+	"github.com/realx-bench/realx/reports"
 	"github.com/realx-bench/realx/runners"
 	"github.com/realx-bench/realx/tasks"
 )
 
-func runCommand() *cli.Command {
+func runCommand(in *interrupt) *cli.Command {
 	return &cli.Command{
 		Name:      "run",
 		Usage:     "run suites against a model and grade every sample",
@@ -26,7 +29,7 @@ func runCommand() *cli.Command {
 			&cli.StringFlag{Name: "api-key-env", Usage: "the environment variable holding the API key (default: the provider's, e.g. OPENAI_API_KEY)"},
 			&cli.StringFlag{Name: "label", Usage: "the model's name in results and reports (default: the model name)"},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "the run directory (default runs/MODEL/SUITE)"},
-			&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: 4, Usage: "samples in flight at once"},
+			concurrencyFlag("samples"),
 			&cli.IntFlag{Name: "limit", Usage: "run only the first N samples of each suite", DefaultText: "every sample"},
 			&cli.Float64Flag{Name: "temperature", Usage: "sampling temperature", DefaultText: "the suite's"},
 			&cli.Float64Flag{Name: "top-p", Usage: "nucleus sampling", DefaultText: "the suite's"},
@@ -43,7 +46,7 @@ func runCommand() *cli.Command {
 			formatFlag("format of the summary printed at the end"),
 		}, append(append(agentFlags(), engineFlags()...), judgeFlags()...)...),
 		Action: func(c *cli.Context) error {
-			return runSuites(c)
+			return runSuites(c, in)
 		},
 	}
 }
@@ -52,16 +55,6 @@ func runCommand() *cli.Command {
 type runSettings struct {
 	gen    tasks.Generation
 	images tasks.ImagePolicy
-}
-
-// given returns the value of flag name when it was given on the command line, else nil, so
-// that an unset flag leaves the suite's setting alone (and a flag set to 0 still counts).
-func given[T any](c *cli.Context, name string, get func(string) T) *T {
-	if !c.IsSet(name) {
-		return nil
-	}
-	v := get(name)
-	return &v
 }
 
 func readRunSettings(c *cli.Context) (*runSettings, error) {
@@ -107,12 +100,9 @@ func checkExtra(suite string, g tasks.Generation) []string {
 	return out
 }
 
-func runSuites(c *cli.Context) error {
+func runSuites(c *cli.Context, in *interrupt) error {
 	if c.NArg() == 0 {
 		return usageError("run: name at least one suite (a shipped name or a YAML file)")
-	}
-	if c.Int("concurrency") < 1 {
-		return usageError("run: -c must be at least 1")
 	}
 	if c.Int("limit") < 0 {
 		return usageError("run: --limit cannot be negative")
@@ -128,39 +118,51 @@ func runSuites(c *cli.Context) error {
 	for _, n := range notes {
 		fmt.Fprintln(c.App.ErrWriter, "realx: note:", n)
 	}
-	model, err := modelFromFlags(c, os.Getenv)
+	model, models, err := modelFromFlags(c, os.Getenv)
 	if err != nil {
 		return usageError("run: %v", err)
 	}
 	model.Endpoint.Timeout = c.Duration("request-timeout")
-	js, err := readJudgeSetup(c, os.Getenv)
+	jc, err := readJudgeConfig(c, os.Getenv, models)
+	if err != nil {
+		return usageError("run: %v", err)
+	}
+	progress := newProgress(c.App.ErrWriter, opts.progress, model.Prices != nil)
+	eng, err := realx.New(realx.Config{Concurrency: opts.concurrency, Throttle: opts.throttle, Retry: opts.retry,
+		Judges: jc, Observer: progress, Log: c.App.ErrWriter})
+	if err != nil {
+		return usageError("run: %v", err)
+	}
+	defer eng.Close()
+	client, err := eng.Connect(model)
 	if err != nil {
 		return usageError("run: %v", err)
 	}
 
-	// Every suite is loaded and checked before the first model call.
-	var plans []*plan
+	// Every suite is loaded and checked, its judge and its agent built, before the first
+	// model call.
+	var plans []*realx.Plan
 	var problems []error
 	for _, arg := range c.Args().Slice() {
-		s, ds, err := loadSuite(arg)
+		s, ds, err := realx.LoadSuite(arg)
 		if err != nil {
 			problems = append(problems, err)
 			continue
 		}
-		root := c.String("image-root")
-		if root != "" {
-			s.SetImageRoot(root)
+		spec, err := agentSpec(c, s)
+		if err != nil {
+			problems = append(problems, err) // each problem names its flag, or its place in the suite
+			continue
 		}
-		if c.Bool("allow-private-urls") {
-			s.AllowPrivateURLs()
-		}
-		p, err := newPlan(s, ds, c.Int("limit"), js)
+		gen := model.Generation.Merge(settings.gen)
+		p, err := eng.NewPlan(s, ds, realx.PlanOptions{Limit: c.Int("limit"), ImageRoot: c.String("image-root"),
+			AllowPrivateURLs: c.Bool("allow-private-urls"), Model: client, Agent: &spec, Generation: gen, Images: settings.images,
+			Tools: toolsConfig(c), ToolError: toolError(c, s, spec, s.Agent.Tools)})
 		if err != nil {
 			problems = append(problems, err)
 			continue
 		}
-		p.imageRoot = root
-		for _, msg := range checkExtra(s.Name, s.Generation.Merge(model.Generation).Merge(settings.gen)) {
+		for _, msg := range checkExtra(s.Name, s.Generation.Merge(gen)) {
 			problems = append(problems, errors.New(msg))
 		}
 		plans = append(plans, p)
@@ -168,29 +170,99 @@ func runSuites(c *cli.Context) error {
 	if len(problems) > 0 {
 		return configErrors(errors.Join(problems...))
 	}
-
-	eng, err := newEngine(opts, model)
-	if err != nil {
-		return usageError("run: %v", err)
+	if opts.cacheMode != runners.CacheOff {
+		cache, err := runners.OpenCache(opts.cachePath)
+		if err != nil {
+			return usageError("run: %v", err)
+		}
+		eng.UseCache(cache, opts.cacheMode)
 	}
-	defer eng.close()
-	client := eng.client(model.Endpoint)
-	for _, p := range plans {
-		p.images = p.suite.Images.Merge(settings.images)
-		if p.agent, err = newAgent(c, p, client, p.suite.Generation.Merge(model.Generation).Merge(settings.gen)); err != nil {
+	out := c.String("out")
+	if out == "" {
+		out = realx.DefaultDir(model.Label, plans, opts.shard)
+	}
+	in.drains(eng.Interrupt)
+	res, err := eng.Run(c.Context, plans, realx.Run{Dir: out, Model: model, Repeats: opts.repeats, Shard: opts.shard,
+		RetryErrors: opts.retryErrors, MaxCost: opts.maxCost, MaxTokens: opts.maxTokens, Grace: graceOf(opts.grace),
+		Command: commandLine(c), Version: version, Concurrency: opts.concurrency, Limit: c.Int("limit")})
+	if err != nil {
+		return commandError("run", err)
+	}
+	stderr := c.App.ErrWriter
+	if cache := eng.Cache(); cache != nil {
+		cs := cache.Stats()
+		fmt.Fprintf(stderr, "realx: response cache %s: %d hits, %d misses, %d stored\n", cache.Path(), cs.Hits, cs.Misses, cs.Writes)
+	}
+	if ts := eng.ThrottleStats(); ts.Decreases > 0 {
+		fmt.Fprintf(stderr, "realx: the endpoint pushed back (%d rate-limited, %d overloaded): concurrency lowered %d times, %d at the end\n",
+			ts.RateLimited, ts.Overloaded, ts.Decreases, ts.Limit)
+	}
+	nFailed := res.Unfinished() - res.NotRun
+	fmt.Fprintf(stderr, "realx: %d samples, %d run now, %d without a verdict, %d not run; results in %s\n", res.Samples, res.Ran, nFailed, res.NotRun, out)
+	if err := reports.PrintAccuracy(c.App.Writer, []string{out}, stderr, c.String("format")); err != nil {
+		return err
+	}
+	if res.Repeated {
+		t, err := reports.NewRepeats("capability", nil)
+		if err != nil {
+			return err
+		}
+		if err := reports.Print(c.App.Writer, []string{out}, nil, stderr, t, c.String("format"), 1); err != nil {
 			return err
 		}
 	}
-	return eng.runPlans(c, plans, model)
+	return exitOf(res, opts.maxErrorRate,
+		"run the same command again to retry them (a judge failure is graded again, without a model call), or add --retry-errors to retry only them")
 }
 
-var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
-
-// safeName turns a model name into a directory name.
-func safeName(s string) string {
-	s = unsafeChars.ReplaceAllString(s, "_")
-	if s == "" || s == "." || s == ".." {
-		return "model"
+// graceOf returns --grace as a realx.Run takes it: 0 (none) is negative there.
+func graceOf(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
 	}
-	return s
+	return d
+}
+
+// exitOf returns the error, and so the exit code, of a run or score that ended as res says:
+// 130 when it was interrupted, 3 when its budget stopped it, 4 when it ended with more samples
+// without a verdict than maxRate allows (incomplete; what says how to mend it), else none.
+func exitOf(res *realx.Outcome, maxRate float64, what string) error {
+	canceled := res.Failed[reports.ErrCanceled]
+	switch res.Stop {
+	case realx.StopInterrupt:
+		return cli.Exit(fmt.Sprintf("realx: interrupted with %d samples not run (%d of them canceled); run the same command again to resume",
+			res.NotRun+canceled, canceled), exitInterrupted)
+	case realx.StopCost, realx.StopTokens:
+		return cli.Exit(fmt.Sprintf("realx: stopped: %s; %d samples not run. The run resumes when the same command is run again with a larger budget", res.Budget, res.NotRun), exitBudget)
+	}
+	return incomplete(res.Failed, res.NotRun, res.Samples, maxRate, what)
+}
+
+// incomplete returns the exit-4 error of a run or score of total samples that ended with
+// samples without a verdict — failed counts them by error class, notRun counts those without
+// a record — when they are more than maxRate of the samples, or when no sample has a verdict;
+// what says how to mend it. It returns nil otherwise.
+func incomplete(failed map[reports.ErrorClass]int, notRun, total int, maxRate float64, what string) error {
+	var parts []string
+	n := notRun
+	for _, class := range slices.Sorted(maps.Keys(failed)) {
+		n += failed[class]
+		parts = append(parts, fmt.Sprintf("%d %s", failed[class], class))
+	}
+	if notRun > 0 {
+		parts = append(parts, fmt.Sprintf("%d not run", notRun))
+	}
+	if n == 0 || (n < total && float64(n) <= maxRate*float64(total)) {
+		return nil
+	}
+	msg := fmt.Sprintf("realx: incomplete: %d of %d samples without a verdict (%s)", n, total, strings.Join(parts, ", "))
+	switch {
+	case n == total:
+		msg = fmt.Sprintf("realx: incomplete: none of the %d samples has a verdict (%s)", total, strings.Join(parts, ", "))
+	case maxRate > 0:
+		msg += fmt.Sprintf(", more than --max-error-rate %g allows", maxRate)
+	default:
+		what += "; --max-error-rate R accepts a share R of samples without a verdict"
+	}
+	return cli.Exit(msg+"; "+what, exitIncomplete)
 }

@@ -96,7 +96,7 @@ func TestRunMath500(t *testing.T) {
 			if stream {
 				args = append(args, "--stream")
 			}
-			r := realx(t, nil, args...)
+			r := realxCLI(t, nil, args...)
 			require.Equal(t, 0, r.code, r.stderr)
 
 			results := readResults(t, dir)
@@ -127,7 +127,7 @@ func TestRunMath500(t *testing.T) {
 			}
 
 			assert.Regexp(t, `overall\s+│\s+75\.0\s+│\s+20\s`, r.stdout)
-			rep := realx(t, nil, "report", dir, "--format", "json")
+			rep := realxCLI(t, nil, "report", dir, "--format", "json")
 			require.Equal(t, 0, rep.code, rep.stderr)
 			var table reports.Table
 			require.NoError(t, json.Unmarshal([]byte(rep.stdout), &table))
@@ -151,7 +151,7 @@ func TestRunEndpointErrorsAreNotWrongAnswers(t *testing.T) {
 		return ok(r)
 	})
 	dir := filepath.Join(t.TempDir(), "run")
-	r := realx(t, nil, "run", "math500", "--model", "m", "--base-url", srv.URL(), "--limit", "5", "-c", "1", "--out", dir, "--format", "json",
+	r := realxCLI(t, nil, "run", "math500", "--model", "m", "--base-url", srv.URL(), "--limit", "5", "-c", "1", "--out", dir, "--format", "json",
 		"--max-error-rate", "0.2")
 	require.Equal(t, 0, r.code, r.stderr)
 	results := readResults(t, dir)
@@ -172,7 +172,7 @@ func TestRunEndpointErrorsAreNotWrongAnswers(t *testing.T) {
 	assert.InDelta(t, 100.0, table.Overall.Cells[0].Accuracy, 1e-9)
 
 	// Without --max-error-rate, the same run exits 4 (the model error runs again, and fails).
-	r = realx(t, nil, "run", "math500", "--model", "m", "--base-url", srv.URL(), "--limit", "5", "-c", "1", "--out", dir)
+	r = realxCLI(t, nil, "run", "math500", "--model", "m", "--base-url", srv.URL(), "--limit", "5", "-c", "1", "--out", dir)
 	assert.Equal(t, exitIncomplete, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "realx: incomplete: 1 of 5 samples without a verdict (1 model)")
 }
@@ -185,7 +185,7 @@ func TestRunImagesAndMissingImages(t *testing.T) {
 	srv.Handle(func(r *runnertest.Request) runnertest.Reply { return runnertest.Reply{Content: "The answer is 0."} })
 	dir := filepath.Join(t.TempDir(), "run")
 	// pid 106 is the 106th record; its image ships with realx, the others before it do not.
-	r := realx(t, nil, "run", "mathvista-testmini", "--model", "m", "--base-url", srv.URL(), "--limit", "106", "--out", dir)
+	r := realxCLI(t, nil, "run", "mathvista-testmini", "--model", "m", "--base-url", srv.URL(), "--limit", "106", "--out", dir)
 	require.Equal(t, exitIncomplete, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "incomplete: 105 of 106 samples without a verdict (105 input)")
 	results := readResults(t, dir)
@@ -220,7 +220,7 @@ func TestRunKeepsTheKeySecret(t *testing.T) {
 	srv := runnertest.NewServer(t)
 	srv.Handle(func(*runnertest.Request) runnertest.Reply { return runnertest.Reply{Content: `\boxed{1}`} })
 	dir := filepath.Join(t.TempDir(), "run")
-	r := realx(t, nil, "run", "aime24", "--model", "m", "--base-url", srv.URL(), "--api-key-env", "REALX_TEST_KEY", "--limit", "2", "--out", dir)
+	r := realxCLI(t, nil, "run", "aime24", "--model", "m", "--base-url", srv.URL(), "--api-key-env", "REALX_TEST_KEY", "--limit", "2", "--out", dir)
 	require.Equal(t, 0, r.code, r.stderr)
 	for _, req := range srv.Requests() {
 		assert.Equal(t, "Bearer "+secret, req.Header.Get("Authorization"))
@@ -248,12 +248,12 @@ func TestRunConfigErrorsBeforeAnyCall(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "data.jsonl", `{"id":"1","question":"q","answer":"1"}`+"\n")
 	bad := writeFile(t, dir, "bad.yaml", "name: bad\ndata:\n  path: data.jsonl\njudge:\n  kind: nope\n")
-	r := realx(t, nil, "run", "math500", bad, "--model", "m", "--base-url", srv.URL(), "--out", filepath.Join(dir, "run"))
+	r := realxCLI(t, nil, "run", "math500", bad, "--model", "m", "--base-url", srv.URL(), "--out", filepath.Join(dir, "run"))
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, bad+":5:9:")
 	assert.Empty(t, srv.Requests())
 
-	r = realx(t, nil, "run", "math500", "--model", "openai:gpt-4o", "--api-key-env", "REALX_SURELY_UNSET_KEY", "--out", filepath.Join(dir, "run2"))
+	r = realxCLI(t, nil, "run", "math500", "--model", "openai:gpt-4o", "--api-key-env", "REALX_SURELY_UNSET_KEY", "--out", filepath.Join(dir, "run2"))
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "REALX_SURELY_UNSET_KEY")
 }
@@ -269,18 +269,18 @@ func TestRunWithoutAnyVerdictExits4(t *testing.T) {
 	dir := t.TempDir()
 	suite := synthSuite(t, dir, 3)
 	for name, url := range map[string]string{"refused": "http://127.0.0.1:1/v1", "400": srv.URL()} {
-		r := realx(t, nil, "run", suite, "--model", "m", "--base-url", url, "--out", filepath.Join(dir, name), "--progress", "none",
+		r := realxCLI(t, nil, "run", suite, "--model", "m", "--base-url", url, "--out", filepath.Join(dir, name), "--progress", "none",
 			"--retries", "0", "--max-error-rate", "1")
 		assert.Equal(t, exitIncomplete, r.code, "%s: %s", name, r.stderr)
 		assert.Contains(t, r.stderr, "realx: incomplete: none of the 3 samples has a verdict (3 model)", name)
 	}
 	n := len(srv.Requests())
 	for _, bad := range []string{"notaurl", "localhost:8000/v1", "ftp://x/v1", "http:///v1"} {
-		r := realx(t, nil, "run", suite, "--model", "m", "--base-url", bad, "--out", filepath.Join(dir, "bad"), "--progress", "none")
+		r := realxCLI(t, nil, "run", suite, "--model", "m", "--base-url", bad, "--out", filepath.Join(dir, "bad"), "--progress", "none")
 		assert.Equal(t, 2, r.code, "%s: %s", bad, r.stderr)
 		assert.Contains(t, r.stderr, "want an http:// or https:// URL", bad)
 	}
-	r := realx(t, nil, "run", suite, "--model", "m", "--base-url", srv.URL(), "--out", filepath.Join(dir, "bad"), "--max-error-rate", "1.5")
+	r := realxCLI(t, nil, "run", suite, "--model", "m", "--base-url", srv.URL(), "--out", filepath.Join(dir, "bad"), "--max-error-rate", "1.5")
 	assert.Equal(t, 2, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "--max-error-rate must be between 0 and 1")
 	assert.Len(t, srv.Requests(), n, "no call from a refused command")
@@ -305,13 +305,13 @@ func TestRunFlagErrorsBeforeAnyCall(t *testing.T) {
 		{[]string{"--format", "xml"}, `unknown --format "xml"`},
 	} {
 		args := append([]string{"run", suite, "--model", "m", "--base-url", srv.URL(), "--out", filepath.Join(dir, "run"), "--progress", "none"}, tc.flags...)
-		r := realx(t, nil, args...)
+		r := realxCLI(t, nil, args...)
 		assert.Equal(t, 2, r.code, "%v: %s", tc.flags, r.stderr)
 		assert.Contains(t, r.stderr, tc.want, tc.flags)
 	}
 	assert.Empty(t, srv.Requests())
 	// The suite's temperature (0) in extra too is refused as well.
-	r := realx(t, nil, "run", suite, "--model", "m", "--base-url", srv.URL(), "--out", filepath.Join(dir, "run"), "--extra", `{"temperature":1}`)
+	r := realxCLI(t, nil, "run", suite, "--model", "m", "--base-url", srv.URL(), "--out", filepath.Join(dir, "run"), "--extra", `{"temperature":1}`)
 	assert.Equal(t, 2, r.code, r.stderr)
 	assert.Empty(t, srv.Requests())
 }
@@ -321,14 +321,14 @@ func TestRunFlagErrorsBeforeAnyCall(t *testing.T) {
 func TestRunAPIKeyEnv(t *testing.T) {
 	srv, dir, suite := synthSetup(t, 1)
 	t.Setenv("REALX_TEST_UNSET_KEY", "")
-	r := realx(t, nil, "run", suite, "--model", "m", "--base-url", srv.URL(), "--api-key-env", "REALX_TEST_UNSET_KEY", "--out", filepath.Join(dir, "a"))
+	r := realxCLI(t, nil, "run", suite, "--model", "m", "--base-url", srv.URL(), "--api-key-env", "REALX_TEST_UNSET_KEY", "--out", filepath.Join(dir, "a"))
 	assert.Equal(t, 2, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "--api-key-env REALX_TEST_UNSET_KEY: REALX_TEST_UNSET_KEY is not set")
 	assert.Empty(t, srv.Requests())
 	t.Setenv("VLLM_API_KEY", "")
-	r = realx(t, nil, "run", suite, "--model", "vllm:m", "--base-url", srv.URL(), "--out", filepath.Join(dir, "b"), "--progress", "none")
+	r = realxCLI(t, nil, "run", suite, "--model", "vllm:m", "--base-url", srv.URL(), "--out", filepath.Join(dir, "b"), "--progress", "none")
 	assert.Equal(t, 0, r.code, r.stderr)
-	r = realx(t, nil, "run", suite, "--model", "vllm:m", "--base-url", srv.URL(), "--api-key-env", "VLLM_API_KEY", "--out", filepath.Join(dir, "c"))
+	r = realxCLI(t, nil, "run", suite, "--model", "vllm:m", "--base-url", srv.URL(), "--api-key-env", "VLLM_API_KEY", "--out", filepath.Join(dir, "c"))
 	assert.Equal(t, 2, r.code, "named on purpose, it must be set: %s", r.stderr)
 }
 
@@ -338,7 +338,7 @@ func TestRunRecordsNoCredentialsOfTheURL(t *testing.T) {
 	srv, dir, suite := synthSetup(t, 1)
 	withUser := strings.Replace(srv.URL(), "http://", "http://user:hunter2@", 1)
 	out := filepath.Join(dir, "run")
-	r := realx(t, nil, "run", suite, "--model", "m", "--base-url="+withUser, "--out", out, "--progress", "none")
+	r := realxCLI(t, nil, "run", suite, "--model", "m", "--base-url="+withUser, "--out", out, "--progress", "none")
 	require.Equal(t, 0, r.code, r.stderr)
 	require.Len(t, srv.Requests(), 1)
 	data, err := os.ReadFile(filepath.Join(out, reports.ManifestFile))
@@ -350,7 +350,7 @@ func TestRunRecordsNoCredentialsOfTheURL(t *testing.T) {
 	assert.Contains(t, m.Command, "--base-url="+srv.URL())
 	assert.NotContains(t, r.stdout+r.stderr, "hunter2")
 	// The same command resumes the same run.
-	r = realx(t, nil, "run", suite, "--model", "m", "--base-url", withUser, "--out", out, "--progress", "none")
+	r = realxCLI(t, nil, "run", suite, "--model", "m", "--base-url", withUser, "--out", out, "--progress", "none")
 	require.Equal(t, 0, r.code, r.stderr)
 
 	for in, want := range map[string]string{
@@ -373,13 +373,13 @@ func TestRunImageURLFetchFailure(t *testing.T) {
 	suite := writeFile(t, dir, "url.yaml", "name: url\ndata: {path: url.jsonl, fields: {images: [image]}}\nprompt: {user: \"{{.Question}}\"}\njudge: {kind: exact}\n")
 	out := filepath.Join(dir, "run")
 	args := []string{"run", suite, "--model", "m", "--base-url", srv.URL(), "--out", out, "--progress", "none"}
-	r := realx(t, nil, args...)
+	r := realxCLI(t, nil, args...)
 	require.Equal(t, exitIncomplete, r.code, r.stderr)
 	res := readResults(t, out)
 	require.Len(t, res, 1)
 	assert.Equal(t, reports.ErrInput, res[0].Error.Class)
 	assert.Contains(t, res[0].Error.Message, `fetching image "http://127.0.0.1:1/cat.png" failed`)
-	r = realx(t, nil, args...)
+	r = realxCLI(t, nil, args...)
 	require.Equal(t, exitIncomplete, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "0 samples finished, 1 to run")
 	assert.Empty(t, srv.Requests())

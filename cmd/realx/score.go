@@ -1,24 +1,19 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
+	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/realx-bench/realx/judges"
+	"github.com/realx-bench/realx"
 	"github.com/realx-bench/realx/reports"
-	"github.com/realx-bench/realx/tasks"
 )
 
-func scoreCommand() *cli.Command {
+func scoreCommand(in *interrupt) *cli.Command {
 	return &cli.Command{
 		Name:      "score",
 		Usage:     "grade a published predictions file against a suite's gold answers, with no model calls",
@@ -29,7 +24,8 @@ MathVista publishes its results). Each record's --id-field names the sample; its
 input errors, never as wrong answers; the command exits 4 when more than --max-error-rate of
 the samples have no verdict. A response that is a list or an object is graded as Python's
 str() writes it ([1, 2]), as official scorers do. The result is an ordinary run directory, in a
-directory that does not hold a run already.`,
+directory that does not hold another run; the same command resumes a score that was stopped,
+and LLM verdicts it has (the judge cache in --out) are not asked for again.`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "predictions", Aliases: []string{"p"}, Usage: "the predictions file"},
 			&cli.StringFlag{Name: "id-field", Value: "id", Usage: "the field holding the sample id (a JSON object's keys serve when absent)"},
@@ -38,12 +34,15 @@ directory that does not hold a run already.`,
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "the run directory to write"},
 			formatFlag("format of the summary printed at the end"),
 			maxErrorRateFlag(),
+			concurrencyFlag("samples graded"),
+			progressFlag(),
+			graceFlag(),
 		}, judgeFlags()...),
-		Action: scorePredictions,
+		Action: func(c *cli.Context) error { return scorePredictions(c, in) },
 	}
 }
 
-func scorePredictions(c *cli.Context) error {
+func scorePredictions(c *cli.Context, in *interrupt) error {
 	if c.NArg() != 1 {
 		return usageError("score: name exactly one suite")
 	}
@@ -55,165 +54,56 @@ func scorePredictions(c *cli.Context) error {
 	if err != nil {
 		return usageError("score: %v", err)
 	}
-	for _, f := range []string{reports.ManifestFile, reports.ResultsFile} {
-		if _, err := os.Lstat(filepath.Join(out, f)); err == nil {
-			return usageError("score: %s holds a run already (%s); choose another --out (or remove it)", out, f)
-		}
+	sched, problems := readSchedule(c)
+	if len(problems) > 0 {
+		return usageError("score: %s", strings.Join(problems, "; "))
 	}
-	s, ds, err := loadSuite(c.Args().First())
+	s, ds, err := realx.LoadSuite(c.Args().First())
 	if err != nil {
 		return configErrors(err)
 	}
-	js, err := readJudgeSetup(c, os.Getenv)
+	jc, err := readJudgeConfig(c, os.Getenv, nil)
 	if err != nil {
 		return usageError("score: %v", err)
 	}
-	p, err := newPlan(s, ds, 0, js)
+	preds, err := realx.ReadPredictions(predPath, c.String("id-field"), c.String("response-field"))
 	if err != nil {
 		return configErrors(err)
-	}
-	preds, err := readPredictions(predPath, c.String("id-field"), c.String("response-field"))
-	if err != nil {
-		return configErrors(err)
-	}
-	digest, err := fileDigest(predPath)
-	if err != nil {
-		return err
 	}
 	label := c.String("label")
 	if label == "" {
 		label = strings.TrimSuffix(filepath.Base(predPath), filepath.Ext(predPath))
 	}
-
-	runID := reports.NewRunID(time.Now())
-	m := &reports.Manifest{
-		V: reports.SchemaVersion, Run: runID, Created: time.Now().UTC(), Realx: version,
-		Command: commandLine(c), Workdir: workdir(),
-		Suites:    []reports.SuiteInfo{p.suiteInfo()},
-		Model:     reports.ModelInfo{Name: label, Predictions: predPath, PredictionsDigest: digest},
-		Judges:    []reports.JudgeInfo{p.judgeInfo()},
-		Endpoints: p.endpoints,
-	}
-	printEndpoints(c.App.ErrWriter, p.endpoints)
-	if err := reports.WriteManifest(out, m); err != nil {
-		return err
-	}
-	if err := js.openCache(out); err != nil {
-		return err
-	}
-	defer js.closeCache()
-	log, err := reports.CreateLog(filepath.Join(out, reports.ResultsFile))
+	eng, err := realx.New(realx.Config{Concurrency: sched.concurrency, Judges: jc,
+		Observer: newProgress(c.App.ErrWriter, sched.progress, false), Log: c.App.ErrWriter})
 	if err != nil {
-		return err
+		return usageError("score: %v", err)
 	}
-	missing, failed := 0, map[reports.ErrorClass]int{}
-	for i := range p.samples {
-		sm := &p.samples[i]
-		res := p.newResult(runID, label, sm)
-		output, ok := preds[sm.ID]
-		if !ok {
-			missing++
-			fail(res, reports.ErrInput, fmt.Errorf("no prediction for sample %q in %s", sm.ID, predPath))
-		} else {
-			p.grade(c.Context, res, sm, output)
-		}
-		if res.Error != nil {
-			failed[res.Error.Class]++
-		}
-		if err := log.Write(res); err != nil {
-			log.Close()
-			return err
-		}
+	defer eng.Close()
+	p, err := eng.NewPlan(s, ds, realx.PlanOptions{Predictions: preds})
+	if err != nil {
+		return configErrors(err)
 	}
-	if err := log.Close(); err != nil {
-		return err
+	in.drains(eng.Interrupt)
+	res, err := eng.Run(c.Context, []*realx.Plan{p}, realx.Run{Dir: out, Label: label, Grace: graceOf(sched.grace),
+		Command: commandLine(c), Version: version, Concurrency: sched.concurrency})
+	var other *reports.OtherRunError
+	if errors.As(err, &other) || errors.Is(err, reports.ErrNoManifest) {
+		return usageError("score: %s holds a run already (%s); choose another --out (or remove it)", out, reports.HoldsRun(out))
 	}
+	if err != nil {
+		return commandError("score", err)
+	}
+	stderr := c.App.ErrWriter
+	missing, extra := preds.Missing(p)
 	if missing > 0 {
-		fmt.Fprintf(c.App.ErrWriter, "realx: %d of %d samples have no prediction (recorded as input errors)\n", missing, len(p.samples))
+		fmt.Fprintf(stderr, "realx: %d of %d samples have no prediction (recorded as input errors)\n", missing, len(p.Samples))
 	}
-	if extra := len(preds) - (len(p.samples) - missing); extra > 0 {
-		fmt.Fprintf(c.App.ErrWriter, "realx: %d predictions name no sample of %s\n", extra, s.Name)
+	if extra > 0 {
+		fmt.Fprintf(stderr, "realx: %d predictions name no sample of %s\n", extra, s.Name)
 	}
-	if err := reports.PrintAccuracy(c.App.Writer, []string{out}, c.App.ErrWriter, c.String("format")); err != nil {
+	if err := reports.PrintAccuracy(c.App.Writer, []string{out}, stderr, c.String("format")); err != nil {
 		return err
 	}
-	return incomplete(failed, 0, len(p.samples), maxErrorRate,
-		"score again into a new --out with the missing predictions, or allow them with --max-error-rate")
-}
-
-// fileDigest returns the hex SHA-256 of the file at path.
-func fileDigest(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// readPredictions maps sample id → the output to grade. A record without the id or the
-// response field is an error (one line for all the records that lack it); a null response is
-// an empty output; any other value that is not a string is written as Python's str() writes
-// it (judges.PyStr).
-func readPredictions(path, idField, responseField string) (map[string]string, error) {
-	records, err := tasks.ReadRecords(path, "")
-	if err != nil {
-		return nil, err
-	}
-	preds := make(map[string]string, len(records))
-	var problems tasks.Errors
-	var noID, noResponse []int
-	for _, r := range records {
-		id := r.Key
-		if v, ok := r.Value[idField]; ok {
-			id, _ = tasks.Text(v)
-		}
-		if id == "" {
-			noID = append(noID, r.Line)
-			continue
-		}
-		v, ok := r.Value[responseField]
-		if !ok {
-			noResponse = append(noResponse, r.Line)
-			continue
-		}
-		out := judges.PyStr(v)
-		if _, dup := preds[id]; dup {
-			problems = append(problems, &tasks.Error{File: path, Line: r.Line, Msg: fmt.Sprintf("a second prediction for %q", id)})
-			continue
-		}
-		preds[id] = out
-	}
-	if len(noID) > 0 {
-		problems = append(problems, missingField(path, noID, fmt.Sprintf("no %q field to name the sample (--id-field)", idField)))
-	}
-	if len(noResponse) > 0 {
-		problems = append(problems, missingField(path, noResponse, fmt.Sprintf("no %q field to grade (--response-field)", responseField)))
-	}
-	if len(problems) > 0 {
-		problems.Sort()
-		return nil, problems
-	}
-	return preds, nil
-}
-
-// missingField is the one problem of the records at lines that lack a field: "record has msg"
-// for one, "N records have msg, at lines 1, 2, 3 …" for more.
-func missingField(path string, lines []int, msg string) *tasks.Error {
-	if len(lines) == 1 {
-		return &tasks.Error{File: path, Line: lines[0], Msg: "record has " + msg}
-	}
-	shown := make([]string, 0, 3)
-	for _, l := range lines[:min(3, len(lines))] {
-		shown = append(shown, strconv.Itoa(l))
-	}
-	more := ""
-	if len(lines) > 3 {
-		more = " …"
-	}
-	return &tasks.Error{File: path, Line: lines[0], Msg: fmt.Sprintf("%d records have %s, at lines %s%s", len(lines), msg, strings.Join(shown, ", "), more)}
+	return exitOf(res, maxErrorRate, "score again into a new --out with the missing predictions, or allow them with --max-error-rate")
 }

@@ -74,7 +74,7 @@ func publishedGroup(by, group string) string {
 func scoreClaude(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "claude")
-	r := realx(t, nil, "score", "mathvista-testmini", "--predictions", claudePredictions,
+	r := realxCLI(t, nil, "score", "mathvista-testmini", "--predictions", claudePredictions,
 		"--id-field", "pid", "--response-field", "extraction", "--label", "claude-2", "--out", dir)
 	require.Equal(t, 0, r.code, r.stderr)
 	return dir
@@ -91,7 +91,7 @@ func TestScoreReproducesPublishedMathVista(t *testing.T) {
 
 	for _, by := range []string{"task", "question_type", "answer_type", "language", "source", "category", "context", "grade"} {
 		t.Run(by, func(t *testing.T) {
-			r := realx(t, nil, "report", dir, "--by", "metadata."+by, "--format", "json")
+			r := realxCLI(t, nil, "report", dir, "--by", "metadata."+by, "--format", "json")
 			require.Equal(t, 0, r.code, r.stderr)
 			var table reports.Table
 			require.NoError(t, json.Unmarshal([]byte(r.stdout), &table))
@@ -120,7 +120,7 @@ func TestScoreReproducesPublishedMathVista(t *testing.T) {
 // TestScoreDemoTable pins the table `make demo` prints.
 func TestScoreDemoTable(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "claude")
-	r := realx(t, nil, "score", "mathvista-testmini", "--predictions", claudePredictions,
+	r := realxCLI(t, nil, "score", "mathvista-testmini", "--predictions", claudePredictions,
 		"--id-field", "pid", "--response-field", "extraction", "--label", "claude-2", "--out", dir)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "overall")
@@ -182,11 +182,11 @@ func TestScoreMissingPredictions(t *testing.T) {
 	require.NoError(t, out.Close())
 
 	dir := filepath.Join(t.TempDir(), "run")
-	r := realx(t, nil, "score", "mathvista-testmini", "--predictions", path, "--id-field", "pid",
+	r := realxCLI(t, nil, "score", "mathvista-testmini", "--predictions", path, "--id-field", "pid",
 		"--response-field", "extraction", "--out", dir+"-strict")
 	assert.Equal(t, exitIncomplete, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "incomplete: 500 of 1000 samples without a verdict (500 input)")
-	r = realx(t, nil, "score", "mathvista-testmini", "--predictions", path, "--id-field", "pid",
+	r = realxCLI(t, nil, "score", "mathvista-testmini", "--predictions", path, "--id-field", "pid",
 		"--response-field", "extraction", "--out", dir, "--format", "json", "--max-error-rate", "0.5")
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "500 of 1000 samples have no prediction")
@@ -200,7 +200,7 @@ func TestScoreMissingPredictions(t *testing.T) {
 func TestScoreBadPredictions(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bad.jsonl")
 	require.NoError(t, os.WriteFile(path, []byte(`{"pid":"1","extraction":"A"}`+"\n"+`{"pid":"2"}`+"\n"), 0o644))
-	r := realx(t, nil, "score", "mathvista-testmini", "--predictions", path, "--id-field", "pid",
+	r := realxCLI(t, nil, "score", "mathvista-testmini", "--predictions", path, "--id-field", "pid",
 		"--response-field", "extraction", "--out", filepath.Join(t.TempDir(), "run"))
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, path+":2:")
@@ -221,14 +221,14 @@ func TestScoreRefusesARun(t *testing.T) {
 
 	other := filepath.Join(t.TempDir(), "other.jsonl")
 	require.NoError(t, os.WriteFile(other, []byte(`{"pid":"1","extraction":"A"}`+"\n"), 0o644))
-	r := realx(t, nil, "score", "mathvista-testmini", "-p", other, "--id-field", "pid", "--response-field", "extraction", "--out", dir)
+	r := realxCLI(t, nil, "score", "mathvista-testmini", "-p", other, "--id-field", "pid", "--response-field", "extraction", "--out", dir)
 	assert.Equal(t, 2, r.code, r.stderr)
 	assert.Contains(t, r.stderr, dir+" holds a run already")
 	after, err := os.ReadFile(filepath.Join(dir, reports.ResultsFile))
 	require.NoError(t, err)
 	assert.Equal(t, before, after)
 
-	r = realx(t, nil, "score", "mathvista-testmini", "-p", other, "--out", filepath.Join(t.TempDir(), "x"), "--format", "xml")
+	r = realxCLI(t, nil, "score", "mathvista-testmini", "-p", other, "--out", filepath.Join(t.TempDir(), "x"), "--format", "xml")
 	assert.Equal(t, 2, r.code, r.stderr)
 	assert.Contains(t, r.stderr, `unknown --format "xml"`)
 }
@@ -240,7 +240,7 @@ func TestScoreNonStringResponses(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte(`{"pid":"9","extraction":[1,2]}`+"\n"+
 		`{"pid":"10","extraction":{"b":null,"a":"it's"}}`+"\n"+`{"pid":"11","extraction":[true,"x\ny",1.50]}`+"\n"), 0o644))
 	dir := filepath.Join(t.TempDir(), "run")
-	r := realx(t, nil, "score", "mathvista-testmini", "-p", path, "--id-field", "pid", "--response-field", "extraction",
+	r := realxCLI(t, nil, "score", "mathvista-testmini", "-p", path, "--id-field", "pid", "--response-field", "extraction",
 		"--out", dir, "--max-error-rate", "1")
 	require.Equal(t, 0, r.code, r.stderr)
 	res := byID(t, dir)
@@ -263,7 +263,7 @@ func TestScoreNonStringResponses(t *testing.T) {
 
 // TestScoreWrongIDField says once that every record lacks the --id-field, not once a record.
 func TestScoreWrongIDField(t *testing.T) {
-	r := realx(t, nil, "score", "mathvista-testmini", "-p", claudePredictions, "--id-field", "x", "--response-field", "extraction",
+	r := realxCLI(t, nil, "score", "mathvista-testmini", "-p", claudePredictions, "--id-field", "x", "--response-field", "extraction",
 		"--out", filepath.Join(t.TempDir(), "run"))
 	assert.Equal(t, 2, r.code, r.stderr)
 	assert.Equal(t, 1, strings.Count(r.stderr, "\n"), r.stderr)

@@ -4,18 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os/exec"
-	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/realx-bench/realx/benchmarks"
-	"github.com/realx-bench/realx/judges"
-	"github.com/realx-bench/realx/runners"
-	"github.com/realx-bench/realx/runners/tools/python"
+	"github.com/realx-bench/realx"
 	"github.com/realx-bench/realx/tasks"
 )
 
@@ -39,7 +31,7 @@ a gold answer in a suite that says it has none, no bubblewrap for a suite that r
 			var problems []error
 			var warnings tasks.Errors
 			for _, arg := range c.Args().Slice() {
-				s, ds, err := readSuite(arg)
+				s, ds, err := realx.ReadSuite(arg)
 				if err != nil {
 					problems = append(problems, err)
 				}
@@ -49,7 +41,7 @@ a gold answer in a suite that says it has none, no bubblewrap for a suite that r
 				if root := c.String("image-root"); root != "" {
 					s.SetImageRoot(root)
 				}
-				warnings = append(warnings, suiteWarnings(s, ds, c.IsSet("image-root"))...)
+				warnings = append(warnings, realx.Warnings(s, ds, c.IsSet("image-root"))...)
 			}
 			printWarnings(c.App.ErrWriter, warnings)
 			if len(problems) > 0 {
@@ -63,129 +55,6 @@ a gold answer in a suite that says it has none, no bubblewrap for a suite that r
 			return nil
 		},
 	}
-}
-
-// loadSuite loads and checks a suite and its data, returning every problem at once: the suite's
-// schema, its judge, its agent, its data records and their prompts.
-func loadSuite(arg string) (*tasks.Suite, *tasks.Dataset, error) {
-	s, ds, err := readSuite(arg)
-	if err != nil {
-		return nil, nil, err
-	}
-	return s, ds, nil
-}
-
-// readSuite loads a suite, checks it and reads its data, as loadSuite does, but returns the
-// suite and what data it could read along with the problems: the suite is nil only when its
-// file could not be read or parsed. A suite file's problems do not keep the data from being
-// read, unless they are in its data section (whose mapping the records would be read with).
-func readSuite(arg string) (*tasks.Suite, *tasks.Dataset, error) {
-	s, err := benchmarks.Load(arg)
-	if s == nil {
-		return nil, nil, err
-	}
-	var problems tasks.Errors
-	var loadErrs tasks.Errors
-	if errors.As(err, &loadErrs) {
-		problems = append(problems, loadErrs...)
-	} else if err != nil {
-		return nil, nil, err
-	}
-	problems = append(problems, judges.Check(s)...)
-	problems = append(problems, runners.Check(s)...)
-	problems.Sort()
-	if !s.CanReadData() {
-		return s, nil, problems.Err()
-	}
-	ds, err := s.Samples()
-	var dataErrs tasks.Errors
-	switch {
-	case errors.As(err, &dataErrs):
-		dataErrs.Sort()
-		problems = append(problems, dataErrs...)
-	case err != nil:
-		problems = append(problems, s.Errorf([]string{"data", "path"}, "data.path: %v", err))
-	}
-	return s, ds, problems.Err()
-}
-
-// maxImageExamples is how many unreadable images a warning names.
-const maxImageExamples = 3
-
-// suiteWarnings returns what `realx run` allows in a suite but is likely a mistake: the data's
-// warnings, image files that are missing (stat'ed, never read) or inline images that do not
-// decode, and a python tool without bubblewrap. rootGiven says whether --image-root was.
-func suiteWarnings(s *tasks.Suite, ds *tasks.Dataset, rootGiven bool) tasks.Errors {
-	var out tasks.Errors
-	if ds != nil {
-		out = append(out, ds.Warnings...)
-		if w := imageWarning(ds, rootGiven); w != nil {
-			out = append(out, w)
-		}
-	}
-	return append(out, sandboxWarnings(s)...)
-}
-
-// imageWarning sums up the images of ds that `realx run` could not read, or returns nil.
-func imageWarning(ds *tasks.Dataset, rootGiven bool) *tasks.Error {
-	total, missing := 0, 0
-	var bad []string
-	for i := range ds.Samples {
-		sm := &ds.Samples[i]
-		for _, img := range sm.Images {
-			total++
-			err := img.Check()
-			if err == nil {
-				continue
-			}
-			if errors.Is(err, fs.ErrNotExist) {
-				missing++
-			}
-			bad = append(bad, fmt.Sprintf("%s: %v", sm.Source, err))
-		}
-	}
-	if len(bad) == 0 {
-		return nil
-	}
-	msg := fmt.Sprintf("%d of %d images are missing", len(bad), total)
-	if missing < len(bad) {
-		msg = fmt.Sprintf("%d of %d images cannot be read", len(bad), total)
-		if missing > 0 {
-			msg += fmt.Sprintf(" (%d missing)", missing)
-		}
-	}
-	msg += ": their samples will fail as input errors"
-	if missing > 0 && !rootGiven {
-		msg += "; if the images are elsewhere, give their directory with --image-root"
-	}
-	msg += " (" + strings.Join(bad[:min(len(bad), maxImageExamples)], "; ")
-	if len(bad) > maxImageExamples {
-		msg += "; …"
-	}
-	return &tasks.Error{File: ds.Path, Msg: msg + ")"}
-}
-
-// lookBwrap finds bubblewrap, which the python tool runs model code in.
-var lookBwrap = func() error {
-	_, err := exec.LookPath("bwrap")
-	return err
-}
-
-// sandboxWarnings warns when the suite's agent runs the python tool and bubblewrap is missing:
-// `realx run` then refuses the suite, unless it is given --unsafe-no-sandbox or --sandbox-url.
-func sandboxWarnings(s *tasks.Suite) tasks.Errors {
-	tools, at := s.Agent.Tools, []string{"agent", "tools"}
-	if p, ok := runners.ProtocolByName(s.Agent.Protocol); ok && len(tools) == 0 {
-		tools, at = p.DefaultTools(), []string{"agent", "protocol"}
-	}
-	i := slices.Index(tools, "python")
-	if s.Agent.Protocol == "" || i < 0 || lookBwrap() == nil {
-		return nil
-	}
-	if at[1] == "tools" {
-		at = append(at, strconv.Itoa(i))
-	}
-	return tasks.Errors{s.Errorf(at, "tool python: %v, or --sandbox-url to run it elsewhere; until then realx run refuses this suite", python.ErrNoSandbox)}
 }
 
 // printWarnings writes each warning as "file:line:col: warning: message".

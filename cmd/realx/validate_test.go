@@ -40,7 +40,7 @@ generation:
 judge:
   kind: mathh
 `)
-	r := realx(t, nil, "validate", suite)
+	r := realxCLI(t, nil, "validate", suite)
 	assert.Equal(t, 2, r.code, r.stdout+r.stderr)
 	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
 	require.Len(t, lines, 3, r.stderr)
@@ -63,7 +63,7 @@ judge:
 
 // TestValidateShippedSuites checks that every shipped suite validates, data included.
 func TestValidateShippedSuites(t *testing.T) {
-	r := realx(t, nil, "validate", "mathvista-testmini", "math500", "aime24", "aime25", "amc23")
+	r := realxCLI(t, nil, "validate", "mathvista-testmini", "math500", "aime24", "aime25", "amc23")
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "ok: 5 suite(s)")
 }
@@ -76,7 +76,7 @@ func TestValidateDataErrors(t *testing.T) {
 not json
 `)
 	suite := writeFile(t, dir, "suite.yaml", "name: tiny\ndata:\n  path: data.jsonl\njudge:\n  kind: exact\n")
-	r := realx(t, nil, "validate", suite)
+	r := realxCLI(t, nil, "validate", suite)
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, data+":2:")
 	assert.Contains(t, r.stderr, data+":3:")
@@ -84,7 +84,7 @@ not json
 
 // TestUnknownSuite is a configuration error.
 func TestUnknownSuite(t *testing.T) {
-	r := realx(t, nil, "validate", "no-such-suite")
+	r := realxCLI(t, nil, "validate", "no-such-suite")
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "no-such-suite")
 }
@@ -108,7 +108,7 @@ agent:
   protocol: hermes
   tools: [search]
 `)
-	r := realx(t, nil, "validate", suite)
+	r := realxCLI(t, nil, "validate", suite)
 	assert.Equal(t, 2, r.code)
 	for _, want := range []string{
 		suite + `:5:9: prompt.user: can't evaluate field Questoin`,
@@ -123,7 +123,7 @@ agent:
 	// A problem in the data section itself leaves the records unread: read with a misspelt
 	// mapping, every one would be wrong.
 	suite = writeFile(t, dir, "suite2.yaml", "name: tiny\ndata:\n  path: data.jsonl\n  fields:\n    questoin: q\njudge:\n  kind: em\n")
-	r = realx(t, nil, "validate", suite)
+	r = realxCLI(t, nil, "validate", suite)
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, `unknown field "questoin"`)
 	assert.NotContains(t, r.stderr, data)
@@ -139,7 +139,7 @@ func TestValidateRendersEveryPrompt(t *testing.T) {
 	}
 	data := writeFile(t, dir, "data.jsonl", b.String())
 	suite := writeFile(t, dir, "suite.yaml", "name: tiny\ndata:\n  path: data.jsonl\n  fields:\n    images: [image]\nprompt:\n  user: \"{{image 3}}{{.Question}}\"\njudge:\n  kind: em\n")
-	r := realx(t, nil, "validate", suite)
+	r := realxCLI(t, nil, "validate", suite)
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, data+": the prompt cannot be rendered for 5 of 5 samples (the first 3 are listed)\n"+
 		data+`:1: sample "0": prompt.user: image 3: the sample has 1 image(s)`+"\n"+
@@ -158,14 +158,14 @@ func TestValidateGoldAndImages(t *testing.T) {
 {"id":"4","question":"q","answer":"a","image":null}
 `)
 	suite := writeFile(t, dir, "suite.yaml", "name: tiny\ndata:\n  path: data.jsonl\n  fields:\n    images: [image]\njudge:\n  kind: em\n")
-	r := realx(t, nil, "validate", suite)
+	r := realxCLI(t, nil, "validate", suite)
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, data+`:2: sample "2": no gold answer: field "answer" is missing`)
 	assert.Contains(t, r.stderr, data+`:3: sample "3": no image: field "image" is empty`)
 	assert.Contains(t, r.stderr, data+`:4: sample "4": no image: field "image" is null`)
 
 	suite = writeFile(t, dir, "nogold.yaml", "name: tiny\ndata:\n  path: data.jsonl\n  images_optional: true\n  fields:\n    images: [image]\n    answer: \"\"\njudge:\n  kind: em\n")
-	r = realx(t, nil, "validate", suite)
+	r = realxCLI(t, nil, "validate", suite)
 	assert.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, suite+":7:13: warning: data.fields.answer is empty: the samples have no gold answer")
 	assert.Contains(t, r.stdout, "ok: 1 suite(s), 1 warning(s)")
@@ -178,12 +178,12 @@ func TestValidateRefusesWhatRunRefuses(t *testing.T) {
 	writeFile(t, dir, "data.jsonl", `{"id":"1","question":"q","answer":"a"}`+"\n")
 	suite := writeFile(t, dir, "suite.yaml", "name: tiny\ndata:\n  path: data.jsonl\njudge:\n  kind: em\nagent:\n  protocol: hermes\n  tools: [search]\n")
 	const want = `:8:11: tool "search" is not available yet: this realx has no search backend`
-	r := realx(t, nil, "validate", suite)
+	r := realxCLI(t, nil, "validate", suite)
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, suite+want)
 
 	srv := runnertest.NewServer(t)
-	r = realx(t, nil, "run", suite, "--model", "m", "--base-url", srv.URL(), "--out", filepath.Join(dir, "run"))
+	r = realxCLI(t, nil, "run", suite, "--model", "m", "--base-url", srv.URL(), "--out", filepath.Join(dir, "run"))
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, suite+want)
 	assert.Empty(t, srv.Requests())
@@ -208,7 +208,7 @@ func TestValidateRefusesWhatRunRefuses(t *testing.T) {
 // validates, with a warning that run will refuse it.
 func TestValidateWarnsWithoutBubblewrap(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
-	r := realx(t, nil, "validate", agentSuite)
+	r := realxCLI(t, nil, "validate", agentSuite)
 	assert.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, agentSuite+":21:11: warning: tool python: bubblewrap (bwrap) not found")
 	assert.Contains(t, r.stderr, "until then realx run refuses this suite")
@@ -217,7 +217,7 @@ func TestValidateWarnsWithoutBubblewrap(t *testing.T) {
 // TestValidateMissingImages looks for image files, without reading them: missing ones are a
 // warning naming how many, and --image-root says where they are.
 func TestValidateMissingImages(t *testing.T) {
-	r := realx(t, nil, "validate", "mathvista-testmini")
+	r := realxCLI(t, nil, "validate", "mathvista-testmini")
 	assert.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "mathvista-testmini/testmini.json: warning: 995 of 1000 images are missing: their samples will fail as input errors; "+
 		"if the images are elsewhere, give their directory with --image-root (mathvista-testmini/testmini.json:2: image \"images/1.jpg\"")
@@ -227,13 +227,13 @@ func TestValidateMissingImages(t *testing.T) {
 	writeFile(t, images, "a.png", "\x89PNG\r\n\x1a\n")
 	data := writeFile(t, dir, "data.jsonl", `{"id":"1","question":"q","answer":"a","image":"a.png"}`+"\n"+`{"id":"2","question":"q","answer":"a","image":"data:image/png;base64,!!"}`+"\n")
 	suite := writeFile(t, dir, "suite.yaml", "name: tiny\ndata:\n  path: data.jsonl\n  fields:\n    images: [image]\njudge:\n  kind: em\n")
-	r = realx(t, nil, "validate", suite)
+	r = realxCLI(t, nil, "validate", suite)
 	assert.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, data+": warning: 2 of 2 images cannot be read (1 missing)")
 	assert.Contains(t, r.stderr, data+`:1: image "a.png": stat `+filepath.Join(dir, "a.png")+": no such file or directory")
 	assert.Contains(t, r.stderr, data+`:2: image "data:image/png;base64,!!": invalid base64`)
 
-	r = realx(t, nil, "validate", "--image-root", images, suite)
+	r = realxCLI(t, nil, "validate", "--image-root", images, suite)
 	assert.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, data+": warning: 1 of 2 images cannot be read: their samples will fail as input errors (")
 	assert.NotContains(t, r.stderr, "a.png")
@@ -243,14 +243,14 @@ func TestValidateMissingImages(t *testing.T) {
 func TestValidateUnreadableData(t *testing.T) {
 	dir := t.TempDir()
 	suite := writeFile(t, dir, "suite.yaml", "name: tiny\ndata:\n  path: nope.jsonl\njudge:\n  kind: em\n")
-	r := realx(t, nil, "validate", suite)
+	r := realxCLI(t, nil, "validate", suite)
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, suite+":3:9: data.path: open "+filepath.Join(dir, "nope.jsonl")+": no such file or directory")
 }
 
 // TestFlagHelpDefaults: a flag whose default is the suite's says so, rather than "(default: 0)".
 func TestFlagHelpDefaults(t *testing.T) {
-	r := realx(t, nil, "run", "--help")
+	r := realxCLI(t, nil, "run", "--help")
 	require.Equal(t, 0, r.code, r.stderr)
 	for _, flag := range []string{"--max-turns", "--max-tool-calls", "--max-sample-tokens", "--sample-timeout"} {
 		var line string
@@ -263,7 +263,7 @@ func TestFlagHelpDefaults(t *testing.T) {
 		assert.Equal(t, 1, strings.Count(line, "default"), line)
 		assert.Contains(t, line, "(default: the suite's, else ", line)
 	}
-	r = realx(t, nil, "validate", "--help")
+	r = realxCLI(t, nil, "validate", "--help")
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "--image-root value")
 	assert.NotContains(t, r.stdout, "(default: ")
@@ -274,23 +274,23 @@ func TestFlagHelpDefaults(t *testing.T) {
 func TestMissingSuiteFile(t *testing.T) {
 	dir := t.TempDir()
 	for _, arg := range []string{"nosuch.yaml", "nosuch.YML", filepath.Join(dir, "suite")} {
-		r := realx(t, nil, "validate", arg)
+		r := realxCLI(t, nil, "validate", arg)
 		assert.Equal(t, 2, r.code)
 		assert.Contains(t, r.stderr, arg+": no such file")
 		assert.NotContains(t, r.stderr, "not a YAML file")
 	}
-	r := realx(t, nil, "validate", dir)
+	r := realxCLI(t, nil, "validate", dir)
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, dir+": a directory with no suite.yaml in it")
 
-	r = realx(t, nil, "validate", "math5000")
+	r = realxCLI(t, nil, "validate", "math5000")
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, `no suite "math5000": the shipped suites are aime24, aime25, amc23, math500, mathvista-testmini`)
 }
 
 // TestList shows every shipped suite with its size.
 func TestList(t *testing.T) {
-	r := realx(t, nil, "list", "--format", "csv")
+	r := realxCLI(t, nil, "list", "--format", "csv")
 	require.Equal(t, 0, r.code, r.stderr)
 	for _, want := range []string{"mathvista-testmini,mathvista,", ",1,1000\n", "math500,math,", ",1,500\n", "aime24,math,competition math,1,30\n", "aime25,math,competition math,1,30\n", "amc23,math,competition math,1,40\n"} {
 		assert.Contains(t, r.stdout, want)

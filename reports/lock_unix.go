@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package reports
 
 import (
 	"context"
@@ -12,19 +12,16 @@ import (
 	"syscall"
 )
 
-// runLockFile is the lock file of a run directory.
-const runLockFile = ".realx.lock"
-
-// lockRun takes the lock of run directory dir (creating it), so that two processes never run
+// LockRun takes the lock of run directory dir (creating it), so that two processes never run
 // in one directory at once: a second waits, saying so on w, until the first ends or ctx does.
 // This is the case of a Kubernetes pod that replaces one still shutting down. The returned
 // function releases the lock.
-func lockRun(ctx context.Context, dir string, w io.Writer) (func(), error) {
+func LockRun(ctx context.Context, dir string, w io.Writer) (func(), error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
 	// Never through a symbolic link: the lock file is only ever this directory's own.
-	f, err := os.OpenFile(filepath.Join(dir, runLockFile), os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
+	f, err := os.OpenFile(filepath.Join(dir, LockFile), os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("locking %s: %w", dir, err)
 	}

@@ -1,0 +1,179 @@
+package realx
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/realx-bench/realx/judges"
+	"github.com/realx-bench/realx/reports"
+	"github.com/realx-bench/realx/runners"
+	"github.com/realx-bench/realx/runners/tools"
+	"github.com/realx-bench/realx/tasks"
+)
+
+// Plan is one suite ready to run or grade: its samples, its judge, and either the agent that
+// puts the samples to the model or the predictions graded in the model's place.
+type Plan struct {
+	// Suite is the suite as it runs: its judge resolved (JudgeConfig.Resolve) and its agent
+	// block the one the agent runs, as the manifest records them.
+	Suite   *tasks.Suite
+	Data    *tasks.Dataset
+	Samples []tasks.Sample
+	Judge   judges.Judge
+	// Agent puts the samples to the model; nil for a plan that grades Predictions.
+	Agent *runners.Agent
+	// Predictions are the outputs graded in the model's place (a score); nil for a run.
+	Predictions *Predictions
+	// Images is the policy the samples' images are prepared by: the suite's, with the
+	// caller's changes.
+	Images tasks.ImagePolicy
+	// ImageRoot is the directory relative image paths resolve against, "" when not given.
+	ImageRoot string
+
+	// endpoints are those of the plan's LLM judges as listed; judgeEPs as connected.
+	endpoints []reports.Endpoint
+	judgeEPs  []runners.Endpoint
+}
+
+// PlanOptions say how NewPlan builds a plan from a suite; the zero PlanOptions build one that
+// grades every sample with the suite's judge and calls no model.
+type PlanOptions struct {
+	// Limit takes only the first Limit samples (0: every one).
+	Limit int
+	// ImageRoot is the directory relative image paths resolve against (--image-root).
+	ImageRoot string
+	// AllowPrivateURLs lets image URLs reach loopback, link-local and private addresses.
+	AllowPrivateURLs bool
+	// Model, when set, is the model the plan's agent calls (Engine.Connect).
+	Model runners.Model
+	// Agent is the agent block the samples run under; the suite's when nil.
+	Agent *tasks.AgentSpec
+	// Generation and Images apply over the suite's.
+	Generation tasks.Generation
+	Images     tasks.ImagePolicy
+	// Tools are the run's tool settings (the sandbox); their Protocol, Images and Python are
+	// the plan's.
+	Tools tools.Config
+	// ToolError, when set, says where the i-th tool of the agent block, name, comes from
+	// when it cannot be built (a flag, or the suite); by default, the suite's agent.tools.
+	ToolError func(i int, name string, err error) error
+	// Predictions, when set, are graded in the model's place.
+	Predictions *Predictions
+}
+
+// NewPlan builds the plan of suite s and its data ds: its samples, its judge (resolved and
+// built with the Engine's machinery; a judge that would send a key to an endpoint the suite
+// chose is refused before it is built) and, with a Model, its agent: the agent block's
+// protocol, prompts, tools and budgets. Every problem is returned at once, at its place in the
+// suite or judge file when it has one; each is a configuration error, found before any model
+// call. Connect the model before building plans, so that an LLM judge on the model's endpoint
+// shares its Throttle.
+func (e *Engine) NewPlan(s *tasks.Suite, ds *tasks.Dataset, o PlanOptions) (*Plan, error) {
+	if o.ImageRoot != "" {
+		s.SetImageRoot(o.ImageRoot)
+	}
+	if o.AllowPrivateURLs {
+		s.AllowPrivateURLs()
+	}
+	j, resolved, eps, conn, err := e.newJudge(s, s.Judge)
+	if err != nil {
+		if errors.As(err, new(*tasks.Error)) {
+			return nil, err // positioned already, in the suite or a judge file
+		}
+		return nil, fmt.Errorf("%s: %w", s.Source, err)
+	}
+	s.Judge = resolved
+	samples := ds.Samples
+	if o.Limit > 0 && o.Limit < len(samples) {
+		samples = samples[:o.Limit]
+	}
+	p := &Plan{Suite: s, Data: ds, Samples: samples, Judge: j, Predictions: o.Predictions,
+		Images: s.Images.Merge(o.Images), ImageRoot: o.ImageRoot, endpoints: eps, judgeEPs: conn}
+	if o.Model != nil {
+		if err := p.useModel(o); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// useModel builds the plan's agent: the agent block (o.Agent, or the suite's), which becomes
+// the suite's as run, with its protocol, prompts and tools.
+func (p *Plan) useModel(o PlanOptions) error {
+	spec := p.Suite.Agent
+	if o.Agent != nil {
+		spec = *o.Agent
+	}
+	p.Suite.Agent = spec
+	a := &runners.Agent{Model: o.Model, Generation: p.Suite.Generation.Merge(o.Generation), OnNoAction: spec.OnNoAction,
+		Budget: runners.Budget{MaxTurns: spec.MaxTurns, MaxToolCalls: spec.MaxToolCalls, MaxTokens: spec.MaxTokens, Timeout: spec.Timeout.D()}}
+	p.Agent = a
+	if spec.Protocol == "" {
+		return nil
+	}
+	a.Protocol, _ = runners.ProtocolByName(spec.Protocol)
+	var err error
+	if a.Prompts, err = runners.NewPrompts(a.Protocol, spec.System, spec.User); err != nil {
+		return fmt.Errorf("%s: agent: %w", p.Suite.Source, err)
+	}
+	tc := o.Tools
+	tc.Protocol, tc.Images, tc.Python = a.Protocol, p.Images, spec.Python
+	where := o.ToolError
+	if where == nil {
+		where = func(i int, name string, err error) error {
+			return p.Suite.Errorf([]string{"agent", "tools", strconv.Itoa(i)}, "tool %s: %v", name, err)
+		}
+	}
+	var problems []error
+	for i, name := range spec.Tools {
+		t, err := tools.New(name, tc)
+		if err != nil {
+			problems = append(problems, where(i, name, err))
+			continue
+		}
+		a.Tools = append(a.Tools, t)
+	}
+	return errors.Join(problems...)
+}
+
+// JudgeID returns the ID of the plan's judge.
+func (p *Plan) JudgeID() string { return p.Judge.ID() }
+
+// Endpoints returns the endpoints of the plan's LLM judges, as a run lists them.
+func (p *Plan) Endpoints() []reports.Endpoint { return p.endpoints }
+
+// JudgeInfo describes the plan's judge for the manifest.
+func (p *Plan) JudgeInfo() reports.JudgeInfo { return JudgeInfo(p.Suite, p.JudgeID()) }
+
+// SuiteInfo describes the plan's suite for the manifest: what it is, by content, and how its
+// samples are put to the model.
+func (p *Plan) SuiteInfo() reports.SuiteInfo {
+	info := reports.SuiteInfo{
+		Name: p.Suite.Name, Version: p.Suite.Version, Source: p.Suite.Source, Digest: p.Suite.Digest,
+		Data: p.Data.Path, DataDigest: p.Data.Digest, Samples: len(p.Samples),
+		Generation: p.Suite.Generation, Images: p.Images, Agent: p.Suite.Agent,
+	}
+	if p.Agent != nil {
+		info.Generation = p.Agent.Generation
+	}
+	return info
+}
+
+// endpointsOf returns the endpoints of the plans' judges, after first.
+func endpointsOf(plans []*Plan, first ...reports.Endpoint) []reports.Endpoint {
+	eps := first
+	for _, p := range plans {
+		eps = append(eps, p.endpoints...)
+	}
+	return eps
+}
+
+// judgeEndpoints returns the endpoints the plans' LLM judges connect to.
+func judgeEndpoints(plans []*Plan) []runners.Endpoint {
+	var eps []runners.Endpoint
+	for _, p := range plans {
+		eps = append(eps, p.judgeEPs...)
+	}
+	return eps
+}

@@ -1,0 +1,158 @@
+package realx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/realx-bench/realx/judges"
+	"github.com/realx-bench/realx/reports"
+	"github.com/realx-bench/realx/runners"
+	"github.com/realx-bench/realx/tasks"
+)
+
+// This file is what a run does with one sample: put it to the model (or take its prediction),
+// grade the output, and make its record. Every failure is recorded in the record, classed by
+// the stage it came from, never counted as a wrong answer.
+
+// newResult starts the record of sample s of plan p.
+func (p *Plan) newResult(runID, model string, s *tasks.Sample) *reports.Result {
+	return &reports.Result{
+		V: reports.SchemaVersion, Run: runID, Suite: p.Suite.Name, SuiteVersion: p.Suite.Version,
+		ID: s.ID, Capability: s.Capability, Model: model, Metadata: s.Metadata, Answer: s.Answer,
+	}
+}
+
+// fail records err as the reason res has no verdict.
+func fail(res *reports.Result, class reports.ErrorClass, err error) *reports.Result {
+	res.Error = &reports.Failure{Class: class, Message: err.Error()}
+	return res
+}
+
+// noGold returns the input error of a sample without a gold answer, which no judge can grade,
+// or nil.
+func noGold(s *tasks.Sample) error {
+	if len(s.Answers()) == 0 {
+		return fmt.Errorf("sample %s has no gold answer: no judge can grade it", s.ID)
+	}
+	return nil
+}
+
+// grade judges output for s and records the judge's verdict in res; a judge failure is
+// recorded as such (with the judge's ID and the step that failed), never as a wrong answer. A
+// sample without a gold answer is an input error.
+func (p *Plan) grade(ctx context.Context, res *reports.Result, s *tasks.Sample, output string) *reports.Result {
+	res.Output = output
+	if err := noGold(s); err != nil {
+		return fail(res, reports.ErrInput, err)
+	}
+	v, err := p.Judge.Judge(ctx, s, output)
+	if err != nil {
+		res.Verdict = judges.Verdict{JudgeID: p.JudgeID(), Step: v.Step}
+		if errors.Is(err, context.Canceled) {
+			return fail(res, reports.ErrCanceled, err)
+		}
+		return fail(res, reports.ErrJudge, err)
+	}
+	res.Verdict = v
+	if res.JudgeID == "" {
+		res.JudgeID = p.JudgeID()
+	}
+	return res
+}
+
+// regrade returns a copy of r, the record of s whose judge failed, graded again from its
+// recorded output, with no model call: what the model said is kept (and not paid for again).
+func (p *Plan) regrade(ctx context.Context, runID string, r *reports.Result, s *tasks.Sample) *reports.Result {
+	res := *r
+	res.Run, res.Answer, res.Error, res.Verdict = runID, s.Answer, nil, judges.Verdict{}
+	return p.grade(ctx, &res, s, r.Output)
+}
+
+// evaluate makes the record of sample s as the given repeat of it: its prediction graded, or
+// the sample put to the model through the plan's agent (runners.ForRepeat) and its answer
+// graded. A sample that cannot be graded or sent (no gold answer, no prediction, an image that
+// cannot be read) fails before any model call.
+func (p *Plan) evaluate(ctx context.Context, runID, model string, s *tasks.Sample, repeat int) *reports.Result {
+	res := p.newResult(runID, model, s)
+	if p.Predictions != nil {
+		output, ok := p.Predictions.ByID[s.ID]
+		if !ok {
+			return fail(res, reports.ErrInput, fmt.Errorf("no prediction for sample %q in %s", s.ID, p.Predictions.Path))
+		}
+		return p.grade(ctx, res, s, output)
+	}
+	if err := noGold(s); err != nil {
+		return fail(res, reports.ErrInput, err)
+	}
+	prompt, err := p.Suite.Render(s)
+	if err != nil {
+		return fail(res, reports.ErrInput, err)
+	}
+	images := make([]*runners.Image, len(s.Images))
+	for i, ref := range s.Images {
+		data, _, err := ref.Read(ctx)
+		if err != nil {
+			if errors.Is(err, context.Canceled) {
+				return fail(res, reports.ErrCanceled, err)
+			}
+			return fail(res, reports.ErrInput, p.imageError(ref, err))
+		}
+		img, err := runners.PrepareImage(data, p.Images)
+		if err != nil {
+			return fail(res, reports.ErrInput, fmt.Errorf("image %q: %w", ref.Ref, err))
+		}
+		images[i] = img
+	}
+	in := &runners.Input{SampleID: s.ID, System: prompt.System, Images: images}
+	for _, part := range prompt.User {
+		if part.Image > len(images) {
+			return fail(res, reports.ErrInput, fmt.Errorf("prompt places image %d but the sample has %d", part.Image, len(images)))
+		}
+		if part.Image > 0 {
+			in.User = append(in.User, runners.Part{Image: images[part.Image-1]})
+		} else if part.Text != "" {
+			in.User = append(in.User, runners.Part{Text: part.Text})
+		}
+	}
+	agent := *p.Agent
+	agent.Model = runners.ForRepeat(agent.Model, repeat)
+	tr, err := agent.Run(ctx, in)
+	if tr != nil {
+		res.Trajectory = tr
+		res.Tokens = tr.Usage
+		res.LatencyMS = tr.LatencyMS
+		res.Stop = tr.Stop
+	}
+	if err != nil {
+		if tr != nil {
+			res.Output = tr.Final
+		}
+		class := reports.Classify(err)
+		if class == reports.ErrInternal {
+			class = reports.ErrModel
+		}
+		return fail(res, class, err)
+	}
+	return p.grade(ctx, res, s, tr.Final)
+}
+
+// imageError says why image ref of a sample could not be read, and what to do: an image URL
+// that could not be fetched is said to be one (it is fetched again when the sample runs
+// again); an image file that is not there, when no image root was given, gets the hint to
+// give one (a shipped suite carries only some of its images).
+func (p *Plan) imageError(ref tasks.ImageRef, err error) error {
+	if lower := strings.ToLower(ref.Ref); strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") {
+		var ie *tasks.ImageError
+		if errors.As(err, &ie) {
+			err = ie.Err
+		}
+		return fmt.Errorf("fetching image %q failed (it is fetched again when the sample runs again): %w", ref.Ref, err)
+	}
+	if errors.Is(err, fs.ErrNotExist) && p.ImageRoot == "" {
+		return fmt.Errorf("%w; give --image-root DIR, the directory holding %s's images (relative image paths resolve against it)", err, p.Suite.Name)
+	}
+	return err
+}
