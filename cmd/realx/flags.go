@@ -58,7 +58,7 @@ func graceFlag() cli.Flag {
 
 // progressFlag is --progress, of run, score and rejudge.
 func progressFlag() cli.Flag {
-	return &cli.StringFlag{Name: "progress", Value: progressAuto, Usage: "progress on stderr: auto (a bar on a terminal, else lines), bar, lines, json or none"}
+	return &cli.StringFlag{Name: "progress", Value: reports.ProgressAuto, Usage: "progress on stderr: auto (a bar on a terminal, else lines), bar, lines, json or none"}
 }
 
 // maxErrorRateFlag is --max-error-rate, of run and score.
@@ -100,8 +100,8 @@ func readSchedule(c *cli.Context) (schedule, []string) {
 	if s.concurrency < 1 {
 		problems = append(problems, "-c must be at least 1")
 	}
-	if !slices.Contains(append(progressModes, ""), s.progress) {
-		problems = append(problems, fmt.Sprintf("--progress %q: want one of %s", s.progress, strings.Join(progressModes, ", ")))
+	if s.progress != "" && !slices.Contains(reports.ProgressModes, s.progress) {
+		problems = append(problems, fmt.Sprintf("--progress %q: want one of %s", s.progress, strings.Join(reports.ProgressModes, ", ")))
 	}
 	if s.grace < 0 {
 		problems = append(problems, "--grace cannot be negative")

@@ -65,7 +65,7 @@ func rejudgeRun(c *cli.Context) error {
 		return usageError("rejudge: %v", err)
 	}
 	eng, err := realx.New(realx.Config{Concurrency: sched.concurrency, Judges: jc,
-		Observer: newProgress(c.App.ErrWriter, sched.progress, false), Log: c.App.ErrWriter})
+		Observer: reports.NewProgress(c.App.ErrWriter, sched.progress, false), Log: c.App.ErrWriter})
 	if err != nil {
 		return usageError("rejudge: %v", err)
 	}

@@ -127,7 +127,7 @@ func runSuites(c *cli.Context, in *interrupt) error {
 	if err != nil {
 		return usageError("run: %v", err)
 	}
-	progress := newProgress(c.App.ErrWriter, opts.progress, model.Prices != nil)
+	progress := reports.NewProgress(c.App.ErrWriter, opts.progress, model.Prices != nil)
 	eng, err := realx.New(realx.Config{Concurrency: opts.concurrency, Throttle: opts.throttle, Retry: opts.retry,
 		Judges: jc, Observer: progress, Log: c.App.ErrWriter})
 	if err != nil {

@@ -384,3 +384,21 @@ func TestRunImageURLFetchFailure(t *testing.T) {
 	assert.Contains(t, r.stderr, "0 samples finished, 1 to run")
 	assert.Empty(t, srv.Requests())
 }
+
+// TestRunProgressJSON checks the events of a whole run: a start, one per sample, an end.
+func TestRunProgressJSON(t *testing.T) {
+	srv, dir, suite := synthSetup(t, 5)
+	r := realxCLI(t, nil, "run", suite, "--model", "m", "--base-url", srv.URL(), "-c", "1", "--out", filepath.Join(dir, "run"), "--progress", "json")
+	require.Equal(t, 0, r.code, r.stderr)
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	require.GreaterOrEqual(t, len(lines), 8)
+	assert.Equal(t, `{"endpoint":{"role":"model","model":"m","url":"`+srv.URL()+`","url_from":"--base-url"},"event":"endpoint"}`, lines[0])
+	lines = lines[1:]
+	assert.Equal(t, `{"done":0,"event":"start","todo":5,"total":5}`, lines[0])
+	for i := 1; i <= 5; i++ {
+		assert.Contains(t, lines[i], `"event":"sample"`)
+	}
+	assert.Contains(t, lines[6], `"event":"end"`)
+	assert.Contains(t, lines[6], `"accuracy":80`)
+	assert.Contains(t, lines[6], `"done":5`)
+}

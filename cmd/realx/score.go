@@ -75,7 +75,7 @@ func scorePredictions(c *cli.Context, in *interrupt) error {
 		label = strings.TrimSuffix(filepath.Base(predPath), filepath.Ext(predPath))
 	}
 	eng, err := realx.New(realx.Config{Concurrency: sched.concurrency, Judges: jc,
-		Observer: newProgress(c.App.ErrWriter, sched.progress, false), Log: c.App.ErrWriter})
+		Observer: reports.NewProgress(c.App.ErrWriter, sched.progress, false), Log: c.App.ErrWriter})
 	if err != nil {
 		return usageError("score: %v", err)
 	}

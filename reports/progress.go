@@ -1,4 +1,4 @@
-package main
+package reports
 
 import (
 	"encoding/json"
@@ -10,34 +10,30 @@ import (
 	"sync"
 	"time"
 
-	"github.com/realx-bench/realx/reports"
+	"golang.org/x/term"
 )
 
-// The progress displays of `realx run --progress`.
+// The progress displays of a run (`realx run --progress`).
 const (
-	progressAuto  = "auto"  // bar on a terminal, lines otherwise
-	progressBar   = "bar"   // one line redrawn in place
-	progressLines = "lines" // a plain line every progressEvery
-	progressJSON  = "json"  // one JSON event per line
-	progressNone  = "none"
+	ProgressAuto  = "auto"  // bar on a terminal, lines otherwise
+	ProgressBar   = "bar"   // one line redrawn in place
+	ProgressLines = "lines" // a plain line every progressEvery
+	ProgressJSON  = "json"  // one JSON event per line
+	ProgressNone  = "none"
 )
 
-// progressModes lists the values of --progress.
-var progressModes = []string{progressAuto, progressBar, progressLines, progressJSON, progressNone}
+// ProgressModes lists the progress displays.
+var ProgressModes = []string{ProgressAuto, ProgressBar, ProgressLines, ProgressJSON, ProgressNone}
 
-// progressClock and isTerminal are the clock and the terminal check of progress displays;
-// tests replace them.
-var (
-	progressClock = time.Now
-	isTerminal    = func(w io.Writer) bool {
-		f, ok := w.(*os.File)
-		if !ok || os.Getenv("TERM") == "dumb" {
-			return false
-		}
-		st, err := f.Stat()
-		return err == nil && st.Mode()&os.ModeCharDevice != 0
+// IsTerminal reports whether w is a terminal that can redraw a line: a file whose descriptor
+// is a terminal (not /dev/null, a pipe or a file), with TERM other than "dumb".
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("TERM") == "dumb" {
+		return false
 	}
-)
+	return term.IsTerminal(int(f.Fd()))
+}
 
 // How often the displays print: the bar at most every progressRedraw, lines every
 // progressEvery.
@@ -46,11 +42,11 @@ const (
 	progressEvery  = 30 * time.Second
 )
 
-// progress shows how a run goes on stderr: samples done of the total, accuracy so far,
-// errors, tokens, cost, samples per minute and the time left. Samples finished before a resume
-// count as done; the rate counts only this session's. It is the realx.Observer of the
-// commands that grade, and is safe for concurrent use.
-type progress struct {
+// Progress shows how a run goes, on a terminal or in a log: samples done of the total,
+// accuracy so far, errors, tokens, cost, samples per minute and the time left. Samples
+// finished before a resume count as done; the rate counts only this session's. It has the
+// methods of a realx.Observer, and is safe for concurrent use.
+type Progress struct {
 	mu   sync.Mutex
 	w    io.Writer
 	mode string
@@ -68,20 +64,26 @@ type progress struct {
 	onScreen    bool // a bar line is drawn and not ended
 }
 
-// newProgress returns the display named mode ("auto" picks bar or lines from w) on w.
-func newProgress(w io.Writer, mode string, priced bool) *progress {
-	if mode == progressAuto || mode == "" {
-		mode = progressLines
-		if isTerminal(w) {
-			mode = progressBar
+// NewProgress returns the display named mode (one of ProgressModes; "auto" or "" picks bar on
+// a terminal, else lines) on w; priced says whether the run's cost is known.
+func NewProgress(w io.Writer, mode string, priced bool) *Progress {
+	return newProgress(w, mode, priced, IsTerminal(w), time.Now)
+}
+
+// newProgress is NewProgress with the terminal check and the clock given.
+func newProgress(w io.Writer, mode string, priced, terminal bool, now func() time.Time) *Progress {
+	if mode == ProgressAuto || mode == "" {
+		mode = ProgressLines
+		if terminal {
+			mode = ProgressBar
 		}
 	}
-	return &progress{w: w, mode: mode, now: progressClock, priced: priced}
+	return &Progress{w: w, mode: mode, now: now, priced: priced}
 }
 
 // Begin starts the display: total samples of the run, of which prior were finished before,
 // with the summary of their records.
-func (p *progress) Begin(total int, prior []reports.Entry, cost float64) {
+func (p *Progress) Begin(total int, prior []Entry, cost float64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.total, p.cost = total, cost
@@ -91,15 +93,15 @@ func (p *progress) Begin(total int, prior []reports.Entry, cost float64) {
 	now := p.now()
 	p.start, p.last = now, now
 	switch p.mode {
-	case progressJSON:
+	case ProgressJSON:
 		p.event(map[string]any{"event": "start", "total": total, "done": p.done, "todo": total - p.done})
-	case progressBar:
+	case ProgressBar:
 		p.draw(now)
 	}
 }
 
 // count adds a finished sample to the figures. p.mu is held.
-func (p *progress) count(graded bool, score float64, tokens int) {
+func (p *Progress) count(graded bool, score float64, tokens int) {
 	p.done++
 	p.tokens += tokens
 	if graded {
@@ -111,7 +113,7 @@ func (p *progress) count(graded bool, score float64, tokens int) {
 }
 
 // Sample counts a finished sample; cost is the run's spending so far.
-func (p *progress) Sample(r *reports.Result, cost float64) {
+func (p *Progress) Sample(r *Result, cost float64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.count(r.Graded(), r.Score, r.Tokens.Total)
@@ -119,7 +121,7 @@ func (p *progress) Sample(r *reports.Result, cost float64) {
 	p.cost = cost
 	now := p.now()
 	switch p.mode {
-	case progressJSON:
+	case ProgressJSON:
 		ev := p.stats(now)
 		ev["event"], ev["suite"], ev["id"], ev["repeat"] = "sample", r.Suite, r.ID, r.Repeat
 		ev["sample_tokens"] = r.Tokens.Total
@@ -129,12 +131,12 @@ func (p *progress) Sample(r *reports.Result, cost float64) {
 			ev["pass"], ev["score"] = r.Pass, r.Score
 		}
 		p.event(ev)
-	case progressBar:
+	case ProgressBar:
 		if now.Sub(p.last) >= progressRedraw || p.done == p.total {
 			p.last = now
 			p.draw(now)
 		}
-	case progressLines:
+	case ProgressLines:
 		if now.Sub(p.last) >= progressEvery {
 			p.last = now
 			fmt.Fprintln(p.w, "realx: "+p.line(now))
@@ -143,7 +145,7 @@ func (p *progress) Sample(r *reports.Result, cost float64) {
 }
 
 // Retry counts a model call that is tried again.
-func (p *progress) Retry() {
+func (p *Progress) Retry() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.retries++
@@ -151,26 +153,26 @@ func (p *progress) Retry() {
 
 // Note prints a message between progress lines (as a "note" event in JSON), whatever the
 // display, none included.
-func (p *progress) Note(msg string) {
+func (p *Progress) Note(msg string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch p.mode {
-	case progressJSON:
+	case ProgressJSON:
 		p.event(map[string]any{"event": "note", "message": msg})
 		return
-	case progressBar:
+	case ProgressBar:
 		p.endLine()
 	}
 	fmt.Fprintln(p.w, "realx: "+msg)
-	if p.mode == progressBar {
+	if p.mode == ProgressBar {
 		p.draw(p.last)
 	}
 }
 
 // Endpoint lists an endpoint the run calls (as an "endpoint" event in JSON), whatever the
 // display, none included.
-func (p *progress) Endpoint(ep reports.Endpoint) {
-	if p.mode != progressJSON {
+func (p *Progress) Endpoint(ep Endpoint) {
+	if p.mode != ProgressJSON {
 		p.Note("endpoint: " + ep.String())
 		return
 	}
@@ -181,22 +183,22 @@ func (p *progress) Endpoint(ep reports.Endpoint) {
 
 // End ends the display with a last summary; reason says why the run stopped ("" when it
 // finished).
-func (p *progress) End(reason string) {
+func (p *Progress) End(reason string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
 	switch p.mode {
-	case progressJSON:
+	case ProgressJSON:
 		ev := p.stats(now)
 		ev["event"] = "end"
 		if reason != "" {
 			ev["stopped"] = reason
 		}
 		p.event(ev)
-	case progressBar:
+	case ProgressBar:
 		p.draw(now)
 		p.endLine()
-	case progressLines:
+	case ProgressLines:
 		if p.sessionDone > 0 {
 			fmt.Fprintln(p.w, "realx: "+p.line(now))
 		}
@@ -204,7 +206,7 @@ func (p *progress) End(reason string) {
 }
 
 // stats returns the counters for a JSON event. p.mu is held.
-func (p *progress) stats(now time.Time) map[string]any {
+func (p *Progress) stats(now time.Time) map[string]any {
 	ev := map[string]any{"done": p.done, "total": p.total, "errors": p.errors, "tokens": p.tokens,
 		"retries": p.retries, "elapsed_s": round3(now.Sub(p.start).Seconds())}
 	if p.graded > 0 {
@@ -223,7 +225,7 @@ func (p *progress) stats(now time.Time) map[string]any {
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 
 // rate returns this session's samples per minute and the time left at that rate.
-func (p *progress) rate(now time.Time) (perMinute float64, eta time.Duration, ok bool) {
+func (p *Progress) rate(now time.Time) (perMinute float64, eta time.Duration, ok bool) {
 	elapsed := now.Sub(p.start)
 	if p.sessionDone == 0 || elapsed <= 0 {
 		return 0, 0, false
@@ -234,14 +236,14 @@ func (p *progress) rate(now time.Time) (perMinute float64, eta time.Duration, ok
 }
 
 // line is the progress in words. p.mu is held.
-func (p *progress) line(now time.Time) string {
+func (p *Progress) line(now time.Time) string {
 	parts := []string{fmt.Sprintf("%d/%d samples", p.done, p.total)}
 	parts = append(parts, p.figures(now)...)
 	return strings.Join(parts, ", ")
 }
 
 // figures are the figures both displays show. p.mu is held.
-func (p *progress) figures(now time.Time) []string {
+func (p *Progress) figures(now time.Time) []string {
 	var out []string
 	if p.graded > 0 {
 		out = append(out, fmt.Sprintf("accuracy %.1f%%", 100*p.correct/float64(p.graded)))
@@ -264,7 +266,7 @@ func (p *progress) figures(now time.Time) []string {
 }
 
 // draw redraws the bar line as of now. p.mu is held.
-func (p *progress) draw(now time.Time) {
+func (p *Progress) draw(now time.Time) {
 	const width = 24
 	filled := 0
 	if p.total > 0 {
@@ -277,7 +279,7 @@ func (p *progress) draw(now time.Time) {
 }
 
 // endLine ends a drawn bar line. p.mu is held.
-func (p *progress) endLine() {
+func (p *Progress) endLine() {
 	if p.onScreen {
 		fmt.Fprintln(p.w)
 		p.onScreen = false
@@ -285,7 +287,7 @@ func (p *progress) endLine() {
 }
 
 // event writes one JSON event. p.mu is held.
-func (p *progress) event(ev map[string]any) {
+func (p *Progress) event(ev map[string]any) {
 	data, err := json.Marshal(ev)
 	if err != nil {
 		return
