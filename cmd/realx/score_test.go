@@ -9,13 +9,17 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/realx-bench/realx/judges"
 	"github.com/realx-bench/realx/reports"
+	"github.com/realx-bench/realx/runners/runnertest"
 )
 
 var claudePredictions = repoFile("benchmarks", "mathvista-testmini", "predictions", "claude.jsonl")
@@ -268,4 +272,94 @@ func TestScoreWrongIDField(t *testing.T) {
 	assert.Equal(t, 2, r.code, r.stderr)
 	assert.Equal(t, 1, strings.Count(r.stderr, "\n"), r.stderr)
 	assert.Contains(t, r.stderr, claudePredictions+`:1: 1000 records have no "x" field to name the sample (--id-field), at lines 1, 2, 3 …`)
+}
+
+// llmScoreSetup writes a suite of n samples graded by the rule-first cascade (math, then an LLM
+// judge) and predictions the rule cannot read, so that every sample goes to the LLM judge; it
+// returns the suite's and the predictions' paths.
+func llmScoreSetup(t *testing.T, dir string, n int) (suite, preds string) {
+	t.Helper()
+	var data, predictions strings.Builder
+	for i := range n {
+		fmt.Fprintf(&data, `{"id": "q%d", "question": "Name the number %d.", "answer": "%d"}`+"\n", i, i, i)
+		fmt.Fprintf(&predictions, `{"id": "q%d", "response": "that one, for sure"}`+"\n", i)
+	}
+	writeFile(t, dir, "data.jsonl", data.String())
+	return writeFile(t, dir, "suite.yaml", arithSuite), writeFile(t, dir, "preds.jsonl", predictions.String())
+}
+
+// TestScoreJudgesConcurrently scores predictions with an LLM-judge cascade and -c 8: eight
+// judge requests are in flight at once at the judge's endpoint, and never more; a 429 from
+// the judge is retried after its Retry-After; a score interrupted midway resumes, the same
+// command asking the judge only about the samples it has no verdict for.
+func TestScoreJudgesConcurrently(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	suite, preds := llmScoreSetup(t, dir, 32)
+	judge := runnertest.NewServer(t)
+	var inFlight, peak atomic.Int32
+	judge.Handle(func(*runnertest.Request) runnertest.Reply {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		time.Sleep(50 * time.Millisecond)
+		return runnertest.Reply{Content: `\boxed{Yes}`}
+	})
+	r := realxCLI(t, nil, "score", suite, "--predictions", preds, "--out", filepath.Join(dir, "c8"), "-c", "8",
+		"--judge-base-url", judge.URL(), "--progress", "none")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Len(t, judge.Requests(), 32, "the rule settles none: one judge request a sample")
+	assert.Equal(t, int32(8), peak.Load(), "eight judge requests in flight at once, never more")
+	for id, res := range byID(t, filepath.Join(dir, "c8")) {
+		require.Nil(t, res.Error, id)
+		assert.True(t, res.Pass, id)
+		assert.Equal(t, "llm:equivalence", res.Step, id)
+	}
+
+	// A 429 with Retry-After: the request is sent again once the wait is over.
+	limited := runnertest.NewServer(t)
+	var mu sync.Mutex
+	var arrived []time.Time
+	limited.Handle(func(r *runnertest.Request) runnertest.Reply {
+		mu.Lock()
+		arrived = append(arrived, time.Now())
+		mu.Unlock()
+		if r.Seq == 1 {
+			return runnertest.Reply{Status: 429, Header: map[string]string{"Retry-After": "0.3"}}
+		}
+		return runnertest.Reply{Content: `\boxed{Yes}`}
+	})
+	r = realxCLI(t, nil, "score", suite, "--predictions", preds, "--out", filepath.Join(dir, "limited"), "-c", "1",
+		"--judge-base-url", limited.URL(), "--judge-retry-wait", "1ms", "--progress", "none")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Len(t, limited.Requests(), 33, "one request again, after the 429")
+	assert.Equal(t, limited.Requests()[0].Last().Text, limited.Requests()[1].Last().Text, "the same question again")
+	mu.Lock()
+	assert.GreaterOrEqual(t, arrived[1].Sub(arrived[0]), 300*time.Millisecond, "the retry waits for Retry-After")
+	mu.Unlock()
+	assert.Nil(t, byID(t, filepath.Join(dir, "limited"))["q0"].Error, "the 429 is not a judge failure")
+
+	// Interrupted after ten answers, then resumed: every sample is asked about once in all.
+	stopped := runnertest.NewServer(t)
+	ctx, in := interruptible(t)
+	var asked atomic.Int32
+	stopped.Handle(func(*runnertest.Request) runnertest.Reply {
+		if asked.Add(1) == 10 {
+			in.signal()
+		}
+		return runnertest.Reply{Content: `\boxed{Yes}`, Delay: 10 * time.Millisecond}
+	})
+	resume := []string{"score", suite, "--predictions", preds, "--out", filepath.Join(dir, "resumed"), "-c", "4",
+		"--judge-base-url", stopped.URL(), "--progress", "none"}
+	r = realxCtx(t, ctx, in, resume...)
+	require.Equal(t, exitInterrupted, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "stopping: no new samples start")
+	recorded := len(readResults(t, filepath.Join(dir, "resumed")))
+	assert.Less(t, recorded, 32)
+	r = realxCLI(t, nil, resume...)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, fmt.Sprintf("resuming %s: %d samples finished, %d to run", filepath.Join(dir, "resumed"), recorded, 32-recorded))
+	assert.Equal(t, int32(32), asked.Load(), "no verdict is asked for twice")
+	assert.Len(t, byID(t, filepath.Join(dir, "resumed")), 32)
 }
