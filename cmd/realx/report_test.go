@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/csv"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,8 +13,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/realx-bench/realx"
 	"github.com/realx-bench/realx/judges"
 	"github.com/realx-bench/realx/reports"
+	"github.com/realx-bench/realx/runners"
+	"github.com/realx-bench/realx/runners/runnertest"
 )
 
 // writeRunDir writes a run directory of model holding records.
@@ -115,4 +121,35 @@ func TestReportOutputFile(t *testing.T) {
 	again, err := os.ReadFile(out)
 	require.NoError(t, err)
 	assert.Equal(t, data, again, "a report that fails leaves the file as it was")
+}
+
+// TestReportReadsALibraryRun reports a run written through the library, as a Go program writes
+// one (the package realx Example), the same as the library prints it.
+func TestReportReadsALibraryRun(t *testing.T) {
+	t.Parallel()
+	srv := runnertest.NewServer(t)
+	srv.Handle(answerFromPrompt(t, math500Answers(t), func(string) bool { return false }))
+	eng, err := realx.New(realx.Config{})
+	require.NoError(t, err)
+	defer eng.Close()
+	model := &realx.Model{Label: "lib", Endpoint: runners.Endpoint{BaseURL: srv.URL(), Model: "lib"}}
+	client, err := eng.Connect(model)
+	require.NoError(t, err)
+	s, ds, err := realx.LoadSuite("math500")
+	require.NoError(t, err)
+	p, err := eng.NewPlan(s, ds, realx.PlanOptions{Limit: 6, Model: client})
+	require.NoError(t, err)
+	dir := filepath.Join(t.TempDir(), "run")
+	_, err = eng.Run(context.Background(), []*realx.Plan{p}, realx.Run{Dir: dir, Model: model, Repeats: 2})
+	require.NoError(t, err)
+
+	var want bytes.Buffer
+	require.NoError(t, reports.PrintAccuracy(&want, []string{dir}, io.Discard, "text"))
+	r := realxCLI(t, nil, "report", dir)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, want.String(), r.stdout)
+	assert.Regexp(t, `overall\s+│\s+100\.0\s+│\s+12\s`, r.stdout)
+	r = realxCLI(t, nil, "report", dir, "--table", "repeats", "--format", "csv")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "overall,lib,6,2,")
 }
