@@ -3,9 +3,7 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -13,24 +11,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/realx-bench/realx/runners"
+	"github.com/realx-bench/realx/runners/runnertest"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test ./reports -update")
-	if !bytes.Equal(want, got) {
-		_ = os.WriteFile(path+".got", got, 0o644)
-		require.Equal(t, string(want), string(got), "differs from %s (wrote %s.got)", path, path)
-	}
+	runnertest.Golden(t, filepath.Join("testdata", name), got)
 }
 
 // twoRuns returns the records of two runs over the same six samples in two capabilities.

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"crypto/sha256"
@@ -183,6 +184,9 @@ func (e *MergeError) Error() string {
 type MergeOptions struct {
 	// Partial allows merging when some shards of a split run are missing.
 	Partial bool
+	// Command makes the merged run's command line from the base input's (the first by shard
+	// and run id); it is kept as it is when nil.
+	Command func(base []string) []string
 }
 
 // MergeSummary says what Merge did.
@@ -222,10 +226,8 @@ func Merge(out string, dirs []string, opt MergeOptions) (*MergeSummary, error) {
 	if len(dirs) == 0 {
 		return nil, errors.New("merge: no runs given")
 	}
-	for _, f := range []string{ManifestFile, ResultsFile} {
-		if _, err := os.Lstat(filepath.Join(out, f)); err == nil {
-			return nil, &MergeError{Problems: []string{fmt.Sprintf("%s already holds a run (%s); merge into a new directory", out, f)}}
-		}
+	if f := HoldsRun(out); f != "" {
+		return nil, &MergeError{Problems: []string{fmt.Sprintf("%s already holds a run (%s); merge into a new directory", out, f)}}
 	}
 	var inputs []*mergeInput
 	defer func() {
@@ -304,7 +306,7 @@ func Merge(out string, dirs []string, opt MergeOptions) (*MergeSummary, error) {
 		return nil, err
 	}
 	sum.Records = len(keys)
-	m := mergedManifest(inputs)
+	m := mergedManifest(inputs, opt.Command)
 	for _, s := range m.Suites {
 		sum.Expected += s.Samples * max(s.Repeats, m.Repeats, 1)
 	}
@@ -410,60 +412,36 @@ func writeMerged(path string, keys []Key, winners map[Key]int, best map[Key]Entr
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	w := &bufferedFile{f: tmp}
+	w := bufio.NewWriterSize(tmp, 1<<20)
 	for _, k := range keys {
 		in := inputs[winners[k]]
 		in.taken++
 		err := RawRecords(in.log, []Entry{best[k]}, func(_ *Entry, line []byte) error {
-			line = bytes.TrimRight(line, "\r\n \t")
-			w.write(line)
-			w.write([]byte{'\n'})
-			return nil
+			w.Write(bytes.TrimRight(line, "\r\n \t"))
+			return w.WriteByte('\n') // an error sticks: Flush returns it
 		})
 		if err != nil {
 			tmp.Close()
 			return fmt.Errorf("merge: %s: %w", in.dir, err)
 		}
 	}
-	if err := errors.Join(w.flush(), tmp.Sync(), tmp.Close()); err != nil {
+	if err := errors.Join(w.Flush(), tmp.Sync(), tmp.Close()); err != nil {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
 }
 
-// bufferedFile batches writes to f, keeping the first error.
-type bufferedFile struct {
-	f   *os.File
-	buf bytes.Buffer
-	err error
-}
-
-// write buffers p, flushing the buffer once it passes a megabyte.
-func (b *bufferedFile) write(p []byte) {
-	b.buf.Write(p)
-	if b.buf.Len() >= 1<<20 {
-		b.err = cmp.Or(b.err, b.flush())
-	}
-}
-
-// flush writes what is buffered and returns the first error so far.
-func (b *bufferedFile) flush() error {
-	if b.err != nil {
-		return b.err
-	}
-	_, err := b.f.Write(b.buf.Bytes())
-	b.buf.Reset()
-	return err
-}
-
 // mergedManifest is the manifest of the merged run: the base input's, with no shard, the
 // inputs listed (with their base URLs), every base URL under the model's when they differ, a
-// run id derived from theirs and the latest creation time.
-func mergedManifest(inputs []*mergeInput) *Manifest {
+// run id derived from theirs, the latest creation time, and the base input's command as
+// command says.
+func mergedManifest(inputs []*mergeInput, command func([]string) []string) *Manifest {
 	m := *inputs[0].m
 	m.Shard = nil
 	m.Shards = nil
-	m.Command = dropShardFlags(m.Command)
+	if command != nil {
+		m.Command = command(m.Command)
+	}
 	h := sha256.New()
 	var urls []string
 	for _, in := range inputs {
@@ -481,22 +459,6 @@ func mergedManifest(inputs []*mergeInput) *Manifest {
 		m.Model.BaseURLs = urls
 	}
 	return &m
-}
-
-// dropShardFlags removes --shard and --shards (with their values) from a command line.
-func dropShardFlags(args []string) []string {
-	var out []string
-	for i := 0; i < len(args); i++ {
-		name, _, hasValue := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
-		if strings.HasPrefix(args[i], "-") && (name == "shard" || name == "shards") {
-			if !hasValue {
-				i++
-			}
-			continue
-		}
-		out = append(out, args[i])
-	}
-	return out
 }
 
 // copyBlobs copies every blob of src that dst lacks, by hard link when it can.

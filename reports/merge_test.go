@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -96,7 +97,8 @@ func TestMerge(t *testing.T) {
 	var outs [2][]byte
 	for i, dirs := range [][]string{{s0, s1}, {s1, s0}} {
 		out := filepath.Join(t.TempDir(), "merged")
-		sum, err := Merge(out, dirs, MergeOptions{})
+		noShard := func(args []string) []string { return slices.Delete(slices.Clone(args), 2, 4) }
+		sum, err := Merge(out, dirs, MergeOptions{Command: noShard})
 		require.NoError(t, err)
 		assert.Equal(t, 4, sum.Records)
 		assert.Equal(t, 1, sum.Duplicates)
@@ -107,7 +109,7 @@ func TestMerge(t *testing.T) {
 		m, err := ReadManifest(out)
 		require.NoError(t, err)
 		assert.Nil(t, m.Shard)
-		assert.Equal(t, []string{"run", "s.yaml", "--model", "m"}, m.Command)
+		assert.Equal(t, []string{"run", "s.yaml", "--model", "m"}, m.Command, "the base input's command, as Command makes it")
 		require.Len(t, m.Shards, 2)
 		assert.Equal(t, ShardRun{Run: "r1", Shard: &Shard{0, 2}, BaseURL: "http://x/v1", Records: 3}, m.Shards[0])
 		assert.Equal(t, ShardRun{Run: "r2", Shard: &Shard{1, 2}, BaseURL: "http://x/v1", Records: 1}, m.Shards[1])

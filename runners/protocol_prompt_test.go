@@ -2,7 +2,6 @@ package runners_test
 
 import (
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,8 +15,6 @@ import (
 	"github.com/realx-bench/realx/runners/tools/imageops"
 	"github.com/realx-bench/realx/tasks"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 // codeDef declares the code tool as the python tool does.
 var codeDef = runners.ToolDef{Name: "code", Description: "Run Python code in a stateful kernel.",
@@ -61,21 +58,9 @@ func TestSystemPrompts(t *testing.T) {
 			for _, m := range req.Messages {
 				b.WriteString("=== " + m.Role + "\n" + m.Text + "\n")
 			}
-			goldenFile(t, filepath.Join("testdata", "prompts", tc.golden), b.String())
+			runnertest.Golden(t, filepath.Join("testdata", "prompts", tc.golden), []byte(b.String()))
 		})
 	}
-}
-
-func goldenFile(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "golden file missing: run go test ./runners -run TestSystemPrompts -update")
-	assert.Equal(t, string(want), got)
 }
 
 func TestNewPrompts(t *testing.T) {

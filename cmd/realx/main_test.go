@@ -4,19 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"testing"
 
+	"github.com/realx-bench/realx/runners/runnertest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 // cliResult is what one realx invocation printed and its exit code.
 type cliResult struct {
@@ -39,18 +37,7 @@ func realxCLI(t *testing.T, stdin io.Reader, args ...string) cliResult {
 // golden compares got with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "golden file missing: run go test ./cmd/realx -update")
-	if string(want) != got {
-		_ = os.WriteFile(path+".got", []byte(got), 0o644)
-		require.Equal(t, string(want), got, "output differs from %s (wrote %s.got)", path, path)
-	}
+	runnertest.Golden(t, filepath.Join("testdata", name), []byte(got))
 }
 
 // repoFile returns the path of a file of the repository from this package's directory.

@@ -33,7 +33,7 @@ func mergeCommand() *cli.Command {
 			if err != nil {
 				return usageError("merge: %v", err)
 			}
-			sum, err := reports.Merge(out, dirs, reports.MergeOptions{Partial: c.Bool("partial")})
+			sum, err := reports.Merge(out, dirs, reports.MergeOptions{Partial: c.Bool("partial"), Command: dropShardFlags})
 			var me *reports.MergeError
 			if errors.As(err, &me) {
 				return usageError("merge: %v", err)
@@ -57,4 +57,21 @@ func mergeCommand() *cli.Command {
 			return reports.PrintAccuracy(c.App.Writer, []string{out}, stderr, c.String("format"))
 		},
 	}
+}
+
+// dropShardFlags removes --shard and --shards (with their values) from a command line: the
+// command of a merged run is that of the run of every sample.
+func dropShardFlags(args []string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		name, _, hasValue := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
+		if strings.HasPrefix(args[i], "-") && (name == "shard" || name == "shards") {
+			if !hasValue {
+				i++
+			}
+			continue
+		}
+		out = append(out, args[i])
+	}
+	return out
 }

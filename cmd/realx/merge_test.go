@@ -80,3 +80,10 @@ func TestMergeShardsOnSeveralEndpoints(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"http://gpu-a:8000/v1", "http://gpu-b:8000/v1"}, m.Model.BaseURLs)
 }
+
+// TestDropShardFlags makes a merged run's command that of the whole run.
+func TestDropShardFlags(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, []string{"run", "s", "--model", "m"}, dropShardFlags([]string{"run", "s", "--shard", "0/2", "--model", "m", "--shards=4"}))
+	assert.Equal(t, []string{"run", "s", "-c", "2"}, dropShardFlags([]string{"run", "s", "--shard=auto", "-c", "2", "-shards", "3"}))
+}

@@ -1,7 +1,8 @@
 // Package runnertest provides a fake OpenAI-compatible endpoint for tests across the project:
 // the agent loop, the LLM judge, `realx run` end to end, and fault injection for retries. It
 // runs on httptest, speaks the real chat.completions wire format (JSON and server-sent
-// events) and records every request it receives.
+// events) and records every request it receives. It also holds the golden-file check the
+// project's tests share (Golden, and the -update flag).
 package runnertest
 
 import (
