@@ -9,6 +9,7 @@ import (
 
 // TestShippedSuites loads every shipped suite by name, with its data, and checks their sizes.
 func TestShippedSuites(t *testing.T) {
+	t.Parallel()
 	want := map[string]int{"aime24": 30, "aime25": 30, "amc23": 40, "math500": 500, "mathvista-testmini": 1000}
 	require.Equal(t, []string{"aime24", "aime25", "amc23", "math500", "mathvista-testmini"}, List())
 	for _, name := range List() {
@@ -29,6 +30,7 @@ func TestShippedSuites(t *testing.T) {
 
 // TestLoadUnknown names the shipped suites when a name is not one of them.
 func TestLoadUnknown(t *testing.T) {
+	t.Parallel()
 	_, err := Load("no-such-suite")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "math500")

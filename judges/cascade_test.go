@@ -17,6 +17,7 @@ import (
 // TestCascadeAsksTheLLMOnlyWhenTheRulesAreUnsure: a cleanly parsed number settles the sample
 // (right or wrong); an answer the math rule cannot read goes to the LLM judge.
 func TestCascadeAsksTheLLMOnlyWhenTheRulesAreUnsure(t *testing.T) {
+	t.Parallel()
 	srv := runnertest.NewServer(t)
 	srv.Handle(func(*runnertest.Request) runnertest.Reply { return runnertest.Reply{Content: `\boxed{Yes}`} })
 	spec := tasks.JudgeSpec{Steps: []tasks.JudgeSpec{{Kind: KindMath}, llmSpec(srv, TemplateEquivalence)}}
@@ -49,6 +50,7 @@ func TestCascadeAsksTheLLMOnlyWhenTheRulesAreUnsure(t *testing.T) {
 // TestCascadeChoiceThenOptionThenEquivalence is DeepEyesV2's multiple-choice path: can_infer,
 // then the option extractor, and when it says Z the equivalence judge.
 func TestCascadeChoiceThenOptionThenEquivalence(t *testing.T) {
+	t.Parallel()
 	srv := runnertest.NewServer(t)
 	srv.Handle(func(r *runnertest.Request) runnertest.Reply {
 		prompt := r.Last().Text
@@ -87,6 +89,7 @@ func TestCascadeChoiceThenOptionThenEquivalence(t *testing.T) {
 }
 
 func TestCascadeStepErrorIsAJudgeFailure(t *testing.T) {
+	t.Parallel()
 	srv := runnertest.NewServer(t)
 	srv.Handle(func(*runnertest.Request) runnertest.Reply { return runnertest.Reply{Status: 500} })
 	j := mustJudge(t, tasks.JudgeSpec{Steps: []tasks.JudgeSpec{{Kind: KindEM}, llmSpec(srv, TemplateEquivalence)}}, Options{})
@@ -104,6 +107,7 @@ func TestCascadeStepErrorIsAJudgeFailure(t *testing.T) {
 
 // TestCascadeLastStepStands: when no step is confident the last one's verdict stands.
 func TestCascadeLastStepStands(t *testing.T) {
+	t.Parallel()
 	j, err := New(tasks.JudgeSpec{Steps: []tasks.JudgeSpec{{Kind: KindEM}, {Kind: KindF1, Name: "overlap"}}})
 	require.NoError(t, err)
 	v, err := j.Judge(context.Background(), &tasks.Sample{ID: "x", Answer: "red apple"}, "green apple")
@@ -113,6 +117,7 @@ func TestCascadeLastStepStands(t *testing.T) {
 }
 
 func TestCascadeIDs(t *testing.T) {
+	t.Parallel()
 	base := tasks.JudgeSpec{Steps: []tasks.JudgeSpec{{Kind: KindMath}, {Kind: KindLLM, Template: TemplateEquivalence, Model: "m", BaseURL: "u"}}}
 	id := ID(base)
 	named := base
@@ -135,6 +140,7 @@ func TestCascadeIDs(t *testing.T) {
 }
 
 func TestCascadeSpecProblems(t *testing.T) {
+	t.Parallel()
 	llm := tasks.JudgeSpec{Kind: KindLLM, Template: TemplateEquivalence, Model: "m", BaseURL: "u"}
 	for _, tt := range []struct {
 		spec tasks.JudgeSpec
@@ -176,6 +182,7 @@ func TestCascadeSpecProblems(t *testing.T) {
 }
 
 func TestCheckCascade(t *testing.T) {
+	t.Parallel()
 	assert.Empty(t, checkSuite(t, "judge:\n  steps:\n    - kind: math\n    - {kind: llm, template: equivalence}\n"),
 		"the model may come from --judge-model: not a suite problem")
 	got := checkSuite(t, `judge:
@@ -200,6 +207,7 @@ func TestCheckCascade(t *testing.T) {
 
 // TestDocCascadeExample keeps the judge example of tasks/doc.go a judge that Check accepts.
 func TestDocCascadeExample(t *testing.T) {
+	t.Parallel()
 	src, err := os.ReadFile("../tasks/doc.go")
 	require.NoError(t, err)
 	m := regexp.MustCompile(`(?s)# Judging.*?\n//\n(//\tjudge:.*?)\n//\n`).FindSubmatch(src)

@@ -14,6 +14,7 @@ import (
 // the last four tokens, else exactly one option's text in a short enough answer, else
 // nothing; refusals and a bare "Z" are option Z.
 func TestCanInfer(t *testing.T) {
+	t.Parallel()
 	animals := []string{"cat", "dog", "bird", "fish"} // 14 characters: text answers up to 28
 	long := []string{"the red car", "a blue bicycle"} // 25 characters: up to 50
 	tests := []struct {
@@ -55,6 +56,7 @@ func TestCanInfer(t *testing.T) {
 }
 
 func TestChoiceJudge(t *testing.T) {
+	t.Parallel()
 	j, err := New(tasks.JudgeSpec{Kind: KindChoice})
 	require.NoError(t, err)
 	ctx := context.Background()

@@ -24,6 +24,7 @@ func runExtractCases(t *testing.T, fn Extractor, cases []extractCase) {
 }
 
 func TestAnswerTag(t *testing.T) {
+	t.Parallel()
 	runExtractCases(t, AnswerTag, []extractCase{
 		{"plain", "<answer>42</answer>", "42", true},
 		{"trimmed", "<think>x</think>\n<answer>\n  B. cat \n</answer>", "B. cat", true},
@@ -38,6 +39,7 @@ func TestAnswerTag(t *testing.T) {
 }
 
 func TestStripThink(t *testing.T) {
+	t.Parallel()
 	runExtractCases(t, StripThink, []extractCase{
 		{"block", "<think>A? no.</think>The answer is B", "The answer is B", true},
 		{"two blocks", "<think>a</think>x<think>b</think>y", "xy", true},
@@ -49,6 +51,7 @@ func TestStripThink(t *testing.T) {
 }
 
 func TestBoxed(t *testing.T) {
+	t.Parallel()
 	runExtractCases(t, Boxed, []extractCase{
 		{"simple", `so $\boxed{5}$.`, "5", true},
 		{"nested braces", `\boxed{\frac{1}{2}}`, `\frac{1}{2}`, true},
@@ -68,6 +71,7 @@ func TestBoxed(t *testing.T) {
 }
 
 func TestAnswerIs(t *testing.T) {
+	t.Parallel()
 	runExtractCases(t, AnswerIs, []extractCase{
 		{"the answer is", "So the answer is 42.", "42", true},
 		{"case insensitive", "THE ANSWER IS b", "b", true},
@@ -89,6 +93,7 @@ func TestAnswerIs(t *testing.T) {
 }
 
 func TestLastNumber(t *testing.T) {
+	t.Parallel()
 	runExtractCases(t, LastNumber, []extractCase{
 		{"integer", "there are 12 apples", "12", true},
 		{"last", "3 then 4 then 5 cm", "5", true},
@@ -110,6 +115,7 @@ func TestLastNumber(t *testing.T) {
 }
 
 func TestExtractChains(t *testing.T) {
+	t.Parallel()
 	math := DefaultExtract(KindMath)
 	tests := []struct {
 		name  string
@@ -139,6 +145,7 @@ func TestExtractChains(t *testing.T) {
 }
 
 func TestExtractorNamesAreSortedAndKnown(t *testing.T) {
+	t.Parallel()
 	names := ExtractorNames()
 	assert.IsNonDecreasing(t, names)
 	assert.Equal(t, []string{"answer_is", "answer_tag", "boxed", "last_number", "strip_think"}, names)

@@ -73,6 +73,7 @@ var scoredByOlderRevision = map[string]string{"175": "5", "874": "13", "894": "1
 // Claude-2's testmini answers and requires, row by row, the official normalised prediction
 // and verdict, and in total the paper's 26.4 (264 of 1000).
 func TestMathVistaReproducesOfficialScorer(t *testing.T) {
+	t.Parallel()
 	gold, rows := loadMathVista(t)
 	require.Len(t, rows, 1000)
 	j, err := New(tasks.JudgeSpec{Kind: KindMathVista})
@@ -108,6 +109,7 @@ func TestMathVistaReproducesOfficialScorer(t *testing.T) {
 }
 
 func TestMathVistaNormalisation(t *testing.T) {
+	t.Parallel()
 	choices := []string{"3 cm", "4 cm", "5 cm", "6 cm"}
 	tests := []struct {
 		name       string
@@ -165,6 +167,7 @@ func TestMathVistaNormalisation(t *testing.T) {
 }
 
 func TestMathVistaJudge(t *testing.T) {
+	t.Parallel()
 	j, err := New(tasks.JudgeSpec{Kind: KindMathVista})
 	require.NoError(t, err)
 	ctx := context.Background()

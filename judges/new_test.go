@@ -21,6 +21,7 @@ import (
 )
 
 func TestKinds(t *testing.T) {
+	t.Parallel()
 	kinds := Kinds()
 	assert.True(t, slices.IsSorted(kinds), "%v", kinds)
 	assert.Len(t, kinds, 14)
@@ -48,6 +49,7 @@ func TestKinds(t *testing.T) {
 
 // TestJudgesConcurrently runs every kind from many goroutines at once, for the race detector.
 func TestJudgesConcurrently(t *testing.T) {
+	t.Parallel()
 	letter := &tasks.Sample{ID: "c", Answer: "B", Choices: []string{"x", "y"}, Metadata: map[string]any{"question_type": "multi_choice"}}
 	number := &tasks.Sample{ID: "n", Answer: "2"}
 	var wg sync.WaitGroup
@@ -75,6 +77,7 @@ func TestJudgesConcurrently(t *testing.T) {
 }
 
 func TestJudgeNeedsAGold(t *testing.T) {
+	t.Parallel()
 	j, err := New(tasks.JudgeSpec{Kind: KindEM})
 	require.NoError(t, err)
 	_, err = j.Judge(context.Background(), &tasks.Sample{ID: "s9"}, "x")
@@ -84,6 +87,7 @@ func TestJudgeNeedsAGold(t *testing.T) {
 }
 
 func TestNewRejectsBadSpecs(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		spec tasks.JudgeSpec
 		want []string
@@ -123,6 +127,7 @@ func TestNewRejectsBadSpecs(t *testing.T) {
 var idForm = regexp.MustCompile(`^[a-zA-Z]+:[0-9a-f]{8}$`)
 
 func TestIDStableAndSensitive(t *testing.T) {
+	t.Parallel()
 	base := tasks.JudgeSpec{Kind: KindNumeric, RelTol: ptr(0.01)}
 	id := ID(base)
 	assert.Regexp(t, idForm, id)
@@ -185,6 +190,7 @@ func checkSuite(t *testing.T, judgeYAML string) []string {
 }
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	assert.Empty(t, checkSuite(t, "judge:\n  kind: math\n  extract: [boxed, answer_is]\n  rel_tol: 0.001\n"))
 
 	got := checkSuite(t, "judge:\n  kind: mathvist\n")
@@ -222,6 +228,7 @@ func TestCheck(t *testing.T) {
 // TestJudgeFileProblemsNameTheFile reports the problems of a judge read from a file of its own
 // at their place in that file, not in the suite it grades.
 func TestJudgeFileProblemsNameTheFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "cascade.yaml")
 	require.NoError(t, os.WriteFile(file, []byte(`steps:

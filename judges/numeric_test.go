@@ -11,6 +11,7 @@ import (
 )
 
 func TestParseNumber(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want float64
@@ -45,6 +46,7 @@ func TestParseNumber(t *testing.T) {
 }
 
 func TestNumericJudge(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := &tasks.Sample{ID: "n", Answer: "100"}
 	tests := []struct {
@@ -86,6 +88,7 @@ func TestNumericJudge(t *testing.T) {
 // TestMathJudge checks the math judge's wiring to mathequiv: extraction, any gold, the
 // outcome's reason and confidence. The equivalence rules themselves are mathequiv's tests.
 func TestMathJudge(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	j, err := New(tasks.JudgeSpec{Kind: KindMath})
 	require.NoError(t, err)

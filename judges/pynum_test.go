@@ -30,6 +30,7 @@ type pythonNumberCase struct {
 // TestPythonNumbersMatchCPython compares float(), int(), round() and str() with CPython's
 // own results on hand-picked strings and seeded random doubles of every magnitude.
 func TestPythonNumbersMatchCPython(t *testing.T) {
+	t.Parallel()
 	f, err := os.Open(filepath.Join("testdata", "python_numbers.jsonl"))
 	require.NoError(t, err)
 	defer f.Close()
@@ -82,6 +83,7 @@ func assertPy(t *testing.T, want *string, got string, err error, format string, 
 }
 
 func TestPyIntOf(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   any
 		want int
@@ -112,6 +114,7 @@ func TestPyIntOf(t *testing.T) {
 }
 
 func TestPyFields(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, []string{"a", "b", "c"}, pyFields(" a\u00a0b\x1fc\u2003"))
 	assert.Empty(t, pyFields(" \t\n"))
 	assert.Equal(t, "x y", pyStrip("\x1c x y\u3000"))

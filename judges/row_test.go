@@ -22,6 +22,7 @@ func decodeRow(t *testing.T, line string) map[string]any {
 }
 
 func TestFromRow(t *testing.T) {
+	t.Parallel()
 	row := decodeRow(t, `{"pid": 7, "prediction": "(B) 4 cm", "answer": "4 cm", "choices": ["3 cm", "4 cm"],
 		"question_type": "multi_choice", "answer_type": "text", "precision": null, "unit": "cm",
 		"metadata": {"source": "IconQA", "unit": "ignored"}}`)
@@ -44,6 +45,7 @@ func TestFromRow(t *testing.T) {
 }
 
 func TestFromRowValues(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, line string
 		want       *tasks.Sample
@@ -77,6 +79,7 @@ func TestFromRowValues(t *testing.T) {
 }
 
 func TestFromRowErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ line, want string }{
 		{`{"answer": "y", "response": "x"}`, `row has no "prediction" field (the model output); fields: [answer response]`},
 		{`{"prediction": "x"}`, `row has no "answer" field (the gold answer)`},

@@ -15,6 +15,7 @@ import (
 )
 
 func TestSQuADNormalize(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"The Eiffel Tower", "eiffel tower"},
 		{"  An apple, a day!  ", "apple day"},
@@ -38,6 +39,7 @@ func TestSQuADNormalize(t *testing.T) {
 // TestF1Score follows SQuAD's and MMSearch's get_f1_score: bag-of-token overlap after
 // normalisation, with the empty-answer rule.
 func TestF1Score(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		answer, gold string
 		want         float64
@@ -59,6 +61,7 @@ func TestF1Score(t *testing.T) {
 }
 
 func TestTextJudges(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	golds := &tasks.Sample{ID: "s", Answer: "Eiffel Tower", Alternatives: []string{"La tour Eiffel"}}
 	tests := []struct {
@@ -107,6 +110,7 @@ func TestTextJudges(t *testing.T) {
 // TestANLS follows DocVQA's ANLS: 1 − edit distance over the longer text, case and
 // surrounding space ignored, 0 below τ = 0.5, best over the golds.
 func TestANLS(t *testing.T) {
+	t.Parallel()
 	j, err := New(tasks.JudgeSpec{Kind: KindANLS})
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -166,6 +170,7 @@ func loadPythonText(t *testing.T) pythonText {
 }
 
 func TestBLEU1MatchesNLTK(t *testing.T) {
+	t.Parallel()
 	for _, c := range loadPythonText(t).BLEU1 {
 		assert.InDelta(t, c.Score, bleu1(c.Answer, c.Gold), 1e-12, "%q vs %q", c.Answer, c.Gold)
 	}
@@ -174,6 +179,7 @@ func TestBLEU1MatchesNLTK(t *testing.T) {
 // TestLevenshteinMatchesPython checks that the edit distance counts code points, as
 // python-Levenshtein does on str, which MathVista's option matching and ANLS rely on.
 func TestLevenshteinMatchesPython(t *testing.T) {
+	t.Parallel()
 	for _, c := range loadPythonText(t).Levenshtein {
 		assert.Equal(t, c.Distance, levenshtein.ComputeDistance(c.A, c.B), "%q vs %q", c.A, c.B)
 	}
@@ -181,6 +187,7 @@ func TestLevenshteinMatchesPython(t *testing.T) {
 
 // TestRougeL checks pltrdy/rouge's summary-level ROUGE-L on cases worked by hand.
 func TestRougeL(t *testing.T) {
+	t.Parallel()
 	f := func(u, m, n float64) float64 {
 		r, p := u/m, u/n
 		return 2 * (p * r) / (p + r + 1e-8)
@@ -209,6 +216,7 @@ func TestRougeL(t *testing.T) {
 }
 
 func TestOverlapJudges(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := &tasks.Sample{Answer: "eiffel tower height"}
 	for _, kind := range []string{KindBLEU1, KindRougeL} {

@@ -73,6 +73,7 @@ func accuracyOf(t *testing.T, by string) *Table {
 // TestAccuracyCounts checks the counts, that errors are kept out of accuracy, and the Wilson
 // interval against hand-computed values.
 func TestAccuracyCounts(t *testing.T) {
+	t.Parallel()
 	tab := accuracyOf(t, "capability")
 	require.Equal(t, []string{"agent", "plain"}, tab.Runs)
 	require.Len(t, tab.Rows, 2)
@@ -98,6 +99,7 @@ func TestAccuracyCounts(t *testing.T) {
 
 // TestAccuracyByMetadataList counts a sample in each group of a list-valued field.
 func TestAccuracyByMetadataList(t *testing.T) {
+	t.Parallel()
 	tab := accuracyOf(t, "metadata.skills")
 	keys := []string{}
 	for _, r := range tab.Rows {
@@ -109,6 +111,7 @@ func TestAccuracyByMetadataList(t *testing.T) {
 
 // TestAccuracyScoredJudges averages graded scores and uses the normal interval.
 func TestAccuracyScoredJudges(t *testing.T) {
+	t.Parallel()
 	acc, err := NewAccuracy("")
 	require.NoError(t, err)
 	for i, s := range []float64{0.5, 1, 0.25, 0.75} {
@@ -124,12 +127,14 @@ func TestAccuracyScoredJudges(t *testing.T) {
 
 // TestAccuracyGroupingErrors rejects an unknown field.
 func TestAccuracyGroupingErrors(t *testing.T) {
+	t.Parallel()
 	_, err := NewAccuracy("colour")
 	require.ErrorContains(t, err, "metadata.FIELD")
 }
 
 // TestAccuracyRenderings pins each output format.
 func TestAccuracyRenderings(t *testing.T) {
+	t.Parallel()
 	tab := accuracyOf(t, "capability")
 	for _, format := range []string{"text", "md", "csv", "json"} {
 		var buf bytes.Buffer
@@ -140,6 +145,7 @@ func TestAccuracyRenderings(t *testing.T) {
 
 // TestToolUsage checks the tool-usage counts and pins their rendering.
 func TestToolUsage(t *testing.T) {
+	t.Parallel()
 	u, err := NewToolUsage("capability")
 	require.NoError(t, err)
 	a, b := twoRuns()
@@ -187,6 +193,7 @@ func rendered(t *testing.T, l Layout, format string) string {
 // TestAccuracyWithoutGradedSamples leaves the accuracy of a group with no graded sample empty
 // in CSV and null in JSON, as text shows "–": never a real-looking 0%.
 func TestAccuracyWithoutGradedSamples(t *testing.T) {
+	t.Parallel()
 	acc, err := NewAccuracy("")
 	require.NoError(t, err)
 	ok := sampleResult("1", true)
@@ -224,6 +231,7 @@ func TestAccuracyWithoutGradedSamples(t *testing.T) {
 // TestAccuracyGroupNames names the group of an empty field "(none)" and sorts groups in
 // natural order (q2 before q10).
 func TestAccuracyGroupNames(t *testing.T) {
+	t.Parallel()
 	keys := func(by string, rs ...*Result) []string {
 		acc, err := NewAccuracy(by)
 		require.NoError(t, err)

@@ -13,6 +13,7 @@ import (
 // TestScanRunsLabels labels every input that shares its model's name with another by its
 // base name, the first one too, and gives a run without records its column.
 func TestScanRunsLabels(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	dirs := map[string]string{}
 	for _, name := range []string{"base", "rejudged", "empty", "other"} {
@@ -53,6 +54,7 @@ func TestScanRunsLabels(t *testing.T) {
 
 // TestLabelInputs numbers inputs whose base names are the same too.
 func TestLabelInputs(t *testing.T) {
+	t.Parallel()
 	ins := []*Input{{Path: "a/run", Label: "m"}, {Path: "b/run/results.jsonl", Label: "m"}, {Path: "c/x", Label: ""}, {Path: "-", Label: "k"}}
 	labelInputs(ins)
 	var got []string

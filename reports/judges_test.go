@@ -15,6 +15,7 @@ import (
 
 // TestCohenKappa checks κ on tables worked out by hand.
 func TestCohenKappa(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		both, onlyA, onlyB, neither int
 		want                        float64
@@ -73,6 +74,7 @@ func judgeRuns() *JudgeStats {
 }
 
 func TestJudgeStats(t *testing.T) {
+	t.Parallel()
 	tab := judgeRuns().Table()
 	require.Len(t, tab.Runs, 3)
 	base := tab.Runs[0]
@@ -97,6 +99,7 @@ func TestJudgeStats(t *testing.T) {
 }
 
 func TestJudgeTableRendering(t *testing.T) {
+	t.Parallel()
 	tab := judgeRuns().Table()
 	for _, format := range []string{"text", "md", "csv", "json"} {
 		var b bytes.Buffer
@@ -114,6 +117,7 @@ func TestJudgeTableRendering(t *testing.T) {
 // TestJudgeTableSections prints one well-formed CSV table (the steps, or the agreement when
 // asked), and either section alone in text.
 func TestJudgeTableSections(t *testing.T) {
+	t.Parallel()
 	js := judgeRuns()
 	rows, err := csv.NewReader(strings.NewReader(rendered(t, js.Layout(), "csv"))).ReadAll()
 	require.NoError(t, err, "one CSV table: every line has the header's fields")

@@ -25,6 +25,7 @@ func writeLog(t *testing.T, dir string, records ...*Result) string {
 }
 
 func TestNaturalCompare(t *testing.T) {
+	t.Parallel()
 	ids := []string{"10", "9", "a10", "a9", "01", "1", "b", "a", "2", "1a", "x2y10", "x2y9", ""}
 	slices.SortFunc(ids, NaturalCompare)
 	assert.Equal(t, []string{"", "01", "1", "1a", "2", "9", "10", "a", "a9", "a10", "b", "x2y9", "x2y10"}, ids)
@@ -43,6 +44,7 @@ func TestNaturalCompare(t *testing.T) {
 // TestIndexKeepsTheLastRecord indexes a log with a retried sample and a malformed line: the last
 // record of each key counts, totals count every record, the bad line is reported once.
 func TestIndexKeepsTheLastRecord(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	failed := sampleResult("2", false)
 	failed.Error = &Failure{Class: ErrModel, Message: "HTTP 500"}
@@ -86,6 +88,7 @@ func TestIndexKeepsTheLastRecord(t *testing.T) {
 // TestEntryFinished settles a sample with a verdict (or an internal error); an input error runs
 // again, as infrastructure errors do, since it fails before any model call.
 func TestEntryFinished(t *testing.T) {
+	t.Parallel()
 	for class, want := range map[ErrorClass]bool{
 		"": true, ErrInternal: true,
 		ErrInput: false, ErrModel: false, ErrTool: false, ErrJudge: false, ErrCanceled: false,
@@ -99,6 +102,7 @@ func TestEntryFinished(t *testing.T) {
 // record of its sample grades its output again (and repeats its tokens), but counts a record
 // that follows another error.
 func TestIndexCountsARegradeOnce(t *testing.T) {
+	t.Parallel()
 	judged := sampleResult("1", false)
 	judged.Error = &Failure{Class: ErrJudge, Message: "judge endpoint: HTTP 500"}
 	regraded := sampleResult("1", true)
@@ -117,6 +121,7 @@ func TestIndexCountsARegradeOnce(t *testing.T) {
 // TestScanInputsCountsEachSampleOnce reads a log where a sample was retried after a model
 // error: the report counts it once, with its last record, whatever order records are in.
 func TestScanInputsCountsEachSampleOnce(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	failed := sampleResult("b", false)
 	failed.Error = &Failure{Class: ErrModel, Message: "HTTP 500"}

@@ -31,6 +31,7 @@ func sampleResult(id string, pass bool) *Result {
 
 // TestLogRoundTrip writes records concurrently and reads every one back whole.
 func TestLogRoundTrip(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), ResultsFile)
 	w, err := OpenLog(path)
 	require.NoError(t, err)
@@ -69,6 +70,7 @@ func TestLogRoundTrip(t *testing.T) {
 // TestOpenLogCutsTornTail drops the half-written last record a killed run leaves, keeping every
 // whole one, and appends after them.
 func TestOpenLogCutsTornTail(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), ResultsFile)
 	w, err := OpenLog(path)
 	require.NoError(t, err)
@@ -104,6 +106,7 @@ func TestOpenLogCutsTornTail(t *testing.T) {
 
 // TestOpenLogAllTorn empties a log whose only line is torn.
 func TestOpenLogAllTorn(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), ResultsFile)
 	require.NoError(t, os.WriteFile(path, []byte(`{"v":1,"id":"1"`), 0o644))
 	w, err := OpenLog(path)
@@ -117,6 +120,7 @@ func TestOpenLogAllTorn(t *testing.T) {
 // TestReaderReportsBadLinesAndGoesOn gives each malformed line as a positioned, non-fatal error
 // and still reads the good ones.
 func TestReaderReportsBadLinesAndGoesOn(t *testing.T) {
+	t.Parallel()
 	in := `{"v":1,"run":"r","suite":"s","id":"1","capability":"c","model":"m","answer":"","output":"","extracted":"","pass":true,"score":1,"tokens":{"prompt":0,"completion":0,"total":0},"latency_ms":0}
 
 not json
@@ -149,6 +153,7 @@ not json
 // record; a malformed line anywhere else, or a last line with its newline, is damage, and
 // BadLines says so and counts every one, positioned.
 func TestReaderTellsTornFromDamaged(t *testing.T) {
+	t.Parallel()
 	good := `{"v":1,"run":"r","suite":"s","id":"1"}`
 	for _, tc := range []struct {
 		in      string
@@ -181,6 +186,7 @@ func TestReaderTellsTornFromDamaged(t *testing.T) {
 // TestBadLinesWarn gives the first few unreadable lines of each log with their problem, then
 // how many there are and where.
 func TestBadLinesWarn(t *testing.T) {
+	t.Parallel()
 	var bad BadLines
 	for i := range 12 {
 		bad.Add(&SyntaxError{File: "a.jsonl", Line: 2 * (i + 1), Err: errors.New("bad")})
@@ -200,6 +206,7 @@ warning: b.jsonl: 1 line could not be read (at line 5); left out of the report
 // TestCreateLogNeverWritesThroughAPlantedPath refuses a log path that exists, a symbolic link
 // (dangling or not) included, and leaves what is there alone; OpenLog refuses a link too.
 func TestCreateLogNeverWritesThroughAPlantedPath(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	victim := filepath.Join(dir, "victim")
 	require.NoError(t, os.WriteFile(victim, []byte("keep"), 0o644))
@@ -221,6 +228,7 @@ func TestCreateLogNeverWritesThroughAPlantedPath(t *testing.T) {
 
 // TestBlobsStoreOnceByContent keeps each image once, under its SHA-256.
 func TestBlobsStoreOnceByContent(t *testing.T) {
+	t.Parallel()
 	b := &Blobs{Dir: filepath.Join(t.TempDir(), BlobsDir)}
 	k1, err := b.Put([]byte("image bytes"))
 	require.NoError(t, err)
@@ -239,6 +247,7 @@ func TestBlobsStoreOnceByContent(t *testing.T) {
 
 // TestManifestRoundTrip writes and reads a manifest.
 func TestManifestRoundTrip(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "run")
 	m := &Manifest{V: 1, Run: "r1", Realx: "dev", Model: ModelInfo{Name: "m", APIKeyEnv: "KEY"},
 		Suites: []SuiteInfo{{Name: "s", Samples: 3}}}
@@ -253,6 +262,7 @@ func TestManifestRoundTrip(t *testing.T) {
 // that averaging the log never counts it as wrong; a graded record keeps both, and records
 // written before (with "pass":false,"score":0 beside the error) read the same.
 func TestErrorRecordsHaveNoVerdict(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), ResultsFile)
 	w, err := OpenLog(path)
 	require.NoError(t, err)

@@ -14,6 +14,7 @@ import (
 )
 
 func TestParseShard(t *testing.T) {
+	t.Parallel()
 	s, err := ParseShard("1/4")
 	require.NoError(t, err)
 	assert.Equal(t, &Shard{Index: 1, Count: 4}, s)
@@ -27,6 +28,7 @@ func TestParseShard(t *testing.T) {
 // TestShardOfIsStable assigns samples by hash: every sample to exactly one shard, roughly evenly,
 // and a sample keeps its shard when others are added.
 func TestShardOfIsStable(t *testing.T) {
+	t.Parallel()
 	counts := make([]int, 4)
 	for i := range 4000 {
 		id := fmt.Sprint(i)
@@ -66,6 +68,7 @@ func writeRun(t *testing.T, m *Manifest, records ...*Result) string {
 }
 
 func TestRunDiff(t *testing.T) {
+	t.Parallel()
 	a := testManifest("r1", &Shard{0, 2})
 	b := testManifest("r2", &Shard{1, 2})
 	assert.Empty(t, RunDiff(a, b, false))
@@ -83,6 +86,7 @@ func TestRunDiff(t *testing.T) {
 // record per sample, in canonical order, the better record winning whatever the argument
 // order, blobs copied, and a manifest without the shard.
 func TestMerge(t *testing.T) {
+	t.Parallel()
 	failed := sampleResult("3", false)
 	failed.Run = "r2"
 	failed.Error = &Failure{Class: ErrModel, Message: "HTTP 500"}
@@ -135,6 +139,7 @@ func TestMerge(t *testing.T) {
 }
 
 func TestMergeRefuses(t *testing.T) {
+	t.Parallel()
 	s0 := writeRun(t, testManifest("r1", &Shard{0, 3}), sampleResult("1", true))
 	other := testManifest("r2", &Shard{1, 3})
 	other.Model.Name = "m2"
@@ -157,6 +162,7 @@ func TestMergeRefuses(t *testing.T) {
 // TestMergeAcrossEndpoints merges the shards of a model served by different endpoints (the
 // base URL is where, not what), recording every base URL; resuming still compares it.
 func TestMergeAcrossEndpoints(t *testing.T) {
+	t.Parallel()
 	var dirs []string
 	for i, url := range []string{"http://gpu-b:8000/v1", "http://gpu-a:8000/v1", "http://gpu-b:8000/v1"} {
 		m := testManifest(fmt.Sprint("r", i), &Shard{i, 3})

@@ -12,6 +12,7 @@ import (
 
 // TestPassAt checks the unbiased estimator against its closed form 1 − C(n−c, k)/C(n, k).
 func TestPassAt(t *testing.T) {
+	t.Parallel()
 	binom := func(n, k int) float64 {
 		if k < 0 || k > n {
 			return 0
@@ -44,6 +45,7 @@ func repeatResult(id string, i int, ans string, pass bool) *Result {
 // TestRepeatsTable aggregates three samples run four times: per-repeat accuracy, its mean and
 // standard deviation, pass@1 and pass@4, and majority vote.
 func TestRepeatsTable(t *testing.T) {
+	t.Parallel()
 	rp, err := NewRepeats("", nil)
 	require.NoError(t, err)
 	records := []*Result{
@@ -92,6 +94,7 @@ func TestRepeatsTable(t *testing.T) {
 // TestRepeatsUndefinedFigures shows no spread for a single repeat, and no figures for a group
 // without a graded sample: "–" in text, empty in CSV, null in JSON.
 func TestRepeatsUndefinedFigures(t *testing.T) {
+	t.Parallel()
 	rp, err := NewRepeats("", nil)
 	require.NoError(t, err)
 	rp.Add("m", repeatResult("a", 0, "2", true))

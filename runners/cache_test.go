@@ -58,6 +58,7 @@ func mustKey(t *testing.T, endpoint string, req *runners.ChatRequest, repeat int
 }
 
 func TestRequestKeyCoversEveryInput(t *testing.T) {
+	t.Parallel()
 	const ep = "http://localhost:8000/v1 qwen"
 	base := mustKey(t, ep, keyRequest(), 0)
 	assert.Equal(t, base, mustKey(t, ep, keyRequest(), 0), "the same request, the same key")
@@ -154,6 +155,7 @@ func cacheQ(text string) *runners.ChatRequest {
 }
 
 func TestCacheAnswersASecondPassWithoutTheModel(t *testing.T) {
+	t.Parallel()
 	c := openCache(t)
 	inner := &countingModel{}
 	m := runners.WithCache(inner, c, runners.CacheReadWrite, "ep")
@@ -186,6 +188,7 @@ func TestCacheAnswersASecondPassWithoutTheModel(t *testing.T) {
 }
 
 func TestCacheNeverStoresErrorsOrEmptyAnswers(t *testing.T) {
+	t.Parallel()
 	c := openCache(t)
 	inner := &countingModel{}
 	m := runners.WithCache(inner, c, runners.CacheReadWrite, "ep")
@@ -209,6 +212,7 @@ func TestCacheNeverStoresErrorsOrEmptyAnswers(t *testing.T) {
 }
 
 func TestCacheModes(t *testing.T) {
+	t.Parallel()
 	c := openCache(t)
 	ctx := context.Background()
 	inner := &countingModel{}
@@ -262,6 +266,7 @@ func fillCache(t *testing.T, m runners.Model, prefix string, n int) {
 // TestCacheIsSharedBetweenProcesses writes one cache file from this process and a child
 // process at once, as the shards of a run do, and reads every entry back.
 func TestCacheIsSharedBetweenProcesses(t *testing.T) {
+	t.Parallel()
 	const n = 100
 	if path := os.Getenv(cacheChildEnv); path != "" {
 		c, err := runners.OpenCache(path)
@@ -296,6 +301,7 @@ func TestCacheIsSharedBetweenProcesses(t *testing.T) {
 }
 
 func TestCacheFailureFallsThroughToTheModel(t *testing.T) {
+	t.Parallel()
 	c, err := runners.OpenCache(filepath.Join(t.TempDir(), "cache.db"))
 	require.NoError(t, err)
 	require.NoError(t, c.Close()) // every read and write now fails

@@ -57,6 +57,7 @@ func encode(t testing.TB, format string, img image.Image) []byte {
 }
 
 func TestPrepareImageSendsAcceptedFormatsUnchanged(t *testing.T) {
+	t.Parallel()
 	webp, err := os.ReadFile("testdata/gradient-40x30.webp")
 	require.NoError(t, err)
 	img := halves(40, 30)
@@ -84,6 +85,7 @@ func TestPrepareImageSendsAcceptedFormatsUnchanged(t *testing.T) {
 }
 
 func TestPrepareImageSniffsContent(t *testing.T) {
+	t.Parallel()
 	// A PNG whose bytes start like nothing else is a PNG, whatever a file name said; garbage
 	// and empty input are errors.
 	got, err := PrepareImage(encode(t, "png", halves(8, 4)), tasks.ImagePolicy{})
@@ -99,6 +101,7 @@ func TestPrepareImageSniffsContent(t *testing.T) {
 }
 
 func TestPrepareImageReencodesBMPAsPNG(t *testing.T) {
+	t.Parallel()
 	src := halves(20, 10)
 	got, err := PrepareImage(encode(t, "bmp", src), tasks.ImagePolicy{})
 	require.NoError(t, err)
@@ -114,6 +117,7 @@ func TestPrepareImageReencodesBMPAsPNG(t *testing.T) {
 }
 
 func TestPrepareImageResizesDownKeepingContent(t *testing.T) {
+	t.Parallel()
 	for _, format := range []string{"jpeg", "png", "gif"} {
 		t.Run(format, func(t *testing.T) {
 			data := encode(t, format, halves(400, 200))
@@ -163,6 +167,7 @@ func TestPrepareImageResizesDownKeepingContent(t *testing.T) {
 }
 
 func TestPrepareImageSmartResizeSignicade(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("../benchmarks/vstar-demo/images/signicade.JPG")
 	require.NoError(t, err)
 	got, err := PrepareImage(data, tasks.ImagePolicy{MaxPixels: 1003520, Factor: 28, Detail: "auto"})
@@ -195,6 +200,7 @@ func TestPrepareImageSmartResizeSignicade(t *testing.T) {
 }
 
 func TestPrepareImageKeepsAlpha(t *testing.T) {
+	t.Parallel()
 	img := image.NewNRGBA(image.Rect(0, 0, 64, 64))
 	for i := range img.Pix {
 		img.Pix[i] = 0 // fully transparent black
@@ -216,6 +222,7 @@ func TestPrepareImageKeepsAlpha(t *testing.T) {
 }
 
 func TestPrepareImageUpscalesToMinPixels(t *testing.T) {
+	t.Parallel()
 	got, err := PrepareImage(encode(t, "png", halves(10, 5)), tasks.ImagePolicy{MinPixels: 200})
 	require.NoError(t, err)
 	// sqrt(200/50) = 2: 20×10.
@@ -226,6 +233,7 @@ func TestPrepareImageUpscalesToMinPixels(t *testing.T) {
 }
 
 func TestPrepareImageRefusesDecompressionBombs(t *testing.T) {
+	t.Parallel()
 	data := encode(t, "png", halves(2, 2))
 	// Rewrite the IHDR to claim 20000×20000 pixels (and fix its CRC), as a bomb would.
 	binary.BigEndian.PutUint32(data[16:], 20000)
@@ -236,6 +244,7 @@ func TestPrepareImageRefusesDecompressionBombs(t *testing.T) {
 }
 
 func TestPrepareImageAspectRatioError(t *testing.T) {
+	t.Parallel()
 	_, err := PrepareImage(encode(t, "png", image.NewGray(image.Rect(0, 0, 402, 2))), tasks.ImagePolicy{Factor: 28})
 	require.ErrorContains(t, err, "absolute aspect ratio must be smaller than 200, got 201")
 	// Without Factor, Qwen's rule does not apply.
@@ -244,6 +253,7 @@ func TestPrepareImageAspectRatioError(t *testing.T) {
 }
 
 func TestImageSize(t *testing.T) {
+	t.Parallel()
 	const qwenMax = 16384 * 28 * 28 // 12845056, qwen_vl_utils' MAX_PIXELS
 	cases := []struct {
 		name         string
@@ -300,6 +310,7 @@ func TestImageSize(t *testing.T) {
 }
 
 func TestImageSizeErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		w, h   int

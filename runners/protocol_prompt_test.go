@@ -31,6 +31,7 @@ func (d defTool) Open(ctx context.Context, env *runners.ToolEnv) (runners.ToolIn
 // TestSystemPrompts renders each protocol's system prompt and question with its usual tools
 // into golden files, for review against the seed models' own prompts.
 func TestSystemPrompts(t *testing.T) {
+	t.Parallel()
 	zoom, _ := imageops.ByName(imageops.ZoomInName, imageops.DeepEyesOptions())
 	search := defTool{runners.ToolDef{Name: "search", Description: "Search the web.",
 		Parameters: []byte(`{"type":"object","properties":{"query":{"type":"string"}},"required":["query"]}`)}}
@@ -64,6 +65,7 @@ func TestSystemPrompts(t *testing.T) {
 }
 
 func TestNewPrompts(t *testing.T) {
+	t.Parallel()
 	p, _ := runners.ProtocolByName("hermes")
 	_, err := runners.NewPrompts(p, "qwen", "")
 	assert.ErrorContains(t, err, `no system template "qwen": realx ships deepeyes, deepeyesv2, hermes, native, r1v4`)
@@ -90,6 +92,7 @@ func TestNewPrompts(t *testing.T) {
 }
 
 func TestCheckAgent(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		spec tasks.AgentSpec
 		want []string
@@ -132,6 +135,7 @@ func TestCheckAgent(t *testing.T) {
 
 // TestCheckPositions reports agent problems at their place in the suite file.
 func TestCheckPositions(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "d.jsonl"), []byte(`{"id":"1","question":"q","answer":"a"}`+"\n"), 0o644))
 	path := filepath.Join(dir, "s.yaml")
@@ -145,6 +149,7 @@ func TestCheckPositions(t *testing.T) {
 
 // TestParseReplies reads calls and answers out of replies shaped like each seed model's.
 func TestParseReplies(t *testing.T) {
+	t.Parallel()
 	parse := func(protocol, content string) *runners.Step {
 		p, ok := runners.ProtocolByName(protocol)
 		require.True(t, ok)
@@ -208,6 +213,7 @@ func TestParseReplies(t *testing.T) {
 
 // TestObservationsOfErrors renders failed calls in each protocol's own way.
 func TestObservationsOfErrors(t *testing.T) {
+	t.Parallel()
 	failed := runners.Observation{Text: "Error: boom", Error: "boom"}
 	pyErr := runners.Observation{Text: "stderr:\nTraceback…\nZeroDivisionError: division by zero", Stderr: "Traceback…\nZeroDivisionError: division by zero", Error: "ZeroDivisionError: division by zero"}
 	obs := func(protocol, name string, o runners.Observation) []string {

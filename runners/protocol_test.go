@@ -146,6 +146,7 @@ const deepEyesV2Format = "You must put your answer inside <answer> </answer> tag
 // model crops image_1 in Python, the server stops at </code>, the crop comes back as an image
 // after the "Code execution result" block, and the model answers.
 func TestDeepEyesV2CropsInPython(t *testing.T) {
+	t.Parallel()
 	a, srv := agentFor(t, "deepeyesv2", pythonTool(t, python.Config{DropBlankImages: true}))
 	blobs := newMemBlobs()
 	a.Blobs = blobs
@@ -204,6 +205,7 @@ func TestDeepEyesV2CropsInPython(t *testing.T) {
 // TestDeepEyesV2Search reads a <tool_call> as a search, sends it to the tool of that name and
 // its result back in <tool_response>; without the tool, the call is an error observation.
 func TestDeepEyesV2Search(t *testing.T) {
+	t.Parallel()
 	search := &runners.StatelessTool{
 		Definition: runners.ToolDef{Name: "search", Description: "Web search.",
 			Parameters: []byte(`{"type":"object","properties":{"query":{"type":"string"}},"required":["query"]}`)},
@@ -266,6 +268,7 @@ const deepEyesInstruction = "\nThink first, call **image_zoom_in_tool** if neede
 // TestDeepEyesZoomsIn plays DeepEyes' V* loop: image_zoom_in_tool with bbox_2d in pixels of
 // the image as sent, the crop back as ["<tool_response>", image, instruction, "</tool_response>"].
 func TestDeepEyesZoomsIn(t *testing.T) {
+	t.Parallel()
 	zoom, ok := imageops.ByName(imageops.ZoomInName, imageops.DeepEyesOptions())
 	require.True(t, ok)
 	a, srv := agentFor(t, "deepeyes", zoom)
@@ -296,6 +299,7 @@ func TestDeepEyesZoomsIn(t *testing.T) {
 // TestNativeParallelCalls runs two native tool calls of one turn, both, in order: each result
 // in a tool message, the crop's image after them in a user message that names the call.
 func TestNativeParallelCalls(t *testing.T) {
+	t.Parallel()
 	crop, ok := imageops.ByName(imageops.CropName, imageops.Options{})
 	require.True(t, ok)
 	a, srv := agentFor(t, "native", crop, echoTool())
@@ -344,6 +348,7 @@ func TestNativeParallelCalls(t *testing.T) {
 // TestHermesToolCallsInText reads <tool_call> blocks out of the text, declares the tools in the
 // system prompt as Qwen's template does, and sends the results in <tool_response> blocks.
 func TestHermesToolCallsInText(t *testing.T) {
+	t.Parallel()
 	a, srv := agentFor(t, "hermes", echoTool())
 	srv.Script(
 		runnertest.Reply{Content: "<tool_call>\n{\"name\": \"echo\", \"arguments\": {\"text\": \"red\"}}\n</tool_call>\n<tool_call>\n{\"name\": \"echo\", \"arguments\": {\"text\": \"blue\"}}\n</tool_call>"},
@@ -379,6 +384,7 @@ For each function call, return a json object with function name and arguments wi
 // TestR1V4Observation stops at </tool_call>, restores it, and wraps the code result in
 // <observation> as R1V4's trajectories do.
 func TestR1V4Observation(t *testing.T) {
+	t.Parallel()
 	code := &runners.StatelessTool{
 		Definition: runners.ToolDef{Name: "code", Description: "Run Python.",
 			Parameters: []byte(`{"type":"object","properties":{"code":{"type":"string"}},"required":["code"]}`)},

@@ -14,6 +14,7 @@ import (
 )
 
 func TestResize(t *testing.T) {
+	t.Parallel()
 	src := image.NewRGBA(image.Rect(0, 0, 40, 30))
 	for i := range src.Pix {
 		src.Pix[i] = []uint8{200, 100, 50, 255}[i%4]
@@ -28,6 +29,7 @@ func TestResize(t *testing.T) {
 }
 
 func TestResizeMatchesPIL(t *testing.T) {
+	t.Parallel()
 	// Values from PIL 9.4: a 7×5 RGB image resized with resample=BICUBIC.
 	src := image.NewRGBA(image.Rect(0, 0, 7, 5))
 	for y := 0; y < 5; y++ {
@@ -115,6 +117,7 @@ func noise(w, h int) *image.RGBA {
 }
 
 func TestResizeIsPILsTwoPasses(t *testing.T) {
+	t.Parallel()
 	// Resize interleaves the passes, keeps a ring of rows and sums two samples at a time; the
 	// pixels must be those of the two passes done plainly, at every kind of scale.
 	src := noise(61, 47)
@@ -135,6 +138,7 @@ func toRGBAByDraw(img image.Image) *image.RGBA {
 }
 
 func TestResizeReadsEveryLayoutAsImageDraw(t *testing.T) {
+	t.Parallel()
 	// Whatever the source's type, Resize works on the RGBA pixels image/draw would make of it.
 	r := image.Rect(0, 0, 37, 23)
 	n := noise(37, 23)
@@ -168,6 +172,7 @@ func TestResizeReadsEveryLayoutAsImageDraw(t *testing.T) {
 }
 
 func TestResizeConvertsYCbCrAsColorPackage(t *testing.T) {
+	t.Parallel()
 	// Every luma and chroma triple converts as color.YCbCrToRGB converts it.
 	m := image.NewYCbCr(image.Rect(0, 0, 1<<16, 1), image.YCbCrSubsampleRatio444)
 	for x := range m.Y {

@@ -27,6 +27,7 @@ func bomb(key, indent string, levels int) string {
 // alias inside what it names, at the alias, wherever values are kept as YAML (a suite's
 // generation.extra, a models file, a judge file), instead of dropping the values.
 func TestAliasesExpandedOrRefused(t *testing.T) {
+	t.Parallel()
 	head := "name: a\ndata: {path: d.jsonl}\njudge: {kind: em}\ngeneration:\n"
 
 	// Three levels: 9³ values, under the budget, all decoded.

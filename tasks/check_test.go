@@ -14,6 +14,7 @@ import (
 // TestGoldAnswerRequired makes a record without a gold answer a data error at its line: it
 // could not be graded.
 func TestGoldAnswerRequired(t *testing.T) {
+	t.Parallel()
 	ds, err := samples(t, "name: g\ndata: {path: d.jsonl, fields: {alternatives: also}}\njudge: {kind: em}\n", ""+
 		`{"id": 1, "question": "q", "answer": "a"}`+"\n"+
 		`{"id": 2, "question": "q"}`+"\n"+
@@ -38,6 +39,7 @@ func TestGoldAnswerRequired(t *testing.T) {
 // TestNoGoldSuite loads a suite that says its records carry no gold answer (answer mapped to
 // nothing), with a warning at that key.
 func TestNoGoldSuite(t *testing.T) {
+	t.Parallel()
 	for _, mapping := range []string{`answer: ""`, "answer: null", "answer:"} {
 		t.Run(mapping, func(t *testing.T) {
 			suite := "name: g\ndata:\n  path: d.jsonl\n  fields:\n    " + mapping + "\njudge: {kind: em}\n"
@@ -64,6 +66,7 @@ func TestNoGoldSuite(t *testing.T) {
 // error, unless the suite says images are optional; a record without them has no image on
 // purpose.
 func TestImagesRequired(t *testing.T) {
+	t.Parallel()
 	data := "" +
 		`{"id": 1, "question": "q", "answer": "a", "image": "a.png"}` + "\n" +
 		`{"id": 2, "question": "q", "answer": "a", "image": ""}` + "\n" +
@@ -108,6 +111,7 @@ func TestImagesRequired(t *testing.T) {
 // places an image the samples do not have is reported at the first few records' lines, with
 // a count.
 func TestSamplesTryThePrompt(t *testing.T) {
+	t.Parallel()
 	var data strings.Builder
 	for i := range 5 {
 		data.WriteString(`{"id": "s` + string(rune('0'+i)) + `", "question": "q", "answer": "a", "image": "a.png"}` + "\n")
@@ -144,6 +148,7 @@ func TestSamplesTryThePrompt(t *testing.T) {
 // TestCanReadData is false when the data section has a problem, so that a misspelt field
 // mapping does not make every record an error.
 func TestCanReadData(t *testing.T) {
+	t.Parallel()
 	for suite, want := range map[string]bool{
 		"name: c\ndata: {path: d.jsonl}\njudge: {kind: em}\n":                           true,
 		"name: C\ndata: {path: d.jsonl}\njudge: {kind: emm}\nprompt: {user: '{{.X}'}\n": true,
@@ -162,6 +167,7 @@ func TestCanReadData(t *testing.T) {
 
 // TestImageRefCheck finds what would make Read fail without reading files.
 func TestImageRefCheck(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "ok.png"), tinyPNG, 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "empty.png"), nil, 0o644))

@@ -54,6 +54,7 @@ func loadConfined(t *testing.T, dir string, refs ...string) *Suite {
 // field; an absolute path outside it and a symlink out of it are refused when read (or
 // checked), so no byte of them is sent.
 func TestImagePathsConfined(t *testing.T) {
+	t.Parallel()
 	dir, outside := confinedSetup(t)
 	secret := filepath.Join(outside, "secret.png")
 	s := loadConfined(t, dir,
@@ -126,6 +127,7 @@ func TestImagePathsConfined(t *testing.T) {
 // TestSuiteFilesConfined reads a suite's data file and its judge's template only beneath the
 // suite's directory: a symlink out of it is refused as a path written out of it is.
 func TestSuiteFilesConfined(t *testing.T) {
+	t.Parallel()
 	base := t.TempDir()
 	dir, outside := filepath.Join(base, "suite"), filepath.Join(base, "outside")
 	require.NoError(t, os.MkdirAll(dir, 0o755))

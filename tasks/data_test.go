@@ -36,6 +36,7 @@ func dataErrors(t *testing.T, err error) []string {
 }
 
 func TestJSONL(t *testing.T) {
+	t.Parallel()
 	ds, err := samples(t, "name: j\ndata: {path: d.jsonl}\njudge: {kind: em}\n", ""+
 		`{"id": 1, "question": "How many?", "answer": 27.0, "level": 3, "tags": ["x"]}`+"\n"+
 		"\n"+
@@ -67,6 +68,7 @@ func TestJSONL(t *testing.T) {
 }
 
 func TestJSONLBadLinesAreReportedAndTheRestLoad(t *testing.T) {
+	t.Parallel()
 	ds, err := samples(t, "name: j\ndata: {path: d.jsonl}\njudge: {kind: em}\n", ""+
 		`{"id": 1, "question": "ok", "answer": "a"}`+"\n"+
 		`{"id": 2, "question": "broken"`+"\n"+
@@ -98,6 +100,7 @@ func TestJSONLBadLinesAreReportedAndTheRestLoad(t *testing.T) {
 }
 
 func TestJSONObjectOfRecordsKeepsFileOrder(t *testing.T) {
+	t.Parallel()
 	ds, err := samples(t, "name: j\ndata: {path: d.json, fields: {choices: choices}}\njudge: {kind: em}\n", `{
   "10": {"question": "ten", "answer": 10, "choices": null},
   "2": {
@@ -123,6 +126,7 @@ func TestJSONObjectOfRecordsKeepsFileOrder(t *testing.T) {
 }
 
 func TestJSONArrayAndErrors(t *testing.T) {
+	t.Parallel()
 	ds, err := samples(t, "name: j\ndata: {path: d.json, fields: {id: qid}}\njudge: {kind: em}\n",
 		"[\n  {\"qid\": \"a\", \"question\": \"q\", \"answer\": 1},\n  {\"qid\": \"b\", \"answer\": 1},\n  {\"qid\": \"a\", \"question\": \"q\"}\n]\n")
 	require.NotNil(t, ds)
@@ -143,6 +147,7 @@ func TestJSONArrayAndErrors(t *testing.T) {
 }
 
 func TestCSV(t *testing.T) {
+	t.Parallel()
 	ds, err := samples(t, "name: c\ndata: {path: d.csv, images_optional: true, fields: {choices: options, images: [images], alternatives: also}}\njudge: {kind: em}\n",
 		"\xef\xbb\xbfid,question,answer,options,images,also,note\n"+
 			`1,"What, exactly?",27.0,"[""red"", ""blue"", 3]","[""a.png"",""b.png""]",[not json,n`+"\n"+
@@ -175,6 +180,7 @@ func TestCSV(t *testing.T) {
 }
 
 func TestCSVHeaderProblems(t *testing.T) {
+	t.Parallel()
 	_, err := samples(t, "name: c\ndata: {path: d.csv}\njudge: {kind: em}\n", "")
 	assert.Equal(t, []string{"0: no header row"}, dataErrors(t, err))
 
@@ -183,6 +189,7 @@ func TestCSVHeaderProblems(t *testing.T) {
 }
 
 func TestFieldPathsAndMetadata(t *testing.T) {
+	t.Parallel()
 	suite := `name: f
 capabilities: [{name: perception}, {name: search}, {name: math}]
 data:
@@ -225,6 +232,7 @@ judge: {kind: em}
 }
 
 func TestChoicesAndImagesMustBeLists(t *testing.T) {
+	t.Parallel()
 	_, err := samples(t, "name: f\ndata: {path: d.jsonl, fields: {choices: c, images: [i]}}\njudge: {kind: em}\n", ""+
 		`{"id": 1, "question": "q", "answer": "a", "i": "a.png", "c": {"A": "x"}}`+"\n"+
 		`{"id": 2, "question": "q", "answer": "a", "i": "a.png", "c": ["x", {"y": 1}]}`+"\n"+
@@ -242,6 +250,7 @@ func TestChoicesAndImagesMustBeLists(t *testing.T) {
 }
 
 func TestIndexIDs(t *testing.T) {
+	t.Parallel()
 	ds, err := samples(t, "name: f\ndata: {path: d.jsonl, fields: {id: \"#\", question: prompt}}\njudge: {kind: em}\n",
 		`{"prompt": "a", "answer": 1}`+"\n\n"+`{"prompt": "b", "answer": 2}`+"\n")
 	require.NoError(t, err)
@@ -252,6 +261,7 @@ func TestIndexIDs(t *testing.T) {
 }
 
 func TestSamplesMissingDataFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "suite.yaml")
 	require.NoError(t, os.WriteFile(file, []byte("name: m\ndata: {path: nowhere.jsonl}\njudge: {kind: em}\n"), 0o644))
@@ -263,6 +273,7 @@ func TestSamplesMissingDataFile(t *testing.T) {
 }
 
 func TestMathVistaTestmini(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("../benchmarks/mathvista-testmini/testmini.json")
 	require.NoError(t, err)
 	suite := `name: mathvista-check

@@ -10,6 +10,7 @@ import (
 // TestDecodeFile reports every problem of a file at its position, with the key a misspelt one
 // was likely meant to be, decodes the rest, and positions later problems.
 func TestDecodeFile(t *testing.T) {
+	t.Parallel()
 	type entry struct {
 		Model      string     `yaml:"model"`
 		Generation Generation `yaml:"generation"`

@@ -29,6 +29,7 @@ func privateSuite() *Suite {
 }
 
 func TestReadURL(t *testing.T) {
+	t.Parallel()
 	jpeg, err := os.ReadFile(filepath.Join(vstarImages, "nba.png"))
 	require.NoError(t, err)
 	mux := http.NewServeMux()
@@ -68,6 +69,7 @@ func TestReadURL(t *testing.T) {
 // check of the address dialled catches (as it catches a name rebound to 127.0.0.1 after a
 // first, public answer).
 func TestReadURLRefusesLocalAddresses(t *testing.T) {
+	t.Parallel()
 	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
@@ -95,6 +97,7 @@ func TestReadURLRefusesLocalAddresses(t *testing.T) {
 }
 
 func TestPublicAddress(t *testing.T) {
+	t.Parallel()
 	refused := map[string]string{
 		"127.0.0.1":        "loopback",
 		"127.8.9.10":       "loopback",
@@ -139,6 +142,7 @@ func onlyPort(port string) func(netip.AddrPort) error {
 }
 
 func TestFetchChecksEveryRedirect(t *testing.T) {
+	t.Parallel()
 	var inner atomic.Int32
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		inner.Add(1)
@@ -212,6 +216,7 @@ func silentListener(t *testing.T) string {
 // TestFetchTimeouts ends a fetch from a server that never answers, one that never finishes a
 // TLS handshake and one that trickles its body forever, each with an error naming the limit.
 func TestFetchTimeouts(t *testing.T) {
+	t.Parallel()
 	silent := silentListener(t)
 	trickle := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(tinyPNG[:8])
@@ -265,6 +270,7 @@ func getWithin(t *testing.T, f *fetcher, ctx context.Context, u string) error {
 // server that never answers and from one that trickles, as soon as its context is cancelled
 // (a sample's deadline, SIGTERM).
 func TestFetchStopsWhenCancelled(t *testing.T) {
+	t.Parallel()
 	silent := silentListener(t)
 	trickle := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(tinyPNG[:8])
@@ -284,6 +290,7 @@ func TestFetchStopsWhenCancelled(t *testing.T) {
 }
 
 func TestFetchCapsTheBody(t *testing.T) {
+	t.Parallel()
 	big := strings.Repeat("x", 1<<20)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/declared" {

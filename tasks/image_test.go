@@ -23,6 +23,7 @@ const (
 var tinyPNG, _ = base64.StdEncoding.DecodeString("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
 
 func TestReadSniffsTheBytesNotTheExtension(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ dir, file, want string }{
 		{vstarImages, "nba.png", "image/jpeg"}, // a JPEG named .png
 		{vstarImages, "instrument.webp", "image/webp"},
@@ -44,6 +45,7 @@ func TestReadSniffsTheBytesNotTheExtension(t *testing.T) {
 }
 
 func TestReadMissingFile(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	_, _, err := ImageRef{Ref: "images/7.jpg", tree: diskTree(root, suiteDir)}.Read(context.Background())
 	var ie *ImageError
@@ -54,6 +56,7 @@ func TestReadMissingFile(t *testing.T) {
 }
 
 func TestReadNotAnImage(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "notes.png"), []byte("just some text\n"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "empty.png"), nil, 0o644))
@@ -69,6 +72,7 @@ func TestReadNotAnImage(t *testing.T) {
 }
 
 func TestReadFromFS(t *testing.T) {
+	t.Parallel()
 	fsys := fstest.MapFS{"suite/images/a.gif": {Data: []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;")}}
 	_, typ, err := ImageRef{Ref: "images/a.gif", tree: tree{fsys: fsys, dir: "suite"}}.Read(context.Background())
 	require.NoError(t, err)
@@ -80,6 +84,7 @@ func TestReadFromFS(t *testing.T) {
 }
 
 func TestReadInline(t *testing.T) {
+	t.Parallel()
 	b64 := base64.StdEncoding.EncodeToString(tinyPNG)
 	cases := map[string]string{
 		"data URL":          "data:image/png;base64," + b64,
@@ -113,18 +118,21 @@ func TestReadInline(t *testing.T) {
 }
 
 func TestImageErrorShortensInlineData(t *testing.T) {
+	t.Parallel()
 	e := &ImageError{Ref: strings.Repeat("A", 5000), Err: errors.New("bad")}
 	assert.Less(t, len(e.Error()), 120)
 	assert.True(t, strings.HasSuffix(e.Error(), `…": bad`))
 }
 
 func TestReadInlineIsCapped(t *testing.T) {
+	t.Parallel()
 	huge := "data:image/png;base64," + strings.Repeat("A", MaxImageBytes/3*4+8192)
 	_, _, err := ImageRef{Ref: huge}.Read(context.Background())
 	assert.ErrorContains(t, err, "larger than 64 MiB")
 }
 
 func TestReadInlineDecodedIsCapped(t *testing.T) {
+	t.Parallel()
 	_, _, err := ImageRef{Ref: "data:," + strings.Repeat("x", MaxImageBytes+1)}.Read(context.Background())
 	assert.ErrorContains(t, err, "larger than 64 MiB")
 }

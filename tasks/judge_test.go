@@ -10,6 +10,7 @@ import (
 )
 
 func TestCascadeDecodes(t *testing.T) {
+	t.Parallel()
 	s, err := LoadFile("testdata/cascade.good.yaml")
 	require.NoError(t, err)
 	j := s.Judge
@@ -33,6 +34,7 @@ func TestCascadeDecodes(t *testing.T) {
 }
 
 func TestLoadJudgeFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "p.tmpl"), []byte("{{.Answer}}"), 0o644))
 	good := filepath.Join(dir, "judge.yaml")

@@ -19,6 +19,7 @@ import (
 )
 
 func TestGoodSuitesLoadClean(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("testdata/*.good.yaml")
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
@@ -35,6 +36,7 @@ func TestGoodSuitesLoadClean(t *testing.T) {
 }
 
 func TestFullSuiteDecodesEveryField(t *testing.T) {
+	t.Parallel()
 	s, err := LoadFile("testdata/full.good.yaml")
 	require.NoError(t, err)
 
@@ -68,6 +70,7 @@ func TestFullSuiteDecodesEveryField(t *testing.T) {
 }
 
 func TestInferredFormatAndDefaults(t *testing.T) {
+	t.Parallel()
 	s, err := LoadFile("testdata/inferred.good.yaml")
 	require.NoError(t, err)
 	assert.Equal(t, "csv", s.Data.Format, "the format comes from the extension, whatever its case")
@@ -78,6 +81,7 @@ func TestInferredFormatAndDefaults(t *testing.T) {
 // TestBadSuites runs every *.bad.yaml file; each must be listed here with the problems it must
 // report, in order and each with its position.
 func TestBadSuites(t *testing.T) {
+	t.Parallel()
 	cases := map[string][]string{
 		"agent.bad.yaml": {
 			`:5:14: agent.max_turns must be in [0, 100], got -1`,
@@ -213,6 +217,7 @@ func TestBadSuites(t *testing.T) {
 }
 
 func TestThreeMistakesThreeErrors(t *testing.T) {
+	t.Parallel()
 	_, err := LoadFile("testdata/three.bad.yaml")
 	var errs Errors
 	require.ErrorAs(t, err, &errs)
@@ -229,6 +234,7 @@ func TestThreeMistakesThreeErrors(t *testing.T) {
 }
 
 func TestMisspeltRequiredKeyIsOneError(t *testing.T) {
+	t.Parallel()
 	s, err := loadString(t, "name: x\ndata: {pth: d.jsonl}\njudge: {knd: em}\n")
 	require.NotNil(t, s)
 	assert.Equal(t, "x.yaml:2:8: unknown field \"pth\" in data; did you mean \"path\"?\n"+
@@ -237,12 +243,14 @@ func TestMisspeltRequiredKeyIsOneError(t *testing.T) {
 }
 
 func TestWrongTypeIsOneError(t *testing.T) {
+	t.Parallel()
 	_, err := loadString(t, "name: [a, b]\ndata: {path: d.jsonl}\njudge: {kind: em}\nagent: {timeout: [1]}\n")
 	assert.Equal(t, "x.yaml:1:7: name: expected a string, got a list\n"+
 		"x.yaml:4:18: agent.timeout: expected a duration such as \"90s\", got a list", err.Error())
 }
 
 func TestSuggestions(t *testing.T) {
+	t.Parallel()
 	keys := []string{"max_turns", "max_tool_calls", "max_tokens", "timeout", "on_no_action"}
 	assert.Equal(t, "max_turns", closest("maxTurns", keys), "case and separators")
 	assert.Equal(t, "timeout", closest("timout", keys))
@@ -253,6 +261,7 @@ func TestSuggestions(t *testing.T) {
 }
 
 func TestSyntaxErrorLines(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ src, want string }{
 		{"a: b: c\n", "x.yaml:1: invalid YAML: mapping values are not allowed in this context"},
 		{"name: x\na: b: c\n", "x.yaml:2: invalid YAML: mapping values are not allowed"},
@@ -270,6 +279,7 @@ func TestSyntaxErrorLines(t *testing.T) {
 }
 
 func TestAtAndErrorf(t *testing.T) {
+	t.Parallel()
 	s, err := loadString(t, `name: at
 data:
   path: d.jsonl
@@ -315,6 +325,7 @@ prompt:
 }
 
 func TestErrorFormats(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, "a.yaml:3:7: m", (&Error{File: "a.yaml", Line: 3, Col: 7, Msg: "m"}).Error())
 	assert.Equal(t, "a.yaml:3: m", (&Error{File: "a.yaml", Line: 3, Msg: "m"}).Error())
 	assert.Equal(t, "a.yaml: m", (&Error{File: "a.yaml", Msg: "m"}).Error())
@@ -329,6 +340,7 @@ func TestErrorFormats(t *testing.T) {
 }
 
 func TestLoadFS(t *testing.T) {
+	t.Parallel()
 	fsys := fstest.MapFS{
 		"math/suite.yaml":       {Data: []byte("name: math\ndata: {path: data/../test.jsonl}\njudge: {kind: math}\ncolor: x\n")},
 		"math/test.jsonl":       {Data: []byte(`{"id": 1, "question": "1+1?", "answer": 2}` + "\n")},
@@ -361,12 +373,14 @@ func TestLoadFS(t *testing.T) {
 }
 
 func TestLoadFileMissing(t *testing.T) {
+	t.Parallel()
 	s, err := LoadFile("testdata/no-such-suite.yaml")
 	assert.Nil(t, s)
 	assert.ErrorIs(t, err, os.ErrNotExist)
 }
 
 func TestDigestIsOfTheBytes(t *testing.T) {
+	t.Parallel()
 	a, err := loadString(t, "name: a\ndata: {path: d.jsonl}\njudge: {kind: em}\n")
 	require.NoError(t, err)
 	b, err := loadString(t, "name: a\ndata: {path: d.jsonl}\njudge: {kind: em}  # same suite, other bytes\n")
@@ -377,6 +391,7 @@ func TestDigestIsOfTheBytes(t *testing.T) {
 }
 
 func TestDuration(t *testing.T) {
+	t.Parallel()
 	var a AgentSpec
 	require.NoError(t, yaml.Unmarshal([]byte("timeout: 1m30s"), &a))
 	assert.Equal(t, 90*time.Second, a.Timeout.D())
@@ -403,6 +418,7 @@ func TestDuration(t *testing.T) {
 }
 
 func TestSetImageRoot(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	s := writeSuite(t, dir, "name: r\ndata: {path: d.jsonl, fields: {images: [image]}}\njudge: {kind: em}\n",
 		`{"id": "a", "question": "q", "answer": "a", "image": "cat.png"}`)
@@ -425,6 +441,7 @@ func TestSetImageRoot(t *testing.T) {
 
 // TestDocExampleLoads keeps the annotated example of doc.go a suite that loads.
 func TestDocExampleLoads(t *testing.T) {
+	t.Parallel()
 	src, err := os.ReadFile("doc.go")
 	require.NoError(t, err)
 	m := regexp.MustCompile(`(?s)An annotated example:\n//\n(.*?)\n//\n// YAML anchors`).FindSubmatch(src)

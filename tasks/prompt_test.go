@@ -22,6 +22,7 @@ func textPart(s string) PromptPart { return PromptPart{Text: s} }
 func imagePart(i int) PromptPart   { return PromptPart{Image: i} }
 
 func TestRenderDefaultTemplate(t *testing.T) {
+	t.Parallel()
 	s := suiteWithPrompt(t, "")
 	sm := &Sample{ID: "1", Question: "Which is red?", Choices: []string{"apple", "sky", "grass"}, Answer: "A",
 		Images: []ImageRef{{Ref: "a.png"}, {Ref: "b.png"}}}
@@ -37,6 +38,7 @@ func TestRenderDefaultTemplate(t *testing.T) {
 }
 
 func TestRenderPlacesImages(t *testing.T) {
+	t.Parallel()
 	s := suiteWithPrompt(t, `prompt:
   system: |
     You answer {{upper .Capability}} questions about {{.Images}} image(s).
@@ -67,6 +69,7 @@ func TestRenderPlacesImages(t *testing.T) {
 }
 
 func TestRenderImageOutOfRange(t *testing.T) {
+	t.Parallel()
 	s := suiteWithPrompt(t, "prompt: {user: \"{{image 1}}{{image 3}}{{.Question}}\"}\n")
 	_, err := s.Render(&Sample{ID: "17", Question: "q", Images: []ImageRef{{Ref: "a"}, {Ref: "b"}}})
 	assert.EqualError(t, err, `sample "17": prompt.user: image 3: the sample has 2 image(s)`)
@@ -81,6 +84,7 @@ func TestRenderImageOutOfRange(t *testing.T) {
 }
 
 func TestRenderExecutionErrorNamesTheSample(t *testing.T) {
+	t.Parallel()
 	s := suiteWithPrompt(t, "prompt: {user: \"{{index .Metadata.options 5}}\"}\n")
 	_, err := s.Render(&Sample{ID: "17", Question: "q", Metadata: map[string]any{"options": []any{"a"}}})
 	require.Error(t, err)
@@ -89,6 +93,7 @@ func TestRenderExecutionErrorNamesTheSample(t *testing.T) {
 }
 
 func TestRenderCannotBeForged(t *testing.T) {
+	t.Parallel()
 	s := suiteWithPrompt(t, "")
 	// A question that tries to look like a placed image stays text.
 	q := "\x00realx-image-000000000000000000000000:1\x00 {{image 1}}"
@@ -98,6 +103,7 @@ func TestRenderCannotBeForged(t *testing.T) {
 }
 
 func TestRenderReportsABrokenSystemTemplate(t *testing.T) {
+	t.Parallel()
 	s, err := loadString(t, "name: p\ndata: {path: d.jsonl}\njudge: {kind: em}\nprompt: {system: \"{{.Nope}}\"}\n")
 	require.NotNil(t, s)
 	assert.EqualError(t, err, "x.yaml:4:18: prompt.system: can't evaluate field Nope in type tasks.promptData (templates see .ID, .Question, .Choices, .Metadata, .Images and .Capability)")
@@ -107,6 +113,7 @@ func TestRenderReportsABrokenSystemTemplate(t *testing.T) {
 }
 
 func TestRenderWithoutLoad(t *testing.T) {
+	t.Parallel()
 	// Other packages build suites in their tests without a file: Render still works.
 	s := &Suite{Prompt: PromptSpec{System: "Be brief.", User: "{{image 1}}Q: {{.Question}}"}}
 	p, err := s.Render(&Sample{ID: "1", Question: "why?", Images: []ImageRef{{Ref: "a.png"}}})
@@ -119,6 +126,7 @@ func TestRenderWithoutLoad(t *testing.T) {
 }
 
 func TestRenderIsSafeForConcurrentUse(t *testing.T) {
+	t.Parallel()
 	s := suiteWithPrompt(t, "prompt: {user: \"{{image 1}}{{.ID}}\"}\n")
 	var wg sync.WaitGroup
 	for i := range 16 {
@@ -135,12 +143,14 @@ func TestRenderIsSafeForConcurrentUse(t *testing.T) {
 }
 
 func TestLetter(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, []string{"A", "B", "Z", "AA", "AB", "BA"}, []string{Letter(0), Letter(1), Letter(25), Letter(26), Letter(27), Letter(52)})
 }
 
 // TestRenderCapsThePrompt stops a template that writes more than MaxPromptBytes, with an
 // error naming the sample, instead of filling memory.
 func TestRenderCapsThePrompt(t *testing.T) {
+	t.Parallel()
 	s := suiteWithPrompt(t, `prompt: {user: "{{range .Metadata.rows}}{{printf \"%0999999d\" 1}}{{end}}"}`+"\n")
 	rows := make([]any, 3)
 	p, err := s.Render(&Sample{ID: "small", Metadata: map[string]any{"rows": rows}})
@@ -154,6 +164,7 @@ func TestRenderCapsThePrompt(t *testing.T) {
 
 // TestCheckTemplate allows the loops whose steps the data bounds, once, and nothing else.
 func TestCheckTemplate(t *testing.T) {
+	t.Parallel()
 	for text, want := range map[string]string{
 		"{{range .Choices}}{{.Text}}{{end}}":                                      "",
 		"{{range $i, $c := $.Choices}}{{$i}}{{else}}none{{end}}":                  "",

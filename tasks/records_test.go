@@ -11,6 +11,7 @@ import (
 )
 
 func TestReadRecordsObjectOfRecords(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "preds.json")
 	require.NoError(t, os.WriteFile(path, []byte("{\n \"7\": {\"response\": \"B\", \"n\": 1.50},\n \"3\": {\"response\": null}\n}\n"), 0o644))
 	recs, err := ReadRecords(path, "")
@@ -26,6 +27,7 @@ func TestReadRecordsObjectOfRecords(t *testing.T) {
 }
 
 func TestReadRecordsReportsBadLines(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "preds.jsonl")
 	require.NoError(t, os.WriteFile(path, []byte("{\"id\":1}\n[1,2]\nnot json\n{\"id\":2}\n"), 0o644))
 	recs, err := ReadRecords(path, "")
@@ -39,6 +41,7 @@ func TestReadRecordsReportsBadLines(t *testing.T) {
 }
 
 func TestReadRecordsUnknownFormat(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "preds.txt")
 	require.NoError(t, os.WriteFile(path, []byte("x"), 0o644))
 	_, err := ReadRecords(path, "")

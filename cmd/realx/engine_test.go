@@ -314,6 +314,7 @@ func TestInterrupt(t *testing.T) {
 // TestInterruptOutsideARun cancels a command that cannot stop gracefully at the first
 // interrupt.
 func TestInterruptOutsideARun(t *testing.T) {
+	t.Parallel()
 	ctx, in := interruptible(t)
 	in.signal()
 	assert.Error(t, ctx.Err())
@@ -408,6 +409,7 @@ func TestShardsMergeLikeOneRun(t *testing.T) {
 
 // TestShardFromFlags reads the shard from flags and the environment.
 func TestShardFromFlags(t *testing.T) {
+	t.Parallel()
 	env := func(kv ...string) func(string) string {
 		return func(k string) string {
 			for i := 0; i < len(kv); i += 2 {

@@ -87,6 +87,7 @@ func TestListJSON(t *testing.T) {
 // TestBuildVersion takes the version from -ldflags, else from the module version Go records,
 // else from the VCS revision.
 func TestBuildVersion(t *testing.T) {
+	t.Parallel()
 	info := func(version string, settings ...string) func() (*debug.BuildInfo, bool) {
 		return func() (*debug.BuildInfo, bool) {
 			bi := &debug.BuildInfo{Main: debug.Module{Version: version}}

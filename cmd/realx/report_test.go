@@ -126,7 +126,6 @@ func TestReportOutputFile(t *testing.T) {
 // TestReportReadsALibraryRun reports a run written through the library, as a Go program writes
 // one (the package realx Example), the same as the library prints it.
 func TestReportReadsALibraryRun(t *testing.T) {
-	t.Parallel()
 	srv := runnertest.NewServer(t)
 	srv.Handle(answerFromPrompt(t, math500Answers(t), func(string) bool { return false }))
 	eng, err := realx.New(realx.Config{})

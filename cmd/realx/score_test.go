@@ -293,7 +293,6 @@ func llmScoreSetup(t *testing.T, dir string, n int) (suite, preds string) {
 // the judge is retried after its Retry-After; a score interrupted midway resumes, the same
 // command asking the judge only about the samples it has no verdict for.
 func TestScoreJudgesConcurrently(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	suite, preds := llmScoreSetup(t, dir, 32)
 	judge := runnertest.NewServer(t)

@@ -34,5 +34,6 @@ var isEquivCases = []pair{
 }
 
 func TestIsEquivCases(t *testing.T) {
+	t.Parallel()
 	check(t, isEquivCases)
 }

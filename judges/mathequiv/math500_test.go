@@ -71,6 +71,7 @@ func readAnswers(t testing.TB, path string) []string {
 var boxedExceptions = map[string]string{}
 
 func TestMath500SelfAndBoxed(t *testing.T) {
+	t.Parallel()
 	parsed := 0
 	for _, r := range readMath500(t) {
 		o := Compare(r.Answer, r.Answer, Options{})
@@ -240,6 +241,7 @@ var math500NearMisses = []pair{
 }
 
 func TestMath500Rewrites(t *testing.T) {
+	t.Parallel()
 	require.GreaterOrEqual(t, len(math500Rewrites), 60)
 	check(t, math500Rewrites)
 	check(t, math500NearMisses)
@@ -259,6 +261,7 @@ func TestMath500Rewrites(t *testing.T) {
 // TestAIME24Solutions checks that the AIME 2024 answers agree with the last \boxed{} of their
 // solutions, where the solution has one.
 func TestAIME24Solutions(t *testing.T) {
+	t.Parallel()
 	checked := 0
 	readJSONL(t, "../../benchmarks/aime24/test.jsonl", func(line []byte) {
 		var r struct{ Solution, Answer string }

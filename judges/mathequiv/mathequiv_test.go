@@ -389,12 +389,14 @@ var ownCases = []pair{
 }
 
 func TestCompareOwnCases(t *testing.T) {
+	t.Parallel()
 	require.GreaterOrEqual(t, len(ownCases), 200)
 	check(t, ownCases)
 }
 
 // TestAIME checks the integer answers of AIME, where leading zeros and ".0" do not matter.
 func TestAIME(t *testing.T) {
+	t.Parallel()
 	check(t, []pair{
 		{"070", "70", eq},
 		{"70.0", "70", eq},
@@ -417,6 +419,7 @@ func TestAIME(t *testing.T) {
 }
 
 func TestNormalize(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ in, want string }{
 		{`\tfrac83`, `\frac{8}{3}`},
 		{`\dfrac{1}{2}`, `\frac{1}{2}`},
@@ -446,6 +449,7 @@ func TestNormalize(t *testing.T) {
 }
 
 func TestOutcomeFields(t *testing.T) {
+	t.Parallel()
 	o := Compare(`\boxed{\dfrac{1}{2}}`, `0.5`, Options{})
 	assert.Equal(t, Outcome{Equal: true, Confident: true, Answer: `\frac{1}{2}`, Gold: `\frac{1}{2}`, Reason: "numeric"}, o)
 	o = Compare(`(1,2)`, `(2,1)`, Options{})
@@ -459,6 +463,7 @@ func TestOutcomeFields(t *testing.T) {
 // TestTimeout checks that pathological inputs return, within the time bound or at once, and
 // never panic.
 func TestTimeout(t *testing.T) {
+	t.Parallel()
 	tower := strings.Repeat("2^{", 90) + "2" + strings.Repeat("}", 90)
 	o := Compare(tower, "3", Options{Timeout: time.Nanosecond})
 	assert.Equal(t, "timeout", o.Reason)
@@ -496,6 +501,7 @@ func TestTimeout(t *testing.T) {
 // TestNormalizeLarge runs Normalize on large inputs of shapes that would be slow were a pass
 // quadratic; it only checks that the results are sane.
 func TestNormalizeLarge(t *testing.T) {
+	t.Parallel()
 	n := 20000
 	for _, in := range []string{
 		strings.Repeat(`\frac{`, n) + "1" + strings.Repeat("}{2}", n),
@@ -514,6 +520,7 @@ func TestNormalizeLarge(t *testing.T) {
 // TestBudget checks the mechanism behind the time bound: past the deadline, or past the step
 // limit, a step unwinds the comparison.
 func TestBudget(t *testing.T) {
+	t.Parallel()
 	b := &budget{deadline: time.Now().Add(-time.Second)}
 	assert.PanicsWithValue(t, timeoutSignal{}, func() {
 		for range 1024 {
@@ -530,6 +537,7 @@ func TestBudget(t *testing.T) {
 
 // TestDeepButReasonable checks that nesting of a depth real answers have parses.
 func TestDeepButReasonable(t *testing.T) {
+	t.Parallel()
 	deep := strings.Repeat(`\sqrt{`, 30) + "2" + strings.Repeat("}", 30)
 	o := Compare(deep, "1.0000000006", Options{RelTol: 1e-9})
 	assert.True(t, o.Confident, "%+v", o)

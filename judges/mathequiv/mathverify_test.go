@@ -160,5 +160,6 @@ var mathVerifyCases = []pair{
 }
 
 func TestMathVerifyCases(t *testing.T) {
+	t.Parallel()
 	check(t, mathVerifyCases)
 }

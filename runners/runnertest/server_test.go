@@ -46,6 +46,7 @@ func events(t *testing.T, r io.Reader) []string {
 const userHi = `{"model":"m","messages":[{"role":"user","content":"hi"}]`
 
 func TestCompletionJSON(t *testing.T) {
+	t.Parallel()
 	srv := runnertest.NewServer(t)
 	srv.Script(runnertest.Reply{
 		Content: "hello", Reasoning: "greet back",
@@ -65,6 +66,7 @@ func TestCompletionJSON(t *testing.T) {
 }
 
 func TestCompletionToolCallsJSON(t *testing.T) {
+	t.Parallel()
 	srv := runnertest.NewServer(t)
 	srv.Script(runnertest.Reply{ToolCalls: []runners.ToolCall{{Name: "python", Arguments: `{"code":"1"}`}}})
 	body, err := io.ReadAll(post(t, srv.URL(), userHi+`}`).Body)
@@ -83,6 +85,7 @@ func TestCompletionToolCallsJSON(t *testing.T) {
 }
 
 func TestStreamFormat(t *testing.T) {
+	t.Parallel()
 	srv := runnertest.NewServer(t)
 	srv.Script(runnertest.Reply{
 		Content:   "Hello there, world!",
@@ -171,6 +174,7 @@ func TestStreamFormat(t *testing.T) {
 }
 
 func TestStreamWithoutUsageOption(t *testing.T) {
+	t.Parallel()
 	srv := runnertest.NewServer(t)
 	srv.Script(runnertest.Reply{Content: "hi"})
 	evs := events(t, post(t, srv.URL(), userHi+`,"stream":true}`).Body)
@@ -182,6 +186,7 @@ func TestStreamWithoutUsageOption(t *testing.T) {
 }
 
 func TestStreamCutAfter(t *testing.T) {
+	t.Parallel()
 	srv := runnertest.NewServer(t)
 	srv.Script(runnertest.Reply{Content: "a fairly long answer to be cut", CutAfter: 3})
 	resp := post(t, srv.URL(), userHi+`,"stream":true}`)
@@ -192,6 +197,7 @@ func TestStreamCutAfter(t *testing.T) {
 }
 
 func TestJSONCutAfter(t *testing.T) {
+	t.Parallel()
 	srv := runnertest.NewServer(t)
 	srv.Script(runnertest.Reply{Content: "hello", CutAfter: 10})
 	body, err := io.ReadAll(post(t, srv.URL(), userHi+`}`).Body)
@@ -200,6 +206,7 @@ func TestJSONCutAfter(t *testing.T) {
 }
 
 func TestReset(t *testing.T) {
+	t.Parallel()
 	srv := runnertest.NewServer(t)
 	srv.Script(runnertest.Reply{Reset: true})
 	_, err := http.Post(srv.URL()+"/chat/completions", "application/json", strings.NewReader(userHi+`}`))
@@ -208,6 +215,7 @@ func TestReset(t *testing.T) {
 }
 
 func TestErrorsAndHeaders(t *testing.T) {
+	t.Parallel()
 	srv := runnertest.NewServer(t)
 	srv.Script(
 		runnertest.Reply{Status: 429, Header: map[string]string{"Retry-After": "3"}},
@@ -230,6 +238,7 @@ func TestErrorsAndHeaders(t *testing.T) {
 }
 
 func TestNothingScripted(t *testing.T) {
+	t.Parallel()
 	srv := runnertest.NewServer(t)
 	resp := post(t, srv.URL(), userHi+`}`)
 	assert.Equal(t, 500, resp.StatusCode)
@@ -238,6 +247,7 @@ func TestNothingScripted(t *testing.T) {
 }
 
 func TestScriptBeforeHandler(t *testing.T) {
+	t.Parallel()
 	srv := runnertest.NewServer(t)
 	srv.Handle(func(r *runnertest.Request) runnertest.Reply {
 		return runnertest.Reply{Content: "handled " + r.Last().Text}
@@ -258,6 +268,7 @@ func TestScriptBeforeHandler(t *testing.T) {
 }
 
 func TestBadRequests(t *testing.T) {
+	t.Parallel()
 	srv := runnertest.NewServer(t)
 	for _, body := range []string{
 		`not json`,
@@ -273,6 +284,7 @@ func TestBadRequests(t *testing.T) {
 }
 
 func TestRequestMessages(t *testing.T) {
+	t.Parallel()
 	srv := runnertest.NewServer(t)
 	srv.Script(runnertest.Reply{Content: "ok"})
 	post(t, srv.URL(), `{"model":"m","stream":false,"temperature":0,"messages":[
@@ -291,6 +303,7 @@ func TestRequestMessages(t *testing.T) {
 }
 
 func TestDelayHonoursTheRequestContext(t *testing.T) {
+	t.Parallel()
 	srv := runnertest.NewServer(t)
 	srv.Script(runnertest.Reply{Content: "late", Delay: time.Minute})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
@@ -305,6 +318,7 @@ func TestDelayHonoursTheRequestContext(t *testing.T) {
 }
 
 func TestModelsAndUnknownRoutes(t *testing.T) {
+	t.Parallel()
 	srv := runnertest.NewServer(t)
 	resp, err := http.Get(srv.URL() + "/models")
 	require.NoError(t, err)

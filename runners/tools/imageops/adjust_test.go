@@ -10,6 +10,7 @@ import (
 )
 
 func TestContrast(t *testing.T) {
+	t.Parallel()
 	// Values from PIL 9.4: ImageEnhance.Contrast(im).enhance(factor) of a 4×2 RGB image whose
 	// mean luma rounds to 100.
 	src := image.NewNRGBA(image.Rect(0, 0, 4, 2))

@@ -11,6 +11,7 @@ import (
 )
 
 func TestResolveBox(t *testing.T) {
+	t.Parallel()
 	img := image.Rect(0, 0, 1000, 800)
 	deepEyes := DeepEyesOptions()
 	norm := Options{Normalized: true}
@@ -60,6 +61,7 @@ func TestResolveBox(t *testing.T) {
 }
 
 func TestResolveBoxErrors(t *testing.T) {
+	t.Parallel()
 	img := image.Rect(0, 0, 1000, 800)
 	tests := []struct {
 		name string
@@ -92,6 +94,7 @@ func TestResolveBoxErrors(t *testing.T) {
 }
 
 func TestBoxFromSlice(t *testing.T) {
+	t.Parallel()
 	b, err := BoxFromSlice([]float64{1, 2, 3, 4})
 	require.NoError(t, err)
 	assert.Equal(t, Box{1, 2, 3, 4}, b)
@@ -104,6 +107,7 @@ func TestBoxFromSlice(t *testing.T) {
 }
 
 func TestCrop(t *testing.T) {
+	t.Parallel()
 	src := pattern(image.Rect(0, 0, 40, 30))
 	got, err := Crop(src, Box{10, 5, 20, 25}, Options{})
 	require.NoError(t, err)

@@ -25,6 +25,7 @@ func readDemo(t testing.TB, name string) []byte {
 var readFile = os.ReadFile
 
 func TestDecodeEncode(t *testing.T) {
+	t.Parallel()
 	src := pattern(image.Rect(0, 0, 9, 6))
 	for _, format := range []string{FormatJPEG, FormatPNG, FormatGIF, FormatBMP} {
 		data, err := Encode(src, format)
@@ -63,6 +64,7 @@ func TestDecodeEncode(t *testing.T) {
 }
 
 func TestOutputFormat(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, FormatPNG, OutputFormat(FormatPNG))
 	for _, f := range []string{FormatJPEG, FormatGIF, FormatWebP, FormatBMP, ""} {
 		assert.Equal(t, FormatJPEG, OutputFormat(f))
@@ -74,6 +76,7 @@ func TestOutputFormat(t *testing.T) {
 }
 
 func TestCropRealPhotos(t *testing.T) {
+	t.Parallel()
 	// signicade.JPG is a 4240×2700 photo; crop a 512×512 region and encode it as a tool would.
 	img, format, err := Decode(readDemo(t, "signicade.JPG"))
 	require.NoError(t, err)

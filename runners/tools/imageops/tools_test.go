@@ -58,6 +58,7 @@ func decoded(t testing.TB, im *runners.Image) (image.Image, string) {
 }
 
 func TestNamesAndDefinitions(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, []string{"contrast", "crop", "flip", "image_zoom_in_tool", "resize", "rotate"}, Names())
 	for _, name := range Names() {
 		for _, opt := range []Options{{}, DeepEyesOptions(), {Normalized: true}} {
@@ -94,6 +95,7 @@ func TestNamesAndDefinitions(t *testing.T) {
 }
 
 func TestZoomIn(t *testing.T) {
+	t.Parallel()
 	src := pattern(image.Rect(0, 0, 200, 100))
 	env := &runners.ToolEnv{SampleID: "s", Images: []*runners.Image{sent(t, src, FormatPNG)}}
 
@@ -133,6 +135,7 @@ func TestZoomIn(t *testing.T) {
 }
 
 func TestBadArguments(t *testing.T) {
+	t.Parallel()
 	env := &runners.ToolEnv{Images: []*runners.Image{sent(t, pattern(image.Rect(0, 0, 200, 100)), FormatPNG)}}
 	tests := []struct {
 		tool, args, want string
@@ -198,6 +201,7 @@ func TestBadArguments(t *testing.T) {
 }
 
 func TestNativeToolsChain(t *testing.T) {
+	t.Parallel()
 	src := pattern(image.Rect(0, 0, 60, 40))
 	env := &runners.ToolEnv{Images: []*runners.Image{sent(t, src, FormatPNG)}}
 	rotate := open(t, RotateName, Options{}, env)
@@ -236,6 +240,7 @@ func TestNativeToolsChain(t *testing.T) {
 	assert.Equal(t, "Image 7 is image 6 rotated 30 degrees counter-clockwise, at 72×66 pixels.", obs.Text)
 }
 
+// TestSessions is not parallel: it checks that the package's sessions are all closed.
 func TestSessions(t *testing.T) {
 	png := sent(t, pattern(image.Rect(0, 0, 60, 40)), FormatPNG)
 	env := &runners.ToolEnv{Images: []*runners.Image{png}}
@@ -270,6 +275,7 @@ func TestSessions(t *testing.T) {
 }
 
 func TestInfrastructureErrors(t *testing.T) {
+	t.Parallel()
 	env := &runners.ToolEnv{Images: []*runners.Image{{Data: []byte("not an image"), MIME: "image/png"}}}
 	inst := open(t, ZoomInName, Options{}, env)
 	obs, err := inst.Call(context.Background(), json.RawMessage(`{"bbox_2d": [0, 0, 10, 10]}`))
@@ -283,6 +289,7 @@ func TestInfrastructureErrors(t *testing.T) {
 }
 
 func TestConcurrentSamples(t *testing.T) {
+	t.Parallel()
 	png := sent(t, pattern(image.Rect(0, 0, 64, 48)), FormatPNG)
 	tool, _ := ByName(ZoomInName, DeepEyesOptions())
 	rot, _ := ByName(RotateName, DeepEyesOptions())

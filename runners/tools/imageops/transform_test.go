@@ -60,6 +60,7 @@ func ycbcr(r image.Rectangle, ratio image.YCbCrSubsampleRatio) *image.YCbCr {
 type mapping func(x, y, w, h int) (int, int)
 
 func TestExactOperations(t *testing.T) {
+	t.Parallel()
 	const w, h = 5, 3
 	ops := []struct {
 		name   string
@@ -111,6 +112,7 @@ func TestExactOperations(t *testing.T) {
 }
 
 func TestExactOperationsSubsampledChroma(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		ratio, turned image.YCbCrSubsampleRatio
 	}{
@@ -154,6 +156,7 @@ func TestExactOperationsSubsampledChroma(t *testing.T) {
 }
 
 func TestRotateArbitraryAngle(t *testing.T) {
+	t.Parallel()
 	// Sizes from PIL 9.4: Image.new("RGB", (w, h)).rotate(angle, expand=True).size.
 	for _, tt := range []struct {
 		w, h   int
