@@ -15,9 +15,10 @@
 //
 //	eng, _ := realx.New(realx.Config{Concurrency: 8})
 //	defer eng.Close()
-//	model, _ := eng.Connect(&realx.Model{Label: "qwen", Endpoint: runners.Endpoint{BaseURL: url, Model: "qwen"}})
+//	model := &realx.Model{Label: "qwen", Endpoint: runners.Endpoint{BaseURL: url, Model: "qwen"}}
+//	client, _ := eng.Connect(model)
 //	suite, data, _ := realx.LoadSuite("math500")
-//	plan, _ := eng.NewPlan(suite, data, realx.PlanOptions{Model: model})
+//	plan, _ := eng.NewPlan(suite, data, realx.PlanOptions{Model: client})
 //	out, _ := eng.Run(ctx, []*realx.Plan{plan}, realx.Run{Dir: "runs/qwen/math500", Model: model})
 //
 // Running the same Run again resumes it. docs/library.md says more, and Example runs it.
