@@ -9,6 +9,7 @@ package tools
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/realx-bench/realx/runners"
@@ -74,14 +75,7 @@ func New(name string, cfg Config) (runners.Tool, error) {
 }
 
 // Names lists the tools New builds, sorted.
-func Names() []string {
-	names := make([]string, 0, len(builders))
-	for n := range builders {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
+func Names() []string { return slices.Sorted(maps.Keys(builders)) }
 
 // newPython makes the python tool from the suite's settings and the run's.
 func newPython(cfg Config) (runners.Tool, error) {
