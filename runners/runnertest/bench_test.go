@@ -29,9 +29,10 @@ import (
 )
 
 // The scheduling benchmark: samples with one 1-megapixel JPEG each, through the whole path
-// of a run (PrepareImage, the OpenAI client sending the image as a data URL, WithRetry,
-// WithThrottle and the Pool) against a fake endpoint that answers after a fixed latency.
-// docs/performance.md has the figures and how to read them.
+// of a run (PrepareImage, the model as runners.Clients makes it for a run — the OpenAI client
+// sending the image as a data URL, WithRetry, WithThrottle, the observer that counts tokens,
+// the response cache's layer, off — and the Runner) against a fake endpoint that answers
+// after a fixed latency. docs/performance.md has the figures and how to read them.
 const (
 	// benchServerEnv, when set, makes the test binary the fake endpoint of the benchmark.
 	benchServerEnv = "REALX_BENCH_SERVER"
@@ -194,7 +195,7 @@ func BenchmarkRun20000Samples(b *testing.B) {
 func benchRun(b *testing.B, n int) {
 	srv := startBenchServer(b)
 	jpg := benchJPEG()
-	client := runners.NewOpenAI(runners.Endpoint{BaseURL: srv.url, Model: "bench", Timeout: time.Minute})
+	ep := runners.Endpoint{BaseURL: srv.url, Model: "bench", Timeout: time.Minute}
 	ideal := time.Duration(n) * benchLatency / benchConcurrency
 	var wall, cpu, serverCPU time.Duration
 	var latency atomic.Int64
@@ -203,14 +204,22 @@ func benchRun(b *testing.B, n int) {
 	runtime.GC()
 	b.ResetTimer()
 	for range b.N {
-		th, err := runners.NewThrottle(runners.ThrottleConfig{MaxConcurrency: benchConcurrency})
+		clients := runners.NewClients(nil)
+		cfg := runners.ThrottleConfig{MaxConcurrency: benchConcurrency}
+		var tokens atomic.Int64
+		model, err := clients.Model(ep, runners.CallPolicy{Throttle: cfg, Observe: func(resp *runners.ChatResponse, err error) {
+			if err == nil {
+				tokens.Add(int64(resp.Usage.Counted().Total))
+			}
+		}})
 		require.NoError(b, err)
-		model := runners.WithRetry(runners.WithThrottle(client, th), runners.RetryPolicy{})
-		pool := runners.NewPool(th)
+		th, err := clients.Throttle(ep, cfg)
+		require.NoError(b, err)
+		runner := runners.NewRunner(th)
 		answers := make([]string, n)
 		watch := watchHeap()
 		cpu0, server0, start := selfCPU(), srv.cpu(), time.Now()
-		err = pool.Run(context.Background(), n, func(ctx context.Context, i int) error {
+		_, err = runner.Run(context.Background(), n, func(ctx context.Context, i int) error {
 			data := append([]byte(nil), jpg...) // as if read from the sample's file
 			img, err := runners.PrepareImage(data, tasks.ImagePolicy{})
 			if err != nil {
@@ -220,7 +229,7 @@ func benchRun(b *testing.B, n int) {
 				{Text: fmt.Sprintf("Question %d: what does the chart show? Answer with the option's letter.", i)},
 				{Image: img},
 			}}}}
-			resp, err := model.Chat(ctx, req)
+			resp, err := runners.ForRepeat(model, 0).Chat(ctx, req)
 			if err != nil {
 				return err
 			}
@@ -234,6 +243,7 @@ func benchRun(b *testing.B, n int) {
 		peak = max(peak, watch.Peak())
 		decreases += th.Stats().Decreases
 		require.NoError(b, err)
+		require.Equal(b, int64(n)*1308, tokens.Load(), "every answer counted")
 		for i, a := range answers {
 			require.Equal(b, "The answer is (B).", a, "sample %d", i)
 		}
