@@ -276,7 +276,7 @@ func (e *Engine) logf(format string, args ...any) {
 	fmt.Fprintf(e.log, format+"\n", args...)
 }
 
-// nopObserver sees nothing.
+// nopObserver sees nothing: its methods do nothing.
 type nopObserver struct{}
 
 func (nopObserver) Endpoint(reports.Endpoint)           {}

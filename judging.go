@@ -353,6 +353,7 @@ func (v *verdictCache) close() error {
 // failing is a Model whose every call fails with err.
 type failing struct{ err error }
 
+// Chat fails.
 func (f failing) Chat(context.Context, *runners.ChatRequest) (*runners.ChatResponse, error) {
 	return nil, f.err
 }

@@ -98,16 +98,20 @@ func (o *Outcome) Unfinished() int {
 // realx command exits 2 on it.
 type ConfigError struct{ Err error }
 
+// Error returns the problem.
 func (e *ConfigError) Error() string { return e.Err.Error() }
 
+// Unwrap returns the problem.
 func (e *ConfigError) Unwrap() error { return e.Err }
 
 // Problems are the problems of suites, judge files or data that a command was given, each
 // told on a line of its own, most at their file:line:col. The realx command exits 2 on them.
 type Problems []error
 
+// Error lists the problems, one a line.
 func (ps Problems) Error() string { return errors.Join(ps...).Error() }
 
+// Unwrap returns the problems.
 func (ps Problems) Unwrap() []error { return ps }
 
 // configError returns a ConfigError of a message.

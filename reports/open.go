@@ -39,6 +39,7 @@ type OtherRunError struct {
 	Diff, Command []string
 }
 
+// Error says which directory holds which other run.
 func (e *OtherRunError) Error() string {
 	return fmt.Sprintf("%s holds another run (%s)", e.Dir, strings.Join(e.Diff, "; "))
 }
@@ -51,6 +52,7 @@ type DamagedLogError struct {
 	Lines int
 }
 
+// Error names the log and its first line that cannot be read.
 func (e *DamagedLogError) Error() string {
 	more := ""
 	if e.Lines > 1 {
@@ -62,8 +64,10 @@ func (e *DamagedLogError) Error() string {
 // ManifestError is OpenRun's error for a manifest that cannot be read.
 type ManifestError struct{ Err error }
 
+// Error returns the manifest's problem.
 func (e *ManifestError) Error() string { return e.Err.Error() }
 
+// Unwrap returns the manifest's problem.
 func (e *ManifestError) Unwrap() error { return e.Err }
 
 // The other refusals of OpenRun.

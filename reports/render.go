@@ -279,6 +279,7 @@ var Tables = []string{"capability", "tools", "repeats", "judges"}
 // UnknownTableError is NewReport's error for a table not in Tables.
 type UnknownTableError struct{ Name string }
 
+// Error names the table, and those there are.
 func (e *UnknownTableError) Error() string {
 	return fmt.Sprintf("unknown table %q (want %s or %s)", e.Name, strings.Join(Tables[:len(Tables)-1], ", "), Tables[len(Tables)-1])
 }
