@@ -36,9 +36,10 @@ demo: build
 		--id-field pid --response-field extraction --label claude-2 --out out/demo
 	@echo "Published (benchmarks/mathvista-testmini/predictions/scores_claude.json): overall 26.4"
 
-## golden: regenerate golden files after an intended change
+## golden: regenerate golden files after an intended change (the packages whose tests have
+## them: -update is runnertest.Golden's flag, which the others do not know)
 golden:
-	$(GO) test ./... -update
+	$(GO) test ./cmd/realx ./reports ./runners -update
 
 ## bench: the benchmarks (speed and memory)
 bench:
