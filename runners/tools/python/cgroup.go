@@ -172,9 +172,9 @@ func (h *cgroupHost) tryV2(mounts []cgroupMount, cgroups map[string]string, self
 	parent := dir
 	if err := writeString(filepath.Join(dir, "cgroup.subtree_control"), enable); err != nil {
 		procs := readPids([]string{dir})
+		busy := errors.Is(err, syscall.EBUSY)
 		switch {
-		case errors.Is(err, syscall.EBUSY) && slices.Equal(procs, []int{self.pid}):
-			sweep(dir, self, true)
+		case busy && slices.Equal(procs, []int{self.pid}):
 			leaf := filepath.Join(dir, h.own, "realx")
 			if err := os.MkdirAll(leaf, 0o755); err != nil {
 				return fmt.Sprintf("cgroup v2: %v", err)
@@ -199,14 +199,14 @@ func (h *cgroupHost) tryV2(mounts []cgroupMount, cgroups map[string]string, self
 			if parent == "" {
 				return fmt.Sprintf("cgroup v2: %s holds other processes, and no cgroup above it passes the controllers on", dir)
 			}
+		case busy:
+			return fmt.Sprintf("cgroup v2: %s holds other processes than realx; "+
+				"run realx in a cgroup of its own, e.g. systemd-run --user --scope -p Delegate=yes realx …", dir)
 		default:
-			return fmt.Sprintf("cgroup v2: %s holds other processes than realx (%v); "+
-				"run realx in a cgroup of its own, e.g. systemd-run --user --scope -p Delegate=yes realx …", dir, err)
+			return fmt.Sprintf("cgroup v2: enabling the controllers of %s: %v", dir, err)
 		}
 	}
-	if parent != dir {
-		sweep(parent, self, true)
-	}
+	sweep(parent, self, true)
 	own := filepath.Join(parent, h.own)
 	if err := os.Mkdir(own, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 		return fmt.Sprintf("cgroup v2: %v", err)
@@ -344,6 +344,9 @@ func (g *cgroup) remove() {
 // with SIGKILL, again until none is left, for at most 5 s. On v2 cgroup.kill kills the whole
 // subtree at once, a fork bomb included.
 func killCgroup(dirs []string, v2 bool) {
+	if len(dirs) == 0 {
+		return
+	}
 	if v2 {
 		_ = writeString(filepath.Join(dirs[0], "cgroup.kill"), "1")
 	}

@@ -376,7 +376,7 @@ func (p *process) kill() {
 		}
 		_ = p.cmd.Process.Kill()
 		<-p.exited
-		p.launch.release() // what left the process group, on v2 at once
+		p.launch.release() // kills what is left in the sandbox's cgroup, and removes it
 		// The pipes reach EOF once every process of the sandbox is gone; a process that left
 		// the group (possible only without bwrap) may hold them open, so do not wait long.
 		deadline := time.After(2 * time.Second)
