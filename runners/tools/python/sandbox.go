@@ -31,12 +31,13 @@ var hostDirs = []string{"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}
 // usrDirs are the parts of /usr the sandbox sees, read-only, when they exist: programs,
 // libraries and Python's packages, and of /usr/share what Python, numpy, PIL and matplotlib
 // read (fonts and their configuration, matplotlib's data, time zones, messages, libmagic's
-// database). Not /usr/local/etc, /usr/include, /usr/src nor the rest of /usr/share. The
-// interpreter's own directories are added when they are elsewhere (pythonPaths).
+// database; OpenCV's cascades when installed). Not /usr/local/etc, /usr/include, /usr/src nor
+// the rest of /usr/share. The interpreter's own paths are added when they are elsewhere
+// (pythonPaths).
 var usrDirs = []string{
 	"/usr/bin", "/usr/lib", "/usr/lib32", "/usr/lib64", "/usr/libx32",
 	"/usr/share/fontconfig", "/usr/share/fonts", "/usr/share/matplotlib", "/usr/share/zoneinfo",
-	"/usr/share/locale", "/usr/share/file",
+	"/usr/share/locale", "/usr/share/file", "/usr/share/opencv4",
 }
 
 // hostEtc are the files and directories of /etc that the dynamic linker, Python, PIL and
@@ -254,20 +255,15 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-var interpreterPaths sync.Map // interpreter → pathsResult
-
-type pathsResult struct {
-	paths []string
-	err   error
-}
+var interpreterPaths sync.Map // interpreter → []string
 
 // pythonPaths returns what the interpreter reads that usrDirs does not cover, asked once of
 // the interpreter itself: the entries of its sys.path (/usr/local/lib/python3.11/dist-packages
 // for Debian's), and for a prefix outside /usr (a venv, pyenv, /opt) its bin, lib, lib64 and
 // pyvenv.cfg, and the directory of the executable the path resolves to.
 func pythonPaths(interpreter string) ([]string, error) {
-	if r, ok := interpreterPaths.Load(interpreter); ok {
-		return r.(pathsResult).paths, r.(pathsResult).err
+	if paths, ok := interpreterPaths.Load(interpreter); ok {
+		return paths.([]string), nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), DefaultStartTimeout)
 	defer cancel()
@@ -284,10 +280,8 @@ func pythonPaths(interpreter string) ([]string, error) {
 	if err == nil {
 		err = json.Unmarshal(out, &got)
 	}
-	if err != nil {
-		err = fmt.Errorf("python interpreter %s: reading its paths: %w", interpreter, err)
-		interpreterPaths.Store(interpreter, pathsResult{err: err})
-		return nil, err
+	if err != nil { // not kept: the next start asks again
+		return nil, fmt.Errorf("python interpreter %s: reading its paths: %w", interpreter, err)
 	}
 	covered := func(p string) bool {
 		for _, d := range slices.Concat(usrDirs, hostDirs) {
@@ -317,7 +311,7 @@ func pythonPaths(interpreter string) ([]string, error) {
 		}
 	}
 	add(filepath.Dir(got.Exe))
-	interpreterPaths.Store(interpreter, pathsResult{paths: paths})
+	interpreterPaths.Store(interpreter, paths)
 	return paths, nil
 }
 
