@@ -139,8 +139,8 @@ func (c Config) withDefaults() Config {
 	positive(&c.MaxImages, DefaultMaxImages)
 	positive(&c.UID, DefaultUID)
 	positive(&c.GID, DefaultUID)
-	// The sandbox's cgroup: the per-process limits summed over the sandbox (a negative
-	// per-process limit means none).
+	// The sandbox's cgroup takes its limits from the per-process ones, and has none where
+	// they have none.
 	if c.SandboxMemoryBytes == 0 {
 		c.SandboxMemoryBytes = -1
 		if c.MemoryBytes > 0 {
