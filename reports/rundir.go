@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/realx-bench/realx/runners"
+	"github.com/realx-bench/realx/runners/tools/python"
 	"github.com/realx-bench/realx/tasks"
 )
 
@@ -69,6 +70,9 @@ type SuiteInfo struct {
 	Agent      tasks.AgentSpec   `json:"agent"`
 	// Repeats is how many times each sample of the suite is run, when more than once.
 	Repeats int `json:"repeats,omitempty"`
+	// Sandbox is the containment of the suite's local python tool on the host that ran it
+	// (cgroup, seccomp, user namespaces); nil when the suite runs no local python tool.
+	Sandbox *python.Containment `json:"sandbox,omitempty"`
 }
 
 // ModelInfo says which model answered, where.

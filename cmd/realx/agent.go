@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"slices"
 	"strconv"
@@ -188,6 +189,35 @@ func buildTool(c *cli.Context, name string, spec tasks.AgentSpec, p runners.Prot
 		return t, nil
 	}
 	return nil, errors.New("not available yet: this realx has no search backend (leave the tool out of agent.tools)")
+}
+
+// sandboxOf returns the containment of agent a's local python tool on this host, or nil when
+// it has none.
+func sandboxOf(a *runners.Agent) *python.Containment {
+	if a == nil {
+		return nil
+	}
+	for _, t := range a.Tools {
+		if pt, ok := t.(*python.Tool); ok {
+			k := pt.Containment()
+			return &k
+		}
+	}
+	return nil
+}
+
+// warnContainment prints, once, a warning line for each way the plans' python sandboxes are
+// weaker than full on this host (no cgroup, and why; no sandbox at all).
+func warnContainment(w io.Writer, plans []*plan) {
+	var seen []string
+	for _, p := range plans {
+		if k := sandboxOf(p.agent); k != nil {
+			if msg := k.Warning(); msg != "" && !slices.Contains(seen, msg) {
+				seen = append(seen, msg)
+				fmt.Fprintf(w, "realx: warning: %s\n", msg)
+			}
+		}
+	}
 }
 
 // pythonTool makes the python tool from the suite's settings and the run's flags.

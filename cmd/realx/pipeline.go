@@ -96,6 +96,7 @@ func (p *plan) suiteInfo() reports.SuiteInfo {
 		Name: p.suite.Name, Version: p.suite.Version, Source: p.suite.Source, Digest: p.suite.Digest,
 		Data: p.data.Path, DataDigest: p.data.Digest, Samples: len(p.samples),
 		Generation: p.suite.Generation, Images: p.images, Agent: p.suite.Agent,
+		Sandbox: sandboxOf(p.agent),
 	}
 }
 

@@ -185,6 +185,7 @@ func runSuites(c *cli.Context) error {
 			return err
 		}
 	}
+	warnContainment(c.App.ErrWriter, plans)
 	return eng.runPlans(c, plans, model)
 }
 

@@ -6,12 +6,24 @@
 //
 // Sandbox. Each interpreter runs as `python3 -I -B -u driver.py` under bwrap with every namespace
 // unshared (no network: the network namespace has no interfaces), a root built from read-only
-// binds of /usr and the few files of /etc that Python, PIL and matplotlib read (never /, /root,
-// /home or the harness's temp files), a private size-capped tmpfs at /tmp (the working directory
-// and HOME), the images and the driver bound read-only under /realx, an environment holding only
-// what the code needs (never the harness's variables, so no API keys), no capabilities, and
-// rlimits on address space, CPU time, tasks, file size and open files, set by the driver before
-// any user code runs. When realx runs as root the sandbox runs as an unprivileged uid (65534 by
+// binds of the parts of /usr that Python reads (/usr/bin, /usr/lib*, fonts and matplotlib's data
+// of /usr/share, the interpreter's own sys.path; not /usr/local/etc, /usr/include or /usr/src)
+// and the few files of /etc that Python, PIL and matplotlib read (never /, /root, /home or the
+// harness's temp files), a private size-capped tmpfs at /tmp (the working directory and HOME),
+// the images and the driver bound read-only under /realx, an environment holding only what the
+// code needs (never the harness's variables, so no API keys), no capabilities, and rlimits on
+// address space, CPU time, tasks, file size and open files, set by the driver before any user
+// code runs. A seccomp filter refuses what Python never needs and exploits do (new namespaces,
+// mounts, ptrace and other processes' memory, keyrings, bpf, perf_event_open, userfaultfd,
+// io_uring, modules, kexec, reboot, swap, turning off address-space randomisation; calls of
+// another architecture kill), and bwrap's --disable-userns leaves no user namespace to make.
+// Where the host allows it (realx as root with cgroup v1, or a delegated cgroup v2) each sandbox
+// also gets a cgroup of its own, entered before any of its code runs, that caps the memory of
+// all its processes together with their /tmp and /dev/shm files, its tasks and its CPU time
+// (Config.SandboxMemoryBytes, SandboxTasks, SandboxCPUs); killing the interpreter kills all of
+// it and removes it, and a realx that starts removes the cgroups dead realx processes left.
+// Tool.Containment says which of these protections the host gave, and why not; realx run
+// records it in the run's manifest and warns when it is weaker than full. When realx runs as root the sandbox runs as an unprivileged uid (65534 by
 // default), because the kernel does not apply RLIMIT_NPROC to root. realx talks to the driver over
 // its own pipes (fds 3 and 4), so user code printing to fd 1 or spawning processes cannot corrupt
 // the protocol; fds 1 and 2 are captured per call and capped. A call that outlives its wall-clock

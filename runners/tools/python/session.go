@@ -194,6 +194,7 @@ func (s *Session) Close() error {
 // process is one running interpreter.
 type process struct {
 	cmd       *exec.Cmd
+	launch    *launch  // its cgroup, released by kill
 	req       *os.File // our end of the driver's fd 3
 	files     []*os.File
 	replies   chan []byte // one line per reply; closed at the end of fd 4
@@ -205,7 +206,11 @@ type process struct {
 
 // startLocked starts an interpreter and loads the images.
 func (s *Session) startLocked(ctx context.Context) error {
-	cmd := s.cfg.command(s.dir)
+	l, err := s.cfg.launch(s.dir)
+	if err != nil {
+		return fmt.Errorf("python sandbox: %w", err)
+	}
+	cmd := l.cmd
 	var ours, theirs []*os.File
 	pipe := func() (r, w *os.File) {
 		r, w, err := os.Pipe()
@@ -215,7 +220,7 @@ func (s *Session) startLocked(ctx context.Context) error {
 		return r, w
 	}
 	var p *process
-	err := func() (err error) {
+	err = func() (err error) {
 		defer func() {
 			if r := recover(); r != nil {
 				err = fmt.Errorf("python sandbox: pipes: %v", r)
@@ -230,11 +235,11 @@ func (s *Session) startLocked(ctx context.Context) error {
 		cmd.Stdout, cmd.Stderr = outW, errW
 		cmd.ExtraFiles = []*os.File{reqR, repW} // fds 3 and 4
 		p = &process{
-			cmd: cmd, req: reqW, files: ours,
+			cmd: cmd, launch: l, req: reqW, files: ours,
 			replies: make(chan []byte), out: newCapture(s.cfg.MaxOutputBytes), errs: newCapture(s.cfg.MaxOutputBytes),
 			stop: make(chan struct{}), exited: make(chan struct{}),
 		}
-		return cmd.Start()
+		return l.start()
 	}()
 	for _, f := range theirs {
 		f.Close()
@@ -371,6 +376,7 @@ func (p *process) kill() {
 		}
 		_ = p.cmd.Process.Kill()
 		<-p.exited
+		p.launch.release() // kills what is left in the sandbox's cgroup, and removes it
 		// The pipes reach EOF once every process of the sandbox is gone; a process that left
 		// the group (possible only without bwrap) may hold them open, so do not wait long.
 		deadline := time.After(2 * time.Second)
