@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/realx-bench/realx/runners"
-	"github.com/realx-bench/realx/runners/tools/python"
 	"github.com/realx-bench/realx/tasks"
 )
 
@@ -72,7 +71,7 @@ type SuiteInfo struct {
 	Repeats int `json:"repeats,omitempty"`
 	// Sandbox is the containment of the suite's local python tool on the host that ran it
 	// (cgroup, seccomp, user namespaces); nil when the suite runs no local python tool.
-	Sandbox *python.Containment `json:"sandbox,omitempty"`
+	Sandbox *runners.Containment `json:"sandbox,omitempty"`
 }
 
 // ModelInfo says which model answered, where.

@@ -12,13 +12,15 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/realx-bench/realx/runners"
 )
 
 // The kinds of control group a sandbox can get, as Containment.Cgroup names them.
 const (
-	CgroupV1   = "v1"
-	CgroupV2   = "v2"
-	CgroupNone = "none"
+	CgroupV1   = runners.CgroupV1
+	CgroupV2   = runners.CgroupV2
+	CgroupNone = runners.CgroupNone
 )
 
 // cfsPeriod is the CPU quota's period, in microseconds: the kernel's default, 100 ms.
