@@ -133,6 +133,9 @@ const minSecretLen = 8
 // longer word) replaced by "[redacted]", when key is long enough to be a secret or the
 // occurrence follows "Bearer ".
 func redact(s, key string) string {
+	if key == "" {
+		return s
+	}
 	var b strings.Builder
 	rest := s
 	for {
