@@ -265,3 +265,12 @@ func TestOpenAIStreamWithinCapsIsWhole(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, resp.ToolCalls, 4)
 }
+
+// TestEndpointIDHoldsNoSecrets: the cache keeps the endpoint's id in the clear.
+func TestEndpointIDHoldsNoSecrets(t *testing.T) {
+	id := runners.EndpointID(runners.Endpoint{BaseURL: secretURL("localhost:8000"), Model: "m", APIKey: testKey})
+	for _, secret := range []string{secretUser, secretPass, secretQuery, secretParam, testKey} {
+		assert.NotContains(t, id, secret)
+	}
+	assert.Equal(t, "http://localhost:8000/v1 m", runners.EndpointID(runners.Endpoint{BaseURL: "http://localhost:8000/v1/", Model: "m"}))
+}
