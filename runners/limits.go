@@ -11,10 +11,12 @@ import (
 // default.
 type ReplyLimits struct {
 	// MaxBodyBytes caps the bytes read from the endpoint for one reply: a JSON body, or a whole
-	// event stream with its framing (about 200 bytes per streamed token). The default,
-	// DefaultMaxBodyBytes, is 64 MiB: a 128k-token reply streams in about 25 MB. The body of
+	// event stream with its framing (about 250 bytes per streamed token). The default,
+	// DefaultMaxBodyBytes, is 64 MiB: a 128k-token reply streams in about 32 MB. The body of
 	// an error answer (an HTTP status of 300 or more) is read to 64 KiB at most, the rest left
-	// unread: only its message is kept.
+	// unread: only its message is kept. In an event stream, one line may hold three times
+	// MaxReplyBytes and 64 KiB (a whole reply in one event, its text escaped), and the lines
+	// that carry no data (comments, keep-alives) 1 MiB in all.
 	MaxBodyBytes int64
 	// MaxReplyBytes caps the model's output in one reply: its content, its reasoning and its
 	// tool calls (ids, names and arguments) together, in bytes. The default,
@@ -34,6 +36,15 @@ const (
 
 // maxErrorBody is how much of an error answer's body is read.
 const maxErrorBody = 64 << 10
+
+// maxNoDataLines caps the bytes of the lines of an event stream that carry no data: about
+// twelve hours of a keep-alive comment a second.
+const maxNoDataLines = 1 << 20
+
+// maxEventLine returns the cap on one line of an event stream: room for a whole reply of
+// MaxReplyBytes in one event, its text escaped as JSON (\uXXXX triples some of it), and the
+// event's own fields.
+func maxEventLine(l ReplyLimits) int64 { return 3*l.MaxReplyBytes + 64<<10 }
 
 // withDefaults returns l with every zero field set to its default.
 func (l ReplyLimits) withDefaults() ReplyLimits {
@@ -55,8 +66,9 @@ func orDefault[T int | int64](v *T, def T) {
 // server's): the agent ends the sample with StopReplyLimit and grades it as a failure, and
 // WithRetry does not try again.
 type ReplyLimitError struct {
-	// What names the limit: "body" (bytes read from the endpoint), "output" (content,
-	// reasoning and tool calls) or "tool calls" (their number).
+	// What names the limit: "body" (bytes read from the endpoint), "event" (one line of an
+	// event stream), "non-data lines" (the lines of an event stream that carry no data),
+	// "output" (content, reasoning and tool calls) or "tool calls" (their number).
 	What string
 	// Limit is the cap that was passed, in bytes or calls.
 	Limit int64
@@ -69,6 +81,10 @@ func (e *ReplyLimitError) Error() string {
 		return fmt.Sprintf("the reply is larger than the cap of %s read from the endpoint", sizeText(e.Limit))
 	case "output":
 		return fmt.Sprintf("the reply's output (content, reasoning and tool calls) is larger than the cap of %s", sizeText(e.Limit))
+	case "event":
+		return fmt.Sprintf("a line of the reply's event stream is longer than the cap of %s", sizeText(e.Limit))
+	case "non-data lines":
+		return fmt.Sprintf("the reply's event stream has more than the cap of %s of lines that carry no data", sizeText(e.Limit))
 	}
 	return fmt.Sprintf("the reply has more than the cap of %d %s", e.Limit, e.What)
 }

@@ -236,7 +236,9 @@ func TestOpenAIStreamCaps(t *testing.T) {
 		{"reasoning", delta, runners.ReplyLimits{MaxReplyBytes: 4 << 20, MaxBodyBytes: 1 << 40}, "output", 4 << 20},
 		{"arguments", delta, runners.ReplyLimits{MaxReplyBytes: 4 << 20, MaxBodyBytes: 1 << 40}, "output", 4 << 20},
 		{"calls", 64, runners.ReplyLimits{MaxToolCalls: 8}, "tool calls", 8},
-		{"comments", 64 << 10, runners.ReplyLimits{MaxBodyBytes: 4 << 20}, "body", 4 << 20},
+		{"other", delta, runners.ReplyLimits{MaxBodyBytes: 4 << 20}, "body", 4 << 20},
+		{"comments", 64 << 10, runners.ReplyLimits{}, "non-data lines", 1 << 20},
+		{"line", delta, runners.ReplyLimits{MaxReplyBytes: 1 << 20}, "event", 3<<20 + 64<<10},
 	}
 	for _, c := range cases {
 		t.Run(c.field, func(t *testing.T) {

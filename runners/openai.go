@@ -731,7 +731,7 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 		// Only the message of an error answer is kept: the rest is not read.
 		resp.Body = newCapReader(resp.Body, maxErrorBody, nil)
 	case strings.Contains(req.Header.Get("Accept"), "text/event-stream"):
-		st.watcher = &doneWatcher{ReadCloser: newCapReader(resp.Body, d.limits.MaxBodyBytes, over)}
+		st.watcher = newDoneWatcher(resp.Body, d.limits)
 		resp.Body = st.watcher
 	case resp.ContentLength > d.limits.MaxBodyBytes:
 		_ = resp.Body.Close()
@@ -983,23 +983,42 @@ func (r errReader) Read([]byte) (int, error) {
 }
 
 // doneWatcher passes a server-sent-event stream through and notes whether a "data: [DONE]"
-// line went by.
+// line went by. It also holds the stream to the caps on what go-openai's reader keeps in
+// memory: one line whole, and every line that carries no data (it keeps them all, in case
+// they make up an error).
 type doneWatcher struct {
 	io.ReadCloser
 	line []byte // the start of the current line
 	long bool   // the current line is longer than line can hold
 	done bool
+	// size is the length of the current line, noData that of the lines so far that carried
+	// no data; maxLine and maxNoData cap them.
+	size, maxLine     int64
+	noData, maxNoData int64
 }
 
 const maxWatchedLine = 32
 
+// newDoneWatcher returns a doneWatcher of body within limits.
+func newDoneWatcher(body io.ReadCloser, limits ReplyLimits) *doneWatcher {
+	return &doneWatcher{
+		ReadCloser: newCapReader(body, limits.MaxBodyBytes, &ReplyLimitError{What: "body", Limit: limits.MaxBodyBytes}),
+		maxLine:    maxEventLine(limits), maxNoData: maxNoDataLines,
+	}
+}
+
 // Read reads from the stream.
 func (w *doneWatcher) Read(p []byte) (int, error) {
 	n, err := w.ReadCloser.Read(p)
-	for _, c := range p[:n] {
+	for i, c := range p[:n] {
 		if c == '\n' {
-			w.endLine()
+			if lerr := w.endLine(); lerr != nil {
+				return i + 1, lerr
+			}
 			continue
+		}
+		if w.size++; w.size > w.maxLine {
+			return i, &ReplyLimitError{What: "event", Limit: w.maxLine}
 		}
 		if len(w.line) < maxWatchedLine {
 			w.line = append(w.line, c)
@@ -1008,17 +1027,25 @@ func (w *doneWatcher) Read(p []byte) (int, error) {
 		}
 	}
 	if err == io.EOF {
-		w.endLine()
+		if lerr := w.endLine(); lerr != nil {
+			return n, lerr
+		}
 	}
 	return n, err
 }
 
-func (w *doneWatcher) endLine() {
-	if !w.long {
-		line := bytes.TrimSpace(w.line)
-		if rest, ok := bytes.CutPrefix(line, []byte("data:")); ok && string(bytes.TrimSpace(rest)) == "[DONE]" {
-			w.done = true
-		}
+func (w *doneWatcher) endLine() error {
+	line := bytes.TrimSpace(w.line)
+	rest, data := bytes.CutPrefix(line, []byte("data:"))
+	if data && !w.long && string(bytes.TrimSpace(rest)) == "[DONE]" {
+		w.done = true
 	}
-	w.line, w.long = w.line[:0], false
+	if !data {
+		w.noData += w.size
+	}
+	w.line, w.long, w.size = w.line[:0], false, 0
+	if w.noData > w.maxNoData {
+		return &ReplyLimitError{What: "non-data lines", Limit: w.maxNoData}
+	}
+	return nil
 }

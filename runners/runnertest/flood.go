@@ -85,6 +85,20 @@ func (s *Server) flood(w http.ResponseWriter, req *Request, rep *Reply) {
 		same = event(wireDelta{ReasoningContent: text}, nil)
 	case "comments":
 		same = []byte(": " + text + "\n")
+	case "other":
+		a := base
+		a.Choices = []wireChunkChoice{{Index: 1, Delta: wireDelta{Content: &text}, Logprobs: jsonNull}}
+		b, err := json.Marshal(a)
+		if err != nil {
+			panic(err) // the chunk types always marshal
+		}
+		same = append(append([]byte("data: "), b...), "\n\n"...)
+	case "line":
+		head := fmt.Sprintf(`data: {"id":%q,"object":"chat.completion.chunk","created":%d,"model":%q,"choices":[{"index":0,"delta":{"content":"`, id, Created, req.Model)
+		if c.write([]byte(head)) != nil {
+			return
+		}
+		same = []byte(text)
 	case "arguments":
 		zero := 0
 		if c.write(event(wireDelta{ToolCalls: []wireToolCall{{Index: &zero, ID: "call_flood", Type: "function", Function: wireFunction{Name: "flood"}}}}, nil)) != nil {

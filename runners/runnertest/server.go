@@ -119,8 +119,9 @@ type Reply struct {
 	FloodDelta int
 	// FloodField is what the deltas of a streamed Flood carry: "content" (also when empty),
 	// "reasoning", "arguments" (of one tool call), "calls" (a new tool call in each delta,
-	// FloodDelta bytes of arguments each) or "comments" (SSE comment lines of FloodDelta
-	// bytes, which carry no data at all).
+	// FloodDelta bytes of arguments each), "other" (the content of a second choice, which
+	// a client asking for one ignores), "comments" (SSE comment lines of FloodDelta bytes,
+	// which carry no data at all) or "line" (the content of a single event that never ends).
 	FloodField string
 }
 
