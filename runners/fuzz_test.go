@@ -132,7 +132,7 @@ func roundTrip(t *testing.T, name, arg string) {
 }
 
 // fuzzLimits are the small caps FuzzStreamReader reads answers within.
-var fuzzLimits = runners.ReplyLimits{MaxBodyBytes: 64 << 10, MaxReplyBytes: 4 << 10, MaxToolCalls: 4}
+var fuzzLimits = runners.ReplyLimits{MaxBodyBytes: 64 << 10, MaxStreamBytes: 64 << 10, MaxReplyBytes: 4 << 10, MaxToolCalls: 4}
 
 // answerWith returns a client whose endpoint answers every request with body, as an event
 // stream or as JSON.
@@ -191,7 +191,7 @@ func FuzzStreamReader(f *testing.F) {
 		})
 		var le *runners.ReplyLimitError
 		switch {
-		case int64(b.Len()) > fuzzLimits.MaxBodyBytes || int64(len(text)) > fuzzLimits.MaxReplyBytes:
+		case int64(b.Len()) > fuzzLimits.MaxStreamBytes || int64(len(text)) > fuzzLimits.MaxReplyBytes:
 			if !errors.As(err, &le) {
 				t.Fatalf("%d bytes of text in %d of stream: want a cap's error, got %v", len(text), b.Len(), err)
 			}

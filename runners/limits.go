@@ -10,14 +10,17 @@ import (
 // a *ReplyLimitError (inside a *ModelError) and nothing of it is kept. A zero field takes its
 // default.
 type ReplyLimits struct {
-	// MaxBodyBytes caps the bytes read from the endpoint for one reply: a JSON body, or a whole
-	// event stream with its framing (about 250 bytes per streamed token). The default,
-	// DefaultMaxBodyBytes, is 64 MiB: a 128k-token reply streams in about 32 MB. The body of
-	// an error answer (an HTTP status of 300 or more) is read to 64 KiB at most, the rest left
-	// unread: only its message is kept. In an event stream, one line may hold three times
-	// MaxReplyBytes and 64 KiB (a whole reply in one event, its text escaped), and the lines
-	// that carry no data (comments, keep-alives) 1 MiB in all.
+	// MaxBodyBytes caps the JSON body of a reply, which is held whole while it is decoded;
+	// DefaultMaxBodyBytes (16 MiB) when 0, some twenty times the body of a 128k-token reply.
+	// The body of an error answer (an HTTP status of 300 or more) is read to 64 KiB at most,
+	// the rest left unread: only its message is kept.
 	MaxBodyBytes int64
+	// MaxStreamBytes caps the bytes of an event stream, its framing included (about 250
+	// bytes a token); DefaultMaxStreamBytes (64 MiB) when 0, twice a 128k-token reply. Only
+	// one line of it is held at a time: a line may hold three times MaxReplyBytes and 64 KiB
+	// (a whole reply in one event, its text escaped), and the lines that carry no data
+	// (comments, keep-alives), which are kept in case they make up an error, 1 MiB in all.
+	MaxStreamBytes int64
 	// MaxReplyBytes caps the model's output in one reply: its content, its reasoning and its
 	// tool calls (ids, names and arguments) together, in bytes. The default,
 	// DefaultMaxReplyBytes, is 8 MiB, some ten times the text of 128k tokens.
@@ -29,7 +32,8 @@ type ReplyLimits struct {
 
 // The ReplyLimits defaults.
 const (
-	DefaultMaxBodyBytes      = 64 << 20
+	DefaultMaxBodyBytes      = 16 << 20
+	DefaultMaxStreamBytes    = 64 << 20
 	DefaultMaxReplyBytes     = 8 << 20
 	DefaultMaxReplyToolCalls = 128
 )
@@ -49,6 +53,7 @@ func maxEventLine(l ReplyLimits) int64 { return 3*l.MaxReplyBytes + 64<<10 }
 // withDefaults returns l with every zero field set to its default.
 func (l ReplyLimits) withDefaults() ReplyLimits {
 	orDefault(&l.MaxBodyBytes, DefaultMaxBodyBytes)
+	orDefault(&l.MaxStreamBytes, DefaultMaxStreamBytes)
 	orDefault(&l.MaxReplyBytes, DefaultMaxReplyBytes)
 	orDefault(&l.MaxToolCalls, DefaultMaxReplyToolCalls)
 	return l
@@ -66,8 +71,8 @@ func orDefault[T int | int64](v *T, def T) {
 // server's): the agent ends the sample with StopReplyLimit and grades it as a failure, and
 // WithRetry does not try again.
 type ReplyLimitError struct {
-	// What names the limit: "body" (bytes read from the endpoint), "event" (one line of an
-	// event stream), "non-data lines" (the lines of an event stream that carry no data),
+	// What names the limit: "body" (a JSON body), "stream" (an event stream), "event" (one
+	// line of an event stream), "non-data lines" (the lines of an event stream that carry no data),
 	// "output" (content, reasoning and tool calls) or "tool calls" (their number).
 	What string
 	// Limit is the cap that was passed, in bytes or calls.
@@ -78,7 +83,9 @@ type ReplyLimitError struct {
 func (e *ReplyLimitError) Error() string {
 	switch e.What {
 	case "body":
-		return fmt.Sprintf("the reply is larger than the cap of %s read from the endpoint", sizeText(e.Limit))
+		return fmt.Sprintf("the reply's body is larger than the cap of %s", sizeText(e.Limit))
+	case "stream":
+		return fmt.Sprintf("the reply's event stream is larger than the cap of %s", sizeText(e.Limit))
 	case "output":
 		return fmt.Sprintf("the reply's output (content, reasoning and tool calls) is larger than the cap of %s", sizeText(e.Limit))
 	case "event":

@@ -190,7 +190,7 @@ func TestOpenAIBodyCap(t *testing.T) {
 	var err error
 	alloc := allocated(func() { _, err = m.Chat(context.Background(), ask("q", tasks.Generation{})) })
 	requireLimit(t, err, "body", 1<<20)
-	assert.Contains(t, err.Error(), "larger than the cap of 1 MiB")
+	assert.Contains(t, err.Error(), "the reply's body is larger than the cap of 1 MiB")
 	assert.LessOrEqual(t, tr.read.Load(), int64(1<<20+1), "bytes read from the endpoint")
 	assert.Less(t, alloc, uint64(8<<20), "bytes allocated")
 
@@ -232,11 +232,11 @@ func TestOpenAIStreamCaps(t *testing.T) {
 		what   string
 		limit  int64
 	}{
-		{"content", delta, runners.ReplyLimits{MaxReplyBytes: 4 << 20, MaxBodyBytes: 1 << 40}, "output", 4 << 20},
-		{"reasoning", delta, runners.ReplyLimits{MaxReplyBytes: 4 << 20, MaxBodyBytes: 1 << 40}, "output", 4 << 20},
-		{"arguments", delta, runners.ReplyLimits{MaxReplyBytes: 4 << 20, MaxBodyBytes: 1 << 40}, "output", 4 << 20},
+		{"content", delta, runners.ReplyLimits{MaxReplyBytes: 4 << 20, MaxStreamBytes: 1 << 40}, "output", 4 << 20},
+		{"reasoning", delta, runners.ReplyLimits{MaxReplyBytes: 4 << 20, MaxStreamBytes: 1 << 40}, "output", 4 << 20},
+		{"arguments", delta, runners.ReplyLimits{MaxReplyBytes: 4 << 20, MaxStreamBytes: 1 << 40}, "output", 4 << 20},
 		{"calls", 64, runners.ReplyLimits{MaxToolCalls: 8}, "tool calls", 8},
-		{"other", delta, runners.ReplyLimits{MaxBodyBytes: 4 << 20}, "body", 4 << 20},
+		{"other", delta, runners.ReplyLimits{MaxStreamBytes: 4 << 20}, "stream", 4 << 20},
 		{"comments", 64 << 10, runners.ReplyLimits{}, "non-data lines", 1 << 20},
 		{"line", delta, runners.ReplyLimits{MaxReplyBytes: 1 << 20}, "event", 3<<20 + 64<<10},
 	}

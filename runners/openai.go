@@ -1002,7 +1002,7 @@ const maxWatchedLine = 32
 // newDoneWatcher returns a doneWatcher of body within limits.
 func newDoneWatcher(body io.ReadCloser, limits ReplyLimits) *doneWatcher {
 	return &doneWatcher{
-		ReadCloser: newCapReader(body, limits.MaxBodyBytes, &ReplyLimitError{What: "body", Limit: limits.MaxBodyBytes}),
+		ReadCloser: newCapReader(body, limits.MaxStreamBytes, &ReplyLimitError{What: "stream", Limit: limits.MaxStreamBytes}),
 		maxLine:    maxEventLine(limits), maxNoData: maxNoDataLines,
 	}
 }
