@@ -203,8 +203,8 @@ func FuzzStreamReader(f *testing.F) {
 	})
 }
 
-// checkOutcome checks a call's outcome against the caps: a reply within them (and of at most
-// most bytes), or a bounded one-line *ModelError.
+// checkOutcome checks a call's outcome against the caps: a reply within them, of no more than
+// most bytes, or a bounded one-line *ModelError.
 func checkOutcome(t *testing.T, resp *runners.ChatResponse, err error, most int) {
 	t.Helper()
 	if err != nil {

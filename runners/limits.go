@@ -72,8 +72,8 @@ func orDefault[T int | int64](v *T, def T) {
 // WithRetry does not try again.
 type ReplyLimitError struct {
 	// What names the limit: "body" (a JSON body), "stream" (an event stream), "event" (one
-	// line of an event stream), "non-data lines" (the lines of an event stream that carry no data),
-	// "output" (content, reasoning and tool calls) or "tool calls" (their number).
+	// line of an event stream), "non-data lines" (the lines of an event stream that carry no
+	// data), "output" (content, reasoning and tool calls) or "tool calls" (their number).
 	What string
 	// Limit is the cap that was passed, in bytes or calls.
 	Limit int64
