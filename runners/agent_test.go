@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -352,7 +353,11 @@ func TestObservationTextIsCappedInTheTrajectory(t *testing.T) {
 	tr, err := a.Run(context.Background(), question("x"))
 	require.NoError(t, err)
 	assert.Less(t, len(tr.Turns[1].Calls[0].Output), 10_000)
-	assert.Contains(t, tr.Turns[1].Calls[0].Output, "bytes cut")
+	assert.True(t, strings.Contains(tr.Turns[1].Calls[0].Output, "[… 91808 bytes truncated …]"), "the cut is noted")
+	assert.True(t, tr.Turns[1].Truncated, "the turn whose call output was cut is marked")
 	assert.Less(t, len(tr.Turns[2].Text), 10_000)
+	assert.True(t, tr.Turns[2].Truncated)
+	assert.False(t, tr.Turns[0].Truncated)
+	assert.True(t, tr.Truncated)
 	assert.Greater(t, len(srv.Requests()[1].Last().Text), 100_000, "the model gets it whole")
 }
