@@ -260,7 +260,21 @@ func (m *OpenAI) Chat(ctx context.Context, req *ChatRequest) (*ChatResponse, err
 	}
 	resp.Latency = time.Since(start)
 	resp.RateLimit = st.rateLimit
+	m.scrub(resp)
 	return resp, nil
+}
+
+// scrub takes the endpoint's own secrets out of what it answered: an endpoint that echoes the
+// request (its URL, its Authorization header) in its reply must not bring the key into the
+// trajectory, the results log or the response cache.
+func (m *OpenAI) scrub(resp *ChatResponse) {
+	resp.Content = m.secrets.redact(resp.Content)
+	resp.Reasoning = m.secrets.redact(resp.Reasoning)
+	for i := range resp.ToolCalls {
+		tc := &resp.ToolCalls[i]
+		tc.Name = m.secrets.redact(tc.Name)
+		tc.Arguments = m.secrets.redact(tc.Arguments)
+	}
 }
 
 func (m *OpenAI) complete(ctx context.Context, creq openai.ChatCompletionRequest, st *callState) (*ChatResponse, error) {
