@@ -48,9 +48,10 @@ func sandboxEnv(home string) []string {
 	}
 }
 
-// command builds the interpreter's command for a session whose host directory is dir (holding
-// driver.py, images/ and, when unsafe, work/).
-func (c *Config) command(dir string) *exec.Cmd {
+// command builds the interpreter's command for a session: when unsafe, dir holds driver.py,
+// images/ and work/; in the sandbox, data are the driver and the images, which the caller
+// passes as fds 5, 6, … (after the protocol's fds 3 and 4).
+func (c *Config) command(dir string, data []boundFile) *exec.Cmd {
 	py := []string{c.Interpreter, "-I", "-B", "-u"}
 	var cmd *exec.Cmd
 	if c.Unsafe {
@@ -90,8 +91,11 @@ func (c *Config) command(dir string) *exec.Cmd {
 		size()
 		args = append(args,
 			"--tmpfs", sandboxTmp,
-			"--ro-bind", filepath.Join(dir, "driver.py"), sandboxDriver,
-			"--ro-bind", filepath.Join(dir, "images"), sandboxImagesDir,
+		)
+		for i, b := range data {
+			args = append(args, "--ro-bind-data", strconv.Itoa(5+i), b.dest)
+		}
+		args = append(args,
 			"--remount-ro", "/",
 			"--chdir", sandboxTmp,
 			"--clearenv",
