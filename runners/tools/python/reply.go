@@ -117,15 +117,17 @@ func parseExecReply(line []byte, l replyLimits, maxErr int) (*execReply, error) 
 	out := &execReply{dropped: rep.Dropped, blank: rep.Blank, tooBig: rep.TooBig, err: capString(rep.Err, maxErr)}
 	total := 0
 	for i, im := range rep.Images {
+		// Checked before decoding too: base64 may hold up to 2 bytes of padding.
+		tooBig := fmt.Errorf("image %d: over %d bytes", i+1, l.imageBytes)
 		if base64.StdEncoding.DecodedLen(len(im.PNG)) > l.imageBytes+2 {
-			return nil, fmt.Errorf("image %d: over %d bytes", i+1, l.imageBytes)
+			return nil, tooBig
 		}
 		data, err := base64.StdEncoding.DecodeString(im.PNG)
 		if err != nil {
 			return nil, fmt.Errorf("image %d: bad base64: %v", i+1, err)
 		}
 		if len(data) > l.imageBytes {
-			return nil, fmt.Errorf("image %d: %d bytes, over %d", i+1, len(data), l.imageBytes)
+			return nil, tooBig
 		}
 		if total += len(data); total > l.callBytes {
 			return nil, fmt.Errorf("images over %d bytes in all", l.callBytes)
