@@ -8,22 +8,38 @@
 // unshared (no network: the network namespace has no interfaces), a root built from read-only
 // binds of /usr and the few files of /etc that Python, PIL and matplotlib read (never /, /root,
 // /home or the harness's temp files), a private size-capped tmpfs at /tmp (the working directory
-// and HOME), the images and the driver bound read-only under /realx, an environment holding only
+// and HOME), the images and the driver copied read-only under /realx from sealed memfds (bwrap's
+// --ro-bind-data: nothing of a session is written to disk), an environment holding only
 // what the code needs (never the harness's variables, so no API keys), no capabilities, and
-// rlimits on address space, CPU time, tasks, file size and open files, set by the driver before
-// any user code runs. When realx runs as root the sandbox runs as an unprivileged uid (65534 by
-// default), because the kernel does not apply RLIMIT_NPROC to root. realx talks to the driver over
-// its own pipes (fds 3 and 4), so user code printing to fd 1 or spawning processes cannot corrupt
-// the protocol; fds 1 and 2 are captured per call and capped. A call that outlives its wall-clock
-// timeout, or an interpreter that dies, is killed with its whole process tree and reported to the
-// model as an error; the next call of the sample starts a fresh interpreter (variables are lost,
-// the images are loaded again) and says so. Without bwrap, New refuses to run code unless
-// Config.Unsafe (the --unsafe-no-sandbox flag) is set, which runs a plain subprocess with the same
-// rlimits and environment but no isolation.
+// rlimits on address space, CPU time, tasks, file size and open files, set before any user code
+// runs. When realx runs as root the sandbox runs as an unprivileged uid (65534 by default),
+// because the kernel does not apply RLIMIT_NPROC to root.
+//
+// Protocol. No descriptor that realx inherited reaches the sandbox: NewSession marks them all
+// close-on-exec (MarkInheritedCloseOnExec, which realx also calls at start), and the driver
+// closes every descriptor it does not own before any user code runs. realx talks to the driver
+// over its own pipes (fds 3 and 4). The driver is a supervisor that never runs user code: it
+// makes itself non-dumpable, so that code running as the same user can neither read its memory
+// nor open its descriptors through /proc, nor ptrace it, and forks the kernel that runs the
+// cells, which keeps none of the supervisor's descriptors. fds 1 and 2 are Unix stream sockets,
+// which, unlike pipes, cannot be opened again for reading through /proc: they are captured per
+// call and capped, the end of a call's output being marked by a random marker that only realx
+// and the supervisor know. realx reads the replies with a size cap and checks them (at most
+// MaxImages PNG images, with sizes read from the PNGs themselves, within MaxImagePixels and a
+// byte cap per image and per call); a reply that breaks them, like a crashed kernel, stops the
+// interpreter with an error that says why.
+//
+// A call that outlives its wall-clock timeout, or an interpreter that dies, is killed with its
+// whole process tree and reported to the model as an error; the next call of the sample starts a
+// fresh interpreter (variables are lost, the images are loaded again) and says so. Without bwrap,
+// New refuses to run code unless Config.Unsafe (the --unsafe-no-sandbox flag) is set, which runs
+// a plain subprocess with the same rlimits and environment but no isolation; the driver and the
+// images are then written to a private directory, which Close removes, or else the next realx.
 //
 // Images. plt.show(), display(obj), figures left open at the end of a cell (as Jupyter's inline
 // backend shows them) and a PIL image or figure as a cell's last expression come back as PNG
-// images, at most Config.MaxImages per call, downscaled to Config.MaxImagePixels. White images
+// images, at most Config.MaxImages per call, downscaled to Config.MaxImagePixels, and within 64
+// MiB of PNG per call (an image past it is dropped with a note). White images
 // (every channel ≥ 250) are kept unless Config.DropBlankImages: DeepEyesV2's RL environment drops
 // them, its VLMEvalKit evaluation does not, and an empty result is easier to debug than a missing one.
 package python
