@@ -23,8 +23,9 @@
 // nor open its descriptors through /proc, nor ptrace it, and forks the kernel that runs the
 // cells, which keeps none of the supervisor's descriptors. fds 1 and 2 are Unix stream sockets,
 // which, unlike pipes, cannot be opened again for reading through /proc: they are captured per
-// call and capped, the end of a call's output being marked by a random marker that only realx
-// and the supervisor know. realx reads the replies with a size cap and checks them (at most
+// call and capped. Once the driver replied, realx ends the call's output with a random marker
+// that it writes itself into its copy of the sandbox's end of each socket: the marker never
+// enters the sandbox. realx reads the replies with a size cap and checks them (at most
 // MaxImages PNG images, with sizes read from the PNGs themselves, within MaxImagePixels and a
 // byte cap per image and per call); a reply that breaks them, like a crashed kernel, stops the
 // interpreter with an error that says why.

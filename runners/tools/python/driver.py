@@ -10,21 +10,22 @@ which runs the cells, and which cannot reach the protocol:
     user, can then neither read its memory nor open its descriptors through /proc, nor ptrace it;
   - the kernel closes every descriptor but 0, 1, 2 and its two pipes to the supervisor (so fds 3
     and 4 too), and its processes inherit none of them but 0, 1 and 2;
-  - fds 1 and 2 are Unix stream sockets to realx, which, unlike pipes, cannot be opened again
-    for reading through /proc/<pid>/fd: what is written to them cannot be read back;
-  - the end marker of each call comes with the exec request and stays in the supervisor, which
-    writes it to fds 1 and 2 only after the kernel reported the cell done, so that realx knows
-    where the call's output ends and user code cannot end it early;
   - the supervisor reads the kernel's replies with a size cap and checks their shape; realx
     checks them again, images included.
+
+fds 1 and 2 are Unix stream sockets to realx, which, unlike pipes, cannot be opened again for
+reading through /proc/<pid>/fd. When the kernel has replied, it has flushed its output, and realx
+writes a random marker to its own copy of the sandbox's end of each socket: the marker, which ends
+the call's output, never enters the sandbox, so user code can neither read it nor end a call's
+output early.
 
 Requests from realx:
   {"op": "init", "images": [path, ...], "limits": {...}, "max_images": n, "max_pixels": n,
    "image_bytes": n, "call_image_bytes": n, "reply_bytes": n, "drop_blank": bool}
       forks the kernel, which sets the rlimits (before any user code runs) and opens the images
       as image_1, image_2, ...; replies {"ok": true}, or {"ok": false, "error": why}.
-  {"op": "exec", "code": str, "marker": str}
-      runs one cell in the kernel, writes the marker to fds 1 and 2, and replies
+  {"op": "exec", "code": str}
+      runs one cell in the kernel, and replies
       {"ok": true, "images": [{"png": base64}, ...], "dropped": n, "blank": n, "too_big": n,
       "error": the exception's last line or null}; or {"ok": false, "error": why} when the
       kernel's reply was garbled (then the kernel is killed and the supervisor exits).
@@ -576,8 +577,7 @@ def main():
     while True:
         line = requests.pop()
         if line is None:
-            if kernel is not None and not kernel.poll(REQ_FD):
-                kernel.die_alike()
+            # A kernel that dies between calls is seen at the next exec.
             if not requests.fill():
                 if kernel is not None:
                     kernel.kill()
@@ -594,9 +594,6 @@ def main():
                 cell += 1
                 kernel.send({"cell": cell, "code": msg.get("code", "")})
                 rep = kernel.reply_to(cell)
-                marker = msg.get("marker", "").encode()
-                _write_all(1, marker)
-                _write_all(2, marker)
                 reply({"ok": True, "images": rep.get("images"), "dropped": rep.get("dropped"),
                        "blank": rep.get("blank"), "too_big": rep.get("too_big"), "error": rep.get("error")})
             else:

@@ -132,7 +132,7 @@ print("NOT STOPPED")
 	// What realx kept of the 80 MiB of output is the capped head and tail.
 	assert.Less(t, len(r.Stdout), 4096+100)
 	assert.Less(t, len(r.Stderr), 4096+400)
-	assert.Contains(t, r.Stdout, "bytes truncated")
+	assert.Contains(t, r.Stdout, "bytes truncated", r.Stderr)
 	r = run(t, s, "print('next')")
 	assert.True(t, r.Restarted)
 	assert.Contains(t, r.Stdout, "next")
@@ -258,7 +258,6 @@ for line in os.fdopen(3, "rb"):
     if msg["op"] == "init":
         reply({"ok": True})
         continue
-    marker = msg["marker"].encode()
     %s
 `
 
@@ -275,7 +274,6 @@ func TestHostileDriverCannotExhaustRealx(t *testing.T) {
 	}
 	t.Run("2 GiB without a newline", func(t *testing.T) {
 		s := open(`
-    os.write(1, marker); os.write(2, marker)
     for _ in range(2048):
         os.write(4, b"x" * (1 << 20))`)
 		var before, after runtime.MemStats
@@ -288,7 +286,6 @@ func TestHostileDriverCannotExhaustRealx(t *testing.T) {
 	})
 	t.Run("300 forged images", func(t *testing.T) {
 		s := open(`
-    os.write(1, marker); os.write(2, marker)
     reply({"ok": True, "images": [{"png": b64(png(-5, 1 << 31 - 1)), "width": -5, "height": 2**62}] * 300})`)
 		r, err := s.Exec(context.Background(), "1")
 		require.NoError(t, err)

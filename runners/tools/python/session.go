@@ -184,20 +184,18 @@ func (s *Session) Close() error {
 
 // process is one running interpreter.
 type process struct {
-	cmd       *exec.Cmd
-	req       *os.File   // our end of the driver's fd 3
-	files     []*os.File // our ends of its fds 1 to 4
-	replies   chan reply // one per line of fd 4; closed at its end, or after a line over the limit
+	cmd   *exec.Cmd
+	req   *os.File   // our end of the driver's fd 3
+	files []*os.File // our ends of its fds 3, 4, 1 and 2
+	// ends are the sandbox's ends of its fds 1 and 2, which realx keeps to write the end of
+	// each call's output: the marker never enters the sandbox.
+	ends []*os.File
+	// rep reads the replies from our end of fd 4, at most limit bytes a line.
+	rep       *bufio.Reader
+	limit     int
 	out, errs *capture
-	stop      chan struct{} // closed by kill
 	exited    chan struct{} // closed when the process has been reaped
 	killOnce  sync.Once
-}
-
-// reply is one line of the driver's fd 4, or why reading stopped.
-type reply struct {
-	line []byte
-	err  error // errReplyTooLong, or nil
 }
 
 // startLocked starts an interpreter and loads the images.
@@ -238,18 +236,19 @@ func (s *Session) startLocked(ctx context.Context) error {
 	}
 	p := &process{
 		cmd: cmd, req: ours[0], files: ours,
-		replies: make(chan reply), out: newCapture(s.cfg.MaxOutputBytes), errs: newCapture(s.cfg.MaxOutputBytes),
-		stop: make(chan struct{}), exited: make(chan struct{}),
+		rep: bufio.NewReaderSize(ours[1], 64<<10), limit: s.limits.readLimit(),
+		out: newCapture(s.cfg.MaxOutputBytes), errs: newCapture(s.cfg.MaxOutputBytes), exited: make(chan struct{}),
 	}
 	err := cmd.Start()
-	closeAll(theirs)
+	closeAll(theirs[:2])
 	if err != nil {
+		closeAll(theirs[2:])
 		closeAll(ours)
 		return fmt.Errorf("python sandbox: starting %s: %w", cmd.Path, err)
 	}
+	p.ends = theirs[2:]
 	go p.out.run(ours[2])
 	go p.errs.run(ours[3])
-	go p.readReplies(ours[1], s.limits.readLimit())
 	go func() {
 		_ = cmd.Wait()
 		close(p.exited)
@@ -273,10 +272,10 @@ func (s *Session) startLocked(ctx context.Context) error {
 		"reply_bytes":      s.limits.line,
 		"drop_blank":       s.cfg.DropBlankImages,
 	}
-	rep, st := p.roundTrip(ctx, init, s.cfg.StartTimeout)
+	line, st := p.roundTrip(ctx, init, s.cfg.StartTimeout)
 	var ready driverReply
 	if st == replied {
-		if err := json.Unmarshal(rep.line, &ready); err != nil {
+		if err := json.Unmarshal(line, &ready); err != nil {
 			st = garbled
 		}
 	}
@@ -311,66 +310,56 @@ const (
 	cancelled                 // ctx ended
 )
 
-// roundTrip sends one request and waits for its reply.
-func (p *process) roundTrip(ctx context.Context, msg any, timeout time.Duration) (reply, roundTripStatus) {
+// roundTrip sends one request and reads its reply, in the calling goroutine: a deadline on fd
+// 4 stands for the timeout and for ctx. A reply over p.limit bytes is garbled, and reading
+// stops there, so that realx's memory stays bounded whatever the sandbox writes.
+func (p *process) roundTrip(ctx context.Context, msg any, timeout time.Duration) ([]byte, roundTripStatus) {
 	data, err := json.Marshal(msg)
 	if err != nil {
 		panic(err) // maps of strings and numbers always marshal
 	}
 	if _, err := p.req.Write(append(data, '\n')); err != nil {
-		return reply{}, crashed
+		return nil, crashed
 	}
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	select {
-	case rep, ok := <-p.replies:
-		switch {
-		case !ok:
-			return reply{}, crashed
-		case rep.err != nil:
-			return rep, garbled
-		}
-		return rep, replied
-	case <-timer.C:
-		return reply{}, timedOut
-	case <-ctx.Done():
-		return reply{}, cancelled
+	f := p.files[1]
+	if err := f.SetReadDeadline(time.Now().Add(timeout)); err != nil {
+		return nil, crashed
 	}
-}
-
-// readReplies passes each line of fd 4 to p.replies until EOF, a line over limit bytes, or
-// kill. It stops reading at a line over the limit, so that realx's memory stays bounded
-// whatever the sandbox writes.
-func (p *process) readReplies(f *os.File, limit int) {
-	defer close(p.replies)
-	br := bufio.NewReaderSize(f, 64<<10)
-	for {
-		line, err := readLine(br, limit)
-		if err != nil && err != errReplyTooLong {
-			return
-		}
-		select {
-		case p.replies <- reply{line, err}:
-		case <-p.stop:
-			return
-		}
-		if err != nil {
-			return
-		}
+	expired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		_ = f.SetReadDeadline(time.Unix(1, 0))
+		close(expired)
+	})
+	line, err := readLine(p.rep, p.limit)
+	if !stop() && err == nil {
+		<-expired // so that the deadline it set does not outlive this call
 	}
+	switch {
+	case err == nil:
+		return line, replied
+	case errors.Is(err, errReplyTooLong):
+		return nil, garbled
+	case errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() != nil:
+		return nil, cancelled
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return nil, timedOut
+	}
+	return nil, crashed
 }
 
 // kill kills the interpreter with its process group (and, in bwrap, its whole pid namespace),
 // reaps it and closes the pipes. The output captured so far stays readable.
 func (p *process) kill() {
 	p.killOnce.Do(func() {
-		close(p.stop)
 		if pid := p.cmd.Process.Pid; pid > 0 {
 			_ = syscall.Kill(-pid, syscall.SIGKILL)
 		}
 		_ = p.cmd.Process.Kill()
 		<-p.exited
-		// The pipes reach EOF once every process of the sandbox is gone; a process that left
+		for _, f := range p.ends {
+			f.Close()
+		}
+		// The sockets reach EOF once every process of the sandbox is gone; a process that left
 		// the group (possible only without bwrap) may hold them open, so do not wait long.
 		deadline := time.After(2 * time.Second)
 		for _, c := range []*capture{p.out, p.errs} {
@@ -425,13 +414,13 @@ func (s *Session) execLocked(ctx context.Context, code string, res *Result) erro
 	p := s.proc
 	marker := newMarker()
 	outC, errC := p.out.expect(marker), p.errs.expect(marker)
-	rep, st := p.roundTrip(ctx, map[string]string{"op": "exec", "code": code, "marker": marker}, s.cfg.CallTimeout)
+	line, st := p.roundTrip(ctx, map[string]string{"op": "exec", "code": code}, s.cfg.CallTimeout)
 	var why string // what was garbled
 	var out *execReply
 	switch st {
 	case replied:
 		var err error
-		if out, err = parseExecReply(rep.line, s.limits, s.cfg.MaxOutputBytes); err != nil {
+		if out, err = parseExecReply(line, s.limits, s.cfg.MaxOutputBytes); err != nil {
 			st, why = garbled, err.Error()
 		}
 	case garbled:
@@ -462,7 +451,11 @@ func (s *Session) execLocked(ctx context.Context, code string, res *Result) erro
 			"Error: %s. The Python kernel was stopped; the next call starts a fresh one, without the variables defined so far.", res.Error))
 		return nil
 	}
-	// The driver wrote the markers before replying, so they are in the sockets already.
+	// The kernel flushed its output before it replied, so everything it wrote is in the
+	// sockets, before the markers.
+	for _, f := range p.ends {
+		_, _ = f.Write([]byte(marker))
+	}
 	wait := time.NewTimer(5 * time.Second)
 	defer wait.Stop()
 	for _, c := range []struct {
