@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
 	"image/png"
 
 	"github.com/realx-bench/realx/runners"
@@ -132,15 +133,30 @@ func parseExecReply(line []byte, l replyLimits, maxErr int) (*execReply, error) 
 		if total += len(data); total > l.callBytes {
 			return nil, fmt.Errorf("images over %d bytes in all", l.callBytes)
 		}
-		cfg, err := png.DecodeConfig(bytes.NewReader(data))
+		img, err := checkedImage(data, true, l.maxPixels)
 		if err != nil {
-			return nil, fmt.Errorf("image %d: not a PNG: %v", i+1, err)
+			return nil, fmt.Errorf("image %d: %v", i+1, err)
 		}
-		if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > l.maxPixels {
-			return nil, fmt.Errorf("image %d: %d×%d pixels, want a positive size of at most %d pixels",
-				i+1, cfg.Width, cfg.Height, l.maxPixels)
-		}
-		out.images = append(out.images, &runners.Image{Data: data, MIME: "image/png", Width: cfg.Width, Height: cfg.Height})
+		out.images = append(out.images, img)
 	}
 	return out, nil
+}
+
+// checkedImage returns data as an image whose width and height are read from its header: a
+// PNG when pngOnly, else any format that the image package decodes. The size must be positive
+// and at most maxPixels: the header, not whoever sent it, says what a later decode would take.
+func checkedImage(data []byte, pngOnly bool, maxPixels int64) (*runners.Image, error) {
+	var cfg image.Config
+	format, err := "png", error(nil)
+	if pngOnly {
+		if cfg, err = png.DecodeConfig(bytes.NewReader(data)); err != nil {
+			return nil, fmt.Errorf("not a PNG: %v", err)
+		}
+	} else if cfg, format, err = image.DecodeConfig(bytes.NewReader(data)); err != nil {
+		return nil, err
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxPixels {
+		return nil, fmt.Errorf("%d×%d pixels, want a positive size of at most %d pixels", cfg.Width, cfg.Height, maxPixels)
+	}
+	return &runners.Image{Data: data, MIME: "image/" + format, Width: cfg.Width, Height: cfg.Height}, nil
 }
