@@ -425,8 +425,12 @@ def _close_fds_except(keep):
     """Closes every open descriptor of the process that is not in keep."""
     try:
         fds = [int(name) for name in os.listdir("/proc/self/fd")]
-    except OSError:
-        fds = range(resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    except OSError:  # no /proc: close the ranges between the kept ones
+        lo = 0
+        for k in sorted(keep) + [max(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 1 << 16)]:
+            os.closerange(lo, k)
+            lo = k + 1
+        return
     for fd in fds:
         if fd not in keep:
             try:
@@ -448,6 +452,9 @@ class _Garbled(Exception):
     """The kernel's reply is not one the kernel writes: user code wrote to its pipe."""
 
 
+WROTE = "the code wrote to the kernel's pipe to the driver: "
+
+
 class _Lines:
     """Splits what a descriptor delivers into lines of at most cap bytes (0: any length)."""
 
@@ -462,13 +469,13 @@ class _Lines:
         if i < 0:
             self.scanned = len(self.buf)
             if self.cap and len(self.buf) > self.cap:
-                raise _Garbled("the code wrote to the kernel's pipe to the driver: a line longer than %d bytes" % self.cap)
+                raise _Garbled(WROTE + "a line longer than %d bytes" % self.cap)
             return None
         line = bytes(self.buf[:i])
         del self.buf[:i + 1]
         self.scanned = 0
         if self.cap and len(line) > self.cap:
-            raise _Garbled("the code wrote to the kernel's pipe to the driver: a line longer than %d bytes" % self.cap)
+            raise _Garbled(WROTE + "a line longer than %d bytes" % self.cap)
         return line
 
     def fill(self):
@@ -504,7 +511,10 @@ class _Kernel:
             self.pidfd = None  # then poll() wakes up now and then to look
 
     def send(self, obj):
-        _write_all(self.fd, (json.dumps(obj) + "\n").encode())
+        try:
+            _write_all(self.fd, (json.dumps(obj) + "\n").encode())
+        except BrokenPipeError:
+            self.die_alike()  # it died between calls
 
     def dead(self):
         """Reports whether the kernel has exited, without waiting."""
@@ -543,13 +553,13 @@ class _Kernel:
                 try:
                     rep = json.loads(line)
                 except ValueError:
-                    raise _Garbled("the code wrote to the kernel's pipe to the driver: a line that is not JSON")
+                    raise _Garbled(WROTE + "a line that is not JSON")
                 if not isinstance(rep, dict) or type(rep.get("cell")) is not int:
-                    raise _Garbled("the code wrote to the kernel's pipe to the driver: a line that is not a reply")
+                    raise _Garbled(WROTE + "a line that is not a reply")
                 if rep["cell"] == cell:
                     return rep
                 if rep["cell"] > cell:
-                    raise _Garbled("the code wrote to the kernel's pipe to the driver: a reply to a cell not run yet")
+                    raise _Garbled(WROTE + "a reply to a cell not run yet")
                 continue  # an earlier cell's reply, after a forged one
             if not self.poll(self.lines.fd):
                 self.die_alike()

@@ -293,3 +293,20 @@ func TestHostileDriverCannotExhaustRealx(t *testing.T) {
 		assert.Empty(t, r.Images)
 	})
 }
+
+func TestKernelDeathBetweenCallsIsReported(t *testing.T) {
+	s := openSession(t, nil)
+	r := run(t, s, "import os, threading, time\nthreading.Thread(target=lambda: (time.sleep(0.2), os._exit(5))).start()")
+	require.Empty(t, r.Error, r.Stderr)
+	time.Sleep(600 * time.Millisecond)
+	r = run(t, s, "print('late')")
+	assert.Equal(t, "process crashed: exit status 5", r.Error)
+	assert.NotContains(t, r.Stderr, "Traceback")
+	// Closing its own pipe to the driver stops the kernel too.
+	r = run(t, s, kernelPipe+"import os, time\nos.close(wfd)\ntime.sleep(5)")
+	assert.True(t, r.Restarted)
+	assert.Equal(t, garbledNote+"the code closed the kernel's pipe to the driver)", r.Error)
+	r = run(t, s, "image_1.size")
+	assert.True(t, r.Restarted)
+	assert.Equal(t, "(64, 48)\n", r.Stdout)
+}
