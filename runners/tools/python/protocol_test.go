@@ -222,9 +222,7 @@ print("NOT STOPPED")
 			assert.Contains(t, r.Error, garbledNote+tc.want)
 			assert.Empty(t, r.Images)
 			assert.NotContains(t, r.Stdout, "NOT STOPPED")
-			r = run(t, s, "print(image_1.size)")
-			assert.True(t, r.Restarted)
-			assert.Equal(t, "(64, 48)\n", r.Stdout)
+			assertFreshKernel(t, s)
 		})
 	}
 	// Lines that are no reply at all.
@@ -306,7 +304,5 @@ func TestKernelDeathBetweenCallsIsReported(t *testing.T) {
 	r = run(t, s, kernelPipe+"import os, time\nos.close(wfd)\ntime.sleep(5)")
 	assert.True(t, r.Restarted)
 	assert.Equal(t, garbledNote+"the code closed the kernel's pipe to the driver)", r.Error)
-	r = run(t, s, "image_1.size")
-	assert.True(t, r.Restarted)
-	assert.Equal(t, "(64, 48)\n", r.Stdout)
+	assertFreshKernel(t, s)
 }

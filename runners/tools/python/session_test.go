@@ -109,6 +109,15 @@ func run(t testing.TB, s *Session, code string) *Result {
 	return r
 }
 
+// assertFreshKernel checks that the next call runs in a fresh kernel, with the images loaded
+// again.
+func assertFreshKernel(t *testing.T, s *Session) {
+	t.Helper()
+	r := run(t, s, "image_1.size")
+	assert.True(t, r.Restarted)
+	assert.Equal(t, "(64, 48)\n", r.Stdout)
+}
+
 func secret(t testing.TB) string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
@@ -316,9 +325,7 @@ func TestCrashThenFreshKernel(t *testing.T) {
 	assert.Contains(t, r.Stdout, "dying")
 	r = run(t, s, "import os\nos._exit(3)")
 	assert.Contains(t, r.Error, "process crashed: exit status 3")
-	r = run(t, s, "image_1.size")
-	assert.True(t, r.Restarted)
-	assert.Equal(t, "(64, 48)\n", r.Stdout)
+	assertFreshKernel(t, s)
 }
 
 func TestHugeOutputCapped(t *testing.T) {
