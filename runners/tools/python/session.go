@@ -348,7 +348,7 @@ func (p *process) roundTrip(ctx context.Context, msg any, timeout time.Duration)
 }
 
 // kill kills the interpreter with its process group (and, in bwrap, its whole pid namespace),
-// reaps it and closes the pipes. The output captured so far stays readable.
+// reaps it and closes the pipes and sockets. The output captured so far stays readable.
 func (p *process) kill() {
 	p.killOnce.Do(func() {
 		if pid := p.cmd.Process.Pid; pid > 0 {

@@ -546,10 +546,11 @@ func TestCloseRemovesFilesAndKills(t *testing.T) {
 	r := run(t, s, "import subprocess\np = subprocess.Popen(['sleep', '300'])\nprint(p.pid)")
 	require.Empty(t, r.Error)
 	pid := s.proc.cmd.Process.Pid
-	dir := s.dir
+	require.Empty(t, s.dir, "the sandbox has no files on disk")
+	memfd := s.data[0].f
 	require.NoError(t, s.Close())
-	_, err := os.Stat(dir)
-	assert.True(t, os.IsNotExist(err))
+	_, err := memfd.Stat()
+	assert.ErrorIs(t, err, os.ErrClosed, "the memfds are closed")
 	assert.Error(t, exec.Command("kill", "-0", fmt.Sprint(pid)).Run(), "bwrap is gone")
 	out, _ := exec.Command("pgrep", "-f", "^sleep 300$").Output()
 	assert.Empty(t, strings.TrimSpace(string(out)), "the sandbox's processes are gone")
