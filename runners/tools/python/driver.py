@@ -552,7 +552,7 @@ class _Kernel:
             if line is not None:
                 try:
                     rep = json.loads(line)
-                except ValueError:
+                except (ValueError, RecursionError):
                     raise _Garbled(WROTE + "a line that is not JSON")
                 if not isinstance(rep, dict) or type(rep.get("cell")) is not int:
                     raise _Garbled(WROTE + "a line that is not a reply")

@@ -226,9 +226,11 @@ print("NOT STOPPED")
 		})
 	}
 	// Lines that are no reply at all.
-	r := run(t, s, kernelPipe+"import os\nos.write(wfd, b'hello\\n')\nimport time\ntime.sleep(5)")
-	assert.Contains(t, r.Error, garbledNote+"the code wrote to the kernel's pipe to the driver: a line that is not JSON")
-	r = run(t, s, kernelPipe+"import os\nos.write(wfd, b'{\"cell\": %d}\\n' % (cell + 1))\nimport time\ntime.sleep(5)")
+	for _, line := range []string{`b'hello'`, `b'[' * 100000`} {
+		r := run(t, s, kernelPipe+"import os\nos.write(wfd, "+line+" + b'\\n')\nimport time\ntime.sleep(5)")
+		assert.Equal(t, garbledNote+"the code wrote to the kernel's pipe to the driver: a line that is not JSON)", r.Error)
+	}
+	r := run(t, s, kernelPipe+"import os\nos.write(wfd, b'{\"cell\": %d}\\n' % (cell + 1))\nimport time\ntime.sleep(5)")
 	assert.Contains(t, r.Error, garbledNote+"the code wrote to the kernel's pipe to the driver: a reply to a cell not run yet")
 	// A forged reply with a real image is only what display() could return; the sizes come
 	// from the PNG, not from the reply. The kernel's own reply, which comes later, is ignored.
