@@ -37,6 +37,8 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/realx-bench/realx/runners/tools/python"
 )
 
 // version is set at build time with -ldflags "-X main.version=…"; without it, init reads it
@@ -116,6 +118,9 @@ func exitCode(err error, stderr io.Writer) int {
 // run is the whole command line: args[0] is the program name. It returns instead of exiting, so
 // tests call it directly.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if err := python.MarkInheritedCloseOnExec(); err != nil {
+		return err
+	}
 	app := &cli.App{
 		Name:      "realx",
 		Usage:     "evaluate agentic multimodal models on declarative suites",

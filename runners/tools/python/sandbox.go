@@ -88,11 +88,12 @@ type launch struct {
 	seccompArg int
 }
 
-// launch prepares the interpreter's start for a session whose host directory is dir (holding
-// driver.py, images/ and, when unsafe, work/): bwrap's command line. The caller sets the
-// command's standard output and error and ExtraFiles (fds 3, 4, …), calls start, and release
+// launch prepares the interpreter's start for a session: when unsafe, dir holds driver.py,
+// images/ and work/; in the sandbox, data are the driver and the images, which the caller
+// passes as fds 5, 6, … (after the protocol's fds 3 and 4). The caller sets the command's
+// standard output and error and ExtraFiles (fds 3, 4, then data's), calls start, and release
 // once the process has exited.
-func (c *Config) launch(dir string) (*launch, error) {
+func (c *Config) launch(dir string, data []boundFile) (*launch, error) {
 	py := []string{c.Interpreter, "-I", "-B", "-u"}
 	if c.Unsafe {
 		work := filepath.Join(dir, "work")
@@ -150,8 +151,11 @@ func (c *Config) launch(dir string) (*launch, error) {
 	size()
 	args = append(args,
 		"--tmpfs", sandboxTmp,
-		"--ro-bind", filepath.Join(dir, "driver.py"), sandboxDriver,
-		"--ro-bind", filepath.Join(dir, "images"), sandboxImagesDir,
+	)
+	for i, b := range data {
+		args = append(args, "--ro-bind-data", strconv.Itoa(5+i), b.dest)
+	}
+	args = append(args,
 		"--remount-ro", "/",
 		"--chdir", sandboxTmp,
 		"--clearenv",

@@ -109,6 +109,15 @@ func run(t testing.TB, s *Session, code string) *Result {
 	return r
 }
 
+// assertFreshKernel checks that the next call runs in a fresh kernel, with the images loaded
+// again.
+func assertFreshKernel(t *testing.T, s *Session) {
+	t.Helper()
+	r := run(t, s, "image_1.size")
+	assert.True(t, r.Restarted)
+	assert.Equal(t, "(64, 48)\n", r.Stdout)
+}
+
 func secret(t testing.TB) string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
@@ -316,9 +325,7 @@ func TestCrashThenFreshKernel(t *testing.T) {
 	assert.Contains(t, r.Stdout, "dying")
 	r = run(t, s, "import os\nos._exit(3)")
 	assert.Contains(t, r.Error, "process crashed: exit status 3")
-	r = run(t, s, "image_1.size")
-	assert.True(t, r.Restarted)
-	assert.Equal(t, "(64, 48)\n", r.Stdout)
+	assertFreshKernel(t, s)
 }
 
 func TestHugeOutputCapped(t *testing.T) {
@@ -539,10 +546,11 @@ func TestCloseRemovesFilesAndKills(t *testing.T) {
 	r := run(t, s, "import subprocess\np = subprocess.Popen(['sleep', '300'])\nprint(p.pid)")
 	require.Empty(t, r.Error)
 	pid := s.proc.cmd.Process.Pid
-	dir := s.dir
+	require.Empty(t, s.dir, "the sandbox has no files on disk")
+	memfd := s.data[0].f
 	require.NoError(t, s.Close())
-	_, err := os.Stat(dir)
-	assert.True(t, os.IsNotExist(err))
+	_, err := memfd.Stat()
+	assert.ErrorIs(t, err, os.ErrClosed, "the memfds are closed")
 	assert.Error(t, exec.Command("kill", "-0", fmt.Sprint(pid)).Run(), "bwrap is gone")
 	out, _ := exec.Command("pgrep", "-f", "^sleep 300$").Output()
 	assert.Empty(t, strings.TrimSpace(string(out)), "the sandbox's processes are gone")
