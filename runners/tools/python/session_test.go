@@ -202,6 +202,17 @@ print("root", sorted(os.listdir("/")))
 	assert.NotContains(t, r.Stdout, value)
 }
 
+// TestRootRunsTheSandboxUnprivileged: when realx runs as root, the code runs as DefaultUID
+// (nobody), not as root, so that RLIMIT_NPROC applies and no file of root's is its own.
+func TestRootRunsTheSandboxUnprivileged(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("skipping: realx does not run as root here, and the sandbox runs as its user")
+	}
+	s := openSession(t, nil)
+	r := run(t, s, "import os\nprint(os.getuid(), os.geteuid(), os.getgid(), os.getgroups())")
+	assert.Equal(t, fmt.Sprintf("%d %d %d []\n", DefaultUID, DefaultUID, DefaultUID), r.Stdout, r.Stderr)
+}
+
 func TestNoWritesOutsideTmp(t *testing.T) {
 	s := openSession(t, func(c *Config) { c.FileSizeBytes = 8 << 20; c.TmpBytes = 16 << 20 })
 	r := run(t, s, `
