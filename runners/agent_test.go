@@ -157,7 +157,7 @@ func TestBudgetsEndSamples(t *testing.T) {
 			assert.Equal(t, int32(1), tool.closes.Load(), "tools are closed however the sample ends")
 			assert.Equal(t, echoCall, tr.Final, "the last reply is the final text")
 			if tc.budget.Timeout > 0 {
-				assert.Less(t, time.Since(start), 2*time.Second, "the timeout stops the sample promptly")
+				assert.Less(t, time.Since(start), 30*time.Second, "the timeout stops the sample long before the minute the endpoint takes")
 			}
 		})
 	}
@@ -250,7 +250,7 @@ func TestCancelClosesTools(t *testing.T) {
 	start := time.Now()
 	tr, err := a.Run(ctx, question("block"))
 	require.ErrorIs(t, err, context.Canceled)
-	assert.Less(t, time.Since(start), 2*time.Second)
+	assert.Less(t, time.Since(start), 30*time.Second, "cancelling stops a tool that would block for ever")
 	assert.Equal(t, runners.StopError, tr.Stop)
 	assert.Equal(t, int32(1), tool.closes.Load())
 	require.Len(t, tr.Turns, 2)
