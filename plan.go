@@ -157,7 +157,23 @@ func (p *Plan) SuiteInfo() reports.SuiteInfo {
 	if p.Agent != nil {
 		info.Generation = p.Agent.Generation
 	}
+	info.Sandbox = p.Sandbox()
 	return info
+}
+
+// Sandbox returns the containment that the plan's sandboxed tool (the local python tool) gets
+// on this host, or nil when the plan has none.
+func (p *Plan) Sandbox() *runners.Containment {
+	if p.Agent == nil {
+		return nil
+	}
+	for _, t := range p.Agent.Tools {
+		if c, ok := t.(interface{ Containment() runners.Containment }); ok {
+			k := c.Containment()
+			return &k
+		}
+	}
+	return nil
 }
 
 // endpointsOf returns the endpoints of the plans' judges, after first.

@@ -261,6 +261,29 @@ func TestCustomTemplate(t *testing.T) {
 	assert.Equal(t, "Q: How many apples are on the table? Gold: 3\n"+AnswerBegin+"\nthree\n"+AnswerEnd+"\nGRADE?", srv.Requests()[0].Last().Text)
 }
 
+// TestTemplateCannotRunWithoutBound: a custom judge template is held to the rules of a
+// suite's prompt templates (tasks.CheckTemplate): a range over a number, or any that could
+// loop without bound, is refused when the judge is built, before the probe render; and what
+// a template renders for a sample is capped at tasks.MaxPromptBytes, a judge failure past it.
+func TestTemplateCannotRunWithoutBound(t *testing.T) {
+	for text, want := range map[string]string{
+		"{{.Answer}}{{range 1000000000000}}x{{end}}":                       "judge.template_file: judge template: judge:1:19: a range in a template of a suite goes over a field of the data",
+		"{{.Answer}}{{range .Golds}}{{range $.Golds}}{{end}}{{end}}":       "judge.template_file: judge template: judge:1:35: a range inside a range is not allowed",
+		`{{.Answer}}{{define "x"}}{{template "x"}}{{end}}{{template "x"}}`: "judge.template_file: judge template: judge:1:25: define and block are not allowed",
+	} {
+		spec := tasks.JudgeSpec{Kind: KindLLM, TemplateFile: "t.tmpl", TemplateText: text, Model: "m", BaseURL: "http://judge.invalid/v1"}
+		_, err := New(spec)
+		assert.ErrorContains(t, err, want, text)
+	}
+
+	srv := runnertest.NewServer(t)
+	spec := tasks.JudgeSpec{Kind: KindLLM, TemplateFile: "t.tmpl", TemplateText: "{{.Answer}}\n{{.Answer}}", Model: "m", BaseURL: srv.URL()}
+	j := mustJudge(t, spec, Options{})
+	_, err := j.Judge(context.Background(), question, strings.Repeat("a", tasks.MaxPromptBytes*3/4))
+	assert.ErrorContains(t, err, "judge template: judge: the prompt is longer than 4 MiB")
+	assert.Empty(t, srv.Requests(), "nothing is sent")
+}
+
 func TestLLMCacheAndConcurrency(t *testing.T) {
 	t.Parallel()
 	srv := runnertest.NewServer(t)

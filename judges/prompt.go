@@ -31,9 +31,14 @@ type promptData struct {
 
 type promptChoice struct{ Letter, Text string }
 
-// parseTemplate parses a judge template (Go text/template, missing keys an error).
+// parseTemplate parses a judge template (Go text/template, missing keys an error) and
+// refuses, as for a suite's prompt templates, what could run without bound
+// (tasks.CheckTemplate): a template file comes with a suite or a judge file.
 func parseTemplate(text string) (*template.Template, error) {
 	t, err := template.New("judge").Option("missingkey=error").Parse(text)
+	if err == nil {
+		err = tasks.CheckTemplate(t)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("judge template: %v", strings.TrimPrefix(err.Error(), "template: "))
 	}
@@ -59,7 +64,8 @@ func checkTemplate(text string) error {
 	return nil
 }
 
-// render fills template t for sample s and the model's answer.
+// render fills template t for sample s and the model's answer, to at most
+// tasks.MaxPromptBytes.
 func render(t *template.Template, s *tasks.Sample, answer string) (string, error) {
 	golds := s.Answers()
 	d := promptData{
@@ -82,7 +88,7 @@ func render(t *template.Template, s *tasks.Sample, answer string) (string, error
 	}
 	d.Letters = strings.Join(letters, ", ")
 	var b strings.Builder
-	if err := t.Execute(&b, d); err != nil {
+	if err := tasks.ExecuteCapped(t, &b, d); err != nil {
 		return "", fmt.Errorf("judge template: %v", strings.TrimPrefix(err.Error(), "template: "))
 	}
 	return b.String(), nil

@@ -69,6 +69,9 @@ type SuiteInfo struct {
 	Agent      tasks.AgentSpec   `json:"agent"`
 	// Repeats is how many times each sample of the suite is run, when more than once.
 	Repeats int `json:"repeats,omitempty"`
+	// Sandbox is the containment of the suite's local python tool on the host that ran it
+	// (cgroup, seccomp, user namespaces); nil when the suite runs no local python tool.
+	Sandbox *runners.Containment `json:"sandbox,omitempty"`
 }
 
 // ModelInfo says which model answered, where.

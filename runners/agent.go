@@ -40,6 +40,9 @@ type Agent struct {
 	// OnNoAction says what follows a turn with neither a tool call nor an answer:
 	// NoActionStop (also when empty), NoActionReprompt or NoActionRetry.
 	OnNoAction string
+	// Limits cap what a sample shows the model and keeps in its record; the zero value takes
+	// the defaults.
+	Limits Limits
 }
 
 // What an Agent does after a turn with neither a tool call nor an answer.
@@ -76,9 +79,6 @@ type Budget struct {
 // evaluations allow about ten tries.
 const DefaultMaxTurns = 10
 
-// maxRecorded caps each observation text and tool output a trajectory keeps, in bytes.
-const maxRecorded = 8 << 10
-
 // ToolError is an infrastructure failure of a tool (its sandbox could not start, or broke) that
 // ended a sample. Mistakes of the call itself go back to the model instead.
 type ToolError struct {
@@ -106,39 +106,66 @@ type Input struct {
 }
 
 // Run plays the sample out. A budget that runs out is not an error: the trajectory says which
-// (Trajectory.Stop). The returned error is an infrastructure failure (the model could not
-// answer, a tool broke) or the end of ctx; the trajectory so far is returned with it.
+// (Trajectory.Stop); nor is a reply over a cap of its output (a *ReplyLimitError), which ends
+// the sample with StopReplyLimit and no final text, so that it is graded as a failure. The
+// returned error is an infrastructure failure (the model could not answer, a tool broke) or
+// the end of ctx, its text cut to Limits.MaxErrorText; the trajectory so far is returned with
+// it.
 func (a *Agent) Run(ctx context.Context, in *Input) (*Trajectory, error) {
 	if a.Budget.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, a.Budget.Timeout, errSampleTimeout)
 		defer cancel()
 	}
-	s := &sample{a: a, tr: &Trajectory{}, tools: map[string]ToolInstance{}, hashes: map[*Image]string{}}
+	lim := a.Limits.withDefaults()
+	s := &sample{a: a, lim: lim, tr: &Trajectory{}, tools: map[string]ToolInstance{}, hashes: map[*Image]string{},
+		recordLeft: lim.MaxTrajectoryRecord}
 	defer s.closeTools()
 	err := s.run(ctx, in)
+	var limitErr *ReplyLimitError
 	if err != nil {
 		switch {
 		case ctx.Err() != nil && context.Cause(ctx) == errSampleTimeout:
 			s.tr.Stop, err = StopTimeout, nil
 		case ctx.Err() != nil:
 			s.tr.Stop, err = StopError, context.Cause(ctx)
+		case errors.As(err, &limitErr):
+			s.tr.Stop, s.tr.StopDetail, s.tr.Final, err = StopReplyLimit, limitErr.Error(), "", nil
 		default:
 			s.tr.Stop = StopError
 		}
 	}
-	return s.tr, err
+	return s.tr, capError(err, lim.MaxErrorText)
+}
+
+// capError returns err, or when its text is longer than n bytes, an error that reads cut to
+// about n and is still err to errors.Is and errors.As.
+func capError(err error, n int) error {
+	if err == nil {
+		return nil
+	}
+	if msg := err.Error(); len(msg) > n {
+		return &rewordedError{msg: capText(msg, n), err: err}
+	}
+	return err
 }
 
 // sample is the state of one Run.
 type sample struct {
 	a        *Agent
+	lim      Limits // a.Limits with its defaults
 	tr       *Trajectory
 	defs     []ToolDef
 	tools    map[string]ToolInstance // by function name
 	required map[string][]string     // required arguments by function name
 	calls    int
 	hashes   map[*Image]string
+	// turnLeft and recordLeft are the bytes of text the record may still keep of the current
+	// turn and of the whole trajectory.
+	turnLeft, recordLeft int
+	// images and imageBytes count the tool-result images shown to the model so far.
+	images     int
+	imageBytes int64
 }
 
 // run opens the tools, sends the prompt and follows the conversation turn by turn, setting
@@ -184,6 +211,8 @@ func (s *sample) run(ctx context.Context, in *Input) error {
 		}
 		s.recordReply(resp, step)
 		switch {
+		case len(step.Calls) > s.lim.MaxTurnCalls && !step.Answer:
+			return &ReplyLimitError{What: "tool calls", Limit: int64(s.lim.MaxTurnCalls)}
 		case step.Answer:
 			tr.Stop = StopAnswer
 			return nil
@@ -207,11 +236,15 @@ func (s *sample) run(ctx context.Context, in *Input) error {
 			tr.Stop = StopMaxToolCalls
 			return nil
 		}
-		outcomes, err := s.runCalls(ctx, step.Calls)
+		outcomes, note, err := s.runCalls(ctx, step.Calls)
 		if err != nil {
 			return err
 		}
 		obs := a.Protocol.Observe(outcomes)
+		if note != "" && len(obs) > 0 {
+			last := &obs[len(obs)-1]
+			last.Parts = append(last.Parts, Part{Text: note})
+		}
 		msgs = append(append(msgs, step.Message), obs...)
 		if err := s.recordMessages(obs); err != nil {
 			return err
@@ -260,28 +293,81 @@ func (s *sample) closeTools() {
 }
 
 // runCalls runs a turn's calls one after the other, in order (a stateful kernel sees them as
-// the model wrote them), recording each on the turn that made it.
-func (s *sample) runCalls(ctx context.Context, calls []ParsedCall) ([]Outcome, error) {
+// the model wrote them), recording each on the turn that made it. The images of their results
+// are kept within the image caps (see showImages); note says what was not shown, for the end
+// of the observation.
+func (s *sample) runCalls(ctx context.Context, calls []ParsedCall) (outcomes []Outcome, note string, err error) {
 	turn := &s.tr.Turns[len(s.tr.Turns)-1]
-	outcomes := make([]Outcome, 0, len(calls))
+	var shown imageCount
 	for _, c := range calls {
 		s.calls++
 		start := time.Now()
 		obs, err := s.call(ctx, c)
-		rec := Call{ID: c.ID, Name: c.Name, Arguments: capText(c.Arguments, maxRecorded), DurationMS: time.Since(start).Milliseconds()}
+		rec := Call{ID: c.ID, Name: c.Name, Arguments: s.keep(turn, c.Arguments, s.lim.MaxRecordedText), DurationMS: time.Since(start).Milliseconds()}
 		if err != nil {
-			rec.Error = err.Error()
+			rec.Error = s.keep(turn, err.Error(), s.lim.MaxRecordedText)
 			turn.Calls = append(turn.Calls, rec)
-			return nil, err
+			return nil, "", err
 		}
-		rec.Error, rec.Output, rec.Kind = obs.Error, capText(obs.Text, maxRecorded), obs.Kind
-		if rec.Images, err = s.hashAll(obs.Images); err != nil {
-			return nil, err
+		kept := *obs
+		kept.Images = s.showImages(obs.Images, &shown)
+		rec.Error, rec.Output, rec.Kind = s.keep(turn, obs.Error, s.lim.MaxRecordedText), s.keep(turn, obs.Text, s.lim.MaxRecordedText), obs.Kind
+		if rec.Images, err = s.hashAll(kept.Images); err != nil {
+			return nil, "", err
 		}
 		turn.Calls = append(turn.Calls, rec)
-		outcomes = append(outcomes, Outcome{Call: c, Obs: obs})
+		outcomes = append(outcomes, Outcome{Call: c, Obs: &kept})
 	}
-	return outcomes, nil
+	return outcomes, shown.note(s.lim), nil
+}
+
+// imageCount counts the images of one turn's results: those shown, and those dropped for the
+// turn's caps and for the sample's.
+type imageCount struct {
+	n                    int
+	bytes                int64
+	overTurn, overSample int
+}
+
+// showImages returns the images of imgs that the caps of the turn (counted in shown) and of
+// the sample leave room for, in order, counting them; the others are counted as dropped.
+func (s *sample) showImages(imgs []*Image, shown *imageCount) []*Image {
+	var out []*Image
+	for _, im := range imgs {
+		size := int64(len(im.Data))
+		switch {
+		case s.images+1 > s.lim.MaxSampleImages || s.imageBytes+size > s.lim.MaxSampleImageBytes:
+			shown.overSample++
+		case shown.n+1 > s.lim.MaxObservationImages || shown.bytes+size > s.lim.MaxObservationImageBytes:
+			shown.overTurn++
+		default:
+			shown.n++
+			shown.bytes += size
+			s.images++
+			s.imageBytes += size
+			out = append(out, im)
+			continue
+		}
+		s.tr.ImagesDropped++
+	}
+	return out
+}
+
+// note returns what the model is told of the images c dropped, or "".
+func (c imageCount) note(lim Limits) string {
+	var notes []string
+	if c.overTurn > 0 {
+		notes = append(notes, fmt.Sprintf("[%s not shown: the results of one turn may show %d images and %s at most]",
+			count(c.overTurn, "image"), lim.MaxObservationImages, sizeText(lim.MaxObservationImageBytes)))
+	}
+	if c.overSample > 0 {
+		notes = append(notes, fmt.Sprintf("[%s not shown: the sample's image budget of %d images and %s is used up]",
+			count(c.overSample, "image"), lim.MaxSampleImages, sizeText(lim.MaxSampleImageBytes)))
+	}
+	if len(notes) == 0 {
+		return ""
+	}
+	return "\n" + strings.Join(notes, "\n")
 }
 
 // call runs one call. A malformed call, a tool the run does not have and arguments that miss
@@ -362,10 +448,14 @@ func checkArgs(args string, required []string) (json.RawMessage, error) {
 func (s *sample) recordReply(resp *ChatResponse, step *Step) {
 	u := resp.Usage.Counted()
 	text := step.Message.Text()
-	s.tr.Turns = append(s.tr.Turns, Turn{
-		Role: RoleAssistant, Text: text, Reasoning: resp.Reasoning, Usage: &u,
+	turn := Turn{
+		Role: RoleAssistant, Usage: &u,
 		LatencyMS: resp.Latency.Milliseconds(), Finish: resp.FinishReason, Cached: resp.Cached,
-	})
+	}
+	s.turnLeft = s.lim.MaxTurnRecord
+	turn.Text = s.keep(&turn, text, s.lim.MaxTurnRecord)
+	turn.Reasoning = s.keep(&turn, resp.Reasoning, s.lim.MaxTurnRecord)
+	s.tr.Turns = append(s.tr.Turns, turn)
 	s.tr.Final = text
 	s.tr.Usage = s.tr.Usage.Add(u)
 	s.tr.LatencyMS += resp.Latency.Milliseconds()
@@ -385,9 +475,25 @@ func (s *sample) recordMessages(msgs []Message) error {
 		if err != nil {
 			return err
 		}
-		s.tr.Turns = append(s.tr.Turns, Turn{Role: m.Role, Text: capText(m.Text(), maxRecorded), Images: hashes})
+		turn := Turn{Role: m.Role, Images: hashes}
+		s.turnLeft = s.lim.MaxTurnRecord
+		turn.Text = s.keep(&turn, m.Text(), s.lim.MaxRecordedText)
+		s.tr.Turns = append(s.tr.Turns, turn)
 	}
 	return nil
+}
+
+// keep returns text as the record keeps it in turn: cut to limit bytes and to what the turn
+// and the trajectory may still hold, around a note of what was cut, marking the turn and the
+// trajectory Truncated when it is cut.
+func (s *sample) keep(turn *Turn, text string, limit int) string {
+	if n := min(limit, s.turnLeft, s.recordLeft); len(text) > n {
+		text = capText(text, n)
+		turn.Truncated, s.tr.Truncated = true, true
+	}
+	s.turnLeft = max(0, s.turnLeft-len(text))
+	s.recordLeft = max(0, s.recordLeft-len(text))
+	return text
 }
 
 // hashAll returns the content hashes of imgs, storing each image in the agent's BlobStore the
@@ -412,14 +518,15 @@ func (s *sample) hashAll(imgs []*Image) ([]string, error) {
 	return out, nil
 }
 
-// capText returns s cut to about n bytes: its head and its tail around a note of what was cut.
+// capText returns s cut to about n bytes: its head and its tail around a note of what was cut,
+// "[… N bytes truncated …]".
 func capText(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
 	head, tail := n*3/4, n/4
 	cut := len(s) - head - tail
-	return strings.ToValidUTF8(s[:head], "") + fmt.Sprintf("\n[… %d bytes cut …]\n", cut) + trimInvalidStart(s[len(s)-tail:])
+	return strings.ToValidUTF8(s[:head], "") + fmt.Sprintf("\n[… %d bytes truncated …]\n", cut) + trimInvalidStart(s[len(s)-tail:])
 }
 
 // trimInvalidStart drops the bytes of a rune cut in two at the start of s.

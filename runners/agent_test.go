@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -156,7 +157,7 @@ func TestBudgetsEndSamples(t *testing.T) {
 			assert.Equal(t, int32(1), tool.closes.Load(), "tools are closed however the sample ends")
 			assert.Equal(t, echoCall, tr.Final, "the last reply is the final text")
 			if tc.budget.Timeout > 0 {
-				assert.Less(t, time.Since(start), 2*time.Second, "the timeout stops the sample promptly")
+				assert.Less(t, time.Since(start), 30*time.Second, "the timeout stops the sample long before the minute the endpoint takes")
 			}
 		})
 	}
@@ -249,7 +250,7 @@ func TestCancelClosesTools(t *testing.T) {
 	start := time.Now()
 	tr, err := a.Run(ctx, question("block"))
 	require.ErrorIs(t, err, context.Canceled)
-	assert.Less(t, time.Since(start), 2*time.Second)
+	assert.Less(t, time.Since(start), 30*time.Second, "cancelling stops a tool that would block for ever")
 	assert.Equal(t, runners.StopError, tr.Stop)
 	assert.Equal(t, int32(1), tool.closes.Load())
 	require.Len(t, tr.Turns, 2)
@@ -352,7 +353,11 @@ func TestObservationTextIsCappedInTheTrajectory(t *testing.T) {
 	tr, err := a.Run(context.Background(), question("x"))
 	require.NoError(t, err)
 	assert.Less(t, len(tr.Turns[1].Calls[0].Output), 10_000)
-	assert.Contains(t, tr.Turns[1].Calls[0].Output, "bytes cut")
+	assert.True(t, strings.Contains(tr.Turns[1].Calls[0].Output, "[… 91808 bytes truncated …]"), "the cut is noted")
+	assert.True(t, tr.Turns[1].Truncated, "the turn whose call output was cut is marked")
 	assert.Less(t, len(tr.Turns[2].Text), 10_000)
+	assert.True(t, tr.Turns[2].Truncated)
+	assert.False(t, tr.Turns[0].Truncated)
+	assert.True(t, tr.Truncated)
 	assert.Greater(t, len(srv.Requests()[1].Last().Text), 100_000, "the model gets it whole")
 }

@@ -202,9 +202,10 @@ type CacheKey [sha256.Size]byte
 func (k CacheKey) String() string { return hex.EncodeToString(k[:]) }
 
 // EndpointID returns what identifies ep's answers in a cache key: its base URL and its
-// model, never its key.
+// model, never its key nor the credentials and query values of its base URL (the cache keeps
+// it in the clear).
 func EndpointID(ep Endpoint) string {
-	return strings.TrimRight(ep.BaseURL, "/") + " " + ep.Model
+	return newSecrets("", ep.BaseURL).redact(strings.TrimRight(ep.BaseURL, "/")) + " " + ep.Model
 }
 
 // The canonical form of a request, hashed into its CacheKey. Field order is fixed by these

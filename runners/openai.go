@@ -12,13 +12,12 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	openai "github.com/sashabaranov/go-openai"
 
@@ -40,15 +39,19 @@ type Endpoint struct {
 	Timeout time.Duration
 	// HTTPClient sends the requests; a client with a generous connection pool when nil.
 	HTTPClient *http.Client
+	// Limits bound each reply; the zero value takes the defaults.
+	Limits ReplyLimits
 }
 
-// String returns the endpoint without its API key, so printing an Endpoint cannot leak it.
+// String returns the endpoint without its API key, and its base URL without the credentials
+// of its userinfo and the values of its query parameters, so printing an Endpoint cannot leak
+// them.
 func (e Endpoint) String() string {
 	key := ""
 	if e.APIKey != "" {
 		key = " key=[redacted]"
 	}
-	return fmt.Sprintf("%s model=%s%s", e.BaseURL, e.Model, key)
+	return fmt.Sprintf("%s model=%s%s", newSecrets("", e.BaseURL).redact(e.BaseURL), e.Model, key)
 }
 
 // GoString returns the endpoint without its API key, for %#v.
@@ -62,12 +65,19 @@ func (e Endpoint) GoString() string { return "runners.Endpoint{" + e.String() + 
 // (go-openai drops zero temperatures), every key of Generation.Extra is merged in as is,
 // and every message carries a content field (go-openai drops empty ones, which servers
 // reject).
+//
+// Every error it returns is free of the endpoint's secrets (its API key, the userinfo of its
+// base URL and the values of the base URL's query parameters), and every reply is read within
+// the endpoint's ReplyLimits.
 type OpenAI struct {
-	ep     Endpoint
-	client *openai.Client
+	ep      Endpoint
+	client  *openai.Client
+	secrets *secrets
+	limits  ReplyLimits
 }
 
-// NewOpenAI returns a client for ep.
+// NewOpenAI returns a client for ep. The query parameters of ep.BaseURL (?api_key=…,
+// ?api-version=…) are sent with every request.
 func NewOpenAI(ep Endpoint) *OpenAI {
 	hc := ep.HTTPClient
 	if hc == nil {
@@ -76,14 +86,23 @@ func NewOpenAI(ep Endpoint) *OpenAI {
 		t.MaxIdleConnsPerHost = 256 // the default of 2 churns connections under concurrency
 		hc = &http.Client{Transport: t}
 	}
+	limits := ep.Limits.withDefaults()
+	d := &doer{client: hc, limits: limits}
+	base := ep.BaseURL
+	if u, err := url.Parse(base); err == nil && (u.RawQuery != "" || u.ForceQuery) {
+		// go-openai appends the path to the base URL as a string, which would put it in the
+		// query: the doer adds the query to each request instead.
+		d.query, u.RawQuery, u.ForceQuery = u.Query(), "", false
+		base = u.String()
+	}
 	cfg := openai.DefaultConfig(ep.APIKey)
-	cfg.BaseURL = strings.TrimRight(ep.BaseURL, "/")
-	cfg.HTTPClient = &doer{client: hc}
+	cfg.BaseURL = strings.TrimRight(base, "/")
+	cfg.HTTPClient = d
 	// Lines that are not data (keep-alive comments such as OpenRouter's ": OPENROUTER
 	// PROCESSING") count against this limit while a slow model thinks; the request's
 	// Timeout is the real bound.
 	cfg.EmptyMessagesLimit = 1 << 20
-	return &OpenAI{ep: ep, client: openai.NewClientWithConfig(cfg)}
+	return &OpenAI{ep: ep, client: openai.NewClientWithConfig(cfg), secrets: newSecrets(ep.APIKey, ep.BaseURL), limits: limits}
 }
 
 // ModelError is an error from a model endpoint or the way to it. Errors in the request
@@ -109,8 +128,8 @@ type ModelError struct {
 	msg string
 }
 
-// Error returns a one-line description of the error, with the number of attempts when
-// there were several.
+// Error returns a one-line description of the error, of maxErrorText bytes at most, with the
+// number of attempts when there were several.
 func (e *ModelError) Error() string {
 	msg := e.msg
 	switch {
@@ -120,6 +139,7 @@ func (e *ModelError) Error() string {
 	default:
 		msg = http.StatusText(e.Status)
 	}
+	msg = oneLine(msg, maxErrorText)
 	if e.Attempts > 1 {
 		msg += fmt.Sprintf(" (after %d attempts)", e.Attempts)
 	}
@@ -131,6 +151,9 @@ func (e *ModelError) Error() string {
 
 // Unwrap returns e.Err.
 func (e *ModelError) Unwrap() error { return e.Err }
+
+// maxErrorText caps the text of a ModelError (and of an endpoint's message in it), in bytes.
+const maxErrorText = 1000
 
 // ErrTruncatedStream is the error of a stream that ended without its final "data: [DONE]".
 var ErrTruncatedStream = errors.New("stream ended without data: [DONE]")
@@ -237,7 +260,21 @@ func (m *OpenAI) Chat(ctx context.Context, req *ChatRequest) (*ChatResponse, err
 	}
 	resp.Latency = time.Since(start)
 	resp.RateLimit = st.rateLimit
+	m.scrub(resp)
 	return resp, nil
+}
+
+// scrub takes the endpoint's own secrets out of what it answered: an endpoint that echoes the
+// request (its URL, its Authorization header) in its reply must not bring the key into the
+// trajectory, the results log or the response cache.
+func (m *OpenAI) scrub(resp *ChatResponse) {
+	resp.Content = m.secrets.redact(resp.Content)
+	resp.Reasoning = m.secrets.redact(resp.Reasoning)
+	for i := range resp.ToolCalls {
+		tc := &resp.ToolCalls[i]
+		tc.Name = m.secrets.redact(tc.Name)
+		tc.Arguments = m.secrets.redact(tc.Arguments)
+	}
 }
 
 func (m *OpenAI) complete(ctx context.Context, creq openai.ChatCompletionRequest, st *callState) (*ChatResponse, error) {
@@ -273,10 +310,25 @@ func (m *OpenAI) complete(ctx context.Context, creq openai.ChatCompletionRequest
 			resp.Reasoning = alt.Choices[0].Message.Reasoning
 		}
 	}
+	if len(c.Message.ToolCalls) > m.limits.MaxToolCalls {
+		return nil, &ReplyLimitError{What: "tool calls", Limit: int64(m.limits.MaxToolCalls)}
+	}
 	for _, tc := range c.Message.ToolCalls {
 		resp.ToolCalls = append(resp.ToolCalls, ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
 	}
+	if replySize(resp) > m.limits.MaxReplyBytes {
+		return nil, &ReplyLimitError{What: "output", Limit: m.limits.MaxReplyBytes}
+	}
 	return resp, nil
+}
+
+// replySize returns the bytes of a reply's output that ReplyLimits.MaxReplyBytes caps.
+func replySize(resp *ChatResponse) int64 {
+	n := len(resp.Content) + len(resp.Reasoning)
+	for _, c := range resp.ToolCalls {
+		n += len(c.ID) + len(c.Name) + len(c.Arguments)
+	}
+	return int64(n)
 }
 
 // streamChunk is one chunk of a chat completion stream. go-openai's own type misses the
@@ -304,6 +356,7 @@ func (m *OpenAI) stream(ctx context.Context, creq openai.ChatCompletionRequest, 
 	defer s.Close()
 	var content, reasoning strings.Builder
 	var calls []*streamedCall
+	var size int64 // of the output so far, as replySize counts it
 	resp := &ChatResponse{}
 	for {
 		raw, err := s.RecvRaw()
@@ -331,17 +384,26 @@ func (m *OpenAI) stream(ctx context.Context, creq openai.ChatCompletionRequest, 
 			if ch.Index != 0 {
 				continue // only the first choice is asked for
 			}
-			content.WriteString(ch.Delta.Content)
-			if ch.Delta.ReasoningContent != "" {
-				reasoning.WriteString(ch.Delta.ReasoningContent)
-			} else {
-				reasoning.WriteString(ch.Delta.Reasoning)
+			think := ch.Delta.ReasoningContent
+			if think == "" {
+				think = ch.Delta.Reasoning
 			}
+			size += int64(len(ch.Delta.Content) + len(think))
+			for _, d := range ch.Delta.ToolCalls {
+				size += int64(len(d.ID) + len(d.Function.Name) + len(d.Function.Arguments))
+			}
+			if size > m.limits.MaxReplyBytes {
+				return nil, &ReplyLimitError{What: "output", Limit: m.limits.MaxReplyBytes}
+			}
+			content.WriteString(ch.Delta.Content)
+			reasoning.WriteString(think)
 			if ch.FinishReason != "" {
 				resp.FinishReason = ch.FinishReason
 			}
 			for _, d := range ch.Delta.ToolCalls {
-				calls = addToolCallDelta(calls, d)
+				if calls = addToolCallDelta(calls, d); len(calls) > m.limits.MaxToolCalls {
+					return nil, &ReplyLimitError{What: "tool calls", Limit: int64(m.limits.MaxToolCalls)}
+				}
 			}
 		}
 	}
@@ -415,7 +477,7 @@ func (m *OpenAI) classify(ctx context.Context, st *callState, err error) *ModelE
 			e.msg = http.StatusText(e.Status)
 		}
 	case errors.As(err, &apiErr):
-		e.msg = apiErr.Message
+		e.msg = oneLine(apiErr.Message, maxErrorText)
 		if code := fmt.Sprint(apiErr.Code); apiErr.Code != nil && code != "" {
 			e.msg = code + ": " + e.msg
 		}
@@ -423,9 +485,12 @@ func (m *OpenAI) classify(ctx context.Context, st *callState, err error) *ModelE
 			e.msg = "error in stream: " + e.msg
 		}
 	}
+	var limitErr *ReplyLimitError
 	switch {
 	case ctx.Err() != nil:
 		e.Retryable = false // the caller gave up; trying again cannot help
+	case errors.As(err, &limitErr):
+		e.Retryable = false // the model's own output: asking again costs as much again
 	case apiErr != nil && apiErr.HTTPStatusCode == 0:
 		code, isInt := apiErr.Code.(int)
 		e.Retryable = !isInt || retryableStatus(code)
@@ -434,77 +499,9 @@ func (m *OpenAI) classify(ctx context.Context, st *callState, err error) *ModelE
 	default:
 		e.Retryable = retryableError(err)
 	}
-	if key := m.ep.APIKey; key != "" {
-		e.msg = redact(e.msg, key)
-		if s := err.Error(); redact(s, key) != s {
-			e.Err = &redactedError{msg: redact(s, key), err: err}
-		}
-	}
+	e.msg, e.Err = m.secrets.redact(e.msg), m.secrets.error(err)
 	return e
 }
-
-// minSecretLen is the length from which an API key is looked for in error text on its own; a
-// shorter one (vLLM's "EMPTY", a test's "x") is a placeholder whose letters occur in ordinary
-// words, and is taken out only where it follows "Bearer ".
-const minSecretLen = 8
-
-// redact returns s with each occurrence of key that stands as a whole token (not inside a
-// longer word) replaced by "[redacted]", when key is long enough to be a secret or the
-// occurrence follows "Bearer ".
-func redact(s, key string) string {
-	var b strings.Builder
-	rest := s
-	for {
-		i := strings.Index(rest, key)
-		if i < 0 {
-			break
-		}
-		before, after := rest[:i], rest[i+len(key):]
-		whole := !endsInWord(before) && !startsWord(after)
-		bearer := len(before) >= len("Bearer ") && strings.EqualFold(before[len(before)-len("Bearer "):], "Bearer ")
-		b.WriteString(before)
-		if whole && (bearer || len(key) >= minSecretLen) {
-			b.WriteString("[redacted]")
-		} else {
-			b.WriteString(key)
-		}
-		rest = after
-	}
-	if b.Len() == 0 {
-		return s
-	}
-	b.WriteString(rest)
-	return b.String()
-}
-
-// endsInWord reports whether s ends with a letter or digit; startsWord whether it starts with
-// one.
-func endsInWord(s string) bool {
-	r, n := utf8.DecodeLastRuneInString(s)
-	return n > 0 && (unicode.IsLetter(r) || unicode.IsDigit(r))
-}
-
-func startsWord(s string) bool {
-	r, n := utf8.DecodeRuneInString(s)
-	return n > 0 && (unicode.IsLetter(r) || unicode.IsDigit(r))
-}
-
-// redactedError is an error whose text has the API key taken out. errors.Is and errors.As see
-// the error it stands for, so that a cancelled call is still context.Canceled and a timeout
-// still a net.Error; it has no Unwrap, so that walking the chain never reaches the text with
-// the key in it.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-
-// Is reports whether the redacted error is target, or wraps it.
-func (e *redactedError) Is(target error) bool { return errors.Is(e.err, target) }
-
-// As finds the first error in the redacted error's chain that matches target.
-func (e *redactedError) As(target any) bool { return errors.As(e.err, target) }
 
 func retryableStatus(status int) bool {
 	switch status {
@@ -703,11 +700,22 @@ type callState struct {
 // answer's status, Retry-After and, for a stream, whether [DONE] came.
 type doer struct {
 	client *http.Client
+	limits ReplyLimits
+	// query holds the parameters of the base URL, added to every request.
+	query url.Values
 }
 
 // Do sends req.
 func (d *doer) Do(req *http.Request) (*http.Response, error) {
 	st, _ := req.Context().Value(callStateKey{}).(*callState)
+	if len(d.query) > 0 {
+		req = req.Clone(req.Context())
+		q := req.URL.Query()
+		for k, vs := range d.query {
+			q[k] = append(q[k], vs...)
+		}
+		req.URL.RawQuery = q.Encode()
+	}
 	if st != nil && st.messages != nil && req.Body != nil {
 		orig, err := io.ReadAll(req.Body)
 		_ = req.Body.Close()
@@ -731,16 +739,25 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 	st.contentType = resp.Header.Get("Content-Type")
 	st.retryAfter = retryAfter(resp.Header, time.Now())
 	st.rateLimit = readRateLimit(resp.Header)
+	over := &ReplyLimitError{What: "body", Limit: d.limits.MaxBodyBytes}
 	switch {
 	case resp.StatusCode >= 300:
+		// Only the message of an error answer is kept: the rest is not read.
+		resp.Body = newCapReader(resp.Body, maxErrorBody, nil)
 	case strings.Contains(req.Header.Get("Accept"), "text/event-stream"):
-		st.watcher = &doneWatcher{ReadCloser: resp.Body}
+		st.watcher = newDoneWatcher(resp.Body, d.limits)
 		resp.Body = st.watcher
+	case resp.ContentLength > d.limits.MaxBodyBytes:
+		_ = resp.Body.Close()
+		return nil, over
 	default:
 		// Kept for the fields go-openai does not decode. A body cut short is left for
 		// go-openai's decoder to report.
-		body, err := io.ReadAll(resp.Body)
+		body, err := io.ReadAll(newCapReader(resp.Body, d.limits.MaxBodyBytes, over))
 		_ = resp.Body.Close()
+		if errors.Is(err, over) {
+			return nil, over
+		}
 		st.body = body
 		resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), errReader{err}))
 	}
@@ -980,23 +997,42 @@ func (r errReader) Read([]byte) (int, error) {
 }
 
 // doneWatcher passes a server-sent-event stream through and notes whether a "data: [DONE]"
-// line went by.
+// line went by. It also holds the stream to the caps on what go-openai's reader keeps in
+// memory: one line whole, and every line that carries no data (it keeps them all, in case
+// they make up an error).
 type doneWatcher struct {
 	io.ReadCloser
 	line []byte // the start of the current line
 	long bool   // the current line is longer than line can hold
 	done bool
+	// size is the length of the current line, noData that of the lines so far that carried
+	// no data; maxLine and maxNoData cap them.
+	size, maxLine     int64
+	noData, maxNoData int64
 }
 
 const maxWatchedLine = 32
 
+// newDoneWatcher returns a doneWatcher of body within limits.
+func newDoneWatcher(body io.ReadCloser, limits ReplyLimits) *doneWatcher {
+	return &doneWatcher{
+		ReadCloser: newCapReader(body, limits.MaxStreamBytes, &ReplyLimitError{What: "stream", Limit: limits.MaxStreamBytes}),
+		maxLine:    maxEventLine(limits), maxNoData: maxNoDataLines,
+	}
+}
+
 // Read reads from the stream.
 func (w *doneWatcher) Read(p []byte) (int, error) {
 	n, err := w.ReadCloser.Read(p)
-	for _, c := range p[:n] {
+	for i, c := range p[:n] {
 		if c == '\n' {
-			w.endLine()
+			if lerr := w.endLine(); lerr != nil {
+				return i + 1, lerr
+			}
 			continue
+		}
+		if w.size++; w.size > w.maxLine {
+			return i, &ReplyLimitError{What: "event", Limit: w.maxLine}
 		}
 		if len(w.line) < maxWatchedLine {
 			w.line = append(w.line, c)
@@ -1005,17 +1041,25 @@ func (w *doneWatcher) Read(p []byte) (int, error) {
 		}
 	}
 	if err == io.EOF {
-		w.endLine()
+		if lerr := w.endLine(); lerr != nil {
+			return n, lerr
+		}
 	}
 	return n, err
 }
 
-func (w *doneWatcher) endLine() {
-	if !w.long {
-		line := bytes.TrimSpace(w.line)
-		if rest, ok := bytes.CutPrefix(line, []byte("data:")); ok && string(bytes.TrimSpace(rest)) == "[DONE]" {
-			w.done = true
-		}
+func (w *doneWatcher) endLine() error {
+	line := bytes.TrimSpace(w.line)
+	rest, data := bytes.CutPrefix(line, []byte("data:"))
+	if data && !w.long && string(bytes.TrimSpace(rest)) == "[DONE]" {
+		w.done = true
 	}
-	w.line, w.long = w.line[:0], false
+	if !data {
+		w.noData += w.size
+	}
+	w.line, w.long, w.size = w.line[:0], false, 0
+	if w.noData > w.maxNoData {
+		return &ReplyLimitError{What: "non-data lines", Limit: w.maxNoData}
+	}
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"text/template"
 
 	"github.com/realx-bench/realx/runners/prompts"
+	"github.com/realx-bench/realx/tasks"
 )
 
 // Prompts are the templates an agent renders its system prompt and its question with. A nil
@@ -59,7 +60,8 @@ var templateName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 
 // NewPrompts resolves an agent's templates. system and user each name a template shipped in
 // runners/prompts or hold a template's own text; an empty one takes p's (none when p is nil).
-// A name that is not shipped, and text that does not parse, are errors.
+// A name that is not shipped, text that does not parse, and text that could run without bound
+// (tasks.CheckTemplate) are errors; what a template renders is capped at tasks.MaxPromptBytes.
 func NewPrompts(p Protocol, system, user string) (Prompts, error) {
 	var defSystem, defUser string
 	if p != nil {
@@ -95,9 +97,13 @@ func promptTemplate(kind, value, def string) (*template.Template, error) {
 	}
 	t, err := template.New(name).Parse(text)
 	if err == nil {
+		// A suite's own text could loop without bound: refused as a suite's prompt is.
+		err = tasks.CheckTemplate(t)
+	}
+	if err == nil {
 		// A field the data does not have fails only when the template runs: try it now.
 		d := promptData([]ToolDef{{Name: "code"}})
-		err = t.Execute(io.Discard, &d)
+		err = tasks.ExecuteCapped(t, io.Discard, &d)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s template: %w", kind, err)
@@ -124,7 +130,7 @@ func (ps Prompts) render(in *Input, tools []ToolDef) (string, []Part, error) {
 	system := in.System
 	if ps.System != nil {
 		var b strings.Builder
-		if err := ps.System.Execute(&b, &d); err != nil {
+		if err := tasks.ExecuteCapped(ps.System, &b, &d); err != nil {
 			return "", nil, fmt.Errorf("system prompt: %w", err)
 		}
 		system = b.String()
@@ -141,7 +147,7 @@ func (ps Prompts) render(in *Input, tools []ToolDef) (string, []Part, error) {
 		at = len(user) - 1
 	}
 	var b strings.Builder
-	if err := ps.User.Execute(&b, &d); err != nil {
+	if err := tasks.ExecuteCapped(ps.User, &b, &d); err != nil {
 		return "", nil, fmt.Errorf("user prompt: %w", err)
 	}
 	user[at] = Part{Text: b.String()}

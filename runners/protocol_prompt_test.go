@@ -91,6 +91,35 @@ func TestNewPrompts(t *testing.T) {
 	assert.Equal(t, []string{"[image 4×4 image/png]", "Q:  (answer in <answer></answer>)"}, sent(t, reqs[1], 1))
 }
 
+// TestPromptTemplatesCannotRunWithoutBound: an agent's system or user template of a suite's
+// own text is held to the rules of a suite's prompt templates (tasks.CheckTemplate): a range
+// over a number, or any that could loop without bound, is refused when it is parsed, and
+// what a template renders is capped at tasks.MaxPromptBytes.
+func TestPromptTemplatesCannotRunWithoutBound(t *testing.T) {
+	p, _ := runners.ProtocolByName("hermes")
+	for _, tc := range []struct{ system, user, want string }{
+		{system: "{{range 1000000000000}}x{{end}}", want: "system template: template: system:1:8: a range in a template of a suite goes over a field of the data"},
+		{user: "{{.Question}}{{range 1000000000000}}x{{end}}", want: "user template: template: user:1:21: a range in a template of a suite goes over a field of the data"},
+		{user: "{{range .Tools}}{{range $.Tools}}{{end}}{{end}}", want: "a range inside a range is not allowed"},
+		{system: `{{define "x"}}{{template "x"}}{{end}}`, want: "define and block are not allowed"},
+	} {
+		_, err := runners.NewPrompts(p, tc.system, tc.user)
+		assert.ErrorContains(t, err, tc.want, "%+v", tc)
+		problems := runners.CheckAgent(tasks.AgentSpec{Protocol: "hermes", System: tc.system, User: tc.user})
+		require.Len(t, problems, 1, "%+v", tc)
+		assert.Contains(t, problems[0].Error(), tc.want)
+	}
+
+	// Within the rules, a template that repeats a long question is cut at the cap.
+	ps, err := runners.NewPrompts(p, "", "{{.Question}} {{.Question}}")
+	require.NoError(t, err)
+	a, srv := agentFor(t, "hermes", echoTool())
+	a.Prompts = ps
+	_, err = a.Run(context.Background(), question(strings.Repeat("q", tasks.MaxPromptBytes*3/4)))
+	assert.ErrorContains(t, err, "user prompt: user: the prompt is longer than 4 MiB")
+	assert.Empty(t, srv.Requests(), "nothing is sent")
+}
+
 func TestCheckAgent(t *testing.T) {
 	t.Parallel()
 	cases := []struct {

@@ -14,6 +14,9 @@ const (
 	StopMaxToolCalls StopReason = "max_tool_calls"
 	StopMaxTokens    StopReason = "max_tokens"
 	StopTimeout      StopReason = "timeout"
+	// StopReplyLimit: a reply passed a cap of its output (ReplyLimits, Limits.MaxTurnCalls);
+	// nothing of it is graded, so the sample fails (Trajectory.StopDetail says which cap).
+	StopReplyLimit StopReason = "reply_limit"
 	// StopError: an infrastructure error ended the sample.
 	StopError StopReason = "error"
 )
@@ -21,7 +24,7 @@ const (
 // Budget reports whether the loop was ended by a budget.
 func (r StopReason) Budget() bool {
 	switch r {
-	case StopMaxTurns, StopMaxToolCalls, StopMaxTokens, StopTimeout:
+	case StopMaxTurns, StopMaxToolCalls, StopMaxTokens, StopTimeout, StopReplyLimit:
 		return true
 	}
 	return false
@@ -35,7 +38,16 @@ type Trajectory struct {
 	// Final is the text of the model's last turn, from which the answer is extracted.
 	Final string     `json:"-"`
 	Stop  StopReason `json:"stop"`
-	Usage Usage      `json:"-"`
+	// StopDetail says more about the stop where its reason alone does not: which cap a reply
+	// passed (StopReplyLimit).
+	StopDetail string `json:"stop_detail,omitempty"`
+	// Truncated is set when some text of the trajectory was cut to the record's caps
+	// (Limits); the turns it was cut in are marked too.
+	Truncated bool `json:"truncated,omitempty"`
+	// ImagesDropped counts the tool-result images not shown to the model for its image caps
+	// (Limits).
+	ImagesDropped int   `json:"images_dropped,omitempty"`
+	Usage         Usage `json:"-"`
 	// LatencyMS is the time spent waiting for the model, all turns.
 	LatencyMS int64 `json:"-"`
 }
@@ -53,6 +65,9 @@ type Turn struct {
 	Finish    string   `json:"finish,omitempty"`
 	// Cached is set when the reply came from the response cache instead of the endpoint.
 	Cached bool `json:"cached,omitempty"`
+	// Truncated is set when some text of the turn (its calls' included) was cut to the
+	// record's caps.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // Call is one tool call and its outcome.

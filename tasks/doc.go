@@ -175,6 +175,8 @@
 // this file, seeing .Question, .Answer (the model's answer, fenced between markers),
 // .Gold, .Alternatives, .Golds, .Choices (.Letter, .Text) and .Letters, with verdict:
 // equivalence, simpleqa or option saying how its reply is read (equivalence when left out).
-// The judge is always asked at temperature 0. A step may not hold steps of its own; kind may
+// It follows the rules of prompt templates: a range over a field, none inside another, no
+// define, block or template, at most 4 MiB rendered. So do the agent's system and user
+// templates of the suite's own text. The judge is always asked at temperature 0. A step may not hold steps of its own; kind may
 // be left out of a cascade, or written as cascade.
 package tasks

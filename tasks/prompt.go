@@ -141,7 +141,7 @@ func (s *Suite) parseTemplates(c *checker) {
 		path := yamlPath("prompt", t.key)
 		tmpl, err := parseTemplate("prompt."+t.key, text)
 		if err == nil {
-			err = executeCapped(tmpl, discard{}, newPromptData(probe))
+			err = ExecuteCapped(tmpl, discard{}, newPromptData(probe))
 			if err == nil || !strings.Contains(err.Error(), "can't evaluate field") {
 				*t.dst = tmpl
 				continue
@@ -225,7 +225,7 @@ func (s *Suite) Render(sm *Sample) (*Prompt, error) {
 	var p Prompt
 	if system != nil {
 		var b strings.Builder
-		if err := executeCapped(system, &b, data); err != nil {
+		if err := ExecuteCapped(system, &b, data); err != nil {
 			return nil, fmt.Errorf("sample %q: %w", sm.ID, cleanTemplateErr(err))
 		}
 		if strings.Contains(b.String(), imageMarker) {
@@ -234,7 +234,7 @@ func (s *Suite) Render(sm *Sample) (*Prompt, error) {
 		p.System = strings.TrimSpace(b.String())
 	}
 	var b strings.Builder
-	if err := executeCapped(user, &b, data); err != nil {
+	if err := ExecuteCapped(user, &b, data); err != nil {
 		return nil, fmt.Errorf("sample %q: %w", sm.ID, cleanTemplateErr(err))
 	}
 	p.User, err = splitImages(b.String(), len(sm.Images))

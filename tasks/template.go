@@ -16,7 +16,7 @@ const MaxPromptBytes = 4 << 20
 // $.Choices: not {{range 1000000000000}}, a function's result or a variable), and a range
 // inside a range (whose steps multiply). text/template counts no steps and cannot be stopped,
 // so what it may run is bounded here, when the template is parsed, and what it writes by
-// executeCapped. The error reads as text/template's do: "template: NAME:LINE:COL: …".
+// ExecuteCapped. The error reads as text/template's do: "template: NAME:LINE:COL: …".
 // Packages that run templates a suite names (judges, runners) check them with it too.
 func CheckTemplate(t *template.Template) error {
 	for _, other := range t.Templates() {
@@ -91,9 +91,10 @@ func dataField(p *parse.PipeNode) bool {
 	return false
 }
 
-// executeCapped runs t on data, writing to w at most MaxPromptBytes: past them, execution
-// stops with an error naming t.
-func executeCapped(t *template.Template, w io.Writer, data any) error {
+// ExecuteCapped runs t on data, writing to w at most MaxPromptBytes: past them, execution
+// stops with an error naming t. Packages that run templates a suite names run them with it,
+// after CheckTemplate.
+func ExecuteCapped(t *template.Template, w io.Writer, data any) error {
 	return t.Execute(&cappedWriter{w: w, name: t.Name(), left: MaxPromptBytes}, data)
 }
 

@@ -256,3 +256,42 @@ func TestRunToolFailureIsNotAWrongAnswer(t *testing.T) {
 	require.Len(t, calls, 1)
 	assert.NotEmpty(t, calls[0].Error)
 }
+
+// TestRunRecordsTheSandboxContainment runs the agent suite with the sandbox and without: the
+// manifest records the containment the python tool had, and stderr warns, once, when it is
+// weaker than full (always without the sandbox).
+func TestRunRecordsTheSandboxContainment(t *testing.T) {
+	needSandbox(t)
+	tool, err := python.New(python.Config{})
+	require.NoError(t, err)
+	want := tool.Containment()
+	for _, unsafe := range []bool{false, true} {
+		srv := runnertest.NewServer(t)
+		srv.Script(runnertest.Reply{Content: "<answer>8</answer>"})
+		dir := filepath.Join(t.TempDir(), "run")
+		args := []string{"run", agentSuite, "--model", "m", "--base-url", srv.URL(), "--out", dir, "--progress", "none"}
+		if unsafe {
+			args = append(args, "--unsafe-no-sandbox")
+		}
+		r := realxCLI(t, nil, args...)
+		require.Equal(t, 0, r.code, r.stderr)
+		m, err := reports.ReadManifest(dir)
+		require.NoError(t, err)
+		got := m.Suites[0].Sandbox
+		require.NotNil(t, got)
+		if unsafe {
+			assert.Equal(t, "none", got.Sandbox)
+			assert.Equal(t, 1, strings.Count(r.stderr, "realx: warning: python sandbox weaker than full: no sandbox"), r.stderr)
+			continue
+		}
+		assert.Equal(t, want, *got)
+		assert.Equal(t, "bwrap", got.Sandbox)
+		if w := want.Warning(); w != "" {
+			assert.Equal(t, 1, strings.Count(r.stderr, "realx: warning: "+w+"\n"), r.stderr)
+		} else {
+			assert.NotContains(t, r.stderr, "weaker than full")
+			assert.True(t, got.Seccomp)
+			assert.NotEqual(t, python.CgroupNone, got.Cgroup)
+		}
+	}
+}

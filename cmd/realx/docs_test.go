@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -176,4 +178,51 @@ func TestGitHubActionsExample(t *testing.T) {
 		assert.Contains(t, r.stderr, "merged 4 runs")
 	}
 	assert.Len(t, outcomes(t, filepath.Join(dir, "merged"), true), 30)
+}
+
+// TestSecurityDocCitesTests keeps docs/SECURITY.md true to the tests: every test it cites, as
+// `path/to/file_test.go: TestA, FuzzB`, is a func of that name in that file; no test name
+// appears outside such a citation; and each of the fourteen holes of issue 8, numbered (#1)
+// to (#14) in the tables, is in a row that cites a test.
+func TestSecurityDocCitesTests(t *testing.T) {
+	doc, err := os.ReadFile(repoFile("docs", "SECURITY.md"))
+	require.NoError(t, err)
+	citation := regexp.MustCompile("`([\\w./-]+_test\\.go): ((?:Test|Fuzz)\\w+(?:, (?:Test|Fuzz)\\w+)*)`")
+	cites := func(text string) [][]string { return citation.FindAllStringSubmatch(text, -1) }
+	all := cites(string(doc))
+	require.NotEmpty(t, all, "docs/SECURITY.md cites no test")
+	sources := map[string]string{}
+	for _, c := range all {
+		file := c[1]
+		if _, ok := sources[file]; !ok {
+			data, err := os.ReadFile(repoFile(filepath.FromSlash(file)))
+			if !assert.NoError(t, err, "docs/SECURITY.md cites %s", file) {
+				continue
+			}
+			sources[file] = string(data)
+		}
+		for _, name := range strings.Split(c[2], ", ") {
+			declared := regexp.MustCompile(`(?m)^func ` + name + `\(`).MatchString(sources[file])
+			assert.True(t, declared, "docs/SECURITY.md cites %s, which is not a func of %s", name, file)
+		}
+	}
+	rest := citation.ReplaceAllString(string(doc), "")
+	assert.Empty(t, regexp.MustCompile(`\b(?:Test|Fuzz)[A-Z]\w*`).FindAllString(rest, -1),
+		"test names outside a citation `path_test.go: TestName`")
+
+	hole := regexp.MustCompile(`\(#(\d+)\)`)
+	var holes []int
+	for _, line := range strings.Split(string(doc), "\n") {
+		for _, m := range hole.FindAllStringSubmatch(line, -1) {
+			n, _ := strconv.Atoi(m[1])
+			holes = append(holes, n)
+			assert.True(t, strings.HasPrefix(line, "|") && len(cites(line)) > 0, "hole #%d is in a table row that cites a test: %s", n, line)
+		}
+	}
+	slices.Sort(holes)
+	want := make([]int, 14)
+	for i := range want {
+		want[i] = i + 1
+	}
+	assert.Equal(t, want, slices.Compact(holes), "the holes of issue 8 that docs/SECURITY.md places")
 }

@@ -42,6 +42,7 @@ import (
 	"github.com/realx-bench/realx"
 	"github.com/realx-bench/realx/reports"
 	"github.com/realx-bench/realx/runners"
+	"github.com/realx-bench/realx/runners/tools/python"
 )
 
 // version is set at build time with -ldflags "-X main.version=…"; without it, init reads it
@@ -122,6 +123,9 @@ func exitCode(err error, stderr io.Writer) int {
 // none) stops run and score gracefully, and cancels ctx under any other command. It returns
 // instead of exiting, so tests call it directly.
 func run(ctx context.Context, in *interrupt, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if err := python.MarkInheritedCloseOnExec(); err != nil {
+		return err
+	}
 	app := &cli.App{
 		Name:      "realx",
 		Usage:     "evaluate agentic multimodal models on declarative suites",

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"slices"
@@ -181,6 +182,7 @@ func runSuites(c *cli.Context, in *interrupt) error {
 	if out == "" {
 		out = realx.DefaultDir(model.Label, plans, opts.shard)
 	}
+	warnContainment(c.App.ErrWriter, plans)
 	in.drains(eng.Interrupt)
 	res, err := eng.Run(c.Context, plans, realx.Run{Dir: out, Model: model, Repeats: opts.repeats, Shard: opts.shard,
 		RetryErrors: opts.retryErrors, MaxCost: opts.maxCost, MaxTokens: opts.maxTokens, Grace: graceOf(opts.grace),
@@ -265,4 +267,18 @@ func incomplete(failed map[reports.ErrorClass]int, notRun, total int, maxRate fl
 		what += "; --max-error-rate R accepts a share R of samples without a verdict"
 	}
 	return cli.Exit(msg+"; "+what, exitIncomplete)
+}
+
+// warnContainment prints, once, a warning line for each way the plans' python sandboxes are
+// weaker than full on this host (no cgroup, and why; no sandbox at all).
+func warnContainment(w io.Writer, plans []*realx.Plan) {
+	var seen []string
+	for _, p := range plans {
+		if k := p.Sandbox(); k != nil {
+			if msg := k.Warning(); msg != "" && !slices.Contains(seen, msg) {
+				seen = append(seen, msg)
+				fmt.Fprintf(w, "realx: warning: %s\n", msg)
+			}
+		}
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -40,6 +41,8 @@ type Server struct {
 	reqs    []*Request
 	lean    bool
 	seq     int
+
+	sent atomic.Int64 // bytes of Flood answers written
 }
 
 // Request is a chat request as the Server received it.
@@ -55,6 +58,8 @@ type Request struct {
 	Stream bool
 	// Model is the request's "model" field.
 	Model string
+	// URL is the request's path and query, as the Server received them.
+	URL string
 	// Seq is the request's position among all the Server received, from 1.
 	Seq int
 }
@@ -105,6 +110,20 @@ type Reply struct {
 	// CutAfter, in a stream, closes the connection after this many chunks, with no [DONE].
 	// In a JSON answer it closes the connection after this many bytes of the body.
 	CutAfter int
+
+	// Flood, when set, makes the answer about Flood bytes of filler, written as it is
+	// generated so that a test can send a reply far larger than it would want to hold: in
+	// JSON, the message's content; in a stream, deltas of FloodDelta bytes each (64 KiB when
+	// 0) of what FloodField names, then the finish chunk and [DONE]. Writing stops when the
+	// client hangs up; Server.Sent counts the bytes written.
+	Flood      int64
+	FloodDelta int
+	// FloodField is what the deltas of a streamed Flood carry: "content" (also when empty),
+	// "reasoning", "arguments" (of one tool call), "calls" (a new tool call in each delta,
+	// FloodDelta bytes of arguments each), "other" (the content of a second choice, which
+	// a client asking for one ignores), "comments" (SSE comment lines of FloodDelta bytes,
+	// which carry no data at all) or "line" (the content of a single event that never ends).
+	FloodField string
 }
 
 // NewServer starts a Server; t.Cleanup closes it.
@@ -201,6 +220,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		req, parseErr = parseRequest(body, r.Header.Clone())
 	}
 
+	req.URL = r.URL.RequestURI()
 	s.mu.Lock()
 	if !lean {
 		s.reqs = append(s.reqs, req)
@@ -257,6 +277,8 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, rep.Body)
 	case rep.Status != 0 && rep.Status != http.StatusOK:
 		writeError(w, rep.Status, fmt.Sprintf("runnertest: scripted HTTP %d (%s)", rep.Status, http.StatusText(rep.Status)))
+	case rep.Flood > 0:
+		s.flood(w, req, &rep)
 	case req.Stream:
 		s.stream(w, req, &rep)
 	default:

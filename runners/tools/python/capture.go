@@ -9,8 +9,8 @@ import (
 )
 
 // capture reads one output stream of an interpreter (its fd 1 or 2) for the interpreter's whole
-// life and cuts it into calls: the driver writes a per-call marker after each cell, and what came
-// before the marker is that call's output. It never blocks the writer: past the cap it keeps the
+// life and cuts it into calls: realx writes a per-call marker into the stream after each cell,
+// and what came before the marker is that call's output. It never blocks the writer: past the cap it keeps the
 // head and the tail and counts what it dropped in between.
 type capture struct {
 	limit int

@@ -25,6 +25,8 @@ const (
 	DefaultMaxImages     = 10
 	// DefaultMaxImagePixels is Qwen2.5-VL's largest image, 16384·28² pixels, as in DeepEyesV2.
 	DefaultMaxImagePixels = 16384 * 28 * 28
+	// DefaultSandboxCPUs is the CPU quota of a sandbox, in cores.
+	DefaultSandboxCPUs = 1.0
 	// DefaultUID is the uid (and gid) the sandbox runs as when realx runs as root: nobody.
 	DefaultUID = 65534
 )
@@ -65,6 +67,22 @@ type Config struct {
 	// MaxOpenFiles is RLIMIT_NOFILE; default 256.
 	MaxOpenFiles int64
 
+	// SandboxMemoryBytes caps the memory of the whole sandbox, where the host gives it a
+	// cgroup (Containment says whether): all its processes together, with the page cache they
+	// fill and the files in /tmp and /dev/shm, which are memory too. Default MemoryBytes plus
+	// twice TmpBytes; none when MemoryBytes is negative. Past it the kernel kills the largest
+	// process of the sandbox (or refuses the tmpfs write).
+	SandboxMemoryBytes int64
+	// SandboxTasks caps the processes and threads of the whole sandbox (pids.max), where it
+	// has a cgroup; default MaxProcs + 8, for bwrap's two processes and the driver's; none
+	// when MaxProcs is negative.
+	SandboxTasks int64
+	// SandboxCPUs is the CPU time the whole sandbox may use per second of wall-clock time, in
+	// cores, where it has a cgroup with a CPU quota; default 1. A process left running after
+	// a call (a daemon started with setsid) shares it with the next calls, and is killed with
+	// the sandbox.
+	SandboxCPUs float64
+
 	// CallTimeout is the wall-clock time of one call; default 60 s, as in DeepEyesV2's
 	// evaluation. A call still running then is killed with its interpreter.
 	CallTimeout time.Duration
@@ -85,6 +103,9 @@ type Config struct {
 	// UID and GID are the ids the interpreter runs as when realx runs as root; default 65534.
 	// They are never 0: the kernel exempts root from RLIMIT_NPROC.
 	UID, GID int
+
+	// without leaves protections out, for the tests that show what each one stops.
+	without protections
 }
 
 // withDefaults returns c with every zero field set to its default.
@@ -118,6 +139,23 @@ func (c Config) withDefaults() Config {
 	positive(&c.MaxImages, DefaultMaxImages)
 	positive(&c.UID, DefaultUID)
 	positive(&c.GID, DefaultUID)
+	// The sandbox's cgroup takes its limits from the per-process ones, and has none where
+	// they have none.
+	if c.SandboxMemoryBytes == 0 {
+		c.SandboxMemoryBytes = -1
+		if c.MemoryBytes > 0 {
+			c.SandboxMemoryBytes = c.MemoryBytes + 2*max(c.TmpBytes, 0)
+		}
+	}
+	if c.SandboxTasks == 0 {
+		c.SandboxTasks = -1
+		if c.MaxProcs > 0 {
+			c.SandboxTasks = c.MaxProcs + 8
+		}
+	}
+	if c.SandboxCPUs == 0 {
+		c.SandboxCPUs = DefaultSandboxCPUs
+	}
 	return c
 }
 

@@ -1,16 +1,39 @@
-"""realx Python driver: runs model-written cells in one persistent namespace.
+"""realx Python driver: a supervisor, and the kernel it forks to run model-written cells.
 
 realx starts this file as `python3 -I -B -u driver.py` (inside bubblewrap unless the user asked
-for no sandbox). It reads one JSON request per line from fd 3 and writes one JSON reply per line
-to fd 4, so whatever user code prints on fds 1 and 2, or spawns, cannot corrupt the protocol.
+for no sandbox). That process is the supervisor: it reads one JSON request per line from fd 3 and
+writes one JSON reply per line to fd 4, and never runs user code. At init it forks the kernel,
+which runs the cells, and which cannot reach the protocol:
 
-Requests:
-  {"op": "init", "images": [path, ...], "limits": {...}, "max_images": n,
-   "max_pixels": n, "drop_blank": bool}
-      sets the rlimits (before any user code runs), opens the images as image_1, image_2, ...
-  {"op": "exec", "code": str, "marker": str}
-      runs one cell; then writes the marker to fds 1 and 2 so realx knows where the cell's
-      output ends, and replies {"ok": true, "images": [...], "dropped": n, "error": ...}.
+  - before anything else, the supervisor closes every descriptor it inherited but 0 to 4, and
+    makes itself non-dumpable (prctl PR_SET_DUMPABLE 0): the kernel, though it runs as the same
+    user, can then neither read its memory nor open its descriptors through /proc, nor ptrace it;
+  - the kernel closes every descriptor but 0, 1, 2 and its two pipes to the supervisor (so fds 3
+    and 4 too), and its processes inherit none of them but 0, 1 and 2;
+  - the supervisor reads the kernel's replies with a size cap and checks their shape; realx
+    checks them again, images included.
+
+fds 1 and 2 are Unix stream sockets to realx, which, unlike pipes, cannot be opened again for
+reading through /proc/<pid>/fd. When the kernel has replied, it has flushed its output, and realx
+writes a random marker to its own copy of the sandbox's end of each socket: the marker, which ends
+the call's output, never enters the sandbox, so user code can neither read it nor end a call's
+output early.
+
+Requests from realx:
+  {"op": "init", "images": [path, ...], "limits": {...}, "max_images": n, "max_pixels": n,
+   "image_bytes": n, "call_image_bytes": n, "reply_bytes": n, "drop_blank": bool}
+      forks the kernel, which sets the rlimits (before any user code runs) and opens the images
+      as image_1, image_2, ...; replies {"ok": true}, or {"ok": false, "error": why}.
+  {"op": "exec", "code": str}
+      runs one cell in the kernel, and replies
+      {"ok": true, "images": [{"png": base64}, ...], "dropped": n, "blank": n, "too_big": n,
+      "error": the exception's last line or null}; or {"ok": false, "error": why} when the
+      kernel's reply was garbled (then the kernel is killed and the supervisor exits).
+When the kernel dies, the supervisor exits the same way: with its exit status, or with 128 plus
+the signal that killed it.
+
+Between the supervisor and the kernel, a pipe each way carries {"cell": n, "code": str} and the
+kernel's {"cell": n, ...} replies; cell 0 is the init. Nothing secret passes there.
 
 Cell output goes to fds 1 and 2 as it is written (realx captures and caps it); a traceback
 is printed to stderr as IPython prints it, and its last line comes back as "error".
@@ -27,12 +50,15 @@ import linecache
 import math
 import os
 import resource
+import select
 import signal
 import sys
 import traceback
 
 REQ_FD, REP_FD = 3, 4
 BACKEND = "realx_mpl_backend"
+PR_SET_DUMPABLE = 4
+MAX_ERROR_CHARS = 4096
 
 
 class CPUTimeExceeded(BaseException):
@@ -46,10 +72,14 @@ class CPUTimeExceeded(BaseException):
 _state = {
     "in_user": False,
     "images": [],
+    "image_total": 0,
     "dropped": 0,
     "blank": 0,
+    "too_big": 0,
     "max_images": 10,
     "max_pixels": 0,
+    "image_bytes": 1 << 62,
+    "call_image_bytes": 1 << 62,
     "drop_blank": False,
     "cpu": 0,
     "cpu_hard": 0,
@@ -146,7 +176,12 @@ def _add_image(img):
         return
     buf = io.BytesIO()
     img.save(buf, format="PNG")
-    _state["images"].append({"png": base64.b64encode(buf.getvalue()).decode("ascii"), "width": w, "height": h})
+    n = buf.tell()
+    if n > _state["image_bytes"] or _state["image_total"] + n > _state["call_image_bytes"]:
+        _state["too_big"] += 1
+        return
+    _state["image_total"] += n
+    _state["images"].append({"png": base64.b64encode(buf.getvalue()).decode("ascii")})
 
 
 def _add_figure(fig):
@@ -254,12 +289,12 @@ def _user_traceback(tb):
     return tb
 
 
-_MAIN_PID = os.getpid()
+_KERNEL_PID = None  # set in the kernel
 
 
 def _exit_if_forked():
     """Ends a child that user code forked with os.fork() and that returned into the driver."""
-    if os.getpid() != _MAIN_PID:
+    if os.getpid() != _KERNEL_PID:
         os._exit(0)
 
 
@@ -316,13 +351,28 @@ def _load_images(ns, paths):
         ns["image_%d" % i] = img
 
 
-def main():
-    req = os.fdopen(REQ_FD, "rb", buffering=0)
-    rep = os.fdopen(REP_FD, "wb", buffering=0)
-    os.set_inheritable(REQ_FD, False)
-    os.set_inheritable(REP_FD, False)
+# ---- the kernel ---------------------------------------------------------------------------
+
+def _write_all(fd, data):
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def _kernel(init, rfd, wfd):
+    """Runs the cells that come over rfd, replying over wfd, until rfd ends."""
+    global _KERNEL_PID
+    _KERNEL_PID = os.getpid()
+    _close_fds_except({0, 1, 2, rfd, wfd})
+    try:
+        _set_dumpable(1)  # its own processes may read its /proc entries, as usual
+    except OSError:
+        pass
+
+    def reply(obj):
+        _write_all(wfd, (json.dumps(obj) + "\n").encode())
+
     # Copies of the original fds 1 and 2: restored after every cell, in case user code
-    # redirected or closed them, so the end markers always reach realx.
+    # redirected or closed them.
     saved_out, saved_err = os.dup(1), os.dup(2)
     real_stdout, real_stderr = sys.stdout, sys.stderr
     sys.stdin = open(os.devnull)
@@ -333,51 +383,235 @@ def main():
         faulthandler.enable(file=os.fdopen(os.dup(saved_err), "w"))
     except Exception:
         pass
-
     ns = {"__name__": "__main__", "__builtins__": builtins, "display": display}
+    try:
+        _set_limits(init.get("limits") or {})
+        for k in ("max_images", "max_pixels", "image_bytes", "call_image_bytes"):
+            if k in init:
+                _state[k] = init[k]
+        _state["drop_blank"] = bool(init.get("drop_blank"))
+        _load_images(ns, init.get("images") or [])
+    except BaseException as e:
+        reply({"cell": 0, "ok": False, "error": "".join(traceback.format_exception_only(type(e), e)).strip()})
+        return
+    reply({"cell": 0, "ok": True})
 
-    def reply(obj):
-        data = (json.dumps(obj) + "\n").encode()
-        while data:
-            data = data[os.write(REP_FD, data):]
-
-    r = io.BufferedReader(req, 1 << 16)
+    r = io.BufferedReader(os.fdopen(rfd, "rb", buffering=0), 1 << 16)
     while True:
         line = r.readline()
         if not line:
             return
         msg = json.loads(line)
-        op = msg.get("op")
-        if op == "init":
+        _state["images"], _state["image_total"] = [], 0
+        _state["dropped"], _state["blank"], _state["too_big"] = 0, 0, 0
+        err = _run_cell(ns, msg.get("code", ""))
+        sys.stdout, sys.stderr = real_stdout, real_stderr
+        for fd, saved, stream in ((1, saved_out, real_stdout), (2, saved_err, real_stderr)):
             try:
-                _set_limits(msg.get("limits") or {})
-                _state["max_images"] = msg.get("max_images", 10)
-                _state["max_pixels"] = msg.get("max_pixels", 0)
-                _state["drop_blank"] = bool(msg.get("drop_blank"))
-                _load_images(ns, msg.get("images") or [])
-            except BaseException as e:
-                reply({"ok": False, "error": "".join(traceback.format_exception_only(type(e), e)).strip()})
-                return
-            reply({"ok": True})
-        elif op == "exec":
-            _state["images"], _state["dropped"], _state["blank"] = [], 0, 0
-            err = _run_cell(ns, msg.get("code", ""))
-            sys.stdout, sys.stderr = real_stdout, real_stderr
-            marker = msg.get("marker", "").encode()
-            for fd, saved, stream in ((1, saved_out, real_stdout), (2, saved_err, real_stderr)):
+                stream.flush()
+            except Exception:
+                pass
+            os.dup2(saved, fd)
+        if err is not None and len(err) > MAX_ERROR_CHARS:
+            err = err[:MAX_ERROR_CHARS] + "…"
+        reply({"cell": msg["cell"], "images": _state["images"], "dropped": _state["dropped"],
+               "blank": _state["blank"], "too_big": _state["too_big"], "error": err})
+        _state["images"] = []
+
+
+# ---- the supervisor -----------------------------------------------------------------------
+
+def _close_fds_except(keep):
+    """Closes every open descriptor of the process that is not in keep."""
+    try:
+        fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:  # no /proc: close the ranges between the kept ones
+        lo = 0
+        for k in sorted(keep) + [max(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 1 << 16)]:
+            os.closerange(lo, k)
+            lo = k + 1
+        return
+    for fd in fds:
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def _set_dumpable(flag):
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_DUMPABLE, flag, 0, 0, 0) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, "prctl(PR_SET_DUMPABLE): " + os.strerror(e))
+
+
+class _Garbled(Exception):
+    """The kernel's reply is not one the kernel writes: user code wrote to its pipe."""
+
+
+WROTE = "the code wrote to the kernel's pipe to the driver: "
+
+
+class _Lines:
+    """Splits what a descriptor delivers into lines of at most cap bytes (0: any length)."""
+
+    def __init__(self, fd, cap=0):
+        self.fd, self.cap = fd, cap
+        self.buf = bytearray()
+        self.scanned = 0  # the bytes of buf known to hold no newline
+
+    def pop(self):
+        """Returns the next whole line, without its newline, or None."""
+        i = self.buf.find(b"\n", self.scanned)
+        if i < 0:
+            self.scanned = len(self.buf)
+            if self.cap and len(self.buf) > self.cap:
+                raise _Garbled(WROTE + "a line longer than %d bytes" % self.cap)
+            return None
+        line = bytes(self.buf[:i])
+        del self.buf[:i + 1]
+        self.scanned = 0
+        if self.cap and len(line) > self.cap:
+            raise _Garbled(WROTE + "a line longer than %d bytes" % self.cap)
+        return line
+
+    def fill(self):
+        """Reads what the descriptor has (waiting for something); False at its end."""
+        data = os.read(self.fd, 1 << 16)
+        self.buf += data
+        return bool(data)
+
+
+class _Kernel:
+    """The supervisor's handle on the kernel process."""
+
+    def __init__(self, init):
+        from_sup, to_k = os.pipe()
+        from_k, to_sup = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                _kernel(init, from_sup, to_sup)
+                code = 0
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                os._exit(code)
+        os.close(from_sup)
+        os.close(to_sup)
+        self.pid, self.fd = pid, to_k
+        self.lines = _Lines(from_k, init.get("reply_bytes") or 0)
+        try:
+            self.pidfd = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            self.pidfd = None  # then poll() wakes up now and then to look
+
+    def send(self, obj):
+        try:
+            _write_all(self.fd, (json.dumps(obj) + "\n").encode())
+        except BrokenPipeError:
+            self.die_alike()  # it died between calls
+
+    def dead(self):
+        """Reports whether the kernel has exited, without waiting."""
+        if self.pidfd is not None:
+            return bool(select.select([self.pidfd], [], [], 0)[0])
+        return os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+
+    def poll(self, fd):
+        """Waits until fd is readable (True) or the kernel has exited (False)."""
+        fds = [fd] if self.pidfd is None else [fd, self.pidfd]
+        while True:
+            ready = select.select(fds, [], [], None if self.pidfd is not None else 0.05)[0]
+            if fd in ready:
+                return True
+            if ready or self.dead():
+                return False
+
+    def die_alike(self):
+        """Exits the supervisor the way the kernel ended."""
+        _, status = os.waitpid(self.pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        os._exit(128 - code if code < 0 else code)
+
+    def kill(self):
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+    def reply_to(self, cell):
+        """Returns the kernel's reply to cell. Raises _Garbled for any other line, and exits
+        like the kernel when it dies first."""
+        while True:
+            line = self.lines.pop()
+            if line is not None:
                 try:
-                    stream.flush()
-                except Exception:
-                    pass
-                os.dup2(saved, fd)
-                out = marker
-                while out:
-                    out = out[os.write(fd, out):]
-            reply({"ok": True, "images": _state["images"], "dropped": _state["dropped"],
-                   "blank": _state["blank"], "error": err})
-            _state["images"] = []
-        else:
-            reply({"ok": False, "error": "unknown op %r" % op})
+                    rep = json.loads(line)
+                except (ValueError, RecursionError):
+                    raise _Garbled(WROTE + "a line that is not JSON")
+                if not isinstance(rep, dict) or type(rep.get("cell")) is not int:
+                    raise _Garbled(WROTE + "a line that is not a reply")
+                if rep["cell"] == cell:
+                    return rep
+                if rep["cell"] > cell:
+                    raise _Garbled(WROTE + "a reply to a cell not run yet")
+                continue  # an earlier cell's reply, after a forged one
+            if not self.poll(self.lines.fd):
+                self.die_alike()
+            if not self.lines.fill():
+                # Its end of the pipe is closed: it is dying, or user code closed it.
+                if select.select([self.pidfd] if self.pidfd is not None else [], [], [], 1)[0] or self.dead():
+                    self.die_alike()
+                raise _Garbled("the code closed the kernel's pipe to the driver")
+
+
+def main():
+    _close_fds_except({0, 1, 2, REQ_FD, REP_FD})
+
+    def reply(obj):
+        _write_all(REP_FD, (json.dumps(obj) + "\n").encode())
+
+    requests = _Lines(REQ_FD)
+    kernel = None
+    cell = 0
+    try:
+        _set_dumpable(0)
+    except Exception as e:
+        reply({"ok": False, "error": "the driver cannot protect itself from the code it runs: %s" % e})
+        return
+    while True:
+        line = requests.pop()
+        if line is None:
+            # A kernel that dies between calls is seen at the next exec.
+            if not requests.fill():
+                if kernel is not None:
+                    kernel.kill()
+                return
+            continue
+        msg = json.loads(line)
+        op = msg.get("op")
+        try:
+            if op == "init" and kernel is None:
+                kernel = _Kernel(msg)
+                rep = kernel.reply_to(0)
+                reply({"ok": rep.get("ok") is True, "error": rep.get("error")})
+            elif op == "exec" and kernel is not None:
+                cell += 1
+                kernel.send({"cell": cell, "code": msg.get("code", "")})
+                rep = kernel.reply_to(cell)
+                reply({"ok": True, "images": rep.get("images"), "dropped": rep.get("dropped"),
+                       "blank": rep.get("blank"), "too_big": rep.get("too_big"), "error": rep.get("error")})
+            else:
+                reply({"ok": False, "error": "unexpected op %r" % op})
+        except _Garbled as e:
+            kernel.kill()
+            reply({"ok": False, "error": str(e)})
+            return
 
 
 if __name__ == "__main__":

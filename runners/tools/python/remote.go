@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"image"
 	_ "image/gif"  // decode sizes of returned GIFs
 	_ "image/jpeg" // and JPEGs
 	_ "image/png"  // and PNGs
@@ -225,20 +224,29 @@ func (s *RemoteSession) post(ctx context.Context, code string) (*Result, error) 
 	if maxImages <= 0 {
 		maxImages = DefaultMaxImages
 	}
+	total, tooBig := 0, 0
 	for _, enc := range out.Images {
 		img, err := decodeImage(enc)
 		if err != nil {
 			res.Stderr = appendLine(res.Stderr, "Note: an image could not be decoded: "+err.Error())
 			continue
 		}
-		if len(res.Images) == maxImages {
+		switch {
+		case len(res.Images) == maxImages:
 			res.DroppedImages++
-			continue
+		case total+len(img.Data) > maxCallImageBytes:
+			tooBig++
+		default:
+			total += len(img.Data)
+			res.Images = append(res.Images, img)
 		}
-		res.Images = append(res.Images, img)
 	}
 	if res.DroppedImages > 0 {
 		res.Stderr = appendLine(res.Stderr, fmt.Sprintf("Note: %d more image(s) not shown: at most %d per call.", res.DroppedImages, maxImages))
+	}
+	if tooBig > 0 {
+		res.DroppedImages += tooBig
+		res.Stderr = appendLine(res.Stderr, fmt.Sprintf("Note: %d image(s) not shown: at most %d bytes of images per call.", tooBig, maxCallImageBytes))
 	}
 	return res, nil
 }
@@ -282,11 +290,7 @@ func decodeImage(enc string) (*runners.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	return &runners.Image{Data: data, MIME: "image/" + format, Width: cfg.Width, Height: cfg.Height}, nil
+	return checkedImage(data, false, runners.MaxImagePixels)
 }
 
 func resultText(v any) string {

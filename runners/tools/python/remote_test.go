@@ -151,3 +151,21 @@ func TestExceptionLine(t *testing.T) {
 		assert.Equal(t, want, exceptionLine(stderr), stderr)
 	}
 }
+
+func TestRemoteRefusesImagesOfAbsurdSizes(t *testing.T) {
+	var images []string
+	for _, data := range [][]byte{pngHeader(1<<20, 1<<20), pngHeader(-5, 10), testImage(t, 3, 2).Data} {
+		images = append(images, base64.StdEncoding.EncodeToString(data))
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(map[string]any{"status": "success",
+			"output": map[string]any{"stdout": "", "stderr": "", "images": images}})
+	}))
+	defer srv.Close()
+	res, err := (&Remote{URL: srv.URL}).NewSession("s", nil).Exec(context.Background(), "display()")
+	require.NoError(t, err)
+	require.Len(t, res.Images, 1)
+	assert.Equal(t, [2]int{3, 2}, [2]int{res.Images[0].Width, res.Images[0].Height})
+	assert.Contains(t, res.Stderr, "Note: an image could not be decoded: 1048576×1048576 pixels, want a positive size of at most 178956970 pixels")
+	assert.Contains(t, res.Stderr, "Note: an image could not be decoded: png: invalid format: non-positive dimension")
+}

@@ -5,14 +5,13 @@ import (
 	"context"
 	"crypto/rand"
 	_ "embed"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -54,8 +53,13 @@ type Result struct {
 // several goroutines; calls run one at a time.
 type Session struct {
 	cfg    Config
-	dir    string
+	limits replyLimits
 	images []string // paths as the driver sees them
+	// The driver and the images: sealed memfds bound into the sandbox, or, when unsafe, files in
+	// the private directory dir, locked by lock (see files.go).
+	data []boundFile
+	dir  string
+	lock *os.File
 
 	mu      sync.Mutex
 	proc    *process
@@ -64,59 +68,46 @@ type Session struct {
 }
 
 // NewSession prepares a session for images (image_1 is images[0]): it checks the configuration
-// and writes the images to a private temporary directory, without starting the interpreter.
+// and prepares the driver and the images for the sandbox (in memory; without the sandbox, in a
+// private temporary directory), without starting the interpreter. The first call in a process
+// also marks the descriptors the process inherited close-on-exec (MarkInheritedCloseOnExec) and
+// removes the temporary directories of a realx that was killed.
 func NewSession(cfg Config, images []*runners.Image) (*Session, error) {
+	return newSession(cfg, images, driverSource)
+}
+
+// newSession is NewSession with the driver's source; tests pass hostile drivers.
+func newSession(cfg Config, images []*runners.Image, driver []byte) (*Session, error) {
 	cfg, err := cfg.resolve()
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "realx-python-")
-	if err != nil {
+	if err := closeInheritedOnce(); err != nil {
 		return nil, err
 	}
-	s := &Session{cfg: cfg, dir: dir}
-	if err := s.writeFiles(images); err != nil {
-		os.RemoveAll(dir)
+	removeLeftoversOnce()
+	s := &Session{cfg: cfg, limits: cfg.replyLimits()}
+	if err := s.sessionFiles(driver, images); err != nil {
+		s.removeFiles()
 		return nil, err
 	}
 	return s, nil
 }
 
-// writeFiles lays out the session directory: driver.py, images/image_N.ext and, when unsafe,
-// the working directory work/. When realx runs as root the sandbox runs as cfg.UID, so the
-// files are made readable (and work/ writable) for it; the names stay unlisted to others.
-func (s *Session) writeFiles(images []*runners.Image) error {
-	root := os.Geteuid() == 0
-	if err := os.WriteFile(filepath.Join(s.dir, "driver.py"), driverSource, 0o644); err != nil {
-		return err
+// removeFiles closes the memfds and removes the private directory, if any.
+func (s *Session) removeFiles() error {
+	for _, b := range s.data {
+		b.f.Close()
 	}
-	imgDir := filepath.Join(s.dir, "images")
-	if err := os.Mkdir(imgDir, 0o711); err != nil {
-		return err
+	s.data = nil
+	if s.dir == "" {
+		return nil
 	}
-	names := make([]string, len(images))
-	for i, img := range images {
-		if img == nil || len(img.Data) == 0 {
-			return fmt.Errorf("image_%d is empty", i+1)
-		}
-		names[i] = fmt.Sprintf("image_%d%s", i+1, imageExt(img.MIME))
-		if err := os.WriteFile(filepath.Join(imgDir, names[i]), img.Data, 0o644); err != nil {
-			return err
-		}
+	err := os.RemoveAll(s.dir)
+	if s.lock != nil {
+		s.lock.Close()
 	}
-	s.images = s.cfg.imagePaths(s.dir, names)
-	if s.cfg.Unsafe {
-		work := filepath.Join(s.dir, "work")
-		if err := os.Mkdir(work, 0o700); err != nil {
-			return err
-		}
-		if root {
-			if err := os.Chown(work, s.cfg.UID, s.cfg.GID); err != nil {
-				return err
-			}
-		}
-	}
-	return os.Chmod(s.dir, 0o711)
+	return err
 }
 
 func imageExt(mime string) string {
@@ -188,66 +179,81 @@ func (s *Session) Close() error {
 		s.proc.kill()
 		s.proc = nil
 	}
-	return os.RemoveAll(s.dir)
+	return s.removeFiles()
 }
 
 // process is one running interpreter.
 type process struct {
-	cmd       *exec.Cmd
-	req       *os.File // our end of the driver's fd 3
-	files     []*os.File
-	replies   chan []byte // one line per reply; closed at the end of fd 4
+	cmd    *exec.Cmd
+	launch *launch    // its cgroup, released by kill
+	req    *os.File   // our end of the driver's fd 3
+	files  []*os.File // our ends of its fds 3, 4, 1 and 2
+	// ends are the sandbox's ends of its fds 1 and 2, which realx keeps to write the end of
+	// each call's output: the marker never enters the sandbox.
+	ends []*os.File
+	// rep reads the replies from our end of fd 4, at most limit bytes a line.
+	rep       *bufio.Reader
+	limit     int
 	out, errs *capture
-	stop      chan struct{} // closed by kill
 	exited    chan struct{} // closed when the process has been reaped
 	killOnce  sync.Once
 }
 
 // startLocked starts an interpreter and loads the images.
 func (s *Session) startLocked(ctx context.Context) error {
-	cmd := s.cfg.command(s.dir)
-	var ours, theirs []*os.File
-	pipe := func() (r, w *os.File) {
-		r, w, err := os.Pipe()
-		if err != nil {
-			panic(err) // only when out of file descriptors; recovered below
-		}
-		return r, w
-	}
-	var p *process
-	err := func() (err error) {
-		defer func() {
-			if r := recover(); r != nil {
-				err = fmt.Errorf("python sandbox: pipes: %v", r)
-			}
-		}()
-		reqR, reqW := pipe()
-		repR, repW := pipe()
-		outR, outW := pipe()
-		errR, errW := pipe()
-		ours = []*os.File{reqW, repR, outR, errR}
-		theirs = []*os.File{reqR, repW, outW, errW}
-		cmd.Stdout, cmd.Stderr = outW, errW
-		cmd.ExtraFiles = []*os.File{reqR, repW} // fds 3 and 4
-		p = &process{
-			cmd: cmd, req: reqW, files: ours,
-			replies: make(chan []byte), out: newCapture(s.cfg.MaxOutputBytes), errs: newCapture(s.cfg.MaxOutputBytes),
-			stop: make(chan struct{}), exited: make(chan struct{}),
-		}
-		return cmd.Start()
-	}()
-	for _, f := range theirs {
-		f.Close()
-	}
+	l, err := s.cfg.launch(s.dir, s.data)
 	if err != nil {
-		for _, f := range ours {
+		return fmt.Errorf("python sandbox: %w", err)
+	}
+	cmd := l.cmd
+	var ours, theirs []*os.File
+	closeAll := func(files []*os.File) {
+		for _, f := range files {
 			f.Close()
 		}
+	}
+	// fds 3 and 4 are pipes (nothing in the sandbox but the supervisor ever holds them); fds
+	// 1 and 2 are sockets (see streamPair).
+	for _, mk := range []func() (*os.File, *os.File, error){
+		func() (*os.File, *os.File, error) { r, w, err := os.Pipe(); return w, r, err },
+		os.Pipe,
+		func() (*os.File, *os.File, error) { return streamPair("python-stdout") },
+		func() (*os.File, *os.File, error) { return streamPair("python-stderr") },
+	} {
+		o, t, err := mk()
+		if err != nil {
+			closeAll(ours)
+			closeAll(theirs)
+			return fmt.Errorf("python sandbox: %w", err)
+		}
+		ours, theirs = append(ours, o), append(theirs, t)
+	}
+	cmd.Stdout, cmd.Stderr = theirs[2], theirs[3]
+	cmd.ExtraFiles = []*os.File{theirs[0], theirs[1]} // fds 3 and 4, then the bound files
+	for _, b := range s.data {
+		// bwrap reads each from its current offset, so that a restart needs it rewound.
+		if _, err := b.f.Seek(0, io.SeekStart); err != nil {
+			closeAll(ours)
+			closeAll(theirs)
+			return fmt.Errorf("python sandbox: %w", err)
+		}
+		cmd.ExtraFiles = append(cmd.ExtraFiles, b.f)
+	}
+	p := &process{
+		cmd: cmd, launch: l, req: ours[0], files: ours,
+		rep: bufio.NewReaderSize(ours[1], 64<<10), limit: s.limits.readLimit(),
+		out: newCapture(s.cfg.MaxOutputBytes), errs: newCapture(s.cfg.MaxOutputBytes), exited: make(chan struct{}),
+	}
+	err = l.start()
+	closeAll(theirs[:2])
+	if err != nil {
+		closeAll(theirs[2:])
+		closeAll(ours)
 		return fmt.Errorf("python sandbox: starting %s: %w", cmd.Path, err)
 	}
+	p.ends = theirs[2:]
 	go p.out.run(ours[2])
 	go p.errs.run(ours[3])
-	go p.readReplies(ours[1])
 	go func() {
 		_ = cmd.Wait()
 		close(p.exited)
@@ -264,18 +270,21 @@ func (s *Session) startLocked(ctx context.Context) error {
 			"fsize":  max(s.cfg.FileSizeBytes, 0),
 			"nofile": max(s.cfg.MaxOpenFiles, 0),
 		},
-		"max_images": s.cfg.MaxImages,
-		"max_pixels": max(s.cfg.MaxImagePixels, 0),
-		"drop_blank": s.cfg.DropBlankImages,
+		"max_images":       s.limits.maxImages,
+		"max_pixels":       s.limits.maxPixels,
+		"image_bytes":      s.limits.imageBytes,
+		"call_image_bytes": s.limits.callBytes,
+		"reply_bytes":      s.limits.line,
+		"drop_blank":       s.cfg.DropBlankImages,
 	}
 	line, st := p.roundTrip(ctx, init, s.cfg.StartTimeout)
-	var rep driverReply
+	var ready driverReply
 	if st == replied {
-		if err := json.Unmarshal(line, &rep); err != nil {
+		if err := json.Unmarshal(line, &ready); err != nil {
 			st = garbled
 		}
 	}
-	if st == replied && rep.OK {
+	if st == replied && ready.OK {
 		s.proc = p
 		return nil
 	}
@@ -283,31 +292,17 @@ func (s *Session) startLocked(ctx context.Context) error {
 	why := strings.TrimSpace(p.errs.take())
 	switch {
 	case st == replied:
-		why = rep.Err + "\n" + why
+		why = capString(ready.Err, s.cfg.MaxOutputBytes) + "\n" + why
 	case st == timedOut:
 		why = fmt.Sprintf("no answer within %s\n%s", s.cfg.StartTimeout, why)
 	case st == cancelled:
 		return ctx.Err()
+	case st == garbled:
+		why = "its reply was garbled\n" + why
 	default:
 		why = exitText(p.cmd.ProcessState) + "\n" + why
 	}
 	return fmt.Errorf("python sandbox did not start: %s", strings.TrimSpace(why))
-}
-
-// driverReply is the driver's answer to a request.
-type driverReply struct {
-	OK     bool          `json:"ok"`
-	Err    string        `json:"error"` // init: why it failed; exec: the exception's last line
-	Images []driverImage `json:"images"`
-	// Dropped counts images over the cap; Blank counts the blank ones dropped.
-	Dropped int `json:"dropped"`
-	Blank   int `json:"blank"`
-}
-
-type driverImage struct {
-	PNG    string `json:"png"`
-	Width  int    `json:"width"`
-	Height int    `json:"height"`
 }
 
 type roundTripStatus int
@@ -316,11 +311,13 @@ const (
 	replied   roundTripStatus = iota
 	timedOut                  // no reply in time
 	crashed                   // the driver's pipes closed: it died
-	garbled                   // the reply was not JSON
+	garbled                   // the reply was not the driver's (set by the caller), or too long
 	cancelled                 // ctx ended
 )
 
-// roundTrip sends one request and waits for its reply.
+// roundTrip sends one request and reads its reply, in the calling goroutine: a deadline on fd
+// 4 stands for the timeout and for ctx. A reply over p.limit bytes is garbled, and reading
+// stops there, so that realx's memory stays bounded whatever the sandbox writes.
 func (p *process) roundTrip(ctx context.Context, msg any, timeout time.Duration) ([]byte, roundTripStatus) {
 	data, err := json.Marshal(msg)
 	if err != nil {
@@ -329,49 +326,46 @@ func (p *process) roundTrip(ctx context.Context, msg any, timeout time.Duration)
 	if _, err := p.req.Write(append(data, '\n')); err != nil {
 		return nil, crashed
 	}
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	select {
-	case line, ok := <-p.replies:
-		if !ok {
-			return nil, crashed
-		}
+	f := p.files[1]
+	if err := f.SetReadDeadline(time.Now().Add(timeout)); err != nil {
+		return nil, crashed
+	}
+	expired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		_ = f.SetReadDeadline(time.Unix(1, 0))
+		close(expired)
+	})
+	line, err := readLine(p.rep, p.limit)
+	if !stop() && err == nil {
+		<-expired // so that the deadline it set does not outlive this call
+	}
+	switch {
+	case err == nil:
 		return line, replied
-	case <-timer.C:
-		return nil, timedOut
-	case <-ctx.Done():
+	case errors.Is(err, errReplyTooLong):
+		return nil, garbled
+	case errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() != nil:
 		return nil, cancelled
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return nil, timedOut
 	}
-}
-
-// readReplies passes each line of fd 4 to p.replies until EOF or kill.
-func (p *process) readReplies(f *os.File) {
-	defer close(p.replies)
-	br := bufio.NewReaderSize(f, 64<<10)
-	for {
-		line, err := br.ReadBytes('\n')
-		if err != nil {
-			return
-		}
-		select {
-		case p.replies <- line:
-		case <-p.stop:
-			return
-		}
-	}
+	return nil, crashed
 }
 
 // kill kills the interpreter with its process group (and, in bwrap, its whole pid namespace),
-// reaps it and closes the pipes. The output captured so far stays readable.
+// reaps it and closes the pipes and sockets. The output captured so far stays readable.
 func (p *process) kill() {
 	p.killOnce.Do(func() {
-		close(p.stop)
 		if pid := p.cmd.Process.Pid; pid > 0 {
 			_ = syscall.Kill(-pid, syscall.SIGKILL)
 		}
 		_ = p.cmd.Process.Kill()
 		<-p.exited
-		// The pipes reach EOF once every process of the sandbox is gone; a process that left
+		p.launch.release() // kills what is left in the sandbox's cgroup, and removes it
+		for _, f := range p.ends {
+			f.Close()
+		}
+		// The sockets reach EOF once every process of the sandbox is gone; a process that left
 		// the group (possible only without bwrap) may hold them open, so do not wait long.
 		deadline := time.After(2 * time.Second)
 		for _, c := range []*capture{p.out, p.errs} {
@@ -426,12 +420,17 @@ func (s *Session) execLocked(ctx context.Context, code string, res *Result) erro
 	p := s.proc
 	marker := newMarker()
 	outC, errC := p.out.expect(marker), p.errs.expect(marker)
-	line, st := p.roundTrip(ctx, map[string]string{"op": "exec", "code": code, "marker": marker}, s.cfg.CallTimeout)
-	var rep driverReply
-	if st == replied {
-		if err := json.Unmarshal(line, &rep); err != nil || !rep.OK {
-			st = garbled
+	line, st := p.roundTrip(ctx, map[string]string{"op": "exec", "code": code}, s.cfg.CallTimeout)
+	var why string // what was garbled
+	var out *execReply
+	switch st {
+	case replied:
+		var err error
+		if out, err = parseExecReply(line, s.limits, s.cfg.MaxOutputBytes); err != nil {
+			st, why = garbled, err.Error()
 		}
+	case garbled:
+		why = fmt.Sprintf("a reply over %d bytes", s.limits.readLimit())
 	}
 	if st != replied {
 		if st == crashed {
@@ -450,7 +449,7 @@ func (s *Session) execLocked(ctx context.Context, code string, res *Result) erro
 		case timedOut:
 			res.Error = fmt.Sprintf("timeout after %s", s.cfg.CallTimeout)
 		case garbled:
-			res.Error = "process crashed: the driver's reply was garbled (the code wrote to the protocol's file descriptor)"
+			res.Error = fmt.Sprintf("process crashed: the driver's reply was garbled (%s)", why)
 		default:
 			res.Error = "process crashed: " + exitText(p.cmd.ProcessState)
 		}
@@ -458,7 +457,11 @@ func (s *Session) execLocked(ctx context.Context, code string, res *Result) erro
 			"Error: %s. The Python kernel was stopped; the next call starts a fresh one, without the variables defined so far.", res.Error))
 		return nil
 	}
-	// The driver wrote the markers before replying, so they are in the pipes already.
+	// The kernel flushed its output before it replied, so everything it wrote is in the
+	// sockets, before the markers.
+	for _, f := range p.ends {
+		_, _ = f.Write([]byte(marker))
+	}
 	wait := time.NewTimer(5 * time.Second)
 	defer wait.Stop()
 	for _, c := range []struct {
@@ -472,17 +475,15 @@ func (s *Session) execLocked(ctx context.Context, code string, res *Result) erro
 			*c.dst = c.cap.take()
 		}
 	}
-	res.Error = rep.Err
-	for _, im := range rep.Images {
-		data, err := base64.StdEncoding.DecodeString(im.PNG)
-		if err != nil {
-			continue
-		}
-		res.Images = append(res.Images, &runners.Image{Data: data, MIME: "image/png", Width: im.Width, Height: im.Height})
+	res.Error = out.err
+	res.Images = out.images
+	res.DroppedImages = out.dropped + out.blank + out.tooBig
+	if out.dropped > 0 {
+		res.Stderr = appendLine(res.Stderr, fmt.Sprintf("Note: %d more image(s) not shown: at most %d per call.", out.dropped, s.cfg.MaxImages))
 	}
-	res.DroppedImages = rep.Dropped + rep.Blank
-	if rep.Dropped > 0 {
-		res.Stderr = appendLine(res.Stderr, fmt.Sprintf("Note: %d more image(s) not shown: at most %d per call.", rep.Dropped, s.cfg.MaxImages))
+	if out.tooBig > 0 {
+		res.Stderr = appendLine(res.Stderr, fmt.Sprintf("Note: %d image(s) not shown: at most %d bytes of PNG per image and %d per call.",
+			out.tooBig, s.limits.imageBytes, s.limits.callBytes))
 	}
 	return nil
 }

@@ -109,6 +109,15 @@ func run(t testing.TB, s *Session, code string) *Result {
 	return r
 }
 
+// assertFreshKernel checks that the next call runs in a fresh kernel, with the images loaded
+// again.
+func assertFreshKernel(t *testing.T, s *Session) {
+	t.Helper()
+	r := run(t, s, "image_1.size")
+	assert.True(t, r.Restarted)
+	assert.Equal(t, "(64, 48)\n", r.Stdout)
+}
+
 func secret(t testing.TB) string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
@@ -191,6 +200,17 @@ print("root", sorted(os.listdir("/")))
 	assert.NotContains(t, r.Stdout, "'root'")
 	assert.NotContains(t, r.Stdout, "'home'")
 	assert.NotContains(t, r.Stdout, value)
+}
+
+// TestRootRunsTheSandboxUnprivileged: when realx runs as root, the code runs as DefaultUID
+// (nobody), not as root, so that RLIMIT_NPROC applies and no file of root's is its own.
+func TestRootRunsTheSandboxUnprivileged(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("skipping: realx does not run as root here, and the sandbox runs as its user")
+	}
+	s := openSession(t, nil)
+	r := run(t, s, "import os\nprint(os.getuid(), os.geteuid(), os.getgid(), os.getgroups())")
+	assert.Equal(t, fmt.Sprintf("%d %d %d []\n", DefaultUID, DefaultUID, DefaultUID), r.Stdout, r.Stderr)
 }
 
 func TestNoWritesOutsideTmp(t *testing.T) {
@@ -276,18 +296,49 @@ func TestMemoryBombStopped(t *testing.T) {
 	assert.False(t, r.Restarted)
 }
 
+// TestEndlessLoopStoppedByCPULimit shows what stops code that spins: the CPU limit, which
+// counts the interpreter's CPU time, not the wall clock, so that a loaded machine changes
+// nothing but how long the test takes. The wall-clock timeout is out of its way, at two
+// minutes: were the CPU limit gone, the calls would end by that timeout instead, and the
+// assertions on the error would fail. Past a call's budget its code gets CPUTimeExceeded,
+// which `except Exception` does not catch, and the kernel lives on with its state. Each call
+// has a budget of its own: without it, the kernel would signal again one second of CPU time
+// after the last signal, too soon for the second call's 1.5 s. The hard limit, ten budgets
+// over the interpreter's life, kills a kernel that swallows the exception, and the next call
+// gets a fresh one.
 func TestEndlessLoopStoppedByCPULimit(t *testing.T) {
-	s := openSession(t, func(c *Config) { c.CPUSeconds = 2; c.CallTimeout = 30 * time.Second })
+	s := openSession(t, func(c *Config) { c.CPUSeconds = 2; c.CallTimeout = 2 * time.Minute })
+	const exceeded = "CPUTimeExceeded: CPU time limit exceeded (2s per call)"
 	run(t, s, "x = 41")
 	r := run(t, s, "while True:\n    pass")
-	assert.Contains(t, r.Error, "CPUTimeExceeded")
-	assert.Less(t, r.Duration, 10*time.Second)
-	// The kernel survives, and the next call gets its own CPU budget.
-	r = run(t, s, "sum(range(10**6)); x + 1")
+	assert.Equal(t, exceeded, r.Error)
+	assert.Contains(t, r.Stderr, exceeded)
+	assert.False(t, r.Restarted)
+	r = run(t, s, "import time\nt0 = time.process_time()\nwhile time.process_time() - t0 < 1.5:\n    pass\nx + 1")
+	assert.Empty(t, r.Error, r.Stderr)
 	assert.Equal(t, "42\n", r.Stdout)
 	r = run(t, s, "try:\n    while True:\n        pass\nexcept Exception:\n    print('swallowed')")
-	assert.Contains(t, r.Error, "CPUTimeExceeded")
+	assert.Equal(t, exceeded, r.Error)
 	assert.NotContains(t, r.Stdout, "swallowed")
+	r = run(t, s, "import resource\nprint(x, resource.getrlimit(resource.RLIMIT_CPU)[1])")
+	assert.Equal(t, "41 20\n", r.Stdout, "the kernel kept its state; the hard limit is ten budgets")
+	assert.False(t, r.Restarted)
+	// Code that catches CPUTimeExceeded (a BaseException) and spins on is killed at the hard
+	// limit; the code lowers it to a second from now, to spare the test the whole of it.
+	r = run(t, s, `
+import math, resource
+used = resource.getrusage(resource.RUSAGE_SELF)
+hard = math.ceil(used.ru_utime + used.ru_stime) + 1
+resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
+while True:
+    try:
+        while True:
+            pass
+    except BaseException:
+        pass
+`)
+	assert.Contains(t, r.Error, "process crashed")
+	assertFreshKernel(t, s)
 }
 
 func TestSleepStoppedByTimeoutThenFreshKernel(t *testing.T) {
@@ -297,7 +348,10 @@ func TestSleepStoppedByTimeoutThenFreshKernel(t *testing.T) {
 	assert.Equal(t, "timeout after 2s", r.Error)
 	assert.Contains(t, r.Stdout, "before")
 	assert.Contains(t, r.Stderr, "timeout after 2s")
-	assert.Less(t, r.Duration, 6*time.Second)
+	// The call lasted its timeout and was then stopped, not waited out. The upper bound is
+	// far from both the 2 s timeout and the 1000 s sleep, so that no load can break it.
+	assert.GreaterOrEqual(t, r.Duration, 2*time.Second)
+	assert.Less(t, r.Duration, 5*time.Minute)
 	r = run(t, s, "print(image_1.size)\nx")
 	assert.True(t, r.Restarted)
 	assert.Contains(t, r.Stderr, "restarted")
@@ -316,9 +370,7 @@ func TestCrashThenFreshKernel(t *testing.T) {
 	assert.Contains(t, r.Stdout, "dying")
 	r = run(t, s, "import os\nos._exit(3)")
 	assert.Contains(t, r.Error, "process crashed: exit status 3")
-	r = run(t, s, "image_1.size")
-	assert.True(t, r.Restarted)
-	assert.Equal(t, "(64, 48)\n", r.Stdout)
+	assertFreshKernel(t, s)
 }
 
 func TestHugeOutputCapped(t *testing.T) {
@@ -423,6 +475,7 @@ os.close(1)
 
 func TestContextCancelKillsTheCall(t *testing.T) {
 	s := openSession(t, nil)
+	run(t, s, "pass") // the kernel is started: the deadline below falls in the call, however slow the start
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	_, err := s.Exec(ctx, "import time\ntime.sleep(100)")
@@ -539,10 +592,11 @@ func TestCloseRemovesFilesAndKills(t *testing.T) {
 	r := run(t, s, "import subprocess\np = subprocess.Popen(['sleep', '300'])\nprint(p.pid)")
 	require.Empty(t, r.Error)
 	pid := s.proc.cmd.Process.Pid
-	dir := s.dir
+	require.Empty(t, s.dir, "the sandbox has no files on disk")
+	memfd := s.data[0].f
 	require.NoError(t, s.Close())
-	_, err := os.Stat(dir)
-	assert.True(t, os.IsNotExist(err))
+	_, err := memfd.Stat()
+	assert.ErrorIs(t, err, os.ErrClosed, "the memfds are closed")
 	assert.Error(t, exec.Command("kill", "-0", fmt.Sprint(pid)).Run(), "bwrap is gone")
 	out, _ := exec.Command("pgrep", "-f", "^sleep 300$").Output()
 	assert.Empty(t, strings.TrimSpace(string(out)), "the sandbox's processes are gone")

@@ -22,10 +22,15 @@ type Tool struct {
 }
 
 // New checks cfg and returns the tool. It fails with ErrNoSandbox when bubblewrap is missing
-// and cfg.Unsafe is not set, and when the interpreter is missing or cannot import PIL.
+// and cfg.Unsafe is not set, and when the interpreter is missing or cannot import PIL. The first
+// call in a process marks the descriptors the process inherited close-on-exec
+// (MarkInheritedCloseOnExec), before it runs the interpreter.
 func New(cfg Config) (*Tool, error) {
 	cfg, err := cfg.resolve()
 	if err != nil {
+		return nil, err
+	}
+	if err := closeInheritedOnce(); err != nil {
 		return nil, err
 	}
 	if err := checkPIL(context.Background(), cfg.Interpreter); err != nil {
