@@ -198,9 +198,8 @@ var infos = map[string]Info{
 		BaseURLVar: "REALX_JINA_BASE_URL", DefaultBaseURL: "https://s.jina.ai",
 		PageURLVar: "REALX_JINA_PAGE_URL", DefaultPageURL: "https://r.jina.ai",
 		Text: true, Pages: true},
-	"searxng": {Name: "searxng", KeyVar: "SEARXNG_API_KEY",
-		BaseURLVar: "REALX_SEARXNG_BASE_URL",
-		Text:       true, Images: true},
+	"searxng": {Name: "searxng", KeyVar: "SEARXNG_API_KEY", BaseURLVar: "REALX_SEARXNG_BASE_URL",
+		Text: true, Images: true},
 }
 
 // Names lists the providers, sorted.
