@@ -12,8 +12,8 @@
 // id is required and unique; title or text is required; url is optional (a document without
 // one is read as corpus://ID); images are optional paths relative to the file's directory.
 //
-// Rankings are deterministic: BM25 (FTS5's, k1 1.2, b 0.75, the title weighted twice the text)
-// with ties broken by id; by image, the Hamming distance of 64-bit pHashes (at most
+// Rankings are deterministic: BM25 (FTS5's, k1 1.2, b 0.75, the title weighted twice the text;
+// Lucene's English stop words left out of queries, as Pyserini does) with ties broken by id; by image, the Hamming distance of 64-bit pHashes (at most
 // MaxDistance), ties broken by id. A document appears once in a result.
 package corpus
 
@@ -372,12 +372,26 @@ func (c *Corpus) ReadPage(_ context.Context, u string) (*provider.Page, error) {
 	return &provider.Page{URL: d.pageURL(), Title: d.Title, Text: d.Text}, nil
 }
 
-// matchExpr returns the FTS5 query of a search: its words, each quoted, joined by OR ("" for
-// none).
+// stopWords are Lucene's English stop words, which Pyserini's BM25 leaves out of queries.
+var stopWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields("a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with") {
+		stopWords[w] = true
+	}
+}
+
+// matchExpr returns the FTS5 query of a search: its words but stop words (all of them when it
+// has nothing else), each quoted, joined by OR; "" for none.
 func matchExpr(q string) string {
+	words := strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+	content := slices.DeleteFunc(slices.Clone(words), func(w string) bool { return stopWords[w] })
+	if len(content) > 0 {
+		words = content
+	}
 	var terms []string
 	seen := map[string]bool{}
-	for _, w := range strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) }) {
+	for _, w := range words {
 		if !seen[w] {
 			seen[w] = true
 			terms = append(terms, `"`+w+`"`)
