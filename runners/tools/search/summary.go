@@ -31,7 +31,9 @@ Page:
 {text}`
 
 // Summarizer condenses long pages with a model, for web_visit. Its summaries are recorded like
-// any other answer, keyed by the page's text, Name, Generation and Prompt.
+// any other answer, keyed by the page's text, Name, Generation and Prompt: a replay needs the
+// same Summarizer settings to find them (and a web_visit without a Summarizer cuts pages
+// instead), but never calls its Model, which may then be nil.
 type Summarizer struct {
 	Model runners.Model
 	// Name identifies the model in keys and records ("qwen3-32b"): never a URL or a key.

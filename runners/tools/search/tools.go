@@ -376,7 +376,7 @@ func (i *Instance) imageSearch(ctx context.Context, t *Counts, args json.RawMess
 		var images []*runners.Image
 		for _, h := range first(ans.Hits, i.tool.opt.ImageResults) {
 			im := i.thumb(h) // DeepEyesV2 drops a result whose image is missing
-			if im == nil {
+			if im == nil || len(images) == maxCallImages {
 				continue
 			}
 			titles = append(titles, h.Title)
@@ -421,7 +421,7 @@ func (i *Instance) imageSearch(ctx context.Context, t *Counts, args json.RawMess
 		}
 		for _, h := range first(ans.Hits, i.tool.opt.ImageResults) {
 			r := r1v4Hit{Title: h.Title, URL: h.URL, Source: h.Source}
-			if im := i.thumb(h); im != nil && len(images) < 10 {
+			if im := i.thumb(h); im != nil && len(images) < maxCallImages {
 				images = append(images, im)
 				r.Image = len(images)
 			}
@@ -434,6 +434,10 @@ func (i *Instance) imageSearch(ctx context.Context, t *Counts, args json.RawMess
 	}
 	return obs, nil
 }
+
+// maxCallImages is the most images one image search shows: DeepEyesV2's environment shows at
+// most ten a round.
+const maxCallImages = 10
 
 // callErr is a problem of an image_paths entry, for the model.
 type callErr struct{ msg string }

@@ -100,7 +100,7 @@ func TestSerper(t *testing.T) {
 		hits, err := c.(TextSearcher).SearchText(ctx, TextQuery{Query: "q"})
 		require.NoError(t, err)
 		assert.Len(t, hits, 3)
-		assert.Equal(t, []time.Duration{3 * time.Second}, *waits)
+		assert.Equal(t, []time.Duration{3 * time.Second}, waits.Sleeps())
 	})
 	t.Run("rate limit gives up", func(t *testing.T) {
 		f := newFake(t, status(429, `{"message":"Too many requests","statusCode":429}`, "Retry-After", "3"))
@@ -109,7 +109,7 @@ func TestSerper(t *testing.T) {
 		e := providerError(t, err, KindRateLimit)
 		assert.Equal(t, 3*time.Second, e.RetryAfter)
 		assert.Len(t, f.requests(), 3, "two retries")
-		assert.Equal(t, []time.Duration{3 * time.Second, 3 * time.Second}, *waits)
+		assert.Equal(t, []time.Duration{3 * time.Second, 3 * time.Second}, waits.Sleeps())
 		assert.Contains(t, e.Error(), "gave up after 3 tries")
 	})
 	t.Run("too long a wait fails at once", func(t *testing.T) {
@@ -117,14 +117,14 @@ func TestSerper(t *testing.T) {
 		c, waits := client(t, "serper", f, Options{})
 		_, err := c.(TextSearcher).SearchText(ctx, TextQuery{Query: "q"})
 		providerError(t, err, KindRateLimit)
-		assert.Empty(t, *waits)
+		assert.Empty(t, waits.Sleeps())
 	})
 	t.Run("server error retried with backoff", func(t *testing.T) {
 		f := newFake(t, sequence(status(502, `bad gateway`), status(503, `{}`), file(t, "serper-search.json")))
 		c, waits := client(t, "serper", f, Options{})
 		_, err := c.(TextSearcher).SearchText(ctx, TextQuery{Query: "q"})
 		require.NoError(t, err)
-		assert.Equal(t, []time.Duration{time.Second, 2 * time.Second}, *waits)
+		assert.Equal(t, []time.Duration{time.Second, 2 * time.Second}, waits.Sleeps())
 	})
 	t.Run("scrape of a page that cannot be read", func(t *testing.T) {
 		f := newFake(t, status(400, `{"message":"Failed to scrape the page","statusCode":400}`))
@@ -208,7 +208,7 @@ func TestSerpAPI(t *testing.T) {
 		c, waits := client(t, "serpapi", f, Options{Retries: 1})
 		_, err := c.(TextSearcher).SearchText(ctx, TextQuery{Query: "q"})
 		providerError(t, err, KindRateLimit)
-		assert.Equal(t, []time.Duration{time.Second}, *waits)
+		assert.Equal(t, []time.Duration{time.Second}, waits.Sleeps())
 	})
 	t.Run("failed search", func(t *testing.T) {
 		f := newFake(t, status(200, `{"search_metadata":{"status":"Error"},"error":"Proxy timeout."}`))
@@ -271,7 +271,7 @@ func TestBrave(t *testing.T) {
 		c, waits := client(t, "brave", f, Options{})
 		_, err := c.(TextSearcher).SearchText(ctx, TextQuery{Query: "q"})
 		require.NoError(t, err)
-		assert.Equal(t, []time.Duration{time.Second}, *waits)
+		assert.Equal(t, []time.Duration{time.Second}, waits.Sleeps())
 	})
 	t.Run("quota", func(t *testing.T) {
 		f := newFake(t, status(429, `{"type":"ErrorResponse","error":{"id":"x","status":429,"code":"QUOTA_LIMITED","detail":"Request quota limit exceeded for plan.","meta":{"component":"rate_limiter"}},"time":1663072993}`,
@@ -279,7 +279,7 @@ func TestBrave(t *testing.T) {
 		c, waits := client(t, "brave", f, Options{})
 		_, err := c.(TextSearcher).SearchText(ctx, TextQuery{Query: "q"})
 		providerError(t, err, KindQuota)
-		assert.Empty(t, *waits)
+		assert.Empty(t, waits.Sleeps())
 	})
 }
 
@@ -349,7 +349,7 @@ func TestTavily(t *testing.T) {
 		c, waits := client(t, "tavily", f, Options{})
 		_, err := c.(TextSearcher).SearchText(ctx, TextQuery{Query: "q"})
 		require.NoError(t, err)
-		assert.Equal(t, []time.Duration{2 * time.Second}, *waits)
+		assert.Equal(t, []time.Duration{2 * time.Second}, waits.Sleeps())
 	})
 }
 
@@ -410,7 +410,7 @@ func TestJina(t *testing.T) {
 		_, err := c.(TextSearcher).SearchText(ctx, TextQuery{Query: "q"})
 		e := providerError(t, err, KindRateLimit)
 		assert.Equal(t, 30*time.Second, e.RetryAfter)
-		assert.Equal(t, []time.Duration{30 * time.Second, 30 * time.Second}, *waits)
+		assert.Equal(t, []time.Duration{30 * time.Second, 30 * time.Second}, waits.Sleeps())
 	})
 	t.Run("page that cannot be read", func(t *testing.T) {
 		f := newFake(t, status(422, `{"data":null,"code":422,"name":"AssertionFailureError","status":42206,"message":"Failed to goto https://gone.example/: Error: net::ERR_NAME_NOT_RESOLVED","readableMessage":"AssertionFailureError: Failed to goto https://gone.example/: Error: net::ERR_NAME_NOT_RESOLVED"}`))

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/realx-bench/realx/runners"
 )
 
 // maxAnswerBytes caps a provider's answer: search results are a few hundred kilobytes at most;
@@ -31,15 +33,13 @@ type api struct {
 	client  *http.Client
 	retries int
 	maxWait time.Duration
-	// sleep waits d or until ctx ends; tests replace it.
-	sleep func(ctx context.Context, d time.Duration) error
-	// now is the clock Retry-After dates are read against.
-	now func() time.Time
+	// clock waits out Retry-After and reads its dates.
+	clock runners.Clock
 }
 
 // newAPI checks o's URLs and returns the shared part of a client.
 func newAPI(info Info, o Options) (*api, error) {
-	a := &api{info: info, key: o.Key, client: o.HTTPClient, retries: o.Retries, maxWait: o.MaxWait, sleep: sleepCtx, now: time.Now}
+	a := &api{info: info, key: o.Key, client: o.HTTPClient, retries: o.Retries, maxWait: o.MaxWait, clock: o.Clock}
 	for _, u := range []struct{ name, v string }{{info.BaseURLVar, o.BaseURL}, {info.PageURLVar, o.PageURL}} {
 		if u.v == "" {
 			continue
@@ -60,23 +60,14 @@ func newAPI(info Info, o Options) (*api, error) {
 	if a.maxWait == 0 {
 		a.maxWait = time.Minute
 	}
+	if a.clock == nil {
+		a.clock = runners.SystemClock
+	}
 	return a, nil
 }
 
 // Name returns the provider's name.
 func (a *api) Name() string { return a.info.Name }
-
-// sleepCtx waits d, or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
 
 // call is one request: its method, URL, JSON body (nil for none) and headers. classify turns an
 // answer that is not 2xx into an *Error (the status, body and headers are its input).
@@ -114,7 +105,7 @@ func (a *api) do(ctx context.Context, c call, out any) error {
 		}
 		e := c.classify(status, body, h)
 		if e.RetryAfter == 0 {
-			e.RetryAfter = retryAfter(h, a.now())
+			e.RetryAfter = retryAfter(h, a.clock.Now())
 		}
 		retryable := e.Kind == KindRateLimit || e.Kind == KindServer
 		wait := e.RetryAfter
@@ -127,7 +118,7 @@ func (a *api) do(ctx context.Context, c call, out any) error {
 			}
 			return a.finish(e)
 		}
-		if err := a.sleep(ctx, wait); err != nil {
+		if err := a.clock.Sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
@@ -223,7 +214,7 @@ func (a *api) hint(k Kind) string {
 }
 
 // retryAfter reads how long an answer asks the client to wait: Retry-After in seconds or as an
-// HTTP date; 0 when it does not say.
+// HTTP date; 0 when it does not say. (The model client's rule, less OpenAI's retry-after-ms.)
 func retryAfter(h http.Header, now time.Time) time.Duration {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {

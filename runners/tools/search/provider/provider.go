@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/realx-bench/realx/runners"
 )
 
 // Hit is one result of a search, whichever provider gave it. Fields a provider does not give
@@ -157,6 +159,8 @@ type Options struct {
 	MaxWait time.Duration
 	// Locale is the default locale of queries that name none.
 	Locale Locale
+	// Clock waits out Retry-After; nil is runners.SystemClock (tests give a fake one).
+	Clock runners.Clock
 }
 
 // Info describes a provider: its name, what it does, and the environment variables the

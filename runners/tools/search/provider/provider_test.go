@@ -14,6 +14,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/realx-bench/realx/runners"
+	"github.com/realx-bench/realx/runners/runnertest"
 )
 
 // testKey is the key the tests' clients send; no error may hold it.
@@ -92,41 +95,22 @@ func sequence(replies ...func(int, seen, http.ResponseWriter)) func(int, seen, h
 	}
 }
 
-// client returns the named provider's client against f, with its waits recorded instead of
-// slept.
-func client(t *testing.T, name string, f *fake, o Options) (Client, *[]time.Duration) {
+// client returns the named provider's client against f, on a fake clock whose sleeps it
+// returns.
+func client(t *testing.T, name string, f *fake, o Options) (Client, *runnertest.Clock) {
 	t.Helper()
 	if o.Key == "" {
 		o.Key = testKey
 	}
 	o.BaseURL = f.srv.URL + "/base"
 	o.PageURL = f.srv.URL + "/page"
+	clock := runnertest.NewClock()
+	if o.Clock == nil {
+		o.Clock = clock
+	}
 	c, err := New(name, o)
 	require.NoError(t, err)
-	var waits []time.Duration
-	a := apiOf(c)
-	a.sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
-	a.now = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
-	return c, &waits
-}
-
-// apiOf returns the shared part of a client.
-func apiOf(c Client) *api {
-	switch c := c.(type) {
-	case *Serper:
-		return c.api
-	case *SerpAPI:
-		return c.api
-	case *Brave:
-		return c.api
-	case *Tavily:
-		return c.api
-	case *Jina:
-		return c.api
-	case *SearXNG:
-		return c.api
-	}
-	panic("unknown client")
+	return c, clock
 }
 
 // providerError asserts that err is an *Error of kind k without the key, and returns it.
@@ -191,8 +175,7 @@ func TestTransportErrorHoldsNoKey(t *testing.T) {
 
 func TestCanceledContextIsReturned(t *testing.T) {
 	f := newFake(t, status(429, `{"message":"Too many requests"}`, "Retry-After", "1"))
-	c, _ := client(t, "serper", f, Options{})
-	apiOf(c).sleep = sleepCtx
+	c, _ := client(t, "serper", f, Options{Clock: runners.SystemClock})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := c.(TextSearcher).SearchText(ctx, TextQuery{Query: "x"})

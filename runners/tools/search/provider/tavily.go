@@ -12,7 +12,8 @@ import (
 //
 // Requests are POSTs of JSON with "Authorization: Bearer tvly-…": {base}/search takes {query,
 // max_results (at most 20), search_depth, topic, include_answer, include_images, country};
-// {base}/extract takes {urls, extract_depth}. Answers: {results[]{title, url, content, score,
+// {base}/extract takes {urls, extract_depth}. A Locale's country is sent only when it is a
+// full country name, the form Tavily takes. Answers: {results[]{title, url, content, score,
 // published_date}, images[] (URLs, or {url, description} with include_image_descriptions)};
 // extract → {results[]{url, raw_content}, failed_results[]{url, error}}. Failures are
 // {"detail": {"error": "…"}}: 401 for a bad key ("Unauthorized: missing or invalid API key."),
@@ -85,8 +86,9 @@ func (t *Tavily) search(ctx context.Context, q TextQuery, images bool) (*tavilyA
 	if images {
 		body["include_image_descriptions"] = true
 	}
-	if c := pick(q.Locale, t.locale).Country; c != "" {
-		body["country"] = c
+	// Tavily's country is a full name ("united states"); a two-letter code would be refused.
+	if c := pick(q.Locale, t.locale).Country; len(c) > 2 {
+		body["country"] = strings.ToLower(c)
 	}
 	var a tavilyAnswer
 	if err := t.post(ctx, "/search", body, &a); err != nil {
