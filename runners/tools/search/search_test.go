@@ -453,7 +453,7 @@ func TestReplayOrLiveAsksOnlyForWhatIsMissing(t *testing.T) {
 }
 
 func TestConcurrentIdenticalRequestsAreSentOnce(t *testing.T) {
-	f := &fakeProvider{text: eiffelHits, delay: 50 * time.Millisecond}
+	f := &fakeProvider{text: eiffelHits, delay: 300 * time.Millisecond}
 	svc := service(t, f, Live, "")
 	var wg sync.WaitGroup
 	for range 6 {

@@ -91,7 +91,6 @@ func NewFetcher(o FetchOptions) *Fetcher {
 		DialContext:            dialer.DialContext,
 		ForceAttemptHTTP2:      true,
 		TLSHandshakeTimeout:    10 * time.Second,
-		ResponseHeaderTimeout:  o.Timeout,
 		MaxIdleConns:           32,
 		IdleConnTimeout:        90 * time.Second,
 		MaxResponseHeaderBytes: 64 << 10,
@@ -269,6 +268,9 @@ func (f *Fetcher) failed(parent, ctx context.Context, err error) error {
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
+		if ue.Timeout() {
+			return f.target(0, "no answer within %v", f.opt.Timeout)
+		}
 		err = ue.Err
 	}
 	return f.target(0, "%v", err)

@@ -74,12 +74,16 @@ func TestFetcherFailuresAreThePagesFailures(t *testing.T) {
 			w.Header().Set("Content-Type", "application/pdf")
 			_, _ = w.Write([]byte("%PDF-1.7"))
 		case "/slow":
-			time.Sleep(300 * time.Millisecond)
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
 		case "/loop":
 			http.Redirect(w, r, "/loop", http.StatusFound)
 		}
 	})
-	f := NewFetcher(FetchOptions{AllowPrivate: true, MaxBytes: 1000, Timeout: 100 * time.Millisecond})
+	f := NewFetcher(FetchOptions{AllowPrivate: true, MaxBytes: 1000})
+	impatient := NewFetcher(FetchOptions{AllowPrivate: true, Timeout: 100 * time.Millisecond})
 	for path, want := range map[string]string{
 		"/missing": "404 Not Found",
 		"/big":     "over the 1000-byte cap",
@@ -87,6 +91,10 @@ func TestFetcherFailuresAreThePagesFailures(t *testing.T) {
 		"/slow":    "no answer within 100ms",
 		"/loop":    "stopped after 5 redirects",
 	} {
+		f := f
+		if path == "/slow" {
+			f = impatient
+		}
 		_, err := f.ReadPage(context.Background(), u+path)
 		require.Error(t, err, path)
 		assert.True(t, IsKind(err, KindTarget), "%s: %v", path, err)
@@ -107,7 +115,12 @@ func TestFetcherRefusesPrivateAddresses(t *testing.T) {
 }
 
 func TestFetcherCallerCancelIsNotThePages(t *testing.T) {
-	u := page(t, func(w http.ResponseWriter, r *http.Request) { time.Sleep(200 * time.Millisecond) })
+	u := page(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	_, err := NewFetcher(FetchOptions{AllowPrivate: true}).ReadPage(ctx, u)
