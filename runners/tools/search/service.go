@@ -147,20 +147,12 @@ func (s *Service) Mode() Mode { return s.mode }
 // Store returns the service's store, nil in live mode without one.
 func (s *Service) Store() *store.Store { return s.cfg.Store }
 
-// Answer is what a request came to.
+// Answer is what a request came to: its record (Error holds the failure of a page or image
+// that could not be had, shown to the model), the images' bytes in memory.
 type Answer struct {
 	store.Record
 	// FromStore says the answer was read from the store rather than asked of a provider.
 	FromStore bool
-}
-
-// TargetError returns the recorded failure of the page or image asked for, nil when there is
-// none.
-func (a *Answer) TargetError() error {
-	if a.Error == "" {
-		return nil
-	}
-	return errors.New(a.Error)
 }
 
 // MissError is a replay's error for a request the store lacks. It fails the sample, not the run.
