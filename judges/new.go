@@ -51,7 +51,10 @@ func Kinds() []string {
 // chain starts with strip_think, so that reasoning never supplies the answer, and ends, when
 // nothing is found, with the whole remaining output:
 //
-//   - math, numeric: strip_think, answer_tag, boxed, answer_is, last_number.
+//   - math, numeric: strip_think, answer_tag, answer_is, boxed, latex, expression,
+//     last_number: Math-Verify's order (see Extract for how the answer tag and the
+//     announcement narrow the text the later extractors read, and AnswerIs for how an
+//     announcement yields to a later box).
 //   - mathvista: strip_think, answer_tag, boxed, answer_is. No last_number: the official
 //     scorer is given an already extracted answer, and a rule must not rewrite "(B) 3 cm" or
 //     "[1, 2]" into a bare number before MathVista's own normalisation sees it.
@@ -65,7 +68,7 @@ func Kinds() []string {
 func DefaultExtract(kind string) []string {
 	switch kind {
 	case KindMath, KindNumeric:
-		return []string{"strip_think", "answer_tag", "boxed", "answer_is", "last_number"}
+		return []string{"strip_think", "answer_tag", "answer_is", "boxed", "latex", "expression", "last_number"}
 	case KindMathVista:
 		return []string{"strip_think", "answer_tag", "boxed", "answer_is"}
 	case KindChoice:
@@ -496,7 +499,7 @@ func ptr[T any](v T) *T { return &v }
 // The versions that are part of every judge ID. Bump one when its judges' grading changes,
 // so that results graded before and after never share an ID.
 const (
-	rulesVersion   = 1
+	rulesVersion   = 2
 	llmVersion     = 1
 	cascadeVersion = 1
 )

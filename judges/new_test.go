@@ -129,7 +129,7 @@ func TestIDStableAndSensitive(t *testing.T) {
 	assert.Equal(t, id, ID(base), "stable")
 	// Pinned to the canonical JSON written out by hand: results record IDs, so a change in
 	// how they are computed must be deliberate (bump rulesVersion when grading changes).
-	assert.Equal(t, "numeric:"+sha8(`{"abs_tol":1e-9,"extract":["strip_think","answer_tag","boxed","answer_is","last_number"],"kind":"numeric","rel_tol":0.01}`), id)
+	assert.Equal(t, "numeric:"+sha8(`{"abs_tol":1e-9,"extract":["strip_think","answer_tag","answer_is","boxed","latex","expression","last_number"],"kind":"numeric","rel_tol":0.01}`), id)
 	assert.Equal(t, "mathvista:"+sha8(`{"extract":["strip_think","answer_tag","boxed","answer_is"],"kind":"mathvista"}`), ID(tasks.JudgeSpec{Kind: KindMathVista}))
 
 	same := []tasks.JudgeSpec{

@@ -143,7 +143,7 @@ func parseYesNo(reply string, _ *tasks.Sample) (Verdict, bool) {
 		if closing == nil {
 			closing = matchBraces(reply)
 		}
-		if content, ok := boxContent(reply, i+len(`\boxed`), closing); ok {
+		if content, _, ok := boxContent(reply, i+len(`\boxed`), closing); ok {
 			if m := textWrapRe.FindStringSubmatch(content); m != nil {
 				content = m[1]
 			}

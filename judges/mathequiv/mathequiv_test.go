@@ -210,9 +210,14 @@ var ownCases = []pair{
 	{`(3, \pi)`, `(3,\frac{\pi}{2})`, ne},
 	{`(0.5, 2)`, `(\frac12, 2)`, eq},
 	{`(1,\frac{9}{2})`, `(1,4.5)`, eq},
-	// lists, unordered as MATH's "enter all solutions" answers are
-	{`1, 3`, `3, 1`, eq},
-	{`-2, 1`, `1, -2`, eq},
+	// lists of numbers in order, as is_equiv compares them; another order is not confident,
+	// so that an LLM judge may accept it; sets and lists of tuples are unordered
+	{`1, 3`, `3, 1`, unsure},
+	{`-2, 1`, `1, -2`, unsure},
+	{`\{1, 3\}`, `\{3, 1\}`, eq},
+	{`1, 3`, `\{3, 1\}`, eq},
+	{`{1, 3}`, `3, 1`, unsure},
+	{`(1,2), (3,4)`, `(3,4), (1,2)`, eq},
 	{`1, 2`, `1, 2, 3`, ne},
 	{`1,2`, `1, 3`, ne},
 	{`x = 1, 2`, `1, 2`, eq},
@@ -536,7 +541,7 @@ func TestDeepButReasonable(t *testing.T) {
 	tower := "x^{" + strings.Repeat("1^{", 19) + "1" + strings.Repeat("}", 20) // x^1
 	o = Compare(tower, "x", Options{})
 	assert.True(t, o.Equal && o.Confident, "%+v", o)
-	list := strings.Repeat("1, ", 200) + "2"
-	o = Compare(list, "2, 1", Options{})
+	list := `\{` + strings.Repeat("1, ", 200) + `2\}`
+	o = Compare(list, `\{2, 1\}`, Options{})
 	assert.True(t, o.Equal, "%+v", o)
 }
