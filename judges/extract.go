@@ -33,6 +33,9 @@ var extractors = []extractor{
 	{name: "expression", fn: Expression},
 	{name: "last_number", fn: LastNumber, inAnswer: FirstNumber},
 	{name: "latex", fn: LatexSpan, inAnswer: FirstLatexSpan},
+	// llm is the LLM extraction step of the mathvista kinds (MathVista's, VLMEvalKit's): the
+	// judge puts to an LLM what the extractors before it leave. Extract stops at it.
+	{name: "llm"},
 	{name: "strip_think", fn: StripThink, filter: true},
 }
 
@@ -55,7 +58,8 @@ func lookupExtractor(name string) (extractor, bool) {
 }
 
 // Extract returns the answer in output: the result of the first of the named extractors that
-// finds one, or else the whole output, trimmed. strip_think is a filter rather than an
+// finds one, or else the whole output, trimmed (up to llm, where it stops: what is left is
+// the judge's to put to an LLM). strip_think is a filter rather than an
 // extractor: where it stands in names, it removes the reasoning from the output that the
 // extractors after it (and the fallback) see. answer_tag and answer_is are locators: the
 // answer they find is what the extractors after them read, and it stands when none of them
@@ -68,6 +72,9 @@ func Extract(output string, names []string) string {
 		e, ok := lookupExtractor(name)
 		if !ok {
 			continue
+		}
+		if e.fn == nil {
+			break // llm: the judge's own step
 		}
 		fn := e.fn
 		if located && e.inAnswer != nil {

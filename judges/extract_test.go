@@ -174,7 +174,7 @@ func TestExtractChains(t *testing.T) {
 func TestExtractorNamesAreSortedAndKnown(t *testing.T) {
 	names := ExtractorNames()
 	assert.IsNonDecreasing(t, names)
-	assert.Equal(t, []string{"answer_is", "answer_tag", "boxed", "expression", "last_number", "latex", "strip_think"}, names)
+	assert.Equal(t, []string{"answer_is", "answer_tag", "boxed", "expression", "last_number", "latex", "llm", "strip_think"}, names)
 	for _, k := range Kinds() {
 		for _, n := range DefaultExtract(k) {
 			assert.Contains(t, names, n, "default of %s", k)

@@ -37,13 +37,18 @@ const (
 	KindRegex     = "regex"
 	KindRougeL    = "rougeL"
 	KindSubEM     = "subem"
+	// KindMathVistaVLMEvalKit is MathVista as VLMEvalKit grades it (mathVistaVLMEvalKit).
+	KindMathVistaVLMEvalKit = "mathvista-vlmevalkit"
+	// KindVStar is DeepEyes' V* rule (gradeVStar).
+	KindVStar = "vstar"
 )
 
 // Kinds returns the judge kinds New knows, sorted.
 func Kinds() []string {
 	return []string{
 		KindANLS, KindBLEU1, KindChoice, KindContains, KindEM, KindExact, KindF1,
-		KindLLM, KindMath, KindMathVista, KindNumeric, KindRegex, KindRougeL, KindSubEM,
+		KindLLM, KindMath, KindMathVista, KindMathVistaVLMEvalKit, KindNumeric, KindRegex, KindRougeL,
+		KindSubEM, KindVStar,
 	}
 }
 
@@ -59,8 +64,13 @@ func Kinds() []string {
 //     scorer is given an already extracted answer, and a rule must not rewrite "(B) 3 cm" or
 //     "[1, 2]" into a bare number before MathVista's own normalisation sees it.
 //   - choice: strip_think, answer_tag, boxed; VLMEvalKit's can_infer then reads the rest.
-//   - em, subem, f1, anls, exact, contains, regex, bleu1, rougeL: strip_think, answer_tag.
+//   - em, subem, f1, anls, exact, contains, regex, bleu1, rougeL, mathvista-vlmevalkit,
+//     vstar: strip_think, answer_tag (V*'s rule unwraps a \boxed itself).
 //   - llm: strip_think, answer_tag. The judge reads the model's answer, not its reasoning.
+//
+// The mathvista kinds may end their list with llm, their LLM extraction step (see
+// mathVistaLLM, mathVistaVLMEvalKit); extract: [llm] puts the output to it as it is, as the
+// official pipelines take the response.
 //
 // A spec that lists only strip_think grades the (trimmed) output as it stands: the way to
 // grade answers that an official pipeline has already extracted. DefaultExtract returns nil
@@ -73,7 +83,8 @@ func DefaultExtract(kind string) []string {
 		return []string{"strip_think", "answer_tag", "boxed", "answer_is"}
 	case KindChoice:
 		return []string{"strip_think", "answer_tag", "boxed"}
-	case KindEM, KindSubEM, KindF1, KindANLS, KindExact, KindContains, KindRegex, KindBLEU1, KindRougeL, KindLLM:
+	case KindEM, KindSubEM, KindF1, KindANLS, KindExact, KindContains, KindRegex, KindBLEU1, KindRougeL, KindLLM,
+		KindMathVistaVLMEvalKit, KindVStar:
 		return []string{"strip_think", "answer_tag"}
 	}
 	return nil
@@ -190,6 +201,14 @@ func (v *validator) judge(spec tasks.JudgeSpec, at []string) {
 		v.add(false, at, unknownName("judge kind", kind, Kinds()), "kind")
 	}
 	v.extractors(spec.Extract, at)
+	if i := slices.Index(spec.Extract, "llm"); i >= 0 {
+		switch {
+		case known && !readsLLMExtract(kind):
+			v.add(false, at, fmt.Sprintf("the llm extractor is read only by the %s kinds, not by %s", andList(llmExtractKinds), kind), "extract", strconv.Itoa(i))
+		case i != len(spec.Extract)-1:
+			v.add(false, at, "llm must end the extract list: the LLM's answer is the one graded", "extract", strconv.Itoa(i))
+		}
+	}
 	for _, tol := range []struct {
 		key string
 		v   *float64
@@ -229,6 +248,20 @@ func (v *validator) judge(spec tasks.JudgeSpec, at []string) {
 	v.llm(spec, at, known)
 }
 
+// llmExtractKinds are the kinds with an LLM extraction step (extract: [… llm]).
+var llmExtractKinds = []string{KindMathVista, KindMathVistaVLMEvalKit}
+
+// readsLLMExtract reports whether a kind may end its extractors with llm.
+func readsLLMExtract(kind string) bool { return slices.Contains(llmExtractKinds, kind) }
+
+// andList writes names as "a, b and c".
+func andList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
 // extractors checks extractor names.
 func (v *validator) extractors(names []string, at []string) {
 	for i, name := range names {
@@ -241,13 +274,26 @@ func (v *validator) extractors(names []string, at []string) {
 // llmKeys are the keys only the llm judge reads.
 var llmKeys = []string{"template", "template_file", "verdict", "model", "base_url", "api_key_env", "max_tokens", "retries"}
 
-// llm checks the settings of an LLM judge, and that no other kind has any.
+// llm checks the settings of an LLM judge, and that no other kind has any but the endpoint
+// settings of an LLM extraction step (extract: [… llm]).
 func (v *validator) llm(spec tasks.JudgeSpec, at []string, known bool) {
 	if spec.Kind != KindLLM {
+		_, extractLLM := llmStep(spec.Extract)
 		for _, f := range setFields(spec) {
-			if known && slices.Contains(llmKeys, f) {
+			switch {
+			case !known || !slices.Contains(llmKeys, f):
+			case extractLLM && readsLLMExtract(spec.Kind) && !slices.Contains([]string{"template", "template_file", "verdict"}, f):
+			case readsLLMExtract(spec.Kind) && !slices.Contains([]string{"template", "template_file", "verdict"}, f):
+				v.add(false, at, fmt.Sprintf("%s is read by the %s judge only with its LLM extraction step: end extract with llm", f, spec.Kind), f)
+			default:
 				v.add(false, at, fmt.Sprintf("%s is not read by the %s judge (only by llm)", f, spec.Kind), f)
 			}
+		}
+		if m := spec.MaxTokens; m != nil && *m < 1 {
+			v.add(true, at, fmt.Sprintf("max_tokens must be ≥ 1, not %d", *m), "max_tokens")
+		}
+		if r := spec.Retries; r != nil && *r < 0 {
+			v.add(true, at, fmt.Sprintf("retries must be ≥ 0, not %d", *r), "retries")
 		}
 		return
 	}
@@ -256,7 +302,7 @@ func (v *validator) llm(spec tasks.JudgeSpec, at []string, known bool) {
 	case spec.Template != "" && custom:
 		v.add(false, at, "template and template_file exclude each other: name a shipped template or give a file", "template_file")
 	case spec.Template != "":
-		if _, ok := templates[spec.Template]; !ok {
+		if !slices.Contains(Templates(), spec.Template) {
 			v.add(false, at, unknownName("template", spec.Template, Templates()), "template")
 		}
 		if spec.Verdict != "" {
@@ -437,6 +483,27 @@ func newStep(spec tasks.JudgeSpec, opt Options, at []string) (Judge, error) {
 		return j, nil
 	}
 	spec = effective(spec)
+	if readsLLMExtract(spec.Kind) {
+		before, llm := llmStep(spec.Extract)
+		switch {
+		case spec.Kind == KindMathVista && llm:
+			x, err := newExtractor(spec, promptMathVistaExtract, opt)
+			if err != nil {
+				return nil, specError(spec, at, err.Error())
+			}
+			return &mathVistaLLM{id: ID(spec), step: StepName(spec), before: before, llm: x}, nil
+		case spec.Kind == KindMathVistaVLMEvalKit:
+			j := &mathVistaVLMEvalKit{id: ID(spec), step: StepName(spec), before: before}
+			if llm {
+				x, err := newExtractor(spec, promptVLMEvalKitExtract, opt)
+				if err != nil {
+					return nil, specError(spec, at, err.Error())
+				}
+				j.llm = x
+			}
+			return j, nil
+		}
+	}
 	j := &ruleJudge{id: ID(spec), step: StepName(spec), extract: spec.Extract}
 	threshold := 0.0
 	if spec.Threshold != nil {
@@ -469,6 +536,8 @@ func newStep(spec tasks.JudgeSpec, opt Options, at []string) (Judge, error) {
 		j.grade = numericGrader(*spec.RelTol, *spec.AbsTol)
 	case KindMath:
 		j.grade = mathGrader(spec.RelTol, spec.AbsTol)
+	case KindVStar:
+		j.grade = gradeVStar
 	}
 	return j, nil
 }
@@ -538,6 +607,7 @@ func identity(spec tasks.JudgeSpec) (string, [32]byte) {
 	}
 	spec = effective(spec)
 	spec.Name = ""
+	spec.APIKeyEnv = "" // which variable holds the key decides nothing
 	fmt.Fprintf(h, "realx-rules/%d\n", rulesVersion)
 	h.Write(canonical(spec))
 	h.Sum(sum[:0])

@@ -61,10 +61,10 @@ func (src judgeSource) at(path []string) string {
 	return "?"
 }
 
-// judgeEndpoints returns the endpoints of the LLM judges of resolved, the judge spec orig read
-// from src with the judge flags applied (judgeSetup.resolve), for the suite named suite; and
-// a problem, positioned in src, for each that would send a key to an endpoint the suite chose
-// while trust is false.
+// judgeEndpoints returns the endpoints of the LLM judges of resolved (the LLM extraction steps
+// of rule kinds included: judges.UsesLLM), the judge spec orig read from src with the judge
+// flags applied (judgeSetup.resolve), for the suite named suite; and a problem, positioned in
+// src, for each that would send a key to an endpoint the suite chose while trust is false.
 func (js *judgeSetup) judgeEndpoints(suite string, src judgeSource, orig, resolved tasks.JudgeSpec, trust bool) ([]reports.Endpoint, []error) {
 	type step struct {
 		orig, resolved tasks.JudgeSpec
@@ -80,7 +80,7 @@ func (js *judgeSetup) judgeEndpoints(suite string, src judgeSource, orig, resolv
 	var eps []reports.Endpoint
 	var problems []error
 	for _, st := range steps {
-		if st.resolved.Kind != judges.KindLLM {
+		if !judges.UsesLLM(st.resolved) {
 			continue
 		}
 		ep, err := js.judgeEndpoint(suite, src, st.orig, st.resolved, st.path, trust)

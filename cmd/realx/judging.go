@@ -99,7 +99,7 @@ func (js *judgeSetup) resolve(spec tasks.JudgeSpec) tasks.JudgeSpec {
 		}
 		return spec
 	}
-	if spec.Kind == judges.KindLLM && spec.BaseURL == "" {
+	if judges.UsesLLM(spec) && spec.BaseURL == "" {
 		if prefix, name, ok := strings.Cut(spec.Model, ":"); ok {
 			if p, known := providers[prefix]; known {
 				spec.Model, spec.BaseURL = name, p.baseURL
