@@ -19,8 +19,9 @@ type promptData struct {
 	Question string
 	// Answer is the model's answer between AnswerBegin and AnswerEnd, each on its own line.
 	Answer string
-	// Response is the model's answer alone, without the markers, as a source's prompt shows
-	// it (the verbatim templates).
+	// Response is the model's answer as it is, without markers or fencing, as a source's
+	// prompt shows it (the verbatim templates, whose sources' reply parsing no fence would
+	// protect: an extraction prompt's reply is the answer itself).
 	Response string
 	// Gold is the gold answer; Alternatives the further acceptable ones; Golds all of them.
 	Gold         string
@@ -75,7 +76,7 @@ func render(t *template.Template, s *tasks.Sample, answer string) (string, error
 	d := promptData{
 		Question: fence(s.Question),
 		Answer:   AnswerBegin + "\n" + fence(answer) + "\n" + AnswerEnd,
-		Response: fence(answer),
+		Response: answer,
 		Gold:     fence(s.Answer),
 		CJK:      strings.ContainsFunc(s.Question, func(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }),
 		Metadata: s.Metadata,

@@ -37,6 +37,7 @@ directory that does not hold a run already.`,
 			&cli.StringFlag{Name: "label", Usage: "the model's name in reports (default: the predictions file's name)"},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "the run directory to write"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "format of the summary printed at the end: text, md, csv, json"},
+			&cli.StringFlag{Name: "judge", Aliases: []string{"j"}, Usage: "grade with this judge instead of the suite's: a kind (mathvista, math …) or a YAML file holding a judge (mathvista with extract: [llm], a cascade …)"},
 			maxErrorRateFlag(),
 		}, judgeFlags()...),
 		Action: scorePredictions,
@@ -66,6 +67,13 @@ func scorePredictions(c *cli.Context) error {
 	s, ds, err := loadSuite(c.Args().First())
 	if err != nil {
 		return configErrors(err)
+	}
+	if c.String("judge") != "" {
+		spec, _, err := specFromJudgeFlag(c)
+		if err != nil {
+			return configErrors(err)
+		}
+		s.Judge = spec
 	}
 	js, err := readJudgeSetup(c, os.Getenv)
 	if err != nil {
