@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/realx-bench/realx/runners/runnertest"
 )
 
 // mathvistaRows builds realx judge input rows from MathVista's testmini gold fields and
@@ -257,4 +259,62 @@ func readJSONLString(t *testing.T, text string) []map[string]any {
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+// TestJudgeVLMEvalKitCascade declares VLMEvalKit's multiple-choice evaluation with DeepEyesV2's
+// patch as a cascade in a judge file (can_infer, VLMEvalKit's option matcher, verify.md for a
+// Z) and runs it through `realx judge` against a fake judge endpoint, with DeepEyes' V*
+// judging (its rule, then its LLM judge) beside it.
+func TestJudgeVLMEvalKitCascade(t *testing.T) {
+	srv := runnertest.NewServer(t)
+	srv.Handle(func(r *runnertest.Request) runnertest.Reply {
+		prompt := r.Last().Text
+		switch {
+		case strings.HasPrefix(prompt, "You are an AI assistant who will help me to match"):
+			if strings.HasSuffix(prompt, "Answer: woof\nYour output: ") {
+				return runnertest.Reply{Content: "Z"}
+			}
+			return runnertest.Reply{Content: "B"}
+		case strings.HasPrefix(prompt, "# 角色"):
+			return runnertest.Reply{Content: "<think>汪汪是狗叫</think>\n<最终结果>\n\\boxed{Yes}\n<\\最终结果>"}
+		case strings.Contains(prompt, "[Model_answer] : The cup is red\nJudgement:"):
+			return runnertest.Reply{Content: "Judgement: 1"}
+		}
+		return runnertest.Reply{Status: 400, Body: "unexpected prompt"}
+	})
+	dir := t.TempDir()
+	mc := filepath.Join(dir, "vlmevalkit-mc.yaml")
+	require.NoError(t, os.WriteFile(mc, []byte(`steps:
+  - kind: choice
+  - {kind: llm, template: vlmevalkit-option, model: qwen2.5-72b}
+  - {kind: llm, template: verify, model: qwen2.5-72b}
+`), 0o644))
+	rows := []map[string]any{
+		{"id": "1", "prediction": "<answer>B</answer>", "answer": "B", "question": "Which animal barks", "choices": []string{"cat", "dog"}},
+		{"id": "2", "prediction": "a barking pet", "answer": "B", "question": "Which animal barks", "choices": []string{"cat", "dog"}},
+		{"id": "3", "prediction": "woof", "answer": "B", "question": "Which animal barks", "choices": []string{"cat", "dog"}},
+		{"id": "4", "prediction": "The answer is A.", "answer": "B", "question": "Which animal barks", "choices": []string{"cat", "dog"}},
+	}
+	got := judgeRowsWith(t, rows, "--judge", mc, "--judge-base-url", srv.URL())
+	for i, want := range []struct {
+		pass      bool
+		extracted string
+	}{{true, "B"}, {true, "B"}, {true, "woof"}, {false, "A"}} {
+		assert.Equal(t, want.pass, got[i]["pass"], "row %d", i+1)
+		assert.Equal(t, want.extracted, got[i]["extracted"], "row %d", i+1)
+	}
+	assert.Len(t, srv.Requests(), 3, "the matcher for rows 2 and 3, verify.md for row 3's Z")
+
+	vstar := filepath.Join(dir, "vstar.yaml")
+	require.NoError(t, os.WriteFile(vstar, []byte("steps:\n  - kind: vstar\n  - {kind: llm, template: vstar, model: qwen2.5-72b}\n"), 0o644))
+	rows = []map[string]any{
+		{"id": "v1", "prediction": "<answer>\\boxed{A}</answer>", "answer": "A", "question": "What is the color of the cup?", "choices": []string{"red", "blue"}},
+		{"id": "v2", "prediction": "<answer>B.</answer>", "answer": "A", "question": "What is the color of the cup?", "choices": []string{"red", "blue"}},
+		{"id": "v3", "prediction": "<answer>The cup is red</answer>", "answer": "A", "question": "What is the color of the cup?", "choices": []string{"red", "blue"}},
+	}
+	got = judgeRowsWith(t, rows, "--judge", vstar, "--judge-base-url", srv.URL())
+	for i, pass := range []bool{true, false, true} {
+		assert.Equal(t, pass, got[i]["pass"], "row v%d", i+1)
+	}
+	assert.Len(t, srv.Requests(), 4, "the V* LLM judge for v3 only")
 }
