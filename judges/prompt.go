@@ -200,13 +200,18 @@ func parseYesNo(reply string, _ *tasks.Sample) (Verdict, bool) {
 	if last == "" {
 		last = bareWord(reply, "yes", "no")
 	}
-	switch last {
-	case "yes":
-		return Verdict{Pass: true, Score: 1, Confident: true, Reason: "judged consistent with the reference"}, true
-	case "no":
-		return Verdict{Confident: true, Reason: "judged not consistent with the reference"}, true
+	if last == "" {
+		return Verdict{}, false
 	}
-	return Verdict{}, false
+	return consistency(last == "yes"), true
+}
+
+// consistency is an equivalence judge's verdict: consistent with the reference or not.
+func consistency(consistent bool) Verdict {
+	if consistent {
+		return Verdict{Pass: true, Score: 1, Confident: true, Reason: "judged consistent with the reference"}
+	}
+	return Verdict{Confident: true, Reason: "judged not consistent with the reference"}
 }
 
 // bareWord returns the reply, lower-cased, when it is nothing but one of words (give or take

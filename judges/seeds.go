@@ -32,10 +32,7 @@ func parseVerify(reply string, _ *tasks.Sample) (Verdict, bool) {
 		r, _, _ = strings.Cut(strings.TrimSpace(r[i+len("boxed"):]), "}")
 		r = strings.TrimSpace(r)
 	}
-	if strings.Contains(strings.ToLower(r), "yes") {
-		return Verdict{Pass: true, Score: 1, Confident: true, Reason: "judged consistent with the reference"}, true
-	}
-	return Verdict{Confident: true, Reason: "judged not consistent with the reference"}, true
+	return consistency(strings.Contains(strings.ToLower(r), "yes")), true
 }
 
 // parseVStar reads a reply to DeepEyes' V* judge as its judge_result.py does: after the last
