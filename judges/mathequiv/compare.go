@@ -372,7 +372,8 @@ func (c *comparer) relations(x, y *value) result {
 	return r
 }
 
-// proportional reports whether dx = k·dy for a constant k ≠ 0 (k > 0 when positive).
+// proportional reports whether dx = k·dy for a constant k ≠ 0 (k > 0 when positive). A "no"
+// that rests on a sum's stand-in value (evaluator.opaque) is not confident.
 func (c *comparer) proportional(dx, dy *node, positive bool) result {
 	vars := varsOf(dx, dy)
 	e := &evaluator{b: c.b}
@@ -396,18 +397,18 @@ func (c *comparer) proportional(dx, dy *node, positive bool) result {
 		case zx && zy:
 			continue
 		case zx || zy:
-			return result{confident: true, reason: "relation"}
+			return result{confident: !e.opaque, reason: "relation"}
 		}
 		r := vx / vy
 		if !haveRatio {
 			ratio, haveRatio = r, true
 			if positive && (real(r) <= 0 || math.Abs(imag(r)) > c.absTol) {
-				return result{confident: true, reason: "relation"}
+				return result{confident: !e.opaque, reason: "relation"}
 			}
 			continue
 		}
 		if !c.close(r, ratio) {
-			return result{confident: true, reason: "relation"}
+			return result{confident: !e.opaque, reason: "relation"}
 		}
 	}
 	if valid < min(n, minValidPts) {
