@@ -63,13 +63,15 @@ func (e Endpoint) GoString() string { return "runners.Endpoint{" + e.String() + 
 // or an event stream, within the endpoint's ReplyLimits, and takes the reasoning under either
 // name servers give it (reasoning_content, reasoning) and the model's refusal.
 //
-// It speaks HTTP with net/http rather than through go-openai's client: that client marshals
-// its own request (zero temperatures and empty contents dropped, images encoded in memory), and
-// its stream reader cannot tell a stream that ended at [DONE] from one cut short, holds lines
-// and comment lines without bound, and does not know the "reasoning" field or vLLM's error
-// chunks; working around each cost more code than the loop that replaces it. go-openai
-// provides the wire types of the parts: tool declarations and calls, usage, stream options
-// and the error JSON (APIError, which reads a message given as a list and a numeric code).
+// It speaks HTTP with net/http rather than through go-openai's client, which marshals its own
+// request (zero temperatures and empty contents dropped, images encoded in memory) and whose
+// stream reader cannot tell a stream that ended at [DONE] from one cut short, holds a line and
+// the comment lines without bound, and knows neither the "reasoning" field nor vLLM's error
+// chunks. Working around that (rewriting the body it built, in an HTTP client that got each
+// call's state from a context value; wrapping the stream to watch for [DONE]) took as much code
+// as the request and the event-stream loop of its own, and was harder to follow. go-openai
+// gives the wire types of the parts: tool declarations and calls, usage, stream options, and
+// the error JSON (APIError reads a message given as a list, and a numeric code).
 //
 // Every error it returns is free of the endpoint's secrets (its API key, the userinfo of its
 // base URL and the values of the base URL's query parameters).
