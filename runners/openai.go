@@ -229,10 +229,12 @@ func (m *OpenAI) readJSON(answer *http.Response) (*ChatResponse, error) {
 	if answer.ContentLength > m.limits.MaxBodyBytes {
 		return nil, over
 	}
+	body := newCapReader(answer.Body, m.limits.MaxBodyBytes, over)
 	var c completion
-	if err := json.NewDecoder(newCapReader(answer.Body, m.limits.MaxBodyBytes, over)).Decode(&c); err != nil {
+	if err := json.NewDecoder(body).Decode(&c); err != nil {
 		return nil, err
 	}
+	_, _ = io.Copy(io.Discard, body) // to its end, so that the connection serves again
 	if len(c.Choices) == 0 {
 		return nil, errors.New("the answer has no choices")
 	}
