@@ -155,7 +155,7 @@ type eventReader struct {
 // newEventReader returns an eventReader of body within limits.
 func newEventReader(body io.ReadCloser, limits ReplyLimits) *eventReader {
 	capped := newCapReader(body, limits.MaxStreamBytes, &ReplyLimitError{What: "stream", Limit: limits.MaxStreamBytes})
-	return &eventReader{r: bufio.NewReaderSize(capped, 64<<10), maxLine: maxEventLine(limits)}
+	return &eventReader{r: bufio.NewReader(capped), maxLine: maxEventLine(limits)}
 }
 
 // next returns the data of the next "data:" line, valid until the next call. It returns
