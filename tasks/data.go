@@ -273,7 +273,7 @@ type recordReader struct {
 	samples []Sample
 	seen    map[string]place // id → the place of its first record
 	line    int              // the line of the record being read
-	records int            // records met, good or bad
+	records int              // records met, good or bad
 	// emit, when set, receives each record as decoded instead of mapping it onto a sample.
 	emit func(v any, key string, line int)
 	// render says whether each sample is tried in the suite's prompt; renderFails counts
@@ -285,7 +285,7 @@ type recordReader struct {
 	// options are the option columns (A, B, …) of a TSV file, which give a sample's choices
 	// when data.fields.choices is left out.
 	options []string
-	images      struct {
+	images  struct {
 		tree tree
 		base string
 	}
