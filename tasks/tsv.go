@@ -46,9 +46,12 @@ func (r *recordReader) readTSV() {
 	}
 	r.tsvDefaults(first)
 
+	// The rows are read whole first (an image may be given by the index of a later row), and
+	// then recorded in order, with their parse errors.
 	type row struct {
 		rec  map[string]any
 		line int
+		err  error
 	}
 	var rows []row
 	for {
@@ -58,19 +61,20 @@ func (r *recordReader) readTSV() {
 		}
 		r.records++
 		if err != nil {
-			r.csvError(err)
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				continue
+			if !errors.As(err, &pe) {
+				r.csvError(err)
+				return
 			}
-			return
+			rows = append(rows, row{err: err})
+			continue
 		}
 		line, _ := cr.FieldPos(0)
 		rec := make(map[string]any, len(header))
 		for i, cell := range cells {
 			rec[header[i]] = tsvCell(cell, isOptionColumn(header[i]))
 		}
-		rows = append(rows, row{rec, line})
+		rows = append(rows, row{rec: rec, line: line})
 	}
 
 	// An image cell that names another row's index stands for that row's image.
@@ -92,6 +96,10 @@ func (r *recordReader) readTSV() {
 		}
 	}
 	for _, rw := range rows {
+		if rw.err != nil {
+			r.csvError(rw.err)
+			continue
+		}
 		r.record(rw.rec, "", false, rw.line)
 	}
 }
