@@ -122,10 +122,10 @@ func TestTSVProblems(t *testing.T) {
 func TestParsePyList(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string][]any{
-		`[]`:                      {},
-		`['a', "b's", 'c\'d']`:    {"a", "b's", "c'd"},
-		`[1, -2.5, True, None]`:   {numberOf("1", 1), numberOf("-2.5", -2.5), true, nil},
-		` [u'\u00e9\n', 'x',] `:   {"é\n", "x"},
+		`[]`:                       {},
+		`['a', "b's", 'c\'d']`:     {"a", "b's", "c'd"},
+		`[1, -2.5, True, None]`:    {numberOf("1", 1), numberOf("-2.5", -2.5), true, nil},
+		` [u'\u00e9\n', 'x',] `:    {"é\n", "x"},
 		`['tab\there', "q\"uote"]`: {"tab\there", `q"uote`},
 	} {
 		got, ok := parsePyList(in)

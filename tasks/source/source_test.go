@@ -294,7 +294,7 @@ func TestPullHubRefusals(t *testing.T) {
 	other := strings.Repeat("f", 40)
 	cases := []struct {
 		repo, revision, file, token, want string
-		status                             int
+		status                            int
 	}{
 		{"o/private", rev, "a.jsonl", "", "the hub does not let o/private be read without a token: the repository does not exist, or it is private or gated (set HF_TOKEN to a token that can read it) (401 Unauthorized: Repository not found)", 401},
 		{"o/missing", rev, "a.jsonl", "", "the hub does not let o/missing be read without a token", 401},
