@@ -181,7 +181,7 @@ func (src *DataSource) Entry() string {
 // Name names the source in messages: "glowol/RealXBench@3f2c1a9b…" or the first file's URL.
 func (src *DataSource) Name() string {
 	if src.Repo != "" {
-		return src.Repo + "@" + shorten(src.Revision, 12)
+		return src.Repo + "@" + src.Revision[:min(12, len(src.Revision))]
 	}
 	if len(src.Files) > 0 {
 		name := src.Files[0].URL

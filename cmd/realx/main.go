@@ -11,6 +11,7 @@
 //	realx rejudge RUN [--judge KIND|FILE] [--out DIR]   grade a run's outputs again, no model calls
 //	realx report RUN... [--by FIELD] [--table capability|tools|repeats|judges] [--format text|md|csv|json] [-o FILE]
 //	realx merge SHARD... --out DIR               one run from the shards of a run
+//	realx data pull SUITE... [--data-cache DIR]  download suites' data.source into the data cache, verified
 //
 // Exit codes: 0 success; 1 a run-fatal error; 2 a configuration error (bad suite, bad flag or
 // command, a run directory that holds another run), found before any model call; 3 a run
@@ -144,6 +145,7 @@ func run(ctx context.Context, in *interrupt, args []string, stdin io.Reader, std
 			rejudgeCommand(),
 			reportCommand(),
 			mergeCommand(),
+			dataCommand(),
 		},
 		Metadata:     map[string]any{argsKey: args},
 		OnUsageError: onUsageError,
@@ -151,6 +153,9 @@ func run(ctx context.Context, in *interrupt, args []string, stdin io.Reader, std
 	for _, cmd := range app.Commands {
 		cmd.OnUsageError = onUsageError
 		cmd.Before = checkSharedFlags
+		for _, sub := range cmd.Subcommands {
+			sub.OnUsageError = onUsageError
+		}
 	}
 	if err := unknownCommand(app, args); err != nil {
 		return err
@@ -223,6 +228,13 @@ func flagsFirst(app *cli.App, args []string) []string {
 	cmd := app.Command(args[1])
 	if cmd == nil {
 		return args
+	}
+	if len(args) > 2 && len(cmd.Subcommands) > 0 {
+		// A command of commands (realx data pull …): the flags go after the subcommand's name.
+		if sub := cmd.Command(args[2]); sub != nil {
+			inner := flagsFirst(&cli.App{Commands: []*cli.Command{sub}}, append([]string{args[0]}, args[2:]...))
+			return append([]string{args[0], args[1]}, inner[1:]...)
+		}
 	}
 	takesValue := map[string]bool{}
 	for _, f := range cmd.Flags {

@@ -42,6 +42,7 @@ func runCommand(in *interrupt) *cli.Command {
 			&cli.IntFlag{Name: "min-pixels", Usage: "scale images up to at least this many pixels", DefaultText: "the suite's, else none"},
 			&cli.IntFlag{Name: "image-factor", Usage: "round image sides to multiples of this (28 for Qwen2.5-VL)", DefaultText: "the suite's, else none"},
 			&cli.StringFlag{Name: "image-root", Usage: "the directory relative image paths resolve against"},
+			dataCacheFlag(),
 			&cli.BoolFlag{Name: "allow-private-urls", Usage: "let image URLs reach loopback, link-local and private addresses (refused by default)"},
 			&cli.DurationFlag{Name: "request-timeout", Value: 10 * time.Minute, Usage: "time limit of one model request"},
 			formatFlag("format of the summary printed at the end"),
@@ -145,7 +146,7 @@ func runSuites(c *cli.Context, in *interrupt) error {
 	var plans []*realx.Plan
 	var problems []error
 	for _, arg := range c.Args().Slice() {
-		s, ds, err := realx.LoadSuite(arg)
+		s, ds, err := realx.LoadSuiteWith(arg, suiteOptions(c))
 		if err != nil {
 			problems = append(problems, err)
 			continue

@@ -34,6 +34,9 @@ type Hub struct {
 	URL, CDN string
 	// Token is the one token the hub accepts ("Authorization: Bearer TOKEN").
 	Token string
+	// EchoAuth makes the hub's refusals quote the Authorization header they received, as a
+	// careless server might: what realx prints of them must not hold the token.
+	EchoAuth bool
 
 	mu       sync.Mutex
 	repos    map[string]*repo
@@ -165,23 +168,29 @@ func (h *Hub) serveHub(w http.ResponseWriter, r *http.Request) {
 		hubError(w, http.StatusUnauthorized, "", "Invalid credentials in Authorization header")
 		return
 	}
+	fail := hubError
+	if h.EchoAuth {
+		fail = func(w http.ResponseWriter, status int, code, msg string) {
+			hubError(w, status, code, msg+" [heard "+auth+"]")
+		}
+	}
 	h.mu.Lock()
 	rp := h.repos[name]
 	h.mu.Unlock()
 	switch {
 	case rp == nil && !authorized, rp != nil && rp.private && !authorized:
-		hubError(w, http.StatusUnauthorized, "RepoNotFound", "Repository not found")
+		fail(w, http.StatusUnauthorized, "RepoNotFound", "Repository not found")
 		return
 	case rp == nil:
-		hubError(w, http.StatusNotFound, "RepoNotFound", "Repository not found")
+		fail(w, http.StatusNotFound, "RepoNotFound", "Repository not found")
 		return
 	case rev != rp.revision:
-		hubError(w, http.StatusNotFound, "RevisionNotFound", "Invalid rev id: "+rev)
+		fail(w, http.StatusNotFound, "RevisionNotFound", "Invalid rev id: "+rev)
 		return
 	}
 	f, ok := rp.files[path]
 	if !ok {
-		hubError(w, http.StatusNotFound, "EntryNotFound", "Entry not found")
+		fail(w, http.StatusNotFound, "EntryNotFound", "Entry not found")
 		return
 	}
 	w.Header().Set("X-Repo-Commit", rp.revision)
