@@ -3,6 +3,8 @@ package runners
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -57,4 +59,34 @@ func TestModelsFileProtocolAndImages(t *testing.T) {
 	} {
 		assert.Contains(t, err.Error(), want)
 	}
+}
+
+// TestModelsDocNamesEveryPreset keeps docs/models.md listing every shipped preset (a name
+// written with braces, qwen2.5-vl-{7b,32b}-native, names each of its expansions).
+func TestModelsDocNamesEveryPreset(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("../docs/models.md")
+	require.NoError(t, err)
+	names := map[string]bool{}
+	for _, m := range regexp.MustCompile("`([a-z0-9.{},-]+)`").FindAllStringSubmatch(string(doc), -1) {
+		for _, n := range expandBraces(m[1]) {
+			names[n] = true
+		}
+	}
+	for name := range Presets() {
+		assert.True(t, names[name], "docs/models.md does not name the preset %s", name)
+	}
+}
+
+// expandBraces expands one {a,b} group of s.
+func expandBraces(s string) []string {
+	i, j := strings.Index(s, "{"), strings.Index(s, "}")
+	if i < 0 || j < i {
+		return []string{s}
+	}
+	var out []string
+	for _, alt := range strings.Split(s[i+1:j], ",") {
+		out = append(out, s[:i]+alt+s[j+1:])
+	}
+	return out
 }

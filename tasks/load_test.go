@@ -456,19 +456,14 @@ func TestSetImageRoot(t *testing.T) {
 	assert.Equal(t, filepath.Join(other, "cat.png"), ds.Samples[0].Images[0].Path())
 }
 
-// TestDocExampleLoads keeps the annotated example of doc.go a suite that loads.
+// TestDocExampleLoads keeps the annotated example of docs/suites.md a suite that loads.
 func TestDocExampleLoads(t *testing.T) {
 	t.Parallel()
-	src, err := os.ReadFile("doc.go")
+	src, err := os.ReadFile("../docs/suites.md") // the schema for users, moved there from doc.go
 	require.NoError(t, err)
-	m := regexp.MustCompile(`(?s)An annotated example:\n//\n(.*?)\n//\n// YAML anchors`).FindSubmatch(src)
-	require.NotNil(t, m, "doc.go has its annotated example")
-	var lines []string
-	for _, l := range strings.Split(string(m[1]), "\n") {
-		l = strings.TrimPrefix(strings.TrimPrefix(l, "//"), "\t")
-		lines = append(lines, l)
-	}
-	s, err := loadString(t, strings.Join(lines, "\n"))
+	m := regexp.MustCompile("(?s)An annotated example:\n\n```yaml\n(.*?)\n```\n").FindSubmatch(src)
+	require.NotNil(t, m, "docs/suites.md has its annotated example")
+	s, err := loadString(t, string(m[1]))
 	require.NoError(t, err)
 	assert.Equal(t, "chartqa-mini", s.Name)
 	assert.Equal(t, "jsonl", s.Data.Format)
