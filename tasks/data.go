@@ -572,7 +572,8 @@ func (r *recordReader) sample(rec map[string]any, keyed bool) (Sample, []error) 
 	}
 	alternatives, err := textList(field(rec, fm.Alternatives))
 	check(err)
-	if answers = append(answers, alternatives...); len(answers) > 0 {
+	answers = splitAnswers(append(answers, alternatives...), fm.AnswerSeparator)
+	if len(answers) > 0 {
 		sm.Answer = answers[0]
 	}
 	if len(answers) > 1 {
@@ -629,6 +630,12 @@ func (r *recordReader) sample(rec map[string]any, keyed bool) (Sample, []error) 
 	check(err)
 	if len(parts) > 0 {
 		sm.Capability = strings.Join(parts, "+")
+	} else if len(fm.CapabilityFlags) > 0 {
+		flags, err := capabilityFlags(rec, fm.CapabilityFlags)
+		check(err)
+		if flags != "" {
+			sm.Capability = flags
+		}
 	}
 	if s := r.suite; sm.Capability != "" && len(s.Capabilities) > 0 && !s.knowsCapability(sm.Capability) {
 		check(fmt.Errorf("capability %q is not one of the suite's capabilities (%s)", sm.Capability, s.capabilityList()))
@@ -636,6 +643,43 @@ func (r *recordReader) sample(rec map[string]any, keyed bool) (Sample, []error) 
 
 	sm.Metadata = r.metadata(rec, keyed)
 	return sm, errs
+}
+
+// splitAnswers splits each answer at sep (none when sep is empty), trimmed, without empty
+// parts.
+func splitAnswers(answers []string, sep string) []string {
+	if sep == "" {
+		return answers
+	}
+	var out []string
+	for _, a := range answers {
+		for _, part := range strings.Split(a, sep) {
+			if part = strings.TrimSpace(part); part != "" {
+				out = append(out, part)
+			}
+		}
+	}
+	return out
+}
+
+// capabilityFlags returns the "+" join of the flag fields set in rec (1, true; 0, false, null
+// and a missing field are unset).
+func capabilityFlags(rec map[string]any, fields []string) (string, error) {
+	var set []string
+	for _, f := range fields {
+		v, _ := lookup(rec, f)
+		text, ok := scalarText(v)
+		switch {
+		case !ok:
+			return "", fmt.Errorf("capability flag %q: expected 0 or 1, got %s", f, jsonKind(v))
+		case text == "1" || text == "true" || text == "1.0":
+			set = append(set, f[strings.LastIndexByte(f, '.')+1:])
+		case text == "0" || text == "false" || text == "0.0" || text == "":
+		default:
+			return "", fmt.Errorf("capability flag %q: expected 0 or 1, got %s", f, jsonKind(v))
+		}
+	}
+	return strings.Join(set, "+"), nil
 }
 
 // fieldValue is a record's value at a field path, and the path, for messages; a path that is

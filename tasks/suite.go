@@ -114,8 +114,16 @@ type FieldMap struct {
 	Choices string `yaml:"choices"`
 	// Images are the fields that hold image references (a string or a list of strings each).
 	Images []string `yaml:"images"`
+	// AnswerSeparator splits each gold answer written as several accepted answers joined by it
+	// (RealX-Bench's " or "): the first part is the answer, the others alternatives. Empty: no
+	// split.
+	AnswerSeparator string `yaml:"answer_separator"`
 	// Capability is the field holding the sample's capability (a string, or a list joined by "+").
 	Capability string `yaml:"capability"`
+	// CapabilityFlags are fields holding 0/1 (or false/true) flags, each named as a capability:
+	// a sample's capability is the "+" join of those set, in this order (RealX-Bench's
+	// perception, search and reason flags). They apply when the capability field gives none.
+	CapabilityFlags []string `yaml:"capability_flags"`
 	// Metadata lists the fields kept as the sample's metadata (numbers as json.Number, so
 	// that they keep their literal text). An object's keys are merged in;
 	// any other value is kept under the path's last segment. When empty, every top-level field
