@@ -410,21 +410,9 @@ func (r *recordReader) readJSON() {
 // as a JSON array is a list.
 func (r *recordReader) readCSV() {
 	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(r.data, bom)))
-	header, err := cr.Read()
-	switch {
-	case errors.Is(err, io.EOF):
-		r.errorf(0, "no header row")
+	header, _, ok := r.header(cr)
+	if !ok {
 		return
-	case err != nil:
-		r.csvError(err)
-		return
-	}
-	first := map[string]int{}
-	for i, h := range header {
-		if j, dup := first[h]; dup {
-			r.errorf(1, "column %d repeats the name %q of column %d", i+1, h, j+1)
-		}
-		first[h] = i
 	}
 	for {
 		row, err := cr.Read()
@@ -447,6 +435,29 @@ func (r *recordReader) readCSV() {
 		}
 		r.record(rec, "", false, line)
 	}
+}
+
+// header reads the header row of a CSV or TSV file: the columns' names, and each name's
+// column (the first, when a name repeats, which is reported). ok is false when there is none.
+func (r *recordReader) header(cr *csv.Reader) (names []string, first map[string]int, ok bool) {
+	names, err := cr.Read()
+	switch {
+	case errors.Is(err, io.EOF):
+		r.errorf(0, "no header row")
+		return nil, nil, false
+	case err != nil:
+		r.csvError(err)
+		return nil, nil, false
+	}
+	first = map[string]int{}
+	for i, h := range names {
+		if j, dup := first[h]; dup {
+			r.errorf(1, "column %d repeats the name %q of column %d", i+1, h, j+1)
+			continue
+		}
+		first[h] = i
+	}
+	return names, first, true
 }
 
 func (r *recordReader) csvError(err error) {

@@ -27,22 +27,9 @@ func (r *recordReader) readTSV() {
 	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(r.data, bom)))
 	cr.Comma = '\t'
 	cr.LazyQuotes = true
-	cr.ReuseRecord = false
-	header, err := cr.Read()
-	switch {
-	case errors.Is(err, io.EOF):
-		r.errorf(0, "no header row")
+	header, first, ok := r.header(cr)
+	if !ok {
 		return
-	case err != nil:
-		r.csvError(err)
-		return
-	}
-	first := map[string]int{}
-	for i, h := range header {
-		if j, dup := first[h]; dup {
-			r.errorf(1, "column %d repeats the name %q of column %d", i+1, h, j+1)
-		}
-		first[h] = i
 	}
 	r.tsvDefaults(first)
 
