@@ -12,7 +12,19 @@ import "strings"
 //     block is ignored, as the evaluation ignores it.
 //   - The result goes back as one user turn of four parts: "<tool_response>", the crop (or,
 //     for a failed call, its error), the instruction again, "</tool_response>".
+//   - The answer is the text between the first <answer> and the </answer> after it, trimmed,
+//     when the reply has both tags; else the whole reply (as eval_vstar.py reads pred_ans).
 type deepEyesProtocol struct{}
+
+// Answer reads the answer as eval_vstar.py does.
+func (deepEyesProtocol) Answer(reply string) string {
+	if strings.Contains(reply, "</answer>") && strings.Contains(reply, "<answer>") {
+		between := strings.SplitN(reply, "<answer>", 3)[1]
+		before, _, _ := strings.Cut(between, "</answer>")
+		return strings.TrimSpace(before)
+	}
+	return firstAnswer(reply, false)
+}
 
 // deepEyesInstruction is the instruction DeepEyes puts after the question and in every tool
 // response.

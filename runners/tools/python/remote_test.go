@@ -104,7 +104,7 @@ func TestRemoteSpeaksDeepEyesV2Protocol(t *testing.T) {
 
 	obs, err = inst.Call(context.Background(), json.RawMessage(`{"code": "x"}`))
 	require.NoError(t, err)
-	assert.Equal(t, "42\n'value'\n", obs.Stdout)
+	assert.Equal(t, "42\n", obs.Stdout, "the server's result field is not appended: DeepEyesV2's client never sent it")
 
 	obs, err = inst.Call(context.Background(), json.RawMessage(`{"code": "   "}`))
 	require.NoError(t, err)

@@ -50,7 +50,7 @@ func images(pngs ...[]byte) string {
 func TestParseExecReply(t *testing.T) {
 	small := testImage(t, 4, 5).Data
 	require.Less(t, len(small), 300)
-	rep, err := parseExecReply([]byte(`{"ok": true, "images": `+images(small)+`, "dropped": 2, "blank": 1, "too_big": 3, "error": "ValueError: bad"}`), testLimits, 1000)
+	rep, err := parseExecReply([]byte(`{"ok": true, "images": `+images(small)+`, "dropped": 2, "blank": 1, "too_big": 3, "error": "ValueError: bad"}`), testLimits, 1000, false)
 	require.NoError(t, err)
 	require.Len(t, rep.images, 1)
 	assert.Equal(t, [2]int{4, 5}, [2]int{rep.images[0].Width, rep.images[0].Height}, "the sizes are the PNG's, not the reply's")
@@ -58,7 +58,7 @@ func TestParseExecReply(t *testing.T) {
 	assert.Equal(t, [3]int{2, 1, 3}, [3]int{rep.dropped, rep.blank, rep.tooBig})
 	assert.Equal(t, "ValueError: bad", rep.err)
 
-	rep, err = parseExecReply([]byte(`{"ok": true, "error": "`+strings.Repeat("e", 5000)+`"}`), testLimits, 1000)
+	rep, err = parseExecReply([]byte(`{"ok": true, "error": "`+strings.Repeat("e", 5000)+`"}`), testLimits, 1000, false)
 	require.NoError(t, err)
 	assert.Less(t, len(rep.err), 1100, "the error line is capped")
 
@@ -80,7 +80,7 @@ func TestParseExecReply(t *testing.T) {
 		{"images over the call's cap", `{"ok": true, "images": ` + images(pad(200), pad(200)) + `}`, "images over 500 bytes in all"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := parseExecReply([]byte(tc.line), testLimits, 1000)
+			_, err := parseExecReply([]byte(tc.line), testLimits, 1000, false)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 		})
@@ -142,7 +142,7 @@ func FuzzDriverReply(f *testing.F) {
 		f.Add([]byte(line))
 	}
 	f.Fuzz(func(t *testing.T, line []byte) {
-		rep, err := parseExecReply(line, testLimits, 200)
+		rep, err := parseExecReply(line, testLimits, 200, false)
 		if err != nil {
 			return
 		}
