@@ -34,7 +34,9 @@ func (deepEyesProtocol) Name() string                    { return "deepeyes" }
 func (deepEyesProtocol) Carries(name string) bool        { return name == "image_zoom_in_tool" }
 func (deepEyesProtocol) DefaultTools() []string          { return []string{"image_zoom_in_tool"} }
 func (deepEyesProtocol) Prompts() (system, user string)  { return "deepeyes", "deepeyes" }
-func (deepEyesProtocol) Prepare(*ChatRequest, []ToolDef) {}
+func (deepEyesProtocol) Prepare(req *ChatRequest, _ []ToolDef) {
+	req.Generation.Stop = withStops(req.Generation.Stop, "<|im_end|>") // as eval_vstar.py asks
+}
 func (deepEyesProtocol) Nudge() string                   { return deepEyesInstruction[1:] }
 
 func (deepEyesProtocol) Parse(resp *ChatResponse, _ int) *Step {

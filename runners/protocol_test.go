@@ -286,7 +286,7 @@ func TestDeepEyesZoomsIn(t *testing.T) {
 	require.Len(t, reqs, 2)
 	assert.Equal(t, deepEyesSystem, reqs[0].Messages[0].Text)
 	assert.Equal(t, []string{"[image 280×224 image/png]", question + deepEyesInstruction}, sent(t, reqs[0], 1))
-	assert.Nil(t, stops(reqs[0]))
+	assert.Equal(t, []any{"<|im_end|>"}, stops(reqs[0]))
 	assert.Equal(t, []string{"system", "user", "assistant", "user"}, roles(reqs[1]))
 	assert.Equal(t, reply1, reqs[1].Messages[2].Text)
 	assert.Equal(t, []string{"<tool_response>", "[image 112×84 image/png]", deepEyesInstruction, "</tool_response>"}, sent(t, reqs[1], 3))

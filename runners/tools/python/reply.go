@@ -77,7 +77,7 @@ type driverReply struct {
 	OK bool `json:"ok"`
 	// Err is, for init, why it failed; for exec, the exception's last line, or, when OK is
 	// false, why the supervisor found the kernel's reply garbled.
-	Err    string `json:"error"`
+	Err string `json:"error"`
 	// Images are each a PNG, or in the deepeyesv2 mode a JPEG, in base64.
 	Images []struct {
 		PNG  string `json:"png"`
