@@ -30,14 +30,14 @@ func (deepEyesProtocol) Answer(reply string) string {
 // response.
 const deepEyesInstruction = "\nThink first, call **image_zoom_in_tool** if needed, then answer. Format strictly as:  <think>...</think>  <tool_call>...</tool_call> (if tools needed)  <answer>...</answer> "
 
-func (deepEyesProtocol) Name() string                    { return "deepeyes" }
-func (deepEyesProtocol) Carries(name string) bool        { return name == "image_zoom_in_tool" }
-func (deepEyesProtocol) DefaultTools() []string          { return []string{"image_zoom_in_tool"} }
-func (deepEyesProtocol) Prompts() (system, user string)  { return "deepeyes", "deepeyes" }
+func (deepEyesProtocol) Name() string                   { return "deepeyes" }
+func (deepEyesProtocol) Carries(name string) bool       { return name == "image_zoom_in_tool" }
+func (deepEyesProtocol) DefaultTools() []string         { return []string{"image_zoom_in_tool"} }
+func (deepEyesProtocol) Prompts() (system, user string) { return "deepeyes", "deepeyes" }
 func (deepEyesProtocol) Prepare(req *ChatRequest, _ []ToolDef) {
 	req.Generation.Stop = withStops(req.Generation.Stop, "<|im_end|>") // as eval_vstar.py asks
 }
-func (deepEyesProtocol) Nudge() string                   { return deepEyesInstruction[1:] }
+func (deepEyesProtocol) Nudge() string { return deepEyesInstruction[1:] }
 
 func (deepEyesProtocol) Parse(resp *ChatResponse, _ int) *Step {
 	text := resp.Content
