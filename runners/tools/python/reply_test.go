@@ -7,6 +7,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"image"
+	"image/jpeg"
 	"image/png"
 	"strings"
 	"testing"
@@ -162,4 +164,32 @@ func FuzzDriverReply(f *testing.F) {
 		}
 		require.LessOrEqual(t, total, testLimits.callBytes)
 	})
+}
+
+// TestJPEGReplies: in the deepeyesv2 mode the images are JPEGs, checked as the PNGs are (their
+// size read from their own header, within the caps); a PNG is refused there, and a JPEG in the
+// realx mode.
+func TestJPEGReplies(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	require.NoError(t, jpeg.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 30, 20)), nil))
+	enc := base64.StdEncoding.EncodeToString(buf.Bytes())
+	lim := replyLimits{maxImages: 3, maxPixels: 1000, imageBytes: 4000, callBytes: 8000, line: 1 << 16}
+	rep, err := parseExecReply([]byte(`{"ok": true, "images": [{"jpeg": "`+enc+`"}]}`), lim, 1000, true)
+	require.NoError(t, err)
+	require.Len(t, rep.images, 1)
+	assert.Equal(t, []any{"image/jpeg", 30, 20}, []any{rep.images[0].MIME, rep.images[0].Width, rep.images[0].Height})
+	_, err = parseExecReply([]byte(`{"ok": true, "images": [{"jpeg": "`+enc+`"}]}`), lim, 1000, false)
+	assert.ErrorContains(t, err, "not a PNG")
+	_, err = parseExecReply([]byte(`{"ok": true, "images": [{"png": "`+base64.StdEncoding.EncodeToString(pngHeader(4, 4))+`"}]}`), lim, 1000, true)
+	assert.ErrorContains(t, err, "not a JPEG")
+	_, err = parseExecReply([]byte(`{"ok": true, "images": [{"jpeg": "`+base64.StdEncoding.EncodeToString(pngHeader(4, 4))+`"}]}`), lim, 1000, true)
+	assert.ErrorContains(t, err, "not a JPEG")
+	huge := bytes.Clone(buf.Bytes())
+	// The SOF0 marker's height and width, past the pixel cap: refused from the header.
+	i := bytes.Index(huge, []byte{0xff, 0xc0})
+	require.Positive(t, i)
+	huge[i+5], huge[i+6], huge[i+7], huge[i+8] = 0xff, 0xff, 0xff, 0xff
+	_, err = parseExecReply([]byte(`{"ok": true, "images": [{"jpeg": "`+base64.StdEncoding.EncodeToString(huge)+`"}]}`), lim, 1000, true)
+	assert.ErrorContains(t, err, "pixels")
 }

@@ -628,3 +628,28 @@ func BenchmarkOpenSession(b *testing.B) {
 		_ = s.Close()
 	}
 }
+
+// TestDeepEyesV2Mode: the kernel as DeepEyesV2's sandbox ran it. A call past its timeout is
+// interrupted with the server's TimeoutException, in an IPython traceback, and the kernel lives
+// on; one that kills its kernel reads as the server's answer to a killed call; writes to
+// sys.stderr are lost; display() prints; only image_1 is loaded; the namespace has the server's
+// imports.
+func TestDeepEyesV2Mode(t *testing.T) {
+	t.Parallel()
+	s := openSession(t, func(c *Config) { c.Mode = ModeDeepEyesV2; c.CallTimeout = 2 * time.Second })
+	ctx := context.Background()
+	res, err := s.Exec(ctx, "x = 7\nwhile True:\n    pass")
+	require.NoError(t, err)
+	assert.Contains(t, res.Stderr, "TimeoutException                          Traceback (most recent call last)\n")
+	assert.True(t, strings.HasSuffix(res.Stderr, "\nTimeoutException: Timed out!\n"), res.Stderr)
+	assert.NotContains(t, res.Stderr, "driver.py")
+	res, err = s.Exec(ctx, "import sys\nprint(x, sorted(k for k in ('os', 'sys', 'shutil', 'subprocess', 'plt', 'builtins', 'Image', 'image_1', 'image_2') if k in globals()))\nprint('lost', file=sys.stderr)\ndisplay([1, 2])")
+	require.NoError(t, err)
+	assert.Equal(t, "7 ['Image', 'builtins', 'image_1', 'os', 'plt', 'shutil', 'subprocess', 'sys']\n[1, 2]\n", res.Stdout)
+	assert.Empty(t, res.Stderr)
+	res, err = s.Exec(ctx, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+	require.NoError(t, err)
+	assert.Equal(t, "", res.Stdout)
+	assert.Equal(t, "TimeOutError: code execution timed out", res.Stderr)
+	assert.Contains(t, res.Error, "process crashed")
+}
