@@ -30,15 +30,21 @@ func TestResize(t *testing.T) {
 	assert.Equal(t, image.Rect(0, 0, 1, 1), Resize(src, 0, -3).Bounds())
 }
 
-func TestResizeMatchesPIL(t *testing.T) {
-	t.Parallel()
-	// Values from PIL 9.4: a 7×5 RGB image resized with resample=BICUBIC.
+// pilSource is the 7×5 RGB image whose resizes by PIL 9.4 the tests compare with.
+func pilSource() *image.RGBA {
 	src := image.NewRGBA(image.Rect(0, 0, 7, 5))
 	for y := 0; y < 5; y++ {
 		for x := 0; x < 7; x++ {
 			src.SetRGBA(x, y, color.RGBA{uint8((x*37 + y*11) % 256), uint8((x*5 + y*60) % 256), uint8((255 - x*30 - y*7) % 256), 255})
 		}
 	}
+	return src
+}
+
+func TestResizeMatchesPIL(t *testing.T) {
+	t.Parallel()
+	// Values from PIL 9.4: a 7×5 RGB image resized with resample=BICUBIC.
+	src := pilSource()
 	for _, tt := range []struct {
 		w, h int
 		want [][3]uint8
@@ -212,12 +218,7 @@ func TestResizeBilinearMatchesPIL(t *testing.T) {
 	t.Parallel()
 	// Values from PIL 9.4: the image of TestResizeMatchesPIL resized with resample=BILINEAR, as
 	// DeepEyesV2's evaluation resizes (maybe_resize_image_v2).
-	src := image.NewRGBA(image.Rect(0, 0, 7, 5))
-	for y := 0; y < 5; y++ {
-		for x := 0; x < 7; x++ {
-			src.SetRGBA(x, y, color.RGBA{uint8((x*37 + y*11) % 256), uint8((x*5 + y*60) % 256), uint8((255 - x*30 - y*7) % 256), 255})
-		}
-	}
+	src := pilSource()
 	for _, tt := range []struct {
 		w, h int
 		want [][3]uint8

@@ -1,8 +1,8 @@
 """Runs cells as DeepEyesV2's evaluation did, for TestDeepEyesV2ModeMatchesIPython: reads a JSON
 list of cells on stdin and writes a JSON list of {"stdout", "stderr"}.
 
-Each cell goes through the client's indentation fixer and autopep8 (VLMEvalKit's agent_utils.py,
-fix_python_indentation), then through the sandbox server's run_notebook_code
+Each cell goes through the client's indentation fixer and autopep8 (the driver's, which
+runners/seed_test.go holds to VLMEvalKit's fix_python_indentation), then through the sandbox server's run_notebook_code
 (ChenShawn/MultiModal-Jupyter-Sandbox, fast_api_server.py) in a process of its own: a compile()
 check, IPython's InteractiveShellEmbed.run_cell with stdout captured and tracebacks redirected
 into stderr, ANSI codes stripped. This is the reference's logic restated, not its code.
@@ -13,26 +13,16 @@ import io
 import json
 import multiprocessing
 import re
+import os
 import sys
-import textwrap
 
-import autopep8
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import driver  # noqa: E402
 
 
 def fix(code):
-    try:
-        out, depth = [], 0
-        for line in (l.strip() for l in code.split("\n")):
-            if not line:
-                continue
-            if line.startswith(("except", "elif", "else", "finally")):
-                depth = max(0, depth - 1)
-            out.append("    " * depth + line)
-            if line.endswith(":"):
-                depth += 1
-        return autopep8.fix_code(textwrap.dedent("\n".join(out)).strip(), options={"aggressive": 2})
-    except Exception:
-        return code
+    """The client's fixer: the driver's own (the seed test checks it against the seed's)."""
+    return driver._dv2_fix(code)
 
 
 def run(code, q):
