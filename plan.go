@@ -1,6 +1,7 @@
 package realx
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strconv"
@@ -88,8 +89,14 @@ func (e *Engine) NewPlan(s *tasks.Suite, ds *tasks.Dataset, o PlanOptions) (*Pla
 	if o.Limit > 0 && o.Limit < len(samples) {
 		samples = samples[:o.Limit]
 	}
+	images := s.Images
+	if o.Model != nil {
+		// The seed protocol's image policy lies under the suite's: the image the model sees,
+		// and the tools work on, is the one its evaluation made.
+		images = runners.ProtocolDefaults(agentSpec(s, o).Protocol).Images.Merge(images)
+	}
 	p := &Plan{Suite: s, Data: ds, Samples: samples, Judge: j, Predictions: o.Predictions,
-		Images: s.Images.Merge(o.Images), ImageRoot: o.ImageRoot, endpoints: eps, judgeEPs: conn}
+		Images: images.Merge(o.Images), ImageRoot: o.ImageRoot, endpoints: eps, judgeEPs: conn}
 	if o.Model != nil {
 		if err := p.useModel(o); err != nil {
 			return nil, err
@@ -100,13 +107,22 @@ func (e *Engine) NewPlan(s *tasks.Suite, ds *tasks.Dataset, o PlanOptions) (*Pla
 
 // useModel builds the plan's agent: the agent block (o.Agent, or the suite's), which becomes
 // the suite's as run, with its protocol, prompts and tools.
+//
+// The seed protocols' defaults (runners.ProtocolDefaults) fill in what the suite and o leave
+// unset: generation parameters, the request cap, on_call_error, crop and python.mode; the agent
+// block recorded as run holds them.
 func (p *Plan) useModel(o PlanOptions) error {
-	spec := p.Suite.Agent
-	if o.Agent != nil {
-		spec = *o.Agent
+	spec := agentSpec(p.Suite, o)
+	def := runners.ProtocolDefaults(spec.Protocol)
+	if spec.Protocol != "" {
+		spec.MaxTurns = cmp.Or(spec.MaxTurns, def.MaxTurns)
+		spec.OnCallError = cmp.Or(spec.OnCallError, def.OnCallError)
+		spec.Crop = cmp.Or(spec.Crop, def.Crop)
+		spec.Python.Mode = cmp.Or(spec.Python.Mode, def.PythonMode)
 	}
 	p.Suite.Agent = spec
-	a := &runners.Agent{Model: o.Model, Generation: p.Suite.Generation.Merge(o.Generation), OnNoAction: spec.OnNoAction,
+	gen := def.Generation.Merge(p.Suite.Generation).Merge(o.Generation)
+	a := &runners.Agent{Model: o.Model, Generation: gen, OnNoAction: spec.OnNoAction, OnCallError: spec.OnCallError,
 		Budget: runners.Budget{MaxTurns: spec.MaxTurns, MaxToolCalls: spec.MaxToolCalls, MaxTokens: spec.MaxTokens, Timeout: spec.Timeout.D()}}
 	p.Agent = a
 	if spec.Protocol == "" {
@@ -118,7 +134,7 @@ func (p *Plan) useModel(o PlanOptions) error {
 		return fmt.Errorf("%s: agent: %w", p.Suite.Source, err)
 	}
 	tc := o.Tools
-	tc.Protocol, tc.Images, tc.Python = a.Protocol, p.Images, spec.Python
+	tc.Protocol, tc.Images, tc.Python, tc.Crop = a.Protocol, p.Images, spec.Python, spec.Crop
 	where := o.ToolError
 	if where == nil {
 		where = func(i int, name string, err error) error {
@@ -135,6 +151,14 @@ func (p *Plan) useModel(o PlanOptions) error {
 		a.Tools = append(a.Tools, t)
 	}
 	return errors.Join(problems...)
+}
+
+// agentSpec returns the agent block the plan runs: o's, else the suite's.
+func agentSpec(s *tasks.Suite, o PlanOptions) tasks.AgentSpec {
+	if o.Agent != nil {
+		return *o.Agent
+	}
+	return s.Agent
 }
 
 // JudgeID returns the ID of the plan's judge.

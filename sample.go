@@ -91,7 +91,7 @@ func (p *Plan) evaluate(ctx context.Context, runID, model string, s *tasks.Sampl
 	if err != nil {
 		return fail(res, reports.ErrInput, err)
 	}
-	images := make([]*runners.Image, len(s.Images))
+	images, toolImages := make([]*runners.Image, len(s.Images)), make([]*runners.Image, len(s.Images))
 	for i, ref := range s.Images {
 		data, _, err := ref.Read(ctx)
 		if err != nil {
@@ -100,13 +100,11 @@ func (p *Plan) evaluate(ctx context.Context, runID, model string, s *tasks.Sampl
 			}
 			return fail(res, reports.ErrInput, p.imageError(ref, err))
 		}
-		img, err := runners.PrepareImage(data, p.Images)
-		if err != nil {
+		if images[i], toolImages[i], err = p.prepareImage(data); err != nil {
 			return fail(res, reports.ErrInput, fmt.Errorf("image %q: %w", ref.Ref, err))
 		}
-		images[i] = img
 	}
-	in := &runners.Input{SampleID: s.ID, System: prompt.System, Images: images}
+	in := &runners.Input{SampleID: s.ID, System: prompt.System, Images: toolImages}
 	for _, part := range prompt.User {
 		if part.Image > len(images) {
 			return fail(res, reports.ErrInput, fmt.Errorf("prompt places image %d but the sample has %d", part.Image, len(images)))
@@ -137,6 +135,21 @@ func (p *Plan) evaluate(ctx context.Context, runID, model string, s *tasks.Sampl
 		return fail(res, class, err)
 	}
 	return p.grade(ctx, res, s, tr.Final)
+}
+
+// prepareImage returns a sample's image as the model sees it (prepared by the plan's image
+// policy) and as the tools see it: the same image, so that coordinates the model reads off its
+// view fall on the same pixels in image_1 and in a crop, as VLMEvalKit loads the resized file
+// it sends; or, with images.tools: original, the file as it is.
+func (p *Plan) prepareImage(data []byte) (sent, tools *runners.Image, err error) {
+	if sent, err = runners.PrepareImage(data, p.Images); err != nil {
+		return nil, nil, err
+	}
+	if p.Images.Tools != tasks.ToolImagesOriginal {
+		return sent, sent, nil
+	}
+	tools, err = runners.PrepareImage(data, tasks.ImagePolicy{})
+	return sent, tools, err
 }
 
 // imageError says why image ref of a sample could not be read, and what to do: an image URL

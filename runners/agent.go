@@ -40,6 +40,11 @@ type Agent struct {
 	// OnNoAction says what follows a turn with neither a tool call nor an answer:
 	// NoActionStop (also when empty), NoActionReprompt or NoActionRetry.
 	OnNoAction string
+	// OnCallError says what follows a call that failed (malformed, or its tool reported an
+	// error): tasks.OnCallErrorContinue (also when empty) sends the error back to the model;
+	// tasks.OnCallErrorStop ends the sample (StopCallError) without running the turn's later
+	// calls or sending anything back, as DeepEyes' V* evaluation does.
+	OnCallError string
 	// Limits cap what a sample shows the model and keeps in its record; the zero value takes
 	// the defaults.
 	Limits Limits
@@ -122,6 +127,9 @@ func (a *Agent) Run(ctx context.Context, in *Input) (*Trajectory, error) {
 		recordLeft: lim.MaxTrajectoryRecord}
 	defer s.closeTools()
 	err := s.run(ctx, in)
+	if ar, ok := a.Protocol.(answerReader); ok {
+		s.tr.Final = ar.Answer(s.tr.Final)
+	}
 	var limitErr *ReplyLimitError
 	if err != nil {
 		switch {
@@ -172,9 +180,13 @@ type sample struct {
 // tr.Stop when it ends by itself; an error leaves the stop to Run.
 func (s *sample) run(ctx context.Context, in *Input) error {
 	a, tr := s.a, s.tr
-	if a.Protocol != nil {
+	proto := a.Protocol
+	if proto != nil {
 		if err := s.openTools(ctx, in); err != nil {
 			return err
+		}
+		if b, ok := proto.(binder); ok {
+			proto = b.Bind(s.defs)
 		}
 	}
 	system, user, err := a.Prompts.render(in, s.defs)
@@ -198,16 +210,16 @@ func (s *sample) run(ctx context.Context, in *Input) error {
 			return err
 		}
 		req := &ChatRequest{Messages: msgs, Generation: a.Generation}
-		if a.Protocol != nil {
-			a.Protocol.Prepare(req, s.defs)
+		if proto != nil {
+			proto.Prepare(req, s.defs)
 		}
 		resp, err := a.Model.Chat(ctx, req)
 		if err != nil {
 			return err
 		}
 		step := &Step{Message: TextMessage(RoleAssistant, resp.Content), Answer: true}
-		if a.Protocol != nil {
-			step = a.Protocol.Parse(resp, turn)
+		if proto != nil {
+			step = proto.Parse(resp, turn)
 		}
 		s.recordReply(resp, step)
 		switch {
@@ -225,7 +237,7 @@ func (s *sample) run(ctx context.Context, in *Input) error {
 			return nil
 		case len(step.Calls) == 0:
 			if a.OnNoAction == NoActionReprompt {
-				nudge := TextMessage(RoleUser, a.Protocol.Nudge())
+				nudge := TextMessage(RoleUser, proto.Nudge())
 				msgs = append(msgs, step.Message, nudge)
 				if err := s.recordMessages([]Message{nudge}); err != nil {
 					return err
@@ -240,7 +252,11 @@ func (s *sample) run(ctx context.Context, in *Input) error {
 		if err != nil {
 			return err
 		}
-		obs := a.Protocol.Observe(outcomes)
+		if a.OnCallError == tasks.OnCallErrorStop && slices.ContainsFunc(outcomes, failedOutcome) {
+			tr.Stop = StopCallError
+			return nil
+		}
+		obs := proto.Observe(outcomes)
 		if note != "" && len(obs) > 0 {
 			last := &obs[len(obs)-1]
 			last.Parts = append(last.Parts, Part{Text: note})
@@ -300,6 +316,9 @@ func (s *sample) runCalls(ctx context.Context, calls []ParsedCall) (outcomes []O
 	turn := &s.tr.Turns[len(s.tr.Turns)-1]
 	var shown imageCount
 	for _, c := range calls {
+		if s.a.OnCallError == tasks.OnCallErrorStop && slices.ContainsFunc(outcomes, failedOutcome) {
+			break // the sample ends at the failed call: the later ones are not run
+		}
 		s.calls++
 		start := time.Now()
 		obs, err := s.call(ctx, c)
@@ -320,6 +339,9 @@ func (s *sample) runCalls(ctx context.Context, calls []ParsedCall) (outcomes []O
 	}
 	return outcomes, shown.note(s.lim), nil
 }
+
+// failedOutcome reports whether a call failed: it was malformed, or its tool reported an error.
+func failedOutcome(o Outcome) bool { return o.Call.Err != "" || o.Obs.Error != "" }
 
 // imageCount counts the images of one turn's results: those shown, and those dropped for the
 // turn's caps and for the sample's.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/realx-bench/realx/runners"
 	"github.com/realx-bench/realx/runners/runnertest"
+	"github.com/realx-bench/realx/tasks"
 )
 
 func sha(b []byte) string {
@@ -220,7 +221,7 @@ func TestOnNoAction(t *testing.T) {
 			case "", runners.NoActionStop:
 				assert.Equal(t, runners.StopNoAction, tr.Stop)
 				assert.Len(t, reqs, 1)
-				assert.Equal(t, "<think>Hmm.</think>", tr.Final)
+				assert.Equal(t, "Hmm.", tr.Final, "graded as VLMEvalKit reads it, the think tags out")
 			case runners.NoActionReprompt:
 				assert.Equal(t, runners.StopAnswer, tr.Stop)
 				require.Len(t, reqs, 2)
@@ -360,4 +361,21 @@ func TestObservationTextIsCappedInTheTrajectory(t *testing.T) {
 	assert.False(t, tr.Turns[0].Truncated)
 	assert.True(t, tr.Truncated)
 	assert.Greater(t, len(srv.Requests()[1].Last().Text), 100_000, "the model gets it whole")
+}
+
+// TestOnCallErrorStop ends the sample at a failed call, as DeepEyes' V* evaluation does: the
+// call is recorded with its error, nothing goes back to the model, and the last reply is graded.
+func TestOnCallErrorStop(t *testing.T) {
+	t.Parallel()
+	a, srv := agentFor(t, "hermes", echoTool())
+	a.OnCallError = tasks.OnCallErrorStop
+	bad := "<tool_call>\n{\"name\": \"echo\", \"arguments\": {}}\n</tool_call>"
+	srv.Script(runnertest.Reply{Content: bad}, runnertest.Reply{Content: "never asked"})
+	tr, err := a.Run(context.Background(), question("hi"))
+	require.NoError(t, err)
+	assert.Equal(t, runners.StopCallError, tr.Stop)
+	assert.Len(t, srv.Requests(), 1)
+	require.Len(t, tr.Turns, 2)
+	assert.Contains(t, tr.Turns[1].Calls[0].Error, `missing required argument "text"`)
+	assert.Equal(t, bad, tr.Final)
 }

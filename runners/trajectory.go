@@ -17,6 +17,9 @@ const (
 	// StopReplyLimit: a reply passed a cap of its output (ReplyLimits, Limits.MaxTurnCalls);
 	// nothing of it is graded, so the sample fails (Trajectory.StopDetail says which cap).
 	StopReplyLimit StopReason = "reply_limit"
+	// StopCallError: a call failed and the agent was told to stop then (tasks.OnCallErrorStop),
+	// as DeepEyes' V* evaluation ends a sample whose tool call raises; the last reply is graded.
+	StopCallError StopReason = "call_error"
 	// StopError: an infrastructure error ended the sample.
 	StopError StopReason = "error"
 )

@@ -73,6 +73,8 @@
 //	    {{.Question}}
 //	    {{range .Choices}}{{.Letter}}. {{.Text}}
 //	    {{end}}Answer with the option's letter.
+//	  verbatim: false          # true sends the user text as rendered: blank lines and the space
+//	                           # around it kept (DeepEyes' V* prompt ends with a blank line)
 //
 //	generation:                # sampling parameters; one left out is not sent
 //	  temperature: 0           # ≥ 0
@@ -88,6 +90,9 @@
 //	  min_pixels: 3136         # in [0, 67108864], and ≤ max_pixels when both are set
 //	  factor: 28               # in [0, 256]; sides are rounded to a multiple of it
 //	  detail: high             # low | high | auto, or left out
+//	  filter: bicubic          # bicubic | bilinear: the resize's filter (deepeyesv2's default: bilinear)
+//	  quality: 95              # in [0, 100]: a resized JPEG's quality (0: 95; deepeyesv2's default: 75)
+//	  tools: sent              # sent | original: the image the tools work on (default: the one sent)
 //
 //	judge:                     # checked further by package judges; see Judging below
 //	  kind: choice             # required, unless the judge is a cascade of steps
@@ -113,6 +118,9 @@
 //	    memory_mb: 4096        # in [0, 16384]: 16 GiB at most
 //	    max_images: 10         # images one call returns, in [0, 50]
 //	    drop_blank_images: true  # drop all-white images (unset: deepeyesv2 drops them)
+//	    mode: deepeyesv2       # deepeyesv2 | realx: how the sandbox behaves (default: the protocol's)
+//	  on_call_error: stop      # continue | stop: after a failed call (default: the protocol's)
+//	  crop: pil                # pil | clamp: how the image tools crop (default: the protocol's)
 //
 //	repeats: 8                 # in [0, 10000]: run each sample 8 times (0 or left out: once);
 //	                           # --repeats overrides

@@ -49,14 +49,14 @@ func imageSize(t *testing.T, url string) (string, int, int) {
 	return meta, cfg.Width, cfg.Height
 }
 
-// TestRunDeepEyesV2Trajectory runs the agent suite through `realx run` with the real sandbox:
-// DeepEyesV2 crops image_1 in Python (the server stopping at </code>), gets the crop back as
-// an image, and answers. results.jsonl holds the trajectory with images by hash, blobs/ holds
+// TestRunDeepEyesV2Trajectory runs the agent suite through `realx run` with the real sandbox in
+// DeepEyesV2's mode: DeepEyesV2 crops image_1 in Python (the server stopping at </code>), shows
+// it with plt.show(), gets it back as a JPEG, and answers. results.jsonl holds the trajectory with images by hash, blobs/ holds
 // the images, and `realx report --table tools` shows the code call.
 func TestRunDeepEyesV2Trajectory(t *testing.T) {
 	needSandbox(t)
 	srv := runnertest.NewServer(t)
-	crop := "<think>The shooter is on the right; let me zoom in on his jersey.</think>\n<code>\n```python\ncrop = image_1.crop((280, 0, 560, 210))\ncrop = crop.resize((560, 420))\nprint(crop.size)\ncrop\n```"
+	crop := "<think>The shooter is on the right; let me zoom in on his jersey.</think>\n<code>\n```python\ncrop = image_1.crop((280, 0, 560, 210))\ncrop = crop.resize((560, 420))\nprint(crop.size)\nplt.imshow(crop)\nplt.axis('off')\nplt.show()\n```"
 	srv.Script(
 		runnertest.Reply{Content: crop, FinishReason: "stop"},
 		runnertest.Reply{Content: "<think>The jersey reads 8.</think>\n<answer>8</answer>"},
@@ -75,7 +75,8 @@ func TestRunDeepEyesV2Trajectory(t *testing.T) {
 	mime, w, h := imageSize(t, first.Messages[1].ImageURLs[0])
 	assert.Equal(t, []any{"image/jpeg", 560, 420}, []any{mime, w, h})
 	assert.True(t, strings.HasPrefix(first.Messages[1].Text, "Tell me the number of that player who is shooting.\n\nYou must put your answer inside <answer> </answer> tags"))
-	assert.Equal(t, []any{"</code>"}, first.JSON["stop"])
+	assert.Equal(t, []any{"</code>", "<|im_end|>"}, first.JSON["stop"])
+	assert.Equal(t, 0.0, first.JSON["temperature"], "DeepEyesV2's temperature; the suite's max_tokens stands over its 20480")
 
 	second := reqs[1]
 	require.Len(t, second.Messages, 4)
@@ -85,7 +86,8 @@ func TestRunDeepEyesV2Trajectory(t *testing.T) {
 	assert.Equal(t, "Code execution result:\nstdout:\n```\n(560, 420)\n\n```\n\nstderr:\n```\n\n```\n\nImages:\n", obs.Text)
 	require.Equal(t, 1, obs.Images)
 	mime, w, h = imageSize(t, obs.ImageURLs[0])
-	assert.Equal(t, []any{"image/png", 560, 420}, []any{mime, w, h}, "the crop, resized in Python, comes back")
+	assert.Equal(t, "image/jpeg", mime, "the figure comes back as DeepEyesV2's client sent it")
+	assert.Zero(t, w%28+h%28, "resized with smart_resize: %d×%d", w, h)
 
 	results := readResults(t, dir)
 	require.Len(t, results, 1)

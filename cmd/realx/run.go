@@ -42,6 +42,7 @@ func runCommand(in *interrupt) *cli.Command {
 			&cli.IntFlag{Name: "min-pixels", Usage: "scale images up to at least this many pixels", DefaultText: "the suite's, else none"},
 			&cli.IntFlag{Name: "image-factor", Usage: "round image sides to multiples of this (28 for Qwen2.5-VL)", DefaultText: "the suite's, else none"},
 			&cli.StringFlag{Name: "image-root", Usage: "the directory relative image paths resolve against"},
+			&cli.StringFlag{Name: "tool-images", Usage: "the image the tools work on: sent (the image the model saw) or original (the file, at full resolution)", DefaultText: "the suite's, else sent"},
 			&cli.BoolFlag{Name: "allow-private-urls", Usage: "let image URLs reach loopback, link-local and private addresses (refused by default)"},
 			&cli.DurationFlag{Name: "request-timeout", Value: 10 * time.Minute, Usage: "time limit of one model request"},
 			formatFlag("format of the summary printed at the end"),
@@ -74,7 +75,10 @@ func readRunSettings(c *cli.Context) (*runSettings, error) {
 			problems = append(problems, fmt.Sprintf("--extra: want a JSON object: %v", err))
 		}
 	}
-	rs.images = tasks.ImagePolicy{MaxPixels: c.Int("max-pixels"), MinPixels: c.Int("min-pixels"), Factor: c.Int("image-factor")}
+	rs.images = tasks.ImagePolicy{MaxPixels: c.Int("max-pixels"), MinPixels: c.Int("min-pixels"), Factor: c.Int("image-factor"), Tools: c.String("tool-images")}
+	if t := rs.images.Tools; t != "" && t != tasks.ToolImagesSent && t != tasks.ToolImagesOriginal {
+		problems = append(problems, fmt.Sprintf("--tool-images %q is not one of sent, original", t))
+	}
 	if rs.images.MaxPixels < 0 || rs.images.MinPixels < 0 || rs.images.Factor < 0 {
 		problems = append(problems, "--max-pixels, --min-pixels and --image-factor cannot be negative")
 	}

@@ -29,8 +29,12 @@ type Config struct {
 	// Images is the suite's image policy, which the image tools prepare the images they
 	// return by (but under deepeyes).
 	Images tasks.ImagePolicy
-	// Python is the suite's python block: time and memory limits, images kept, blank images.
+	// Python is the suite's python block: time and memory limits, images kept, blank images,
+	// the sandbox's mode.
 	Python tasks.PythonSpec
+	// Crop is how the image tools crop: tasks.CropPIL or tasks.CropClamp; empty is the
+	// protocol's (pil under deepeyes).
+	Crop string
 	// Interpreter is the python tool's interpreter (it needs PIL); python's default when "".
 	Interpreter string
 	// Unsafe runs model code without the bubblewrap sandbox.
@@ -49,6 +53,7 @@ var builders = func() map[string]func(Config) (runners.Tool, error) {
 			if protocolName(cfg) == "deepeyes" {
 				opt = imageops.DeepEyesOptions()
 			}
+			opt.PIL = cfg.Crop == tasks.CropPIL || cfg.Crop == "" && protocolName(cfg) == "deepeyes"
 			t, _ := imageops.ByName(name, opt)
 			return t, nil
 		}
@@ -84,13 +89,18 @@ func newPython(cfg Config) (runners.Tool, error) {
 	if spec.DropBlankImages != nil {
 		drop = *spec.DropBlankImages
 	}
+	mode := spec.Mode
+	if mode == "" {
+		mode = runners.ProtocolDefaults(protocolName(cfg)).PythonMode
+	}
 	if cfg.SandboxURL != "" {
-		return &python.Remote{URL: cfg.SandboxURL, CodeTimeout: spec.Timeout.D(), MaxImages: spec.MaxImages}, nil
+		return &python.Remote{URL: cfg.SandboxURL, CodeTimeout: spec.Timeout.D(), MaxImages: spec.MaxImages,
+			DropBlankImages: drop, Mode: mode}, nil
 	}
 	return python.New(python.Config{
 		Interpreter: cfg.Interpreter, Unsafe: cfg.Unsafe,
 		CallTimeout: spec.Timeout.D(), MemoryBytes: int64(spec.MemoryMB) << 20,
-		MaxImages: spec.MaxImages, DropBlankImages: drop,
+		MaxImages: spec.MaxImages, DropBlankImages: drop, Mode: mode,
 	})
 }
 
