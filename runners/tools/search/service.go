@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/realx-bench/realx/runners"
 	"github.com/realx-bench/realx/runners/tools/search/corpus"
 	"github.com/realx-bench/realx/runners/tools/search/provider"
 	"github.com/realx-bench/realx/runners/tools/search/store"
@@ -166,31 +167,10 @@ func (e *MissError) Error() string {
 		e.Request, e.Request.Key())
 }
 
-// KindCounts counts the requests of one kind (a store.Kind).
-type KindCounts struct {
-	// Requests counts every request.
-	Requests int64 `json:"requests"`
-	// StoreHits and StoreMisses count the requests looked up in the store, by outcome.
-	StoreHits   int64 `json:"store_hits"`
-	StoreMisses int64 `json:"store_misses"`
-	// Live counts the requests sent to a provider (or the offline corpus).
-	Live int64 `json:"live"`
-	// Recorded counts the answers written to the store.
-	Recorded int64 `json:"recorded"`
-	// Failed counts the requests that failed (a provider's failure or a replay miss); a page
-	// that could not be read is an answer, not a failure.
-	Failed int64 `json:"failed"`
-}
-
-// add adds o to c.
-func (c *KindCounts) add(o KindCounts) {
-	c.Requests += o.Requests
-	c.StoreHits += o.StoreHits
-	c.StoreMisses += o.StoreMisses
-	c.Live += o.Live
-	c.Recorded += o.Recorded
-	c.Failed += o.Failed
-}
+// KindCounts counts the requests of one kind (a store.Kind): requests, store hits and misses,
+// live calls, recordings and failures (a provider's failure or a replay miss; a page that
+// could not be read is an answer, not a failure). It is the count a sample's record keeps.
+type KindCounts = runners.SearchCount
 
 // Counts are a Service's (or a sample's) counts of requests, by kind.
 type Counts struct {
@@ -201,7 +181,7 @@ type Counts struct {
 func (c Counts) Total() KindCounts {
 	var t KindCounts
 	for _, k := range c.ByKind {
-		t.add(k)
+		t.Add(k)
 	}
 	return t
 }
@@ -209,7 +189,7 @@ func (c Counts) Total() KindCounts {
 // add adds o to c, which must have its map.
 func (c *Counts) add(kind string, o KindCounts) {
 	k := c.ByKind[kind]
-	k.add(o)
+	k.Add(o)
 	c.ByKind[kind] = k
 }
 

@@ -285,7 +285,7 @@ func (c *Corpus) SearchText(ctx context.Context, q provider.TextQuery) ([]provid
 			return nil, fmt.Errorf("corpus: %w", err)
 		}
 		d := c.docs[id]
-		hits = append(hits, provider.Hit{Title: d.Title, URL: d.pageURL(), Snippet: strings.Join(strings.Fields(snippet), " "), Source: Name})
+		hits = append(hits, provider.Hit{Title: d.Title, URL: d.pageURL(), Snippet: strings.Join(strings.Fields(snippet), " "), Source: Name, ID: d.ID})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("corpus: %w", err)
@@ -309,7 +309,7 @@ func (c *Corpus) SearchImages(ctx context.Context, q provider.TextQuery) ([]prov
 		for _, p := range c.pictures {
 			if p.doc.pageURL() == h.URL && len(hits) < n {
 				blob := p.blob
-				hits = append(hits, provider.Hit{Title: h.Title, URL: h.URL, Source: Name, Thumb: &blob})
+				hits = append(hits, provider.Hit{Title: h.Title, URL: h.URL, Source: Name, ID: h.ID, Thumb: &blob})
 				break
 			}
 		}
@@ -358,7 +358,7 @@ func (c *Corpus) SearchImage(_ context.Context, q provider.ImageQuery) ([]provid
 	var hits []provider.Hit
 	for _, m := range ms[:min(n, len(ms))] {
 		blob := m.pic.blob
-		hits = append(hits, provider.Hit{Title: m.pic.doc.Title, URL: m.pic.doc.pageURL(), Source: Name, Thumb: &blob})
+		hits = append(hits, provider.Hit{Title: m.pic.doc.Title, URL: m.pic.doc.pageURL(), Source: Name, ID: m.pic.doc.ID, Thumb: &blob})
 	}
 	return hits, nil
 }
@@ -369,7 +369,7 @@ func (c *Corpus) ReadPage(_ context.Context, u string) (*provider.Page, error) {
 	if d == nil {
 		return nil, &provider.Error{Provider: Name, Kind: provider.KindTarget, Message: fmt.Sprintf("%s is not in the offline corpus", u)}
 	}
-	return &provider.Page{URL: d.pageURL(), Title: d.Title, Text: d.Text}, nil
+	return &provider.Page{URL: d.pageURL(), Title: d.Title, ID: d.ID, Text: d.Text}, nil
 }
 
 // stopWords are Lucene's English stop words, which Pyserini's BM25 leaves out of queries.
