@@ -148,6 +148,23 @@ func (s *Service) Mode() Mode { return s.mode }
 // Store returns the service's store, nil in live mode without one.
 func (s *Service) Store() *store.Store { return s.cfg.Store }
 
+// Backends names what answers each kind of live request: "text", "image" (reverse image
+// search), "images" (images by words) and "pages" map to a provider's name ("serper",
+// "corpus", "fetch"), and "summary" to the summarizing model's identity; a kind nothing
+// answers is left out. A replay's service names only what its Config set.
+func (s *Service) Backends() map[string]string {
+	out := map[string]string{}
+	for kind, b := range map[string]any{"text": s.cfg.Text, "image": s.cfg.Image, "images": s.cfg.Images, "pages": s.cfg.Reader} {
+		if b != nil {
+			out[kind] = nameOf(b)
+		}
+	}
+	if s.cfg.Summarizer != nil {
+		out["summary"] = s.cfg.Summarizer.Identity()
+	}
+	return out
+}
+
 // Answer is what a request came to: its record (Error holds the failure of a page or image
 // that could not be had, shown to the model), the images' bytes in memory.
 type Answer struct {
@@ -520,7 +537,7 @@ func (s *Service) Summarize(ctx context.Context, t *Counts, p *provider.Page) (*
 	if sum == nil {
 		return nil, errors.New("no page summarizer is configured")
 	}
-	req := store.Summary(p.Text, sum.identity(), sum.prompt())
+	req := store.Summary(p.Text, sum.Identity(), sum.prompt())
 	return s.resolve(ctx, t, req, nil, func(ctx context.Context) (*store.Record, error) {
 		text, err := sum.Summarize(ctx, p)
 		if err != nil {

@@ -21,7 +21,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -90,6 +92,7 @@ type Corpus struct {
 	docs     map[string]*Doc
 	byURL    map[string]*Doc
 	pictures []picture
+	digest   string
 	// MaxDistance is the largest pHash distance at which an image matches; DefaultMaxDistance
 	// unless set.
 	MaxDistance int
@@ -166,8 +169,18 @@ func Open(fsys fs.FS, name string) (*Corpus, error) {
 	if err := c.index(docs); err != nil {
 		return nil, err
 	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%x\n", sha256.Sum256(data))
+	for _, p := range c.pictures {
+		fmt.Fprintf(h, "%s %s\n", p.path, p.blob.SHA256)
+	}
+	c.digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
 	return c, nil
 }
+
+// Digest returns "sha256:…" of the corpus: of its file's bytes and of its images' paths and
+// bytes. The same corpus has the same digest on any machine; a run's manifest records it.
+func (c *Corpus) Digest() string { return c.digest }
 
 // loadPicture reads and hashes an image.
 func loadPicture(fsys fs.FS, p string) (picture, error) {
