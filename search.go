@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path"
 	"slices"
@@ -222,6 +223,7 @@ func newSearchSetup(e *Engine, s *tasks.Suite, cfg SearchConfig, mode search.Mod
 			}
 			if base != "" {
 				st.info.BaseURL = runners.RedactURL(base)
+				sc.Secrets = append(sc.Secrets, urlSecrets(base)...)
 			}
 		}
 		if sc.Text == nil && sc.Corpus == nil {
@@ -260,6 +262,24 @@ func newSearchSetup(e *Engine, s *tasks.Suite, cfg SearchConfig, mode search.Mod
 		}
 	}
 	return st, nil
+}
+
+// urlSecrets returns what may be a credential in a base URL: the password of its userinfo and
+// the values of its query, which a provider might echo.
+func urlSecrets(raw string) []string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	if p, ok := u.User.Password(); ok {
+		out = append(out, p)
+	}
+	for _, vs := range u.Query() {
+		out = append(out, vs...)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // openSnapshot opens the store in dir read-only, for a replay: a replay never writes.

@@ -298,7 +298,7 @@ func (s *Service) resolve(ctx context.Context, t *Counts, req store.Request, alt
 	})
 	if err != nil {
 		c.Failed++
-		return nil, err
+		return nil, s.scrubError(err)
 	}
 	fr := v.(*flightResult)
 	c.Live++
@@ -393,6 +393,24 @@ func (s *Service) scrub(text string) string {
 	}
 	return text
 }
+
+// scrubError returns err with the providers' keys taken out of its text; it is still err to
+// errors.Is and errors.As.
+func (s *Service) scrubError(err error) error {
+	if msg := err.Error(); s.scrub(msg) != msg {
+		return &scrubbedError{msg: s.scrub(msg), err: err}
+	}
+	return err
+}
+
+// scrubbedError is an error whose text had a key taken out.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
 
 // scrubRecord takes the providers' keys out of every text of rec.
 func (s *Service) scrubRecord(rec *store.Record) {
