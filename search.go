@@ -142,7 +142,10 @@ func (e *Engine) searchFor(s *tasks.Suite, cfg SearchConfig) (*searchSetup, erro
 		return nil, &SearchError{err}
 	}
 	st.key, st.suite = key, s.Name
-	st.info.Corpus, st.info.Summarizer = corpusName, summarizer
+	st.info.Summarizer = summarizer
+	if mode != search.Replay {
+		st.info.Corpus = corpusName
+	}
 	if mode != search.Live {
 		st.info.Store = storeName
 	}
@@ -308,6 +311,55 @@ func openCorpus(s *tasks.Suite, file string) (*corpus.Corpus, error) {
 		return nil, fmt.Errorf("%s: search.corpus %s: %w", s.Source, path.Clean(s.Search.Corpus), err)
 	}
 	return c, nil
+}
+
+// CheckSearch checks a suite's search block as far as it can before a run: the provider is
+// one realx knows, the corpus reads (every document and image), and the store is a store this
+// realx reads. Each problem is positioned at its key. `realx validate` runs it; `realx run`
+// finds the same problems when it builds the search service.
+func CheckSearch(s *tasks.Suite) tasks.Errors {
+	var out tasks.Errors
+	sp := s.Search
+	if sp.Provider != "" {
+		if _, ok := provider.Lookup(sp.Provider); !ok {
+			out = append(out, s.Errorf([]string{"search", "provider"}, "unknown search provider %q: the providers are %s", sp.Provider, strings.Join(provider.Names(), ", ")))
+		}
+	}
+	if sp.Corpus != "" {
+		fsys, name, err := s.SearchFile("corpus")
+		var c *corpus.Corpus
+		if err == nil {
+			c, err = corpus.Open(fsys, name)
+		}
+		if err != nil {
+			out = append(out, s.Errorf([]string{"search", "corpus"}, "search.corpus: %v", err))
+		} else {
+			c.Close()
+		}
+	}
+	if sp.Store != "" {
+		fsys, name, err := s.SearchFile("store")
+		if err == nil {
+			var sub fs.FS
+			if sub, err = fs.Sub(fsys, name); err == nil {
+				_, err = store.OpenFS(sub)
+			}
+		}
+		if err != nil {
+			out = append(out, s.Errorf([]string{"search", "store"}, "search.store: %v", err))
+		}
+	}
+	return out
+}
+
+// searchWarning warns when the suite's agent calls search tools and the suite names nothing to
+// answer them: a run then needs the search flags.
+func searchWarning(s *tasks.Suite) tasks.Errors {
+	sp := s.Search
+	if !usesSearch(s.Agent) || s.Agent.Protocol == "" || sp.Provider != "" || sp.Corpus != "" || sp.Store != "" {
+		return nil
+	}
+	return tasks.Errors{s.Errorf([]string{"agent", "tools"}, "the search tools have nothing to answer them in the suite (search.provider, search.corpus or search.store): realx run needs --search-provider, --search-corpus or --search replay --search-store DIR")}
 }
 
 // searchInfo returns what the manifest records of the run's search setup now, its store's

@@ -23,35 +23,18 @@ type SearchSpec struct {
 	Store string `yaml:"store" json:"store,omitempty"`
 }
 
-// search checks the search section: its provider's name is a name, its corpus a file and its
-// store a directory beneath the suite's directory.
+// search checks the search section: its provider's name is a name, and its corpus and store
+// are paths beneath the suite's directory. The files are read (through SearchFile) when a run
+// or `realx validate` opens them.
 func (c *checker) search(s *Suite) {
 	sp := s.Search
 	if sp.Provider != "" && (strings.TrimSpace(sp.Provider) != sp.Provider || strings.ContainsAny(sp.Provider, "/:")) {
 		c.errorf(yamlPath("search", "provider"), "search.provider %q is not a provider's name (serper, serpapi, brave, tavily, jina, searxng)", sp.Provider)
 	}
-	for _, f := range []struct {
-		key, value string
-		dir        bool
-	}{{"corpus", sp.Corpus, false}, {"store", sp.Store, true}} {
-		if f.value == "" {
-			continue
-		}
-		at := yamlPath("search", f.key)
-		rel, ok := localPath(f.value)
-		if !ok {
-			c.errorf(at, "search.%s %q is not beneath %s: name a path there, relative to the suite file (an absolute path or a \"../\" above it is not read)",
+	for _, f := range []struct{ key, value string }{{"corpus", sp.Corpus}, {"store", sp.Store}} {
+		if _, ok := localPath(f.value); f.value != "" && !ok {
+			c.errorf(yamlPath("search", f.key), "search.%s %q is not beneath %s: name a path there, relative to the suite file (an absolute path or a \"../\" above it is not read)",
 				f.key, f.value, s.tree.where())
-			continue
-		}
-		st, err := s.tree.stat(rel)
-		switch {
-		case err != nil:
-			c.errorf(at, "search.%s: %v", f.key, unwrapPath(err))
-		case f.dir && !st.IsDir():
-			c.errorf(at, "search.%s %s is not a directory (a search store is one)", f.key, f.value)
-		case !f.dir && st.IsDir():
-			c.errorf(at, "search.%s %s is a directory; name the corpus's JSON Lines file", f.key, f.value)
 		}
 	}
 }

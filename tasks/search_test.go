@@ -33,19 +33,10 @@ func TestSearchPathsConfined(t *testing.T) {
 	assert.Contains(t, err.Error(), `suite.yaml:6:10: search.store "`+outside+`" is not beneath the suite's directory`)
 	assert.Contains(t, err.Error(), `suite.yaml:7:13: search.provider "serper " is not a provider's name`)
 
-	_, err = load("  corpus: store\n  store: data/d.jsonl\n")
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), `search.corpus store is a directory`)
-	assert.Contains(t, err.Error(), `search.store data/d.jsonl is not a directory`)
-
-	_, err = load("  corpus: missing.jsonl\n")
-	assert.ErrorContains(t, err, "search.corpus: cannot read")
-
-	// The symlink out is refused when the corpus is read: by the check, and by the file
-	// system SearchFile gives.
+	// The symlink out is refused when the corpus is read, through the file system SearchFile
+	// gives.
 	s, err := load("  corpus: link.jsonl\n  store: store\n")
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "through a symlink, which is not followed")
+	require.NoError(t, err)
 	fsys, name, err := s.SearchFile("corpus")
 	require.NoError(t, err)
 	assert.Equal(t, "link.jsonl", name)
