@@ -314,3 +314,27 @@ func TestSearchExportImport(t *testing.T) {
 	}
 	assert.False(t, slices.Contains([]int{0, 1}, realxCLI(t, nil, "search", "import", store).code))
 }
+
+// TestValidateChecksTheSearchBlock reads the suite's corpus and opens its store, and names an
+// unknown provider, each at its key; a suite whose search tools nothing answers gets a warning.
+func TestValidateChecksTheSearchBlock(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "data.jsonl", `{"id": "a", "question": "q", "answer": "a"}`+"\n")
+	writeFile(t, dir, "corpus.jsonl", `{"id": "x"}`+"\n")
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "store"), 0o755))
+	suite := writeFile(t, dir, "suite.yaml", "name: v\ndata: {path: data.jsonl}\njudge: {kind: em}\nagent: {protocol: hermes, tools: [search]}\n"+
+		"search: {provider: bing, corpus: corpus.jsonl, store: store}\n")
+	r := realxCLI(t, nil, "validate", suite)
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, suite+`:5:20: unknown search provider "bing"`)
+	assert.Contains(t, r.stderr, suite+`:5:34: search.corpus: corpus: 1 problem(s):`+"\n"+`corpus.jsonl:1: document "x" has neither title nor text`)
+	assert.Contains(t, r.stderr, suite+`:5:55: search.store: search store: the snapshot has no realx-search-store.json`)
+
+	suite = writeFile(t, dir, "bare.yaml", "name: v\ndata: {path: data.jsonl}\njudge: {kind: em}\nagent: {protocol: hermes, tools: [search]}\n")
+	r = realxCLI(t, nil, "validate", suite)
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, suite+":4:34: warning: the search tools have nothing to answer them in the suite")
+
+	r = realxCLI(t, nil, "validate", "mmsearch-mini")
+	assert.Equal(t, 0, r.code, r.stderr)
+}
