@@ -6,6 +6,7 @@
 //	realx validate SUITE...                      exit 0, or every error as file:line:col and exit 2
 //	realx run SUITE... --model NAME [--base-url URL] [--out DIR] [-c N] [--limit N] [--shard i/N]
 //	                   [--repeats K] [--retry-errors] [--max-cost USD] [--cache MODE] [--progress P]
+//	                   [--search MODE] [--search-store DIR] [--record-model FILE | --replay-model FILE]
 //	realx score SUITE --predictions FILE [--id-field F] [--response-field F] --out DIR
 //	realx judge --judge KIND [--in FILE]         JSONL rows in, rows with pass, score, extracted out
 //	realx rejudge RUN [--judge KIND|FILE] [--out DIR]   grade a run's outputs again, no model calls

@@ -194,6 +194,7 @@ func runSuites(c *cli.Context, in *interrupt) error {
 	if len(problems) > 0 {
 		return configErrors(errors.Join(problems...))
 	}
+	noteUnusedSearchFlags(c, eng)
 	if opts.cacheMode != runners.CacheOff {
 		cache, err := runners.OpenCache(opts.cachePath)
 		if err != nil {

@@ -85,6 +85,24 @@ func readSearchConfig(c *cli.Context, getenv func(string) string, models map[str
 	return cfg, nil
 }
 
+// noteUnusedSearchFlags notes the search flags given to a run none of whose suites calls a
+// search tool: they change nothing.
+func noteUnusedSearchFlags(c *cli.Context, eng *realx.Engine) {
+	if eng.SearchCounts() != nil {
+		return
+	}
+	var given []string
+	for _, f := range searchFlags() {
+		name := f.Names()[0]
+		if strings.HasPrefix(name, "search") && c.IsSet(name) {
+			given = append(given, "--"+name)
+		}
+	}
+	if len(given) > 0 {
+		fmt.Fprintf(c.App.ErrWriter, "realx: note: no suite of this run calls a search tool: %s changes nothing\n", strings.Join(given, ", "))
+	}
+}
+
 // replayURL is the base URL a run whose model is replayed records: "replay:FILE".
 func replayURL(file string) string { return "replay:" + file }
 
