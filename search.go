@@ -33,7 +33,8 @@ type SearchConfig struct {
 	// it, replay reads it. "" replays the suite's shipped store (read-only), if it has one.
 	Store string
 	// Provider names the search provider (serper, serpapi, brave, tavily, jina, searxng);
-	// "" takes the suite's, else none (the offline corpus answers).
+	// "" takes the suite's, else none; NoProvider ("none") is none whatever the suite names
+	// (the offline corpus answers).
 	Provider string
 	// BaseURL replaces the provider's endpoint; "" reads REALX_<PROVIDER>_BASE_URL
 	// (provider.Info.BaseURLVar), else the provider's own.
@@ -57,6 +58,9 @@ type SearchConfig struct {
 	// style is the protocol's).
 	Tools search.ToolOptions
 }
+
+// NoProvider is the SearchConfig.Provider that names no provider, over a suite that names one.
+const NoProvider = "none"
 
 // searchSetup is the run's one search Service and what the manifest records of it.
 type searchSetup struct {
@@ -96,6 +100,9 @@ func (e *Engine) searchFor(s *tasks.Suite, cfg SearchConfig) (*searchSetup, erro
 		getenv = os.Getenv
 	}
 	prov := cmp.Or(cfg.Provider, s.Search.Provider)
+	if prov == NoProvider {
+		prov = ""
+	}
 	corpusName, storeName := cfg.Corpus, cfg.Store
 	if corpusName == "" && s.Search.Corpus != "" {
 		corpusName = s.Name + ":" + s.Search.Corpus
@@ -382,17 +389,17 @@ func (e *Engine) searchInfo() (*reports.SearchInfo, error) {
 	return &info, nil
 }
 
-// SearchCounts returns the counts of the run's search requests so far, by kind (nil when the
-// run has no search tools): what `realx run` prints at its end.
-func (e *Engine) SearchCounts() *search.Counts {
+// SearchCounts returns the mode of the run's search service and the counts of its requests
+// so far, by kind (nil when the run has no search tools): what `realx run` prints at its end.
+func (e *Engine) SearchCounts() (search.Mode, *search.Counts) {
 	e.mu.Lock()
 	st := e.search
 	e.mu.Unlock()
 	if st == nil {
-		return nil
+		return "", nil
 	}
 	c := st.svc.Counts()
-	return &c
+	return st.svc.Mode(), &c
 }
 
 // closeSearch frees the search setup's corpus.

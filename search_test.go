@@ -94,6 +94,12 @@ func TestSearchSetup(t *testing.T) {
 	assert.Equal(t, recorded, man.Search.StoreDigest)
 	assert.Empty(t, man.Search.Providers)
 
+	// "none" answers from the corpus a suite that names a provider, with no key.
+	o, man, err = run(searchSuite(t, t.TempDir(), "search: {provider: serper, corpus: corpus.jsonl}\n"), realx.SearchConfig{Provider: realx.NoProvider}, "none")
+	require.NoError(t, err)
+	assert.Zero(t, o.Unfinished())
+	assert.Equal(t, "corpus", man.Search.Providers["text"])
+
 	for _, c := range []struct {
 		block string
 		cfg   realx.SearchConfig

@@ -227,9 +227,7 @@ func runSuites(c *cli.Context, in *interrupt) error {
 			return err
 		}
 	}
-	if m, err := reports.ReadManifest(out); err == nil && m.Search != nil {
-		printSearchCounts(stderr, eng, m.Search.Mode)
-	}
+	printSearchCounts(stderr, eng)
 	if ts := eng.ThrottleStats(); ts.Decreases > 0 {
 		fmt.Fprintf(stderr, "realx: the endpoint pushed back (%d rate-limited, %d overloaded): concurrency lowered %d times, %d at the end\n",
 			ts.RateLimited, ts.Overloaded, ts.Decreases, ts.Limit)

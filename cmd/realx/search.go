@@ -27,7 +27,7 @@ func searchFlags() []cli.Flag {
 		&cli.StringFlag{Name: "search", Usage: "how the search tools are answered: live, record (ask, and write to --search-store), replay (from the store only; a request it lacks fails its sample) or replay-or-live",
 			DefaultText: "replay-or-live with --search-store; else live, from the provider or the offline corpus; else replay of the suite's shipped store"},
 		&cli.StringFlag{Name: "search-store", Usage: "the search store directory: record and replay-or-live write to it, replay reads it", DefaultText: "the suite's shipped store, read-only"},
-		&cli.StringFlag{Name: "search-provider", Usage: "the search provider: " + strings.Join(provider.Names(), ", ") + "; its key is read from its variable (SERPER_API_KEY …)", DefaultText: "the suite's, else the offline corpus"},
+		&cli.StringFlag{Name: "search-provider", Usage: "the search provider: " + strings.Join(provider.Names(), ", ") + ", or none (the offline corpus, whatever the suite names); its key is read from its variable (SERPER_API_KEY …)", DefaultText: "the suite's, else the offline corpus"},
 		&cli.StringFlag{Name: "search-base-url", Usage: "the search provider's endpoint (a proxy, a SearXNG instance)", DefaultText: "$REALX_<PROVIDER>_BASE_URL, else the provider's"},
 		&cli.StringFlag{Name: "search-corpus", Usage: "an offline corpus: JSON Lines of {id, title, url, text, images}", DefaultText: "the suite's"},
 		&cli.StringFlag{Name: "search-upload-cmd", Usage: "a shell command that uploads an image (on stdin) and prints its public URL, for reverse image search by URL", DefaultText: "$" + provider.UploadCommandVar},
@@ -51,7 +51,7 @@ func readSearchConfig(c *cli.Context, getenv func(string) string, models map[str
 			return nil, fmt.Errorf("--search: %w", err)
 		}
 	}
-	if p := cfg.Provider; p != "" {
+	if p := cfg.Provider; p != "" && p != realx.NoProvider {
 		if _, ok := provider.Lookup(p); !ok {
 			return nil, fmt.Errorf("--search-provider: unknown search provider %q: the providers are %s", p, strings.Join(provider.Names(), ", "))
 		}
@@ -88,7 +88,7 @@ func readSearchConfig(c *cli.Context, getenv func(string) string, models map[str
 // noteUnusedSearchFlags notes the search flags given to a run none of whose suites calls a
 // search tool: they change nothing.
 func noteUnusedSearchFlags(c *cli.Context, eng *realx.Engine) {
-	if eng.SearchCounts() != nil {
+	if _, counts := eng.SearchCounts(); counts != nil {
 		return
 	}
 	var given []string
@@ -129,8 +129,8 @@ func replayedModel(c *cli.Context, file string) (*realx.Model, func(runners.Endp
 }
 
 // printSearchCounts prints what the run's searches did, by kind, when it had search tools.
-func printSearchCounts(w io.Writer, eng *realx.Engine, mode string) {
-	counts := eng.SearchCounts()
+func printSearchCounts(w io.Writer, eng *realx.Engine) {
+	mode, counts := eng.SearchCounts()
 	if counts == nil {
 		return
 	}
