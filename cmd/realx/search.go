@@ -149,6 +149,12 @@ func searchCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "search",
 		Usage: "export, import and merge search stores (the recorded answers of the search tools)",
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError("search: unknown command %q (want export or import; see realx search --help)", c.Args().First())
+			}
+			return cli.ShowSubcommandHelp(c)
+		},
 		Subcommands: []*cli.Command{
 			{
 				Name:      "export",

@@ -308,6 +308,7 @@ func TestSearchExportImport(t *testing.T) {
 		{"search", "import", filepath.Join(dir, "dv2"), filepath.Join(dir, "cache.json"), "--from", "deepeyesv2"},
 		{"search", "import", filepath.Join(dir, "dv2"), filepath.Join(dir, "cache.json"), "--from", "mmsearch"},
 		{"search", "export", store},
+		{"search", "exprot", store},
 	} {
 		r = realxCLI(t, nil, bad...)
 		assert.Equal(t, 2, r.code, "%v: %s", bad, r.stderr)

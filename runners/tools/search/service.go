@@ -409,7 +409,10 @@ type scrubbedError struct {
 	err error
 }
 
+// Error returns the error's text without the keys.
 func (e *scrubbedError) Error() string { return e.msg }
+
+// Unwrap returns the error as it was.
 func (e *scrubbedError) Unwrap() error { return e.err }
 
 // scrubRecord takes the providers' keys out of every text of rec.

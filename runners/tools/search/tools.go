@@ -482,6 +482,7 @@ const maxCallImages = 10
 // callErr is a problem of an image_paths entry, for the model.
 type callErr struct{ msg string }
 
+// Error returns the problem, for the model.
 func (e *callErr) Error() string { return e.msg }
 
 var imageNameRe = regexp.MustCompile(`^(?:image[ _-]?)?(\d+)$`)
