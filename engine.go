@@ -75,6 +75,7 @@ type Engine struct {
 	prices *runners.Prices // the model's
 	runner *runners.Runner // the run in progress, nil when none is
 	grace  func() bool     // its graceful stop (Interrupt)
+	search *searchSetup    // the search tools' one Service, once a plan needs it
 }
 
 // connected is the model under test as Connect made it.
@@ -116,9 +117,9 @@ func (e *Engine) UseCache(c *runners.Cache, mode runners.CacheMode) {
 // Cache returns the response cache in use, nil when there is none.
 func (e *Engine) Cache() *runners.Cache { return e.clients.Cache() }
 
-// Close closes the response cache and the verdict cache.
+// Close closes the response cache, the verdict cache and the search tools' corpus.
 func (e *Engine) Close() error {
-	err := e.closeVerdicts()
+	err := errors.Join(e.closeVerdicts(), e.closeSearch())
 	if e.cache != nil {
 		err = errors.Join(err, e.cache.Close())
 	}

@@ -35,6 +35,8 @@ type Plan struct {
 	// endpoints are those of the plan's LLM judges as listed; judgeEPs as connected.
 	endpoints []reports.Endpoint
 	judgeEPs  []runners.Endpoint
+	// search is set when the plan's agent calls search tools.
+	search bool
 }
 
 // PlanOptions say how NewPlan builds a plan from a suite; the zero PlanOptions build one that
@@ -61,6 +63,9 @@ type PlanOptions struct {
 	ToolError func(i int, name string, err error) error
 	// Predictions, when set, are graded in the model's place.
 	Predictions *Predictions
+	// Search says how the agent's search tools are answered, over the suite's search block;
+	// nil is the zero SearchConfig. The Engine makes one search Service for all its plans.
+	Search *SearchConfig
 }
 
 // NewPlan builds the plan of suite s and its data ds: its samples, its judge (resolved and
@@ -98,6 +103,21 @@ func (e *Engine) NewPlan(s *tasks.Suite, ds *tasks.Dataset, o PlanOptions) (*Pla
 	p := &Plan{Suite: s, Data: ds, Samples: samples, Judge: j, Predictions: o.Predictions,
 		Images: images.Merge(o.Images), ImageRoot: o.ImageRoot, endpoints: eps, judgeEPs: conn}
 	if o.Model != nil {
+		spec := s.Agent
+		if o.Agent != nil {
+			spec = *o.Agent
+		}
+		if spec.Protocol != "" && usesSearch(spec) {
+			cfg := SearchConfig{}
+			if o.Search != nil {
+				cfg = *o.Search
+			}
+			st, err := e.searchFor(s, cfg)
+			if err != nil {
+				return nil, err
+			}
+			o.Tools.Search, o.Tools.SearchOptions, p.search = st.svc, cfg.Tools, true
+		}
 		if err := p.useModel(o); err != nil {
 			return nil, err
 		}

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/realx-bench/realx/reports"
 	"github.com/realx-bench/realx/runners"
+	"github.com/realx-bench/realx/runners/tools/search"
 	"github.com/realx-bench/realx/tasks"
 )
 
@@ -264,6 +266,13 @@ func (e *Engine) Run(ctx context.Context, plans []*Plan, r Run) (*Outcome, error
 		return nil, configError("--max-cost needs the prices of %s: give them in a models file (--models) under prices: {input: USD, output: USD} per million tokens", r.Model.Label)
 	}
 	m := r.manifest(plans)
+	if slices.ContainsFunc(plans, func(p *Plan) bool { return p.search }) {
+		info, err := e.searchInfo()
+		if err != nil {
+			return nil, err
+		}
+		m.Search = info
+	}
 	unlock, err := reports.LockRun(ctx, r.Dir, e.log)
 	if err != nil {
 		return nil, err
@@ -321,6 +330,9 @@ func (e *Engine) Run(ctx context.Context, plans []*Plan, r Run) (*Outcome, error
 	if cerr := d.Log.Close(); err == nil {
 		err = cerr
 	}
+	if m.Search != nil && (m.Search.Mode == string(search.Record) || m.Search.Mode == string(search.ReplayOrLive)) {
+		err = errors.Join(err, e.recordStoreDigest(d))
+	}
 	if err != nil {
 		return out, err
 	}
@@ -329,6 +341,17 @@ func (e *Engine) Run(ctx context.Context, plans []*Plan, r Run) (*Outcome, error
 	}
 	out.NotRun, out.Failed, err = summarize(d.Path(), all)
 	return out, err
+}
+
+// recordStoreDigest writes the digest of the search store, which the session wrote to, into
+// the run's manifest.
+func (e *Engine) recordStoreDigest(d *reports.RunDir) error {
+	info, err := e.searchInfo()
+	if err != nil || info == nil {
+		return err
+	}
+	d.Manifest.Search = info
+	return reports.WriteManifest(d.Dir, d.Manifest)
 }
 
 // openRun opens the run directory for the run m describes (reports.OpenRun), its refusals

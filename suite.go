@@ -76,6 +76,7 @@ func Warnings(s *tasks.Suite, ds *tasks.Dataset, rootGiven bool) tasks.Errors {
 			out = append(out, w)
 		}
 	}
+	out = append(out, searchWarning(s)...)
 	return append(out, sandboxWarnings(s)...)
 }
 

@@ -274,7 +274,7 @@ type Report interface {
 }
 
 // Tables lists the reports NewReport makes, by the names `realx report --table` takes.
-var Tables = []string{"capability", "tools", "repeats", "judges"}
+var Tables = []string{"capability", "tools", "search", "repeats", "judges"}
 
 // UnknownTableError is NewReport's error for a table not in Tables.
 type UnknownTableError struct{ Name string }
@@ -293,6 +293,8 @@ func NewReport(table, by string, ks []int) (Report, error) {
 		return NewAccuracy(by)
 	case "tools":
 		return NewToolUsage(by)
+	case "search":
+		return NewSearchUsage(by)
 	case "repeats":
 		return NewRepeats(by, ks)
 	case "judges":

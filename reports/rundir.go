@@ -53,6 +53,8 @@ type Manifest struct {
 	Shards []ShardRun `json:"shards,omitempty"`
 	// Rejudged names the run whose outputs a run graded again (realx rejudge).
 	Rejudged *RejudgeInfo `json:"rejudged,omitempty"`
+	// Search says how the run's search tools were answered; nil for a run without them.
+	Search *SearchInfo `json:"search,omitempty"`
 }
 
 // SuiteInfo identifies a suite and its data by content.

@@ -301,8 +301,18 @@ func (s *sample) openTools(ctx context.Context, in *Input) error {
 	return nil
 }
 
-// closeTools closes every tool opened for the sample.
+// closeTools closes every tool opened for the sample, first merging what the search tools
+// report into the trajectory.
 func (s *sample) closeTools() {
+	var use SearchUse
+	for _, inst := range s.tools {
+		if r, ok := inst.(SearchReporter); ok {
+			use.Merge(r.SearchUse())
+		}
+	}
+	if use.Total().Requests > 0 {
+		s.tr.Search = &use
+	}
 	for _, inst := range s.tools {
 		_ = inst.Close()
 	}

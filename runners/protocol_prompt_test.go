@@ -129,15 +129,10 @@ func TestCheckAgent(t *testing.T) {
 		{tasks.AgentSpec{}, nil},
 		{tasks.AgentSpec{Protocol: "deepeyesv2", Tools: []string{"python"}, System: "deepeyesv2", User: "deepeyesv2"}, nil},
 		{tasks.AgentSpec{Protocol: "hermes", Tools: []string{"python", "crop"}, System: "You are {{.System}}."}, nil},
-		// The search tools are known, and refused: this realx has no search backend.
-		{tasks.AgentSpec{Protocol: "hermes", Tools: []string{"python", "search"}}, []string{
-			`agent.tools[1]: tool "search" is not available yet: this realx has no search backend (leave it out of the tools)`,
-		}},
-		{tasks.AgentSpec{Protocol: "r1v4", Tools: []string{"python", "image_search", "text_search", "web_visit"}}, []string{
-			`agent.tools[1]: tool "image_search" is not available yet: this realx has no search backend (leave it out of the tools)`,
-			`agent.tools[2]: tool "text_search" is not available yet: this realx has no search backend (leave it out of the tools)`,
-			`agent.tools[3]: tool "web_visit" is not available yet: this realx has no search backend (leave it out of the tools)`,
-		}},
+		// The search tools are known and carried.
+		{tasks.AgentSpec{Protocol: "hermes", Tools: []string{"python", "search"}}, nil},
+		{tasks.AgentSpec{Protocol: "r1v4", Tools: []string{"python", "image_search", "text_search", "web_visit"}}, nil},
+		{tasks.AgentSpec{Protocol: "deepeyesv2", Tools: []string{"python", "search", "image_search"}}, nil},
 		{tasks.AgentSpec{Protocol: "mcp"}, []string{`agent.protocol: unknown protocol "mcp": the protocols are deepeyes, deepeyesv2, hermes, native, r1v4`}},
 		{tasks.AgentSpec{Protocol: "native", Tools: []string{"python", "python"}}, []string{`agent.tools[1]: tool "python" is listed twice`}},
 		{tasks.AgentSpec{Protocol: "deepeyesv2", Tools: []string{"crop", "text_search"}}, []string{

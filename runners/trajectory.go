@@ -49,8 +49,11 @@ type Trajectory struct {
 	Truncated bool `json:"truncated,omitempty"`
 	// ImagesDropped counts the tool-result images not shown to the model for its image caps
 	// (Limits).
-	ImagesDropped int   `json:"images_dropped,omitempty"`
-	Usage         Usage `json:"-"`
+	ImagesDropped int `json:"images_dropped,omitempty"`
+	// Search is what the sample's searches did (the search tools' SearchReporter); nil when
+	// it made no search request.
+	Search *SearchUse `json:"search,omitempty"`
+	Usage  Usage      `json:"-"`
 	// LatencyMS is the time spent waiting for the model, all turns.
 	LatencyMS int64 `json:"-"`
 }

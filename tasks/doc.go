@@ -122,6 +122,11 @@
 //	  on_call_error: stop      # continue | stop: after a failed call (default: the protocol's)
 //	  crop: pil                # pil | clamp: how the image tools crop (default: the protocol's)
 //
+//	search:                    # how the search tools are answered (docs/search.md); the flags override it
+//	  provider: serper         # serper | serpapi | brave | tavily | jina | searxng (empty: the corpus)
+//	  corpus: corpus/c.jsonl   # an offline corpus: JSON Lines of {id, title, url, text, images}
+//	  store: store             # a search store shipped with the suite, replayed read-only
+//
 //	repeats: 8                 # in [0, 10000]: run each sample 8 times (0 or left out: once);
 //	                           # --repeats overrides
 //
@@ -137,7 +142,7 @@
 // # Files and URLs
 //
 // A suite reads files only beneath its own directory: data.path, data.image_root, a judge's
-// template_file and relative image paths may not be absolute or climb above it with "../",
+// template_file, search.corpus, search.store and relative image paths may not be absolute or climb above it with "../",
 // and a symlink that leads out of it is not followed (os.Root). file: URLs are refused. The
 // image root (--image-root, Suite.SetImageRoot), a directory the user names, is read from
 // too: relative image paths resolve beneath it, and an absolute image path is read when it

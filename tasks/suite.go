@@ -28,6 +28,8 @@ type Suite struct {
 	Images       ImagePolicy  `yaml:"images"`
 	Judge        JudgeSpec    `yaml:"judge"`
 	Agent        AgentSpec    `yaml:"agent"`
+	// Search is the suite's search setup: provider, offline corpus, shipped store.
+	Search SearchSpec `yaml:"search"`
 	// Repeats is how many times `realx run` puts each sample to the model (for mean ± std over
 	// repeats, pass@k and majority vote); 0 means once. --repeats overrides it.
 	Repeats int `yaml:"repeats"`

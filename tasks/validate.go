@@ -43,6 +43,7 @@ func (c *checker) validate(s *Suite) {
 	c.judge(&s.Judge, yamlPath("judge"), s.tree)
 
 	c.agent(s.Agent)
+	c.search(s)
 	c.intIn(yamlPath("repeats"), s.Repeats, 0, MaxRepeats)
 }
 

@@ -206,7 +206,9 @@ func TestRunAgentConfigErrors(t *testing.T) {
 		{"flag tools", []string{agentSuite, "--tools", "python,crop"}, []string{`--tools: protocol deepeyesv2 cannot carry tool "crop"`}},
 		{"flag budget", []string{agentSuite, "--max-turns", "-1"}, []string{`--max-turns cannot be negative`}},
 		{"flag on-no-action", []string{agentSuite, "--on-no-action", "again"}, []string{`--on-no-action "again" is not one of stop, reprompt, retry`}},
-		{"search not yet", []string{agentSuite, "--tools", "python,search"}, []string{`--tools: tool "search" is not available yet: this realx has no search backend`}},
+		{"search without a backend", []string{agentSuite, "--tools", "python,search"}, []string{`search: suite agent-demo calls search tools, and nothing can answer them: name a provider (--search-provider`}},
+		{"search mode", []string{agentSuite, "--search", "offline"}, []string{`--search: unknown search mode "offline"`}},
+		{"search provider", []string{agentSuite, "--search-provider", "bing"}, []string{`--search-provider: unknown search provider "bing"`}},
 		{"sandbox url", []string{agentSuite, "--sandbox-url", "localhost:8080"}, []string{`--sandbox-url "localhost:8080" is not an http(s) URL`}},
 	}
 	for _, tc := range cases {

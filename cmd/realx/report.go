@@ -15,7 +15,7 @@ func reportCommand() *cli.Command {
 		Usage:     "report accuracy per capability (or any field) for run directories or results logs",
 		ArgsUsage: "RUN... (run directories, results.jsonl files, or - for stdin)",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "table", Aliases: []string{"t"}, Value: "capability", Usage: "capability (accuracy per group), tools (tool usage per group) repeats (mean ± std over repeats, pass@k, majority vote) or judges (samples decided per judge step, judge failures, agreement between runs of the same samples)"},
+			&cli.StringFlag{Name: "table", Aliases: []string{"t"}, Value: "capability", Usage: "capability (accuracy per group), tools (tool usage per group), search (share of samples that searched, searches per sample by kind, store hits and misses, search recall), repeats (mean ± std over repeats, pass@k, majority vote) or judges (samples decided per judge step, judge failures, agreement between runs of the same samples)"},
 			&cli.IntSliceFlag{Name: "k", Usage: "the k of pass@k columns in --table repeats (default 1 and the number of repeats)"},
 			&cli.StringFlag{Name: "by", Value: "capability", Usage: "group rows by capability, suite, model, stop, judge_step, error … or metadata.FIELD"},
 			formatFlag("the table's format", "f"),
