@@ -20,8 +20,9 @@ type Result struct {
 	Suite        string `json:"suite"`
 	SuiteVersion string `json:"suite_version,omitempty"`
 	ID           string `json:"id"`
-	// Repeat is the repeat index, from 0, when a sample is run several times.
-	Repeat     int            `json:"repeat,omitempty"`
+	// Repeat is the repeat index, from 0 (a sample run once is repeat 0); it is always
+	// written, so that a script grouping records by sample and repeat needs no default.
+	Repeat     int            `json:"repeat"`
 	Capability string         `json:"capability"`
 	Model      string         `json:"model"`
 	Metadata   map[string]any `json:"metadata,omitempty"`

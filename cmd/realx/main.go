@@ -11,6 +11,7 @@
 //	realx rejudge RUN [--judge KIND|FILE] [--out DIR]   grade a run's outputs again, no model calls
 //	realx report RUN... [--by FIELD] [--table capability|tools|repeats|judges] [--format text|md|csv|json] [-o FILE]
 //	realx merge SHARD... --out DIR               one run from the shards of a run
+//	realx version                                the version (as realx --version)
 //
 // Exit codes: 0 success; 1 a run-fatal error; 2 a configuration error (bad suite, bad flag or
 // command, a run directory that holds another run), found before any model call; 3 a run
@@ -144,6 +145,7 @@ func run(ctx context.Context, in *interrupt, args []string, stdin io.Reader, std
 			rejudgeCommand(),
 			reportCommand(),
 			mergeCommand(),
+			versionCommand(),
 		},
 		Metadata:     map[string]any{argsKey: args},
 		OnUsageError: onUsageError,
