@@ -140,7 +140,7 @@ func (e *Engine) Rejudge(ctx context.Context, rj Rejudge) (*RejudgeOutcome, erro
 	if err := e.closeVerdicts(); err != nil {
 		return nil, err
 	}
-	if err := os.Chmod(work, 0o755); err != nil { // made for this user alone while unfinished
+	if err := shareDir(work); err != nil { // made for this user alone while unfinished
 		return nil, err
 	}
 	if err := os.Remove(out); err != nil && !errors.Is(err, os.ErrNotExist) { // an empty Out
@@ -316,7 +316,7 @@ func rejudgeOut(out, src string) (string, error) {
 // as it is.
 func rejudgeWorkDir(out string) (work string, resumed []string, err error) {
 	parent, prefix := filepath.Dir(out), "."+filepath.Base(out)+".rejudging-"
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	if err := os.MkdirAll(parent, reports.DirPerm); err != nil {
 		return "", nil, err
 	}
 	if work, err = os.MkdirTemp(parent, prefix+"*"); err != nil {
@@ -370,7 +370,7 @@ func takeVerdicts(old, work string) (bool, error) {
 		return false, err
 	}
 	defer src.Close()
-	dst, err := os.OpenFile(filepath.Join(work, judges.CacheFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	dst, err := os.OpenFile(filepath.Join(work, judges.CacheFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, reports.FilePerm)
 	if err != nil {
 		return false, err
 	}
@@ -380,6 +380,22 @@ func takeVerdicts(old, work string) (bool, error) {
 		_, err = dst.WriteString("\n")
 	}
 	return true, errors.Join(err, dst.Close())
+}
+
+// shareDir gives dir, made for this user alone, the permissions the umask gives a new
+// directory (reports.DirPerm less the umask), read off one made inside it: a complete rejudge
+// is a run directory like any other, which a teammate's merge job must read. No one else can
+// make anything inside dir before.
+func shareDir(dir string) error {
+	probe := filepath.Join(dir, ".perm-probe")
+	if err := os.Mkdir(probe, reports.DirPerm); err != nil {
+		return err
+	}
+	st, err := os.Stat(probe)
+	if err := errors.Join(err, os.Remove(probe)); err != nil {
+		return err
+	}
+	return os.Chmod(dir, st.Mode().Perm())
 }
 
 func exists(p string) bool {

@@ -294,7 +294,7 @@ func Merge(out string, dirs []string, opt MergeOptions) (*MergeSummary, error) {
 	}
 	slices.SortFunc(keys, CompareKeys)
 
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	if err := os.MkdirAll(out, DirPerm); err != nil {
 		return nil, err
 	}
 	for _, in := range inputs {
@@ -407,7 +407,7 @@ func rawLine(in *mergeInput, e Entry) ([]byte, error) {
 
 // writeMerged writes the winning record of each key, in the order of keys, to path.
 func writeMerged(path string, keys []Key, winners map[Key]int, best map[Key]Entry, inputs []*mergeInput) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-results-*")
+	tmp, err := CreateTemp(filepath.Dir(path), ".tmp-results-*")
 	if err != nil {
 		return err
 	}
@@ -470,7 +470,7 @@ func copyBlobs(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dst, 0o755); err != nil {
+	if err := os.MkdirAll(dst, DirPerm); err != nil {
 		return err
 	}
 	for _, e := range entries {

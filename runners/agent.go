@@ -518,23 +518,27 @@ func (s *sample) hashAll(imgs []*Image) ([]string, error) {
 	return out, nil
 }
 
-// capText returns s cut to about n bytes: its head and its tail around a note of what was cut,
-// "[… N bytes truncated …]".
+// capText returns s cut to about n bytes: its head and its tail around a note of the bytes cut,
+// "[… N bytes truncated …]". A rune is never cut in two: the one the head or the tail would
+// split is cut whole, and counted in N, so that N is what the record lacks of s.
 func capText(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	head, tail := n*3/4, n/4
-	cut := len(s) - head - tail
-	return strings.ToValidUTF8(s[:head], "") + fmt.Sprintf("\n[… %d bytes truncated …]\n", cut) + trimInvalidStart(s[len(s)-tail:])
-}
-
-// trimInvalidStart drops the bytes of a rune cut in two at the start of s.
-func trimInvalidStart(s string) string {
-	for len(s) > 0 && !utf8.RuneStart(s[0]) {
-		s = s[1:]
+	head, tail := s[:n*3/4], s[len(s)-n/4:]
+	for i := len(head) - 1; i >= 0 && i >= len(head)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(head[i]) {
+			if !utf8.FullRuneInString(head[i:]) {
+				head = head[:i]
+			}
+			break
+		}
 	}
-	return s
+	for len(tail) > 0 && !utf8.RuneStart(tail[0]) {
+		tail = tail[1:]
+	}
+	cut := len(s) - len(head) - len(tail)
+	return head + fmt.Sprintf("\n[… %d bytes truncated …]\n", cut) + tail
 }
 
 // knownFunction reports whether name is a function some suite tool provides.
