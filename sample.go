@@ -42,11 +42,19 @@ func noGold(s *tasks.Sample) error {
 
 // grade judges output for s and records the judge's verdict in res; a judge failure is
 // recorded as such (with the judge's ID and the step that failed), never as a wrong answer. A
-// sample without a gold answer is an input error.
+// sample without a gold answer is an input error. A sample the endpoint refused for its size
+// (res.Stop: the model's context exceeded, too many images) has no answer: it is graded as
+// wrong without asking the judge.
 func (p *Plan) grade(ctx context.Context, res *reports.Result, s *tasks.Sample, output string) *reports.Result {
 	res.Output = output
 	if err := noGold(s); err != nil {
 		return fail(res, reports.ErrInput, err)
+	}
+	if res.Stop.SizeRefusal() {
+		res.Output = ""
+		res.Verdict = judges.Verdict{JudgeID: p.JudgeID(), Confident: true,
+			Reason: fmt.Sprintf("no answer: the endpoint refused the conversation for its size (stop %s); graded as wrong", res.Stop)}
+		return res
 	}
 	v, err := p.Judge.Judge(ctx, s, output)
 	if err != nil {

@@ -107,7 +107,10 @@ type Input struct {
 
 // Run plays the sample out. A budget that runs out is not an error: the trajectory says which
 // (Trajectory.Stop); nor is a reply over a cap of its output (a *ReplyLimitError), which ends
-// the sample with StopReplyLimit and no final text, so that it is graded as a failure. The
+// the sample with StopReplyLimit and no final text, so that it is graded as a failure; nor is
+// the endpoint's refusal of a turn for the conversation's size (RefusedForSize: longer than the
+// model's context, too many images), which ends it alike with StopContextLength or
+// StopRequestTooLarge. The
 // returned error is an infrastructure failure (the model could not answer, a tool broke) or
 // the end of ctx, its text cut to Limits.MaxErrorText; the trajectory so far is returned with
 // it.
@@ -133,6 +136,9 @@ func (a *Agent) Run(ctx context.Context, in *Input) (*Trajectory, error) {
 			s.tr.Stop, s.tr.StopDetail, s.tr.Final, err = StopReplyLimit, limitErr.Error(), "", nil
 		default:
 			s.tr.Stop = StopError
+			if stop, detail := RefusedForSize(err); stop != "" {
+				s.tr.Stop, s.tr.StopDetail, s.tr.Final, err = stop, capText(detail, lim.MaxErrorText), "", nil
+			}
 		}
 	}
 	return s.tr, capError(err, lim.MaxErrorText)
