@@ -31,6 +31,9 @@ type Plan struct {
 	// ImageRoot is the directory relative image paths resolve against, "" when not given.
 	ImageRoot string
 
+	// dataChanged is set, in a rejudge, when the suite's files changed since the run: the
+	// records whose judge inputs changed are judged again.
+	dataChanged bool
 	// endpoints are those of the plan's LLM judges as listed; judgeEPs as connected.
 	endpoints []reports.Endpoint
 	judgeEPs  []runners.Endpoint

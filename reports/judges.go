@@ -12,10 +12,12 @@ type RejudgeInfo struct {
 	// From is the run directory graded again, as given; Run its run id.
 	From string `json:"from"`
 	Run  string `json:"run"`
-	// Rejudged counts the records judged again (their judge changed, or had failed); Copied
-	// those whose judge was the same, or that had no output to judge.
+	// Rejudged counts the records judged again (their judge changed, or had failed, or what
+	// the judge reads of their sample changed: Changed of them); Copied those whose judge and
+	// judge inputs were the same, or that had no output to judge.
 	Rejudged int `json:"rejudged"`
 	Copied   int `json:"copied"`
+	Changed  int `json:"changed_inputs,omitempty"`
 }
 
 // The rows of the judge-steps table that are not steps.

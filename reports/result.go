@@ -28,6 +28,11 @@ type Result struct {
 	Metadata   map[string]any `json:"metadata,omitempty"`
 	// Answer is the gold answer.
 	Answer string `json:"answer"`
+	// JudgeInput identifies, by content, what the judge read of the sample besides the output
+	// (its question, choices, gold answers and metadata), so that a rejudge against data
+	// changed since tells which samples changed; "" in records written before it was recorded
+	// and in those never judged.
+	JudgeInput string `json:"judge_input,omitempty"`
 	// Output is the text of the model's final turn.
 	Output string `json:"output"`
 	// Verdict is the judge's verdict on Output, as the judge gave it; its fields are the
