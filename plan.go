@@ -154,7 +154,7 @@ func (p *Plan) JudgeInfo() reports.JudgeInfo { return JudgeInfo(p.Suite, p.Judge
 func (p *Plan) SuiteInfo() reports.SuiteInfo {
 	info := reports.SuiteInfo{
 		Name: p.Suite.Name, Version: p.Suite.Version, Source: p.Suite.Source, Digest: p.Suite.Digest,
-		Data: p.Data.Path, DataDigest: p.Data.Digest, Samples: len(p.Samples),
+		Data: p.Data.Path, DataDigest: p.Data.Digest, Samples: len(p.Samples), Capabilities: p.capabilities(nil),
 		Generation: p.Suite.Generation, Images: p.Images, Agent: p.Suite.Agent,
 	}
 	if p.Agent != nil {
@@ -162,6 +162,18 @@ func (p *Plan) SuiteInfo() reports.SuiteInfo {
 	}
 	info.Sandbox = p.Sandbox()
 	return info
+}
+
+// capabilities counts the plan's samples by capability, those of shard only (every one when
+// nil), for the manifest: reports count each capability's samples against it.
+func (p *Plan) capabilities(shard *reports.Shard) map[string]int {
+	out := map[string]int{}
+	for i := range p.Samples {
+		if s := &p.Samples[i]; shard.Has(p.Suite.Name, s.ID) {
+			out[s.Capability]++
+		}
+	}
+	return out
 }
 
 // Sandbox returns the containment that the plan's sandboxed tool (the local python tool) gets

@@ -206,6 +206,9 @@ func (r *Run) manifest(plans []*Plan) *reports.Manifest {
 		if k := r.repeats(p); k > 1 {
 			info.Repeats = k
 		}
+		if r.Shard != nil {
+			info.ShardSamples = p.capabilities(r.Shard)
+		}
 		m.Suites = append(m.Suites, info)
 		m.Judges = append(m.Judges, p.JudgeInfo())
 	}

@@ -439,6 +439,10 @@ func mergedManifest(inputs []*mergeInput, command func([]string) []string) *Mani
 	m := *inputs[0].m
 	m.Shard = nil
 	m.Shards = nil
+	m.Suites = slices.Clone(m.Suites)
+	for i := range m.Suites {
+		m.Suites[i].ShardSamples = nil // the merged run should have every shard's samples
+	}
 	if command != nil {
 		m.Command = command(m.Command)
 	}

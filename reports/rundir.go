@@ -58,16 +58,22 @@ type Manifest struct {
 
 // SuiteInfo identifies a suite and its data by content.
 type SuiteInfo struct {
-	Name       string            `json:"name"`
-	Version    string            `json:"version,omitempty"`
-	Source     string            `json:"source"`
-	Digest     string            `json:"digest"`
-	Data       string            `json:"data"`
-	DataDigest string            `json:"data_digest"`
-	Samples    int               `json:"samples"`
-	Generation tasks.Generation  `json:"generation"`
-	Images     tasks.ImagePolicy `json:"images"`
-	Agent      tasks.AgentSpec   `json:"agent"`
+	Name       string `json:"name"`
+	Version    string `json:"version,omitempty"`
+	Source     string `json:"source"`
+	Digest     string `json:"digest"`
+	Data       string `json:"data"`
+	DataDigest string `json:"data_digest"`
+	Samples    int    `json:"samples"`
+	// Capabilities counts the samples by capability ("" for none), so that reports can say
+	// how many each capability should have; ShardSamples counts, for a run of one shard, the
+	// suite's samples in that shard, by capability. Both are nil in manifests written before
+	// realx recorded them (and ShardSamples in a run of every sample).
+	Capabilities map[string]int    `json:"capabilities,omitempty"`
+	ShardSamples map[string]int    `json:"shard_samples,omitempty"`
+	Generation   tasks.Generation  `json:"generation"`
+	Images       tasks.ImagePolicy `json:"images"`
+	Agent        tasks.AgentSpec   `json:"agent"`
 	// Repeats is how many times each sample of the suite is run, when more than once.
 	Repeats int `json:"repeats,omitempty"`
 	// Sandbox is the containment of the suite's local python tool on the host that ran it

@@ -117,7 +117,7 @@ func TestRunDeepEyesV2Trajectory(t *testing.T) {
 	rep := realxCLI(t, nil, "report", dir, "--table", "tools")
 	require.Equal(t, 0, rep.code, rep.stderr)
 	assert.Contains(t, rep.stdout, "code/sample")
-	assert.Regexp(t, `overall\s+│\s+\S+\s+│\s+1\s+│\s+100\.0\s+│\s+1\.00\s`, rep.stdout)
+	assert.Regexp(t, `overall\s+│\s+\S+\s+│\s+1/1\s+│\s+100\.0\s+│\s+1\.00\s`, rep.stdout)
 }
 
 // TestRunDeepEyesFlags runs the suite as DeepEyes by flags (its zoom tool is the protocol's

@@ -140,8 +140,8 @@ func TestRejudge(t *testing.T) {
 	assert.Equal(t, id1, res["q5"].JudgeID)
 	assert.Equal(t, "two", res["q5"].Output)
 	acc := reportJSON(t, run1)
-	assert.Equal(t, 5, acc.Overall.Cells[0].Total, "the judge failure is not counted in accuracy")
-	assert.Equal(t, 1, acc.Overall.Cells[0].Errors)
+	assert.Equal(t, 5, acc.Overall.Cells[0].Graded, "the judge failure is not counted in accuracy")
+	assert.Equal(t, 1, acc.Overall.Cells[0].Errored)
 	assert.InDelta(t, 4.0, acc.Overall.Cells[0].Correct, 1e-9)
 
 	// Rejudged with another judge model: every sample's judge changed; the LLM judge is

@@ -125,12 +125,12 @@ func TestRunMath500(t *testing.T) {
 				assert.Equal(t, "fake-model", req.Model)
 			}
 
-			assert.Regexp(t, `overall\s+│\s+75\.0\s+│\s+20\s`, r.stdout)
+			assert.Regexp(t, `overall\s+│\s+75\.0\s+│\s+20/20\s`, r.stdout)
 			rep := realxCLI(t, nil, "report", dir, "--format", "json")
 			require.Equal(t, 0, rep.code, rep.stderr)
 			var table reports.Table
 			require.NoError(t, json.Unmarshal([]byte(rep.stdout), &table))
-			assert.Equal(t, 20, table.Overall.Cells[0].Total)
+			assert.Equal(t, 20, table.Overall.Cells[0].Graded)
 			assert.InDelta(t, 75.0, table.Overall.Cells[0].Accuracy, 1e-9)
 		})
 	}
@@ -166,8 +166,8 @@ func TestRunEndpointErrorsAreNotWrongAnswers(t *testing.T) {
 	assert.Equal(t, 1, errs)
 	var table reports.Table
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &table))
-	assert.Equal(t, 4, table.Overall.Cells[0].Total)
-	assert.Equal(t, 1, table.Overall.Cells[0].Errors)
+	assert.Equal(t, 4, table.Overall.Cells[0].Graded)
+	assert.Equal(t, 1, table.Overall.Cells[0].Errored)
 	assert.InDelta(t, 100.0, table.Overall.Cells[0].Accuracy, 1e-9)
 
 	// Without --max-error-rate, the same run exits 4 (the model error runs again, and fails).
