@@ -254,7 +254,7 @@ func TestTwoSuitesReportPerSuiteAndMacro(t *testing.T) {
 	srv := runnertest.NewServer(t)
 	srv.Handle(synthAnswer(t))
 	dir := t.TempDir()
-	big := writeSuite(t, dir, "big", 0, 12, "")     // q3, q7, q11 wrong: 75%
+	big := writeSuite(t, dir, "big", 0, 12, "")      // q3, q7, q11 wrong: 75%
 	small := writeSuite(t, dir, "small", 100, 4, "") // q103 wrong: 75%
 	small2 := writeSuite(t, dir, "tiny", 201, 2, "") // both right: 100%
 	out := filepath.Join(dir, "run")
