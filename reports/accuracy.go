@@ -25,15 +25,15 @@ const (
 // is clustered by sample (see Cell). Every figure is counted against what the run should have
 // (Expect): n of expected, and incomplete runs and groups marked.
 type Accuracy struct {
-	by       string
-	runs     []string
-	cells    map[cellKey]*tally
-	total    map[string]*tally
-	bySuite  map[cellKey]*tally
-	suites   map[string]bool
-	groups   map[groupKey]bool
-	coverage coverage
-	seenBy   bool
+	by      string
+	runs    []string
+	cells   map[cellKey]*tally
+	total   map[string]*tally
+	bySuite map[cellKey]*tally
+	suites  map[string]bool
+	groups  map[groupKey]bool
+	coverage
+	seenBy bool
 }
 
 type groupKey struct{ suite, group string }
@@ -120,7 +120,7 @@ func (a *Accuracy) AddRun(run string) {
 // no record get their rows, and every figure of it says n of expected.
 func (a *Accuracy) Expect(run string, e *Expected) {
 	a.AddRun(run)
-	a.coverage.expect(run, e)
+	a.coverage.Expect(run, e)
 	for _, g := range e.groups(a.by) {
 		a.groups[g] = true
 		a.suites[g.suite] = true
@@ -131,9 +131,6 @@ func (a *Accuracy) Expect(run string, e *Expected) {
 		}
 	}
 }
-
-// Note adds a note under the table (the runs graded different samples, say).
-func (a *Accuracy) Note(text string) { a.coverage.note(text) }
 
 // By returns the field the rows are grouped by.
 func (a *Accuracy) By() string { return a.by }
@@ -345,9 +342,7 @@ func (c Cell) Defined() bool { return c.Samples > 0 && !c.noFigure }
 
 // Complete reports whether the group has a verdict for every record it should have: no
 // error, and (when the expected count is known) none missing.
-func (c Cell) Complete() bool {
-	return Coverage{Expected: c.Expected, Errored: c.Errored, Missing: c.Missing}.Complete()
-}
+func (c Cell) Complete() bool { return c.counts().Complete() }
 
 // StoppedShare returns the percentage of graded records that a budget or the context ended.
 func (c Cell) StoppedShare() float64 {
@@ -357,32 +352,28 @@ func (c Cell) StoppedShare() float64 {
 	return 100 * float64(c.Stopped) / float64(c.Graded)
 }
 
+// cellWire is a Cell on the wire: its counts as a Coverage's, the counts that are unknown and
+// the figures that are undefined null.
+type cellWire struct {
+	coverageWire
+	Repeats      int      `json:"repeats"`
+	Correct      float64  `json:"correct"`
+	Accuracy     *float64 `json:"accuracy"`
+	CILow        *float64 `json:"ci_low"`
+	CIHigh       *float64 `json:"ci_high"`
+	StoppedShare *float64 `json:"stopped_share"`
+}
+
+// counts returns the counts of c as a Coverage's.
+func (c Cell) counts() Coverage {
+	return Coverage{Samples: c.Samples, ExpectedSamples: c.ExpectedSamples, Expected: c.Expected, Graded: c.Graded,
+		Errored: c.Errored, Missing: c.Missing, Stopped: c.Stopped}
+}
+
 // MarshalJSON encodes c with a null accuracy and interval when it has no graded sample, so
 // that no script reads it as 0%, and null for the counts that are unknown.
 func (c Cell) MarshalJSON() ([]byte, error) {
-	opt := func(n int) *int {
-		if n < 0 {
-			return nil
-		}
-		return &n
-	}
-	out := struct {
-		Samples         int      `json:"samples"`
-		ExpectedSamples *int     `json:"expected_samples"`
-		Repeats         int      `json:"repeats"`
-		Expected        *int     `json:"expected"`
-		Graded          int      `json:"graded"`
-		Errored         int      `json:"errored"`
-		Missing         *int     `json:"missing"`
-		Complete        bool     `json:"complete"`
-		Correct         float64  `json:"correct"`
-		Accuracy        *float64 `json:"accuracy"`
-		CILow           *float64 `json:"ci_low"`
-		CIHigh          *float64 `json:"ci_high"`
-		Stopped         int      `json:"stopped"`
-		StoppedShare    *float64 `json:"stopped_share"`
-	}{Samples: c.Samples, ExpectedSamples: opt(c.ExpectedSamples), Repeats: c.Repeats, Expected: opt(c.Expected),
-		Graded: c.Graded, Errored: c.Errored, Missing: opt(c.Missing), Complete: c.Complete(), Correct: c.Correct, Stopped: c.Stopped}
+	out := cellWire{coverageWire: c.counts().wire(), Repeats: c.Repeats, Correct: c.Correct}
 	if c.Defined() {
 		out.Accuracy, out.CILow, out.CIHigh = &c.Accuracy, &c.CILow, &c.CIHigh
 	}
@@ -395,38 +386,20 @@ func (c Cell) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads a cell as MarshalJSON writes it, null counts as unknown (-1).
 func (c *Cell) UnmarshalJSON(data []byte) error {
-	var in struct {
-		Samples         int      `json:"samples"`
-		ExpectedSamples *int     `json:"expected_samples"`
-		Repeats         int      `json:"repeats"`
-		Expected        *int     `json:"expected"`
-		Graded          int      `json:"graded"`
-		Errored         int      `json:"errored"`
-		Missing         *int     `json:"missing"`
-		Correct         float64  `json:"correct"`
-		Accuracy        *float64 `json:"accuracy"`
-		CILow           *float64 `json:"ci_low"`
-		CIHigh          *float64 `json:"ci_high"`
-		Stopped         int      `json:"stopped"`
-	}
+	var in cellWire
 	if err := json.Unmarshal(data, &in); err != nil {
 		return err
 	}
-	val := func(p *int) int {
-		if p == nil {
-			return -1
-		}
-		return *p
-	}
-	fval := func(p *float64) float64 {
+	figure := func(p *float64) float64 {
 		if p == nil {
 			return 0
 		}
 		return *p
 	}
-	*c = Cell{noFigure: in.Accuracy == nil, Samples: in.Samples, ExpectedSamples: val(in.ExpectedSamples), Repeats: in.Repeats, Expected: val(in.Expected),
-		Graded: in.Graded, Errored: in.Errored, Missing: val(in.Missing), Correct: in.Correct,
-		Accuracy: fval(in.Accuracy), CILow: fval(in.CILow), CIHigh: fval(in.CIHigh), Stopped: in.Stopped}
+	n := in.coverage()
+	*c = Cell{noFigure: in.Accuracy == nil, Samples: n.Samples, ExpectedSamples: n.ExpectedSamples, Repeats: in.Repeats,
+		Expected: n.Expected, Graded: n.Graded, Errored: n.Errored, Missing: n.Missing, Correct: in.Correct,
+		Accuracy: figure(in.Accuracy), CILow: figure(in.CILow), CIHigh: figure(in.CIHigh), Stopped: n.Stopped}
 	return nil
 }
 

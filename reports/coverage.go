@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -196,29 +197,62 @@ func (c Coverage) withExpected(samples, records int) Coverage {
 	return c
 }
 
+// coverageWire is a Coverage on the wire, its unknown counts null, with whether it is
+// complete; a Cell's carries the same counts.
+type coverageWire struct {
+	Run             string `json:"run,omitempty"`
+	Samples         int    `json:"samples"`
+	ExpectedSamples *int   `json:"expected_samples"`
+	Expected        *int   `json:"expected"`
+	Graded          int    `json:"graded"`
+	Errored         int    `json:"errored"`
+	Missing         *int   `json:"missing"`
+	Complete        bool   `json:"complete"`
+	Stopped         int    `json:"stopped"`
+}
+
+// wire returns c on the wire.
+func (c Coverage) wire() coverageWire {
+	return coverageWire{c.Run, c.Samples, optCount(c.ExpectedSamples), optCount(c.Expected), c.Graded, c.Errored,
+		optCount(c.Missing), c.Complete(), c.Stopped}
+}
+
+// coverage returns what w says.
+func (w coverageWire) coverage() Coverage {
+	return Coverage{Run: w.Run, Samples: w.Samples, ExpectedSamples: countOf(w.ExpectedSamples), Expected: countOf(w.Expected),
+		Graded: w.Graded, Errored: w.Errored, Missing: countOf(w.Missing), Stopped: w.Stopped}
+}
+
 // MarshalJSON writes the unknown counts (-1) as null, and whether the run is complete.
-func (c Coverage) MarshalJSON() ([]byte, error) {
-	opt := func(n int) *int {
-		if n < 0 {
-			return nil
-		}
-		return &n
+func (c Coverage) MarshalJSON() ([]byte, error) { return runners.MarshalPlain(c.wire()) }
+
+// UnmarshalJSON reads a coverage as MarshalJSON writes it, null counts as unknown (-1).
+func (c *Coverage) UnmarshalJSON(data []byte) error {
+	var w coverageWire
+	err := json.Unmarshal(data, &w)
+	*c = w.coverage()
+	return err
+}
+
+// optCount returns a count for JSON: nil (null) when it is unknown (negative).
+func optCount(n int) *int {
+	if n < 0 {
+		return nil
 	}
-	return runners.MarshalPlain(struct {
-		Run             string `json:"run,omitempty"`
-		Samples         int    `json:"samples"`
-		ExpectedSamples *int   `json:"expected_samples"`
-		Expected        *int   `json:"expected"`
-		Graded          int    `json:"graded"`
-		Errored         int    `json:"errored"`
-		Missing         *int   `json:"missing"`
-		Complete        bool   `json:"complete"`
-		Stopped         int    `json:"stopped"`
-	}{c.Run, c.Samples, opt(c.ExpectedSamples), opt(c.Expected), c.Graded, c.Errored, opt(c.Missing), c.Complete(), c.Stopped})
+	return &n
+}
+
+// countOf reads a count optCount wrote: -1 for null.
+func countOf(p *int) int {
+	if p == nil {
+		return -1
+	}
+	return *p
 }
 
 // coverage counts, for the runs of a report, the records it was given against what each run
-// should have (Expect): the coverage every report shows.
+// should have (Expect): the coverage every report shows. Each report embeds one, and with it
+// the Expect and Note of its Report methods.
 type coverage struct {
 	runs     []string
 	expected map[string]*Expected
@@ -242,8 +276,9 @@ func (c *coverage) addRun(run string) {
 	}
 }
 
-// expect says what run should have; nil for unknown.
-func (c *coverage) expect(run string, e *Expected) {
+// Expect says what run, whose column the report has (AddRun), should have: ExpectedOf its
+// manifest, nil when unknown. Figures count against it.
+func (c *coverage) Expect(run string, e *Expected) {
 	c.addRun(run)
 	c.expected[run], c.told[run] = e, true
 }
@@ -314,8 +349,8 @@ func (c *coverage) lines() []string {
 	return append(out, c.notes...)
 }
 
-// note adds a note, once.
-func (c *coverage) note(text string) {
+// Note adds a note under the report (the runs graded different samples, say), once.
+func (c *coverage) Note(text string) {
 	if !slices.Contains(c.notes, text) {
 		c.notes = append(c.notes, text)
 	}

@@ -36,9 +36,9 @@ type JudgeStats struct {
 	// for both (in CSV, which holds one table, the steps).
 	Section string
 
-	runs     []string
-	byRun    map[string]map[Key]judged
-	coverage coverage
+	runs  []string
+	byRun map[string]map[Key]judged
+	coverage
 }
 
 // The sections of the judge report.
@@ -68,15 +68,6 @@ func (j *JudgeStats) AddRun(run string) {
 		j.coverage.addRun(run)
 	}
 }
-
-// Expect says what run should have (nil for unknown): its samples count against it.
-func (j *JudgeStats) Expect(run string, e *Expected) {
-	j.AddRun(run)
-	j.coverage.expect(run, e)
-}
-
-// Note adds a note under the report.
-func (j *JudgeStats) Note(text string) { j.coverage.note(text) }
 
 // Add counts r in run's column; a later record of the same sample replaces an earlier one.
 func (j *JudgeStats) Add(run string, r *Result) {

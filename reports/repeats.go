@@ -15,15 +15,15 @@ import (
 // unbiased estimator of Chen et al. (2021), and the accuracy of a majority vote over the
 // extracted answers. Records without a verdict are counted apart and never as wrong.
 type Repeats struct {
-	by       string
-	ks       []int
-	runs     []string
-	seen     map[string]bool
-	suites   map[string]bool
-	groups   map[groupKey]bool
-	cells    map[cellKey]map[sampleKey][]attempt
-	total    map[string]map[sampleKey][]attempt
-	coverage coverage
+	by     string
+	ks     []int
+	runs   []string
+	seen   map[string]bool
+	suites map[string]bool
+	groups map[groupKey]bool
+	cells  map[cellKey]map[sampleKey][]attempt
+	total  map[string]map[sampleKey][]attempt
+	coverage
 }
 
 type sampleKey struct{ suite, id string }
@@ -67,15 +67,6 @@ func (a *Repeats) AddRun(run string) {
 		a.coverage.addRun(run)
 	}
 }
-
-// Expect says what run should have (nil for unknown): the samples count against it.
-func (a *Repeats) Expect(run string, e *Expected) {
-	a.AddRun(run)
-	a.coverage.expect(run, e)
-}
-
-// Note adds a note under the table.
-func (a *Repeats) Note(text string) { a.coverage.note(text) }
 
 // By returns the field the rows are grouped by.
 func (a *Repeats) By() string { return a.by }

@@ -15,15 +15,15 @@ var CodeKinds = []string{"crop", "mark", "numeric", "other"}
 // budget stopped, what code calls did, and accuracy with and without tools. Only samples that
 // reached the model count.
 type ToolUsage struct {
-	by       string
-	runs     []string
-	seen     map[string]bool
-	stats    map[cellKey]*ToolStats
-	total    map[string]*ToolStats
-	suite    map[string]bool
-	group    map[groupKey]bool
-	tools    map[string]bool
-	coverage coverage
+	by    string
+	runs  []string
+	seen  map[string]bool
+	stats map[cellKey]*ToolStats
+	total map[string]*ToolStats
+	suite map[string]bool
+	group map[groupKey]bool
+	tools map[string]bool
+	coverage
 }
 
 // NewToolUsage returns an empty aggregation grouped by field (see NewAccuracy).
@@ -49,15 +49,6 @@ func (u *ToolUsage) AddRun(run string) {
 		u.coverage.addRun(run)
 	}
 }
-
-// Expect says what run should have (nil for unknown): n counts against it.
-func (u *ToolUsage) Expect(run string, e *Expected) {
-	u.AddRun(run)
-	u.coverage.expect(run, e)
-}
-
-// Note adds a note under the table.
-func (u *ToolUsage) Note(text string) { u.coverage.note(text) }
 
 // By returns the field the rows are grouped by.
 func (u *ToolUsage) By() string { return u.by }
