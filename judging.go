@@ -69,7 +69,7 @@ func (jc *JudgeConfig) Resolve(spec tasks.JudgeSpec) tasks.JudgeSpec {
 		}
 		return spec
 	}
-	if spec.Kind == judges.KindLLM && spec.BaseURL == "" {
+	if judges.UsesLLM(spec) && spec.BaseURL == "" {
 		if prefix, name, ok := strings.Cut(spec.Model, ":"); ok {
 			if p, known := runners.Providers[prefix]; known {
 				spec.Model, spec.BaseURL = name, p.BaseURL
@@ -170,7 +170,7 @@ func (jc *JudgeConfig) endpoints(suite string, src judgeSource, orig, resolved t
 	var eps []reports.Endpoint
 	var problems []error
 	for _, st := range steps {
-		if st.resolved.Kind != judges.KindLLM {
+		if !judges.UsesLLM(st.resolved) {
 			continue
 		}
 		ep, err := jc.endpoint(suite, src, st.orig, st.resolved, st.path)

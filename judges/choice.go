@@ -140,8 +140,9 @@ func goldLetter(gold string, choices []string) (string, bool) {
 
 // gradeChoice grades a multiple-choice answer with can_infer. Extracted is the option letter,
 // or "Z" with Reason "no option" when the answer names none (distinct from a wrong option).
-// A letter read cleanly (by letter or by text) and a refusal are confident verdicts; "no
-// option" is not.
+// A letter read cleanly (by letter or by text) is a confident verdict; "no option" is not, and
+// neither is a refusal (Reason "no option (refusal)"): DeepEyesV2 asks its verify.md judge
+// about every Z, and a cascade may too.
 func gradeChoice(s *tasks.Sample, answer string) (Verdict, error) {
 	if len(s.Choices) == 0 {
 		return Verdict{}, fmt.Errorf("the choice judge needs the sample's choices")
@@ -155,7 +156,7 @@ func gradeChoice(s *tasks.Sample, answer string) (Verdict, error) {
 	case "":
 		return verdict(false, false, noOption, "no option"), nil
 	case "refusal":
-		return verdict(false, true, noOption, "no option (refusal)"), nil
+		return verdict(false, false, noOption, "no option (refusal)"), nil
 	}
 	if letter == noOption && len(s.Choices) < 26 { // a lone "Z" token, not a 26th option
 		return verdict(false, false, noOption, "no option"), nil

@@ -77,7 +77,7 @@ func TestChoiceJudge(t *testing.T) {
 		{"by text", s, "<answer>the dog</answer>", true, "B", true, "option by text"},
 		{"no option", s, "I am not sure what this shows at all, maybe both.", false, "Z", false, "no option"},
 		{"lone Z", s, "Z", false, "Z", false, "no option"},
-		{"refusal", s, "Cannot determine the answer", false, "Z", true, "no option (refusal)"},
+		{"refusal", s, "Cannot determine the answer", false, "Z", false, "no option (refusal)"},
 		{"gold given as text", &tasks.Sample{ID: "q2", Answer: "Dog", Choices: []string{"cat", "dog"}}, "B", true, "B", true, "option by letter"},
 		{"gold given as (b)", &tasks.Sample{ID: "q3", Answer: "(b)", Choices: []string{"cat", "dog"}}, "B", true, "B", true, "option by letter"},
 		{"an alternative gold letter", &tasks.Sample{ID: "q4", Answer: "A", Alternatives: []string{"C"}, Choices: []string{"x", "y", "z"}}, "C", true, "C", true, "option by letter"},

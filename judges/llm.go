@@ -24,7 +24,8 @@ import (
 // token of the reply, with the model's answer fenced so that nothing it says can pose as the
 // verdict.
 
-// The prompt templates shipped with realx, in prompts/:
+// The prompt templates shipped with realx, in prompts/. Three are realx's own, written after
+// the seed systems' judges, with the model's answer fenced between markers:
 //
 //   - equivalence: is the model's answer consistent with the reference? In the manner of
 //     DeepEyesV2's verify.md (compare, do not re-solve; rules per kind of question), in
@@ -34,19 +35,41 @@ import (
 //     failure.
 //   - option: VLMEvalKit's option extractor: which option does a free-form answer choose, or
 //     Z for none, as OPTION: X. Z is a fail the cascade may ask a later step about.
+//
+// Four are the seed systems' own prompts, verbatim (the files name their sources and
+// licences), each read as its source reads the reply:
+//
+//   - verify: DeepEyesV2's verify.md equivalence judge, in Chinese; the text after the last
+//     <最终结果>, then after the last "boxed", up to "}", passes when it holds "yes".
+//   - vstar: DeepEyes' V* judge, seven "Judgement: 1/0" examples; the text after the last
+//     "Judgement:" passes when it holds a 1 (else a 0 fails), or the reply is exactly 1 or 0.
+//   - simpleqa-official: SimpleQA's published grader; the first A, B or C anywhere in the
+//     reply is the grade, as simple-evals reads it (C, not attempted, when there is none).
+//   - vlmevalkit-option: VLMEvalKit's option matcher (see vlmevalkitOption).
 const (
-	TemplateEquivalence = "equivalence"
-	TemplateSimpleQA    = "simpleqa"
-	TemplateOption      = "option"
+	TemplateEquivalence      = "equivalence"
+	TemplateSimpleQA         = "simpleqa"
+	TemplateOption           = "option"
+	TemplateVerify           = "verify"
+	TemplateVStar            = "vstar"
+	TemplateSimpleQAOfficial = "simpleqa-official"
+	TemplateVLMEvalKitOption = "vlmevalkit-option"
+)
+
+// The extraction prompts of the mathvista and mathvista-vlmevalkit kinds (extract: [llm]),
+// verbatim; not templates an llm judge names.
+const (
+	promptMathVistaExtract  = "mathvista-extract"
+	promptVLMEvalKitExtract = "vlmevalkit-mathvista-extract"
 )
 
 //go:embed prompts/*.tmpl
 var promptFS embed.FS
 
-// templates maps each shipped template's name to its text.
+// templates maps each shipped prompt's name to its text.
 var templates = func() map[string]string {
 	m := map[string]string{}
-	for _, name := range []string{TemplateEquivalence, TemplateSimpleQA, TemplateOption} {
+	for _, name := range append(Templates(), promptMathVistaExtract, promptVLMEvalKitExtract) {
 		data, err := promptFS.ReadFile(path.Join("prompts", name+".tmpl"))
 		if err != nil {
 			panic(err) // embedded at build time
@@ -56,16 +79,39 @@ var templates = func() map[string]string {
 	return m
 }()
 
-// Templates returns the names of the shipped prompt templates, sorted. They are also the
-// names of the verdict rules a custom template may use.
+// Templates returns the names of the prompt templates an llm judge may name, sorted. They
+// are also the names of the verdict rules a custom template may use.
 func Templates() []string {
-	return []string{TemplateEquivalence, TemplateOption, TemplateSimpleQA}
+	return []string{TemplateEquivalence, TemplateOption, TemplateSimpleQA, TemplateSimpleQAOfficial,
+		TemplateVerify, TemplateVLMEvalKitOption, TemplateVStar}
 }
 
 // TemplateText returns the text of a shipped template.
 func TemplateText(name string) (string, bool) {
 	t, ok := templates[name]
 	return t, ok
+}
+
+// helpfulAssistant is the system message DeepEyes' V* judge and simple-evals' grader send.
+const helpfulAssistant = "You are a helpful assistant."
+
+// askedAs is how a shipped prompt is put to its model where it differs from realx's way (one
+// user message, temperature 0, the spec's max_tokens): its source's system message, reply
+// budget, and a temperature for each try.
+type askedAs struct {
+	system       string
+	maxTokens    int
+	temperatures []float64
+}
+
+// promptSettings are the shipped prompts asked otherwise than realx's way.
+var promptSettings = map[string]askedAs{
+	TemplateVStar:            {system: helpfulAssistant},
+	TemplateSimpleQAOfficial: {system: helpfulAssistant, maxTokens: 2048},
+	// MathVista's GPT_Model asks with max_tokens 1024.
+	promptMathVistaExtract: {maxTokens: 1024},
+	// VLMEvalKit's MathVista_auxeval tries five times, at temperature i·0.5.
+	promptVLMEvalKitExtract: {temperatures: []float64{0, 0.5, 1, 1.5, 2}},
 }
 
 // The markers the model's answer stands between in a judge prompt. Any text in the answer
@@ -115,7 +161,8 @@ type Override struct {
 	Model, BaseURL, APIKeyEnv string
 }
 
-// Resolve returns spec with o applied to its LLM judges (a cascade's LLM steps included).
+// Resolve returns spec with o applied to its LLM judges (a cascade's LLM steps, and the LLM
+// extraction steps of the mathvista kinds, included).
 // The result is what runs, and what a run's manifest records: its ID is the judge's.
 func Resolve(spec tasks.JudgeSpec, o Override) tasks.JudgeSpec {
 	if spec.IsCascade() {
@@ -125,7 +172,7 @@ func Resolve(spec tasks.JudgeSpec, o Override) tasks.JudgeSpec {
 		}
 		return spec
 	}
-	if spec.Kind != KindLLM {
+	if !UsesLLM(spec) {
 		return spec
 	}
 	if o.Model != "" {
@@ -192,11 +239,18 @@ type llmJudge struct {
 	rule               verdictRule
 	model              runners.Model
 	gen                tasks.Generation
-	extract            []string
-	retries            int
-	backoff            time.Duration
-	cache              Cache
-	flight             singleflight.Group
+	// system is the system message sent before the prompt, if any; temperatures, when set,
+	// give each try its own temperature (the last for any further one).
+	system       string
+	temperatures []float64
+	extract      []string
+	// raw marks a judge that is given the answer itself, not an output to extract it from
+	// (an extraction step of another judge): it is shown as it is, untrimmed.
+	raw     bool
+	retries int
+	backoff time.Duration
+	cache   Cache
+	flight  singleflight.Group
 }
 
 // newLLM builds the LLM judge of a validated spec.
@@ -233,15 +287,24 @@ func newLLM(spec tasks.JudgeSpec, opt Options) (*llmJudge, error) {
 		}
 	}
 	_, sum := identity(spec)
+	rule := verdictRules[verdictName(spec)]
+	asked := promptSettings[spec.Template]
 	j := &llmJudge{
 		id: ID(spec), identity: hex.EncodeToString(sum[:]), step: StepName(spec),
-		tmpl: tmpl, rule: verdictRules[verdictName(spec)],
-		gen:     tasks.Generation{Temperature: ptr(0.0), MaxTokens: spec.MaxTokens},
+		tmpl: tmpl, rule: rule,
+		gen:    tasks.Generation{Temperature: ptr(0.0), MaxTokens: spec.MaxTokens},
+		system: asked.system, temperatures: asked.temperatures,
 		extract: llmIdentityOf(spec).Extract, retries: DefaultRetries,
 		backoff: opt.Backoff, cache: opt.Cache,
 	}
-	if spec.Retries != nil {
+	if j.gen.MaxTokens == nil && asked.maxTokens > 0 {
+		j.gen.MaxTokens = ptr(asked.maxTokens)
+	}
+	switch {
+	case spec.Retries != nil:
 		j.retries = *spec.Retries
+	case rule.tries > 0:
+		j.retries = rule.tries - 1
 	}
 	if j.backoff == 0 {
 		j.backoff = DefaultBackoff
@@ -279,7 +342,20 @@ func (j *llmJudge) Judge(ctx context.Context, s *tasks.Sample, output string) (V
 			return Verdict{}, fmt.Errorf("sample %s: %w", s.ID, err)
 		}
 	}
-	answer := Extract(output, j.extract)
+	answer := output
+	if !j.raw {
+		answer = Extract(output, j.extract)
+	}
+	if j.rule.prepare != nil {
+		answer = j.rule.prepare(answer)
+	}
+	if j.rule.prefetch != nil {
+		if v, ok := j.rule.prefetch(s, answer); ok {
+			v.Extracted = cmpOr(v.Extracted, answer)
+			v.JudgeID, v.Step = j.id, j.step
+			return v, nil
+		}
+	}
 	key := cacheKey(j.identity, s, answer)
 	stamp := func(v Verdict) Verdict {
 		v.JudgeID, v.Step = j.id, j.step
@@ -325,12 +401,19 @@ func (j *llmJudge) ask(ctx context.Context, s *tasks.Sample, answer string) (Ver
 		Messages:   []runners.Message{runners.TextMessage(runners.RoleUser, prompt)},
 		Generation: j.gen,
 	}
+	if j.system != "" {
+		req.Messages = append([]runners.Message{runners.TextMessage(runners.RoleSystem, j.system)}, req.Messages...)
+	}
 	var last error
+	unread := "" // the last reply with no verdict in it
 	for attempt := 0; attempt <= j.retries; attempt++ {
 		if attempt > 0 {
 			if err := runners.SystemClock.Sleep(ctx, j.nextWait(attempt-1)); err != nil {
 				return Verdict{}, "", fmt.Errorf("%w (after: %v)", err, last)
 			}
+		}
+		if n := len(j.temperatures); n > 0 {
+			req.Generation.Temperature = ptr(j.temperatures[min(attempt, n-1)])
 		}
 		resp, err := j.model.Chat(ctx, req)
 		if err != nil {
@@ -338,18 +421,34 @@ func (j *llmJudge) ask(ctx context.Context, s *tasks.Sample, answer string) (Ver
 			if ctx.Err() != nil || !errors.As(err, &me) || !me.Retryable {
 				return Verdict{}, "", fmt.Errorf("judge endpoint: %w", err)
 			}
+			if len(j.temperatures) > 0 {
+				// A prompt asked at rising temperatures (VLMEvalKit's extraction) takes a
+				// call that failed after the client's own retries as one failed try, and goes
+				// on to the next temperature, as VLMEvalKit's loop does.
+				last = fmt.Errorf("judge endpoint: %w", err)
+				continue
+			}
 			tries := attempt + max(me.Attempts, 1)
 			return Verdict{}, "", fmt.Errorf("llm judge: no verdict after %d attempt(s): judge endpoint: %w", tries, err)
 		}
 		reply, _ := StripThink(resp.Content)
 		if v, ok := j.rule.parse(reply, s); ok {
-			v.Extracted = cmpOr(v.Extracted, answer)
+			if !j.rule.extracts {
+				v.Extracted = cmpOr(v.Extracted, answer)
+			}
 			return v, resp.Content, nil
 		}
-		last = fmt.Errorf("no verdict in the judge's reply %q", clip(resp.Content, 300))
+		unread = resp.Content
+		last = fmt.Errorf("%w %q", errNoVerdict, clip(resp.Content, 300))
+	}
+	if j.rule.exhausted != nil && unread != "" && errors.Is(last, errNoVerdict) {
+		return j.rule.exhausted(s), unread, nil
 	}
 	return Verdict{}, "", fmt.Errorf("llm judge: no verdict after %d attempt(s): %w", j.retries+1, last)
 }
+
+// errNoVerdict is the error of a reply from which the verdict rule reads nothing.
+var errNoVerdict = errors.New("no verdict in the judge's reply")
 
 // nextWait is the wait after a reply with no verdict, the attempt-th (from 0): the backoff
 // doubled per attempt, up to maxBackoff.

@@ -37,6 +37,10 @@ const (
 	KindRegex     = "regex"
 	KindRougeL    = "rougeL"
 	KindSubEM     = "subem"
+	// KindMathVistaVLMEvalKit is MathVista as VLMEvalKit grades it (mathVistaVLMEvalKit).
+	KindMathVistaVLMEvalKit = "mathvista-vlmevalkit"
+	// KindVStar is DeepEyes' V* rule (gradeVStar).
+	KindVStar = "vstar"
 )
 
 // judgeKind is everything realx knows of one judge kind: the one place a new kind is added.
@@ -51,14 +55,16 @@ type judgeKind struct {
 	tolerance, defaultTol bool
 	// caseSensitive marks a kind that reads case_sensitive; pattern one that reads pattern.
 	caseSensitive, pattern bool
+	// llmExtract marks a kind that may end its extractors with llm, its LLM extraction step.
+	llmExtract bool
 	// grader returns the grader of a spec of the kind, its defaults filled in (effective); nil
-	// for the llm kind, which newLLM builds.
+	// for the llm kind, which newLLM builds, and for mathvista-vlmevalkit, which newStep builds.
 	grader func(spec tasks.JudgeSpec) grader
 }
 
 // The extractor chains of DefaultExtract.
 var (
-	extractMath      = []string{"strip_think", "answer_tag", "boxed", "answer_is", "last_number"}
+	extractMath      = []string{"strip_think", "answer_tag", "answer_is", "boxed", "latex", "expression", "last_number"}
 	extractMathVista = []string{"strip_think", "answer_tag", "boxed", "answer_is"}
 	extractChoice    = []string{"strip_think", "answer_tag", "boxed"}
 	extractText      = []string{"strip_think", "answer_tag"}
@@ -84,7 +90,10 @@ var kinds = map[string]judgeKind{
 	KindLLM: {extract: extractText},
 	KindMath: {extract: extractMath, tolerance: true,
 		grader: func(s tasks.JudgeSpec) grader { return mathGrader(s.RelTol, s.AbsTol) }},
-	KindMathVista: {extract: extractMathVista, grader: func(tasks.JudgeSpec) grader { return gradeMathVista }},
+	KindMathVista: {extract: extractMathVista, llmExtract: true,
+		grader: func(tasks.JudgeSpec) grader { return gradeMathVista }},
+	// mathvista-vlmevalkit is built by newStep (mathVistaVLMEvalKit), with or without its LLM step.
+	KindMathVistaVLMEvalKit: {extract: extractText, llmExtract: true},
 	KindNumeric: {extract: extractMath, tolerance: true, defaultTol: true,
 		grader: func(s tasks.JudgeSpec) grader { return numericGrader(*s.RelTol, *s.AbsTol) }},
 	KindRegex: {extract: extractText, pattern: true,
@@ -92,6 +101,7 @@ var kinds = map[string]judgeKind{
 	KindRougeL: {extract: extractText, threshold: ptr(DefaultOverlapThreshold),
 		grader: func(s tasks.JudgeSpec) grader { return scored(*s.Threshold, rougeL) }},
 	KindSubEM: {extract: extractTextBoxed, grader: func(tasks.JudgeSpec) grader { return gradeSubEM }},
+	KindVStar: {extract: extractText, grader: func(tasks.JudgeSpec) grader { return gradeVStar }},
 }
 
 // Kinds returns the judge kinds New knows, sorted.
@@ -121,15 +131,23 @@ func andList(names []string) string {
 // chain starts with strip_think, so that reasoning never supplies the answer, and ends, when
 // nothing is found, with the whole remaining output:
 //
-//   - math, numeric: strip_think, answer_tag, boxed, answer_is, last_number.
+//   - math, numeric: strip_think, answer_tag, answer_is, boxed, latex, expression,
+//     last_number: Math-Verify's order (see Extract for how the answer tag and the
+//     announcement narrow the text the later extractors read, and AnswerIs for how an
+//     announcement yields to a later box).
 //   - mathvista: strip_think, answer_tag, boxed, answer_is. No last_number: the official
 //     scorer is given an already extracted answer, and a rule must not rewrite "(B) 3 cm" or
 //     "[1, 2]" into a bare number before MathVista's own normalisation sees it.
 //   - choice: strip_think, answer_tag, boxed; VLMEvalKit's can_infer then reads the rest.
 //   - em, subem, f1: strip_think, answer_tag, boxed: a boxed answer is graded without its
 //     \boxed{}.
-//   - anls, exact, contains, regex, bleu1, rougeL: strip_think, answer_tag.
+//   - anls, exact, contains, regex, bleu1, rougeL, mathvista-vlmevalkit, vstar: strip_think,
+//     answer_tag (V*'s rule unwraps a \boxed itself).
 //   - llm: strip_think, answer_tag. The judge reads the model's answer, not its reasoning.
+//
+// The mathvista kinds may end their list with llm, their LLM extraction step (see
+// mathVistaLLM, mathVistaVLMEvalKit); extract: [llm] puts the output to it as it is, as the
+// official pipelines take the response.
 //
 // A spec that lists only strip_think grades the (trimmed) output as it stands: the way to
 // grade answers that an official pipeline has already extracted. DefaultExtract returns nil
@@ -229,6 +247,14 @@ func (v *validator) judge(spec tasks.JudgeSpec, at []string) {
 		v.add(false, at, unknownName("judge kind", kind, Kinds()), "kind")
 	}
 	v.extractors(spec.Extract, at)
+	if i := slices.Index(spec.Extract, "llm"); i >= 0 {
+		switch {
+		case known && !readsLLMExtract(kind):
+			v.add(false, at, fmt.Sprintf("the llm extractor is read only by the %s kinds, not by %s", andList(llmExtractKinds()), kind), "extract", strconv.Itoa(i))
+		case i != len(spec.Extract)-1:
+			v.add(false, at, "llm must end the extract list: the LLM's answer is the one graded", "extract", strconv.Itoa(i))
+		}
+	}
 	for _, tol := range []struct {
 		key string
 		v   *float64
@@ -273,6 +299,13 @@ func notRead(key, name string, reads func(judgeKind) bool) string {
 	return fmt.Sprintf("%s is not read by the %s judge (only by %s)", key, name, andList(kindsWhere(reads)))
 }
 
+// readsLLMExtract reports whether a kind may end its extractors with llm, its LLM extraction
+// step (extract: [… llm]).
+func readsLLMExtract(kind string) bool { return kinds[kind].llmExtract }
+
+// llmExtractKinds are the kinds with an LLM extraction step, sorted.
+func llmExtractKinds() []string { return kindsWhere(func(k judgeKind) bool { return k.llmExtract }) }
+
 // extractors checks extractor names.
 func (v *validator) extractors(names []string, at []string) {
 	for i, name := range names {
@@ -285,13 +318,26 @@ func (v *validator) extractors(names []string, at []string) {
 // llmKeys are the keys only the llm judge reads.
 var llmKeys = []string{"template", "template_file", "verdict", "model", "base_url", "api_key_env", "max_tokens", "retries"}
 
-// llm checks the settings of an LLM judge, and that no other kind has any.
+// llm checks the settings of an LLM judge, and that no other kind has any but the endpoint
+// settings of an LLM extraction step (extract: [… llm]).
 func (v *validator) llm(spec tasks.JudgeSpec, at []string, known bool) {
 	if spec.Kind != KindLLM {
+		_, extractLLM := llmStep(spec.Extract)
 		for _, f := range setFields(spec) {
-			if known && slices.Contains(llmKeys, f) {
+			switch {
+			case !known || !slices.Contains(llmKeys, f):
+			case extractLLM && readsLLMExtract(spec.Kind) && !slices.Contains([]string{"template", "template_file", "verdict"}, f):
+			case readsLLMExtract(spec.Kind) && !slices.Contains([]string{"template", "template_file", "verdict"}, f):
+				v.add(false, at, fmt.Sprintf("%s is read by the %s judge only with its LLM extraction step: end extract with llm", f, spec.Kind), f)
+			default:
 				v.add(false, at, fmt.Sprintf("%s is not read by the %s judge (only by llm)", f, spec.Kind), f)
 			}
+		}
+		if m := spec.MaxTokens; m != nil && *m < 1 {
+			v.add(true, at, fmt.Sprintf("max_tokens must be ≥ 1, not %d", *m), "max_tokens")
+		}
+		if r := spec.Retries; r != nil && *r < 0 {
+			v.add(true, at, fmt.Sprintf("retries must be ≥ 0, not %d", *r), "retries")
 		}
 		return
 	}
@@ -300,7 +346,7 @@ func (v *validator) llm(spec tasks.JudgeSpec, at []string, known bool) {
 	case spec.Template != "" && custom:
 		v.add(false, at, "template and template_file exclude each other: name a shipped template or give a file", "template_file")
 	case spec.Template != "":
-		if _, ok := templates[spec.Template]; !ok {
+		if !slices.Contains(Templates(), spec.Template) {
 			v.add(false, at, unknownName("template", spec.Template, Templates()), "template")
 		}
 		if spec.Verdict != "" {
@@ -481,6 +527,27 @@ func newStep(spec tasks.JudgeSpec, opt Options, at []string) (Judge, error) {
 		return j, nil
 	}
 	spec = effective(spec)
+	if readsLLMExtract(spec.Kind) {
+		before, llm := llmStep(spec.Extract)
+		switch {
+		case spec.Kind == KindMathVista && llm:
+			x, err := newExtractor(spec, promptMathVistaExtract, opt)
+			if err != nil {
+				return nil, specError(spec, at, err.Error())
+			}
+			return &mathVistaLLM{id: ID(spec), step: StepName(spec), before: before, llm: x}, nil
+		case spec.Kind == KindMathVistaVLMEvalKit:
+			j := &mathVistaVLMEvalKit{id: ID(spec), step: StepName(spec), before: before}
+			if llm {
+				x, err := newExtractor(spec, promptVLMEvalKitExtract, opt)
+				if err != nil {
+					return nil, specError(spec, at, err.Error())
+				}
+				j.llm = x
+			}
+			return j, nil
+		}
+	}
 	j := &ruleJudge{id: ID(spec), step: StepName(spec), extract: spec.Extract, grade: kinds[spec.Kind].grader(spec)}
 	return j, nil
 }
@@ -512,7 +579,7 @@ func ptr[T any](v T) *T { return &v }
 // The versions that are part of every judge ID. Bump one when its judges' grading changes,
 // so that results graded before and after never share an ID.
 const (
-	rulesVersion   = 1
+	rulesVersion   = 2
 	llmVersion     = 1
 	cascadeVersion = 1
 )
@@ -551,6 +618,7 @@ func identity(spec tasks.JudgeSpec) (string, [32]byte) {
 	}
 	spec = effective(spec)
 	spec.Name = ""
+	spec.APIKeyEnv = "" // which variable holds the key decides nothing
 	fmt.Fprintf(h, "realx-rules/%d\n", rulesVersion)
 	h.Write(canonical(spec))
 	h.Sum(sum[:0])

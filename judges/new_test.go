@@ -24,7 +24,7 @@ func TestKinds(t *testing.T) {
 	t.Parallel()
 	kinds := Kinds()
 	assert.True(t, slices.IsSorted(kinds), "%v", kinds)
-	assert.Len(t, kinds, 14)
+	assert.Len(t, kinds, 16)
 	for _, k := range kinds {
 		if k == KindLLM {
 			continue // it needs an endpoint: llm_test.go
@@ -134,7 +134,7 @@ func TestIDStableAndSensitive(t *testing.T) {
 	assert.Equal(t, id, ID(base), "stable")
 	// Pinned to the canonical JSON written out by hand: results record IDs, so a change in
 	// how they are computed must be deliberate (bump rulesVersion when grading changes).
-	assert.Equal(t, "numeric:"+sha8(`{"abs_tol":1e-9,"extract":["strip_think","answer_tag","boxed","answer_is","last_number"],"kind":"numeric","rel_tol":0.01}`), id)
+	assert.Equal(t, "numeric:"+sha8(`{"abs_tol":1e-9,"extract":["strip_think","answer_tag","answer_is","boxed","latex","expression","last_number"],"kind":"numeric","rel_tol":0.01}`), id)
 	assert.Equal(t, "mathvista:"+sha8(`{"extract":["strip_think","answer_tag","boxed","answer_is"],"kind":"mathvista"}`), ID(tasks.JudgeSpec{Kind: KindMathVista}))
 
 	same := []tasks.JudgeSpec{
@@ -195,7 +195,7 @@ func TestCheck(t *testing.T) {
 
 	got := checkSuite(t, "judge:\n  kind: mathvist\n")
 	require.Len(t, got, 1)
-	assert.Regexp(t, `^7:9: unknown judge kind "mathvist" \(did you mean "mathvista"\?\); known: anls, bleu1, choice, contains, em, exact, f1, llm, math, mathvista, numeric, regex, rougeL, subem$`, got[0])
+	assert.Regexp(t, `^7:9: unknown judge kind "mathvist" \(did you mean "mathvista"\?\); known: anls, bleu1, choice, contains, em, exact, f1, llm, math, mathvista, mathvista-vlmevalkit, numeric, regex, rougeL, subem, vstar$`, got[0])
 
 	got = checkSuite(t, "judge:\n  kind: math\n  extract:\n    - boxed\n    - last_numbr\n")
 	require.Len(t, got, 1)
@@ -271,7 +271,8 @@ func TestEveryKindIsWhole(t *testing.T) {
 	for _, name := range Kinds() {
 		k := kinds[name]
 		assert.NotEmpty(t, k.extract, name)
-		assert.Equal(t, name != KindLLM, k.grader != nil, name)
+		built := name == KindLLM || name == KindMathVistaVLMEvalKit // newLLM and newStep build them
+		assert.Equal(t, !built, k.grader != nil, name)
 	}
 	assert.Equal(t, "anls, bleu1, f1 and rougeL", andList(kindsWhere(func(k judgeKind) bool { return k.threshold != nil })))
 	assert.Equal(t, "math and numeric", andList(kindsWhere(func(k judgeKind) bool { return k.tolerance })))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -54,7 +55,8 @@ func parseDecimal(s string) (float64, bool) {
 }
 
 // numericGrader passes when the answer is within tolerance of a gold:
-// |answer − gold| ≤ max(relTol·|gold|, absTol). A cleanly parsed number out of tolerance is a
+// |answer − gold| ≤ max(relTol·|gold|, absTol). An answer that ParseNumber does not read is
+// evaluated by mathequiv.Number when it is one number in LaTeX (\frac{1}{2}, 2\sqrt{3}). A cleanly parsed number out of tolerance is a
 // confident fail; an answer that is not a number is a fail that is not confident. Golds that
 // are not numbers are skipped; a sample with none is an error.
 func numericGrader(relTol, absTol float64) grader {
@@ -70,6 +72,9 @@ func numericGrader(relTol, absTol float64) grader {
 		}
 		a, ok := ParseNumber(answer)
 		if !ok {
+			a, ok = mathequiv.Number(answer)
+		}
+		if !ok {
 			return verdict(false, false, answer, "not a number"), nil
 		}
 		for _, g := range golds {
@@ -82,10 +87,13 @@ func numericGrader(relTol, absTol float64) grader {
 }
 
 // mathGrader compares the answer with each gold by mathequiv.Compare, passing when any is
-// equal. The tolerances, when set, go to mathequiv; unset, its own defaults apply. A fail is
-// confident only when every comparison was.
+// equal. A gold is read as Math-Verify reads one (goldAnswer), and an answer that is a chain of
+// equalities stands for its last side, as Math-Verify reads a prediction
+// (mathequiv.Options.ResultSide). The tolerances, when set, go to
+// mathequiv; unset, its own defaults apply. A fail is confident only when every comparison
+// was.
 func mathGrader(relTol, absTol *float64) grader {
-	var opt mathequiv.Options
+	opt := mathequiv.Options{ResultSide: true}
 	if relTol != nil {
 		opt.RelTol = *relTol
 	}
@@ -96,7 +104,7 @@ func mathGrader(relTol, absTol *float64) grader {
 		var first mathequiv.Outcome
 		confident := true
 		for i, g := range s.Answers() {
-			out := mathequiv.Compare(answer, g, opt)
+			out := mathequiv.Compare(answer, goldAnswer(g), opt)
 			if out.Equal {
 				return verdict(true, true, out.Answer, out.Reason), nil
 			}
@@ -107,4 +115,20 @@ func mathGrader(relTol, absTol *float64) grader {
 		}
 		return verdict(false, confident, first.Answer, first.Reason), nil
 	}
+}
+
+// goldAnswer returns the answer a math gold states. A gold as the MATH benchmark writes one
+// ("\frac{1}{2}", "x \in [0, 1)") is itself; one written as a solution or in math delimiters,
+// as Math-Verify's test cases are, gives its last boxes (goldBoxes), or else its last math span
+// ("$125$ miles"), as Math-Verify parses its golds with the extraction it applies to answers.
+// No number is picked out of a gold's prose.
+func goldAnswer(gold string) string {
+	if !strings.ContainsAny(gold, `$\`) {
+		return gold
+	}
+	if boxes := goldBoxes(gold); len(boxes) > 0 {
+		slices.Reverse(boxes) // joinParts takes them last to first
+		return joinParts(boxes)
+	}
+	return Extract(gold, []string{"latex"})
 }

@@ -19,14 +19,25 @@ type promptData struct {
 	Question string
 	// Answer is the model's answer between AnswerBegin and AnswerEnd, each on its own line.
 	Answer string
+	// Response is the model's answer as it is, without markers or fencing, as a source's
+	// prompt shows it (the verbatim templates, whose sources' reply parsing no fence would
+	// protect: an extraction prompt's reply is the answer itself).
+	Response string
 	// Gold is the gold answer; Alternatives the further acceptable ones; Golds all of them.
 	Gold         string
 	Alternatives []string
 	Golds        []string
+	// GoldOption is the gold option of a multiple-choice question as "B. text" (the gold
+	// answer itself when it names no option).
+	GoldOption string
 	// Choices are the options of a multiple-choice question; Letters their letters, as
 	// "A, B, C".
 	Choices []promptChoice
 	Letters string
+	// CJK is true when the question has Chinese characters (VLMEvalKit's cn_string).
+	CJK bool
+	// Metadata are the sample's metadata fields (MathVista's question_type, unit …).
+	Metadata map[string]any
 }
 
 type promptChoice struct{ Letter, Text string }
@@ -71,7 +82,14 @@ func render(t *template.Template, s *tasks.Sample, answer string) (string, error
 	d := promptData{
 		Question: fence(s.Question),
 		Answer:   AnswerBegin + "\n" + fence(answer) + "\n" + AnswerEnd,
+		Response: answer,
 		Gold:     fence(s.Answer),
+		CJK:      strings.ContainsFunc(s.Question, func(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }),
+		Metadata: s.Metadata,
+	}
+	d.GoldOption = d.Gold
+	if l, ok := goldLetter(s.Answer, s.Choices); ok {
+		d.GoldOption = l + ". " + fence(s.Choices[letterIndex(l)])
 	}
 	for _, g := range golds {
 		d.Golds = append(d.Golds, fence(g))
@@ -123,13 +141,34 @@ type verdictRule struct {
 	decides bool
 	// needsChoices is true when the sample must have options.
 	needsChoices bool
+	// prefetch, when set, decides without asking where it can (VLMEvalKit's can_infer on
+	// the answer before its matcher is asked).
+	prefetch func(s *tasks.Sample, answer string) (Verdict, bool)
+	// tries is the number of times the judge is asked when the spec sets no retries (0:
+	// 1+DefaultRetries).
+	tries int
+	// exhausted, when set, is the verdict when the last try's reply held none
+	// (VLMEvalKit's random option); otherwise that is a judge failure.
+	exhausted func(s *tasks.Sample) Verdict
+	// extracts marks an extraction prompt's rule: its verdict's Extracted is the reply's
+	// answer, even when empty.
+	extracts bool
+	// prepare, when set, rewrites the extracted answer before the judge sees it (V*'s
+	// \boxed unwrapping).
+	prepare func(answer string) string
 }
 
 // verdictRules are the rules of the shipped templates, by name.
 var verdictRules = map[string]verdictRule{
-	TemplateEquivalence: {parse: parseYesNo, decides: true},
-	TemplateSimpleQA:    {parse: parseGrade, decides: true},
-	TemplateOption:      {parse: parseOption, needsChoices: true},
+	TemplateEquivalence:      {parse: parseYesNo, decides: true},
+	TemplateSimpleQA:         {parse: parseGrade, decides: true},
+	TemplateOption:           {parse: parseOption, needsChoices: true},
+	TemplateVerify:           {parse: parseVerify, decides: true},
+	TemplateVStar:            {parse: parseVStar, decides: true, prepare: vstarUnwrap},
+	TemplateSimpleQAOfficial: {parse: parseFirstGrade, decides: true},
+	TemplateVLMEvalKitOption: vlmevalkitOption,
+	promptMathVistaExtract:   {parse: parseExtraction, extracts: true},
+	promptVLMEvalKitExtract:  {parse: parseAnyReply, extracts: true},
 }
 
 // alwaysDecides reports whether the judge spec declares gives only confident verdicts.
@@ -149,7 +188,7 @@ func parseYesNo(reply string, _ *tasks.Sample) (Verdict, bool) {
 		if closing == nil {
 			closing = matchBraces(reply)
 		}
-		if content, ok := boxContent(reply, i+len(`\boxed`), closing); ok {
+		if content, _, ok := boxContent(reply, i+len(`\boxed`), closing); ok {
 			if m := textWrapRe.FindStringSubmatch(content); m != nil {
 				content = m[1]
 			}
@@ -167,13 +206,18 @@ func parseYesNo(reply string, _ *tasks.Sample) (Verdict, bool) {
 	if last == "" {
 		last = bareWord(reply, "yes", "no")
 	}
-	switch last {
-	case "yes":
-		return Verdict{Pass: true, Score: 1, Confident: true, Reason: "judged consistent with the reference"}, true
-	case "no":
-		return Verdict{Confident: true, Reason: "judged not consistent with the reference"}, true
+	if last == "" {
+		return Verdict{}, false
 	}
-	return Verdict{}, false
+	return consistency(last == "yes"), true
+}
+
+// consistency is an equivalence judge's verdict: consistent with the reference or not.
+func consistency(consistent bool) Verdict {
+	if consistent {
+		return Verdict{Pass: true, Score: 1, Confident: true, Reason: "judged consistent with the reference"}
+	}
+	return Verdict{Confident: true, Reason: "judged not consistent with the reference"}
 }
 
 // bareWord returns the reply, lower-cased, when it is nothing but one of words (give or take

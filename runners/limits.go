@@ -21,8 +21,8 @@ type ReplyLimits struct {
 	// (a whole reply in one event, its text escaped), and the lines that carry no data
 	// (comments, keep-alives), which are kept in case they make up an error, 1 MiB in all.
 	MaxStreamBytes int64
-	// MaxReplyBytes caps the model's output in one reply: its content, its reasoning and its
-	// tool calls (ids, names and arguments) together, in bytes. The default,
+	// MaxReplyBytes caps the model's output in one reply: its content, its reasoning, its
+	// refusal and its tool calls (ids, names and arguments) together, in bytes. The default,
 	// DefaultMaxReplyBytes, is 8 MiB, some ten times the text of 128k tokens.
 	MaxReplyBytes int64
 	// MaxToolCalls caps the native tool calls of one reply; DefaultMaxReplyToolCalls (128)
@@ -73,7 +73,8 @@ func orDefault[T int | int64](v *T, def T) {
 type ReplyLimitError struct {
 	// What names the limit: "body" (a JSON body), "stream" (an event stream), "event" (one
 	// line of an event stream), "non-data lines" (the lines of an event stream that carry no
-	// data), "output" (content, reasoning and tool calls) or "tool calls" (their number).
+	// data), "output" (content, reasoning, refusal and tool calls) or "tool calls" (their
+	// number).
 	What string
 	// Limit is the cap that was passed, in bytes or calls.
 	Limit int64
@@ -87,7 +88,7 @@ func (e *ReplyLimitError) Error() string {
 	case "stream":
 		return fmt.Sprintf("the reply's event stream is larger than the cap of %s", sizeText(e.Limit))
 	case "output":
-		return fmt.Sprintf("the reply's output (content, reasoning and tool calls) is larger than the cap of %s", sizeText(e.Limit))
+		return fmt.Sprintf("the reply's output (content, reasoning, refusal and tool calls) is larger than the cap of %s", sizeText(e.Limit))
 	case "event":
 		return fmt.Sprintf("a line of the reply's event stream is longer than the cap of %s", sizeText(e.Limit))
 	case "non-data lines":

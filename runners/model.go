@@ -98,7 +98,10 @@ type ChatRequest struct {
 type ChatResponse struct {
 	Content string
 	// Reasoning is the separate reasoning text some servers return (reasoning_content).
-	Reasoning    string
+	Reasoning string
+	// Refusal is the model's refusal to answer, which OpenAI sends apart from the content
+	// (the message's "refusal"); the content is empty then.
+	Refusal      string
 	ToolCalls    []ToolCall
 	FinishReason string
 	Usage        Usage

@@ -3,13 +3,14 @@ package runners
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"io"
 	"testing"
 	"testing/iotest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/realx-bench/realx/tasks"
 )
 
 // TestRequestBodyReadsInAnyChunks reads bodies with images of every length modulo 3 in
@@ -31,10 +32,8 @@ func TestRequestBodyReadsInAnyChunks(t *testing.T) {
 			}, ToolCallID: "t1"},
 			{Role: RoleAssistant, ToolCalls: []ToolCall{{ID: "c", Name: "f", Arguments: `{"x":1}`}}},
 		}
-		pieces, err := wireMessages(msgs)
-		require.NoError(t, err)
-		body, err := patchBody([]byte(`{"model":"m","messages":null,"stream":false}`),
-			map[string]json.RawMessage{"temperature": json.RawMessage("0")}, pieces)
+		zero := 0.0
+		body, err := newRequestBody("m", &ChatRequest{Messages: msgs, Generation: tasks.Generation{Temperature: &zero}})
 		require.NoError(t, err)
 
 		want := inlineBody(t, msgs)

@@ -163,7 +163,9 @@
 //	      name: grader           # how verdicts and reports name the step (default: llm:TEMPLATE)
 //	      template: equivalence  # a shipped prompt: equivalence (\boxed{Yes}/\boxed{No}),
 //	                             # simpleqa (correct / incorrect / not attempted), option
-//	                             # (the option a free answer chooses, or Z)
+//	                             # (the option a free answer chooses, or Z); or a seed
+//	                             # system's own, verbatim: verify, vstar, simpleqa-official,
+//	                             # vlmevalkit-option (docs/judges.md)
 //	      model: Qwen2.5-72B-Instruct    # --judge-model overrides
 //	      base_url: http://localhost:8000/v1   # --judge-base-url overrides
 //	      api_key_env: JUDGE_API_KEY     # the variable's NAME, never the key; --judge-api-key-env
@@ -172,11 +174,20 @@
 //	                             # asked again
 //
 // Instead of template, an LLM step may give template_file: a Go text/template relative to
-// this file, seeing .Question, .Answer (the model's answer, fenced between markers),
-// .Gold, .Alternatives, .Golds, .Choices (.Letter, .Text) and .Letters, with verdict:
-// equivalence, simpleqa or option saying how its reply is read (equivalence when left out).
-// It follows the rules of prompt templates: a range over a field, none inside another, no
-// define, block or template, at most 4 MiB rendered. So do the agent's system and user
-// templates of the suite's own text. The judge is always asked at temperature 0. A step may not hold steps of its own; kind may
-// be left out of a cascade, or written as cascade.
+// this file, seeing .Question, .Answer (the model's answer, fenced between markers), .Response
+// (the answer as it is), .Gold, .Alternatives, .Golds, .GoldOption ("B. text"), .Choices
+// (.Letter, .Text), .Letters, .CJK and .Metadata, with verdict: the name of a shipped template
+// saying how its reply is read (equivalence when left out). It follows the rules of prompt
+// templates: a range over a field, none inside another, no define, block or template, at most
+// 4 MiB rendered. So do the agent's system and user templates of the suite's own text. The
+// judge is asked at temperature 0. A step may not hold steps of its own; kind may be left out
+// of a cascade, or written as cascade.
+//
+// The mathvista kinds may end their extract list with llm, their LLM extraction step, and
+// then read model, base_url, api_key_env, max_tokens and retries as an LLM step does:
+//
+//	judge:
+//	  kind: mathvista            # or mathvista-vlmevalkit
+//	  extract: [llm]             # MathVista's own extraction prompt, then its normalisation
+//	  model: gpt-4-0613
 package tasks

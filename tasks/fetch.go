@@ -179,36 +179,43 @@ var (
 	nat64Local  = netip.MustParsePrefix("64:ff9b:1::/48")
 )
 
-// publicAddress refuses an address that reaches this machine, its network or its cloud
-// instead of the internet: loopback, private (RFC 1918, fc00::/7, which holds AWS's fd00:ec2::254),
-// link-local (which holds the 169.254.169.254 metadata service), unspecified, multicast, shared
-// (100.64.0.0/10) and reserved addresses, IPv4 addresses written as IPv6 included.
+// publicAddress refuses an address that NonPublicAddress names.
 func publicAddress(ap netip.AddrPort) error {
-	addr := ap.Addr().Unmap()
+	if why := NonPublicAddress(ap.Addr()); why != "" {
+		return &addressError{addr: ap.Addr().String(), why: why}
+	}
+	return nil
+}
+
+// NonPublicAddress says why addr reaches this machine, its network or its cloud instead of the
+// internet ("is loopback", "is private", …), or returns "" for a public address. It names
+// loopback, private (RFC 1918, fc00::/7, which holds AWS's fd00:ec2::254), link-local (which
+// holds the 169.254.169.254 metadata service), unspecified, multicast, shared (100.64.0.0/10)
+// and reserved addresses, IPv4 addresses written as IPv6 included. Fetchers of URLs that come
+// from outside (a suite's, a web page's) check every address they connect to with it.
+func NonPublicAddress(addr netip.Addr) string {
+	addr = addr.Unmap()
 	if nat64.Contains(addr) {
 		b := addr.As16()
 		addr = netip.AddrFrom4([4]byte(b[12:]))
 	}
-	why := ""
 	switch {
 	case addr.IsLoopback():
-		why = "is loopback"
+		return "is loopback"
 	case addr.IsPrivate():
-		why = "is private"
+		return "is private"
 	case addr.IsLinkLocalUnicast():
-		why = "is link-local (the cloud metadata service lives there)"
+		return "is link-local (the cloud metadata service lives there)"
 	case addr.IsUnspecified(), thisNetwork.Contains(addr):
-		why = "is unspecified"
+		return "is unspecified"
 	case addr.IsMulticast(), addr.IsLinkLocalMulticast(), addr.IsInterfaceLocalMulticast():
-		why = "is multicast"
+		return "is multicast"
 	case sharedSpace.Contains(addr):
-		why = "is in the shared address space 100.64.0.0/10"
+		return "is in the shared address space 100.64.0.0/10"
 	case reserved.Contains(addr), benchmark.Contains(addr), ietf.Contains(addr), nat64Local.Contains(addr):
-		why = "is reserved"
+		return "is reserved"
 	case !addr.IsGlobalUnicast():
-		why = "is not a global unicast address"
-	default:
-		return nil
+		return "is not a global unicast address"
 	}
-	return &addressError{addr: ap.Addr().String(), why: why}
+	return ""
 }

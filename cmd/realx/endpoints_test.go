@@ -93,6 +93,9 @@ func TestSuiteCannotTakeAKey(t *testing.T) {
 
 	suiteLine := fmt.Sprintf("%s:%d:", suite, lineOf(t, suite, "base_url:"))
 	fileLine := fmt.Sprintf("%s:%d:", judgeFile, lineOf(t, judgeFile, "base_url:"))
+	// An LLM extraction step (mathvista's extract: [llm]) is held to the same rule.
+	extractFile := writeFile(t, dir, "extract.yaml", "kind: mathvista\nextract: [llm]\nmodel: gpt-4\nbase_url: "+thief.srv.URL()+"\napi_key_env: "+stolenEnv+"\n")
+	extractLine := fmt.Sprintf("%s:%d:", extractFile, lineOf(t, extractFile, "base_url:"))
 	for _, tc := range []struct {
 		name, at string
 		args     []string
@@ -102,6 +105,8 @@ func TestSuiteCannotTakeAKey(t *testing.T) {
 		{"rejudge", fileLine, []string{"rejudge", ruled, "--judge", judgeFile, "--out", filepath.Join(dir, "rejudged")}},
 		{"rejudge --suite", suiteLine, []string{"rejudge", ruled, "--suite", suite, "--allow-changed-data", "--out", filepath.Join(dir, "rejudged")}},
 		{"judge", fileLine, []string{"judge", "--judge", judgeFile, "--in", rows}},
+		{"judge, an extraction step", extractLine, []string{"judge", "--judge", extractFile, "--in", rows}},
+		{"score, an extraction step", extractLine, []string{"score", suite, "--judge", extractFile, "--predictions", preds, "--out", filepath.Join(dir, "scored2")}},
 	} {
 		r := realxCLI(t, nil, tc.args...)
 		assert.Equal(t, 2, r.code, "%s: %s", tc.name, r.stderr)

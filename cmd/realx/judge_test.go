@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/realx-bench/realx/runners/runnertest"
 )
 
 // mathvistaRows builds realx judge input rows from MathVista's testmini gold fields and
@@ -188,4 +190,150 @@ func TestJudgeFileRefusesRuleFlags(t *testing.T) {
 	r = realxCLI(t, strings.NewReader(in), "judge", "--judge", judgeFile)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, `"pass":false`)
+}
+
+// mathVerifyRun is one command line of TestJudgeMathVerifySuite: the flags that Math-Verify
+// settings map to, and the cases that have them.
+type mathVerifyRun struct {
+	flags []string
+	rows  []map[string]any
+}
+
+// TestJudgeMathVerifySuite feeds the gold and prediction strings of Math-Verify's test suite
+// through `realx judge --judge math`, as given, extraction included, and measures the agreement
+// with Math-Verify's expectations: at least 97% (judges.TestMathVerifySuite lists every
+// disagreement and its reason). A test that turns Math-Verify's number extraction off
+// (match_types latex) is run with --extract and the math chain without last_number; one that
+// rounds to p decimals with --abs-tol 5e-(p+1). The MATH benchmark's is_equiv test cases agree
+// 16 of 16 through the same command.
+func TestJudgeMathVerifySuite(t *testing.T) {
+	runs := map[string]*mathVerifyRun{}
+	for _, row := range readJSONLRows(t, repoFile("judges", "testdata", "mathverify", "cases.jsonl")) {
+		config := row["config"].(map[string]any)
+		var flags []string
+		if mt, _ := json.Marshal(config["match_types"]); string(mt) == `["latex"]` {
+			flags = append(flags, "--extract", "strip_think,answer_tag,answer_is,boxed,latex,expression")
+		}
+		if p, ok := config["precision"].(float64); ok && p != 6 {
+			flags = append(flags, "--abs-tol", fmt.Sprintf("5e-%d", int(p)+1))
+		}
+		key := strings.Join(flags, " ")
+		if runs[key] == nil {
+			runs[key] = &mathVerifyRun{flags: flags}
+		}
+		runs[key].rows = append(runs[key].rows, row)
+	}
+	total, agree := 0, 0
+	for _, run := range runs {
+		for _, got := range judgeRowsWith(t, run.rows, append([]string{"--judge", "math"}, run.flags...)...) {
+			total++
+			if got["pass"] == (got["expected"] == float64(1)) {
+				agree++
+			}
+		}
+	}
+	assert.Equal(t, 270, total)
+	assert.GreaterOrEqual(t, float64(agree)/float64(total), 0.97, "%d of %d agree", agree, total)
+	t.Logf("Math-Verify's test suite: %d of %d cases agree (%.1f%%)", agree, total, 100*float64(agree)/float64(total))
+
+	isEquiv := readJSONLRows(t, repoFile("judges", "testdata", "isequiv", "cases.jsonl"))
+	require.Len(t, isEquiv, 16)
+	for _, got := range judgeRowsWith(t, isEquiv, "--judge", "math") {
+		assert.Equal(t, got["expected"] == float64(1), got["pass"], "%v: extracted %v", got["id"], got["extracted"])
+	}
+}
+
+// readJSONLRows reads the rows of a JSON Lines file.
+func readJSONLRows(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return readJSONLString(t, string(data))
+}
+
+// judgeRowsWith runs `realx judge` with args over rows and returns the rows it writes.
+func judgeRowsWith(t *testing.T, rows []map[string]any, args ...string) []map[string]any {
+	t.Helper()
+	var in bytes.Buffer
+	for _, row := range rows {
+		line, err := json.Marshal(row)
+		require.NoError(t, err)
+		in.Write(line)
+		in.WriteByte('\n')
+	}
+	r := realxCLI(t, &in, append([]string{"judge"}, args...)...)
+	require.Equal(t, 0, r.code, r.stderr)
+	out := readJSONLString(t, r.stdout)
+	require.Len(t, out, len(rows))
+	return out
+}
+
+// readJSONLString reads the rows of JSON Lines text.
+func readJSONLString(t *testing.T, text string) []map[string]any {
+	t.Helper()
+	var rows []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
+		var row map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &row), line)
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// TestJudgeVLMEvalKitCascade declares VLMEvalKit's multiple-choice evaluation with DeepEyesV2's
+// patch as a cascade in a judge file (can_infer, VLMEvalKit's option matcher, verify.md for a
+// Z) and runs it through `realx judge` against a fake judge endpoint, with DeepEyes' V*
+// judging (its rule, then its LLM judge) beside it.
+func TestJudgeVLMEvalKitCascade(t *testing.T) {
+	srv := runnertest.NewServer(t)
+	srv.Handle(func(r *runnertest.Request) runnertest.Reply {
+		prompt := r.Last().Text
+		switch {
+		case strings.HasPrefix(prompt, "You are an AI assistant who will help me to match"):
+			if strings.HasSuffix(prompt, "Answer: woof\nYour output: ") {
+				return runnertest.Reply{Content: "Z"}
+			}
+			return runnertest.Reply{Content: "B"}
+		case strings.HasPrefix(prompt, "# 角色"):
+			return runnertest.Reply{Content: "<think>汪汪是狗叫</think>\n<最终结果>\n\\boxed{Yes}\n<\\最终结果>"}
+		case strings.Contains(prompt, "[Model_answer] : The cup is red\nJudgement:"):
+			return runnertest.Reply{Content: "Judgement: 1"}
+		}
+		return runnertest.Reply{Status: 400, Body: "unexpected prompt"}
+	})
+	dir := t.TempDir()
+	mc := filepath.Join(dir, "vlmevalkit-mc.yaml")
+	require.NoError(t, os.WriteFile(mc, []byte(`steps:
+  - kind: choice
+  - {kind: llm, template: vlmevalkit-option, model: qwen2.5-72b}
+  - {kind: llm, template: verify, model: qwen2.5-72b}
+`), 0o644))
+	rows := []map[string]any{
+		{"id": "1", "prediction": "<answer>B</answer>", "answer": "B", "question": "Which animal barks", "choices": []string{"cat", "dog"}},
+		{"id": "2", "prediction": "a barking pet", "answer": "B", "question": "Which animal barks", "choices": []string{"cat", "dog"}},
+		{"id": "3", "prediction": "woof", "answer": "B", "question": "Which animal barks", "choices": []string{"cat", "dog"}},
+		{"id": "4", "prediction": "The answer is A.", "answer": "B", "question": "Which animal barks", "choices": []string{"cat", "dog"}},
+	}
+	got := judgeRowsWith(t, rows, "--judge", mc, "--judge-base-url", srv.URL())
+	for i, want := range []struct {
+		pass      bool
+		extracted string
+	}{{true, "B"}, {true, "B"}, {true, "woof"}, {false, "A"}} {
+		assert.Equal(t, want.pass, got[i]["pass"], "row %d", i+1)
+		assert.Equal(t, want.extracted, got[i]["extracted"], "row %d", i+1)
+	}
+	assert.Len(t, srv.Requests(), 3, "the matcher for rows 2 and 3, verify.md for row 3's Z")
+
+	vstar := filepath.Join(dir, "vstar.yaml")
+	require.NoError(t, os.WriteFile(vstar, []byte("steps:\n  - kind: vstar\n  - {kind: llm, template: vstar, model: qwen2.5-72b}\n"), 0o644))
+	rows = []map[string]any{
+		{"id": "v1", "prediction": "<answer>\\boxed{A}</answer>", "answer": "A", "question": "What is the color of the cup?", "choices": []string{"red", "blue"}},
+		{"id": "v2", "prediction": "<answer>B.</answer>", "answer": "A", "question": "What is the color of the cup?", "choices": []string{"red", "blue"}},
+		{"id": "v3", "prediction": "<answer>The cup is red</answer>", "answer": "A", "question": "What is the color of the cup?", "choices": []string{"red", "blue"}},
+	}
+	got = judgeRowsWith(t, rows, "--judge", vstar, "--judge-base-url", srv.URL())
+	for i, pass := range []bool{true, false, true} {
+		assert.Equal(t, pass, got[i]["pass"], "row v%d", i+1)
+	}
+	assert.Len(t, srv.Requests(), 4, "the V* LLM judge for v3 only")
 }

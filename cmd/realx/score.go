@@ -33,6 +33,7 @@ and LLM verdicts it has (the judge cache in --out) are not asked for again.`,
 			&cli.StringFlag{Name: "label", Usage: "the model's name in reports (default: the predictions file's name)"},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "the run directory to write"},
 			formatFlag("format of the summary printed at the end"),
+			&cli.StringFlag{Name: "judge", Aliases: []string{"j"}, Usage: "grade with this judge instead of the suite's: a kind (mathvista, math …) or a YAML file holding a judge (mathvista with extract: [llm], a cascade …)"},
 			maxErrorRateFlag(),
 			concurrencyFlag("samples graded"),
 			progressFlag(),
@@ -61,6 +62,13 @@ func scorePredictions(c *cli.Context, in *interrupt) error {
 	s, ds, err := realx.LoadSuite(c.Args().First())
 	if err != nil {
 		return configErrors(err)
+	}
+	if c.String("judge") != "" {
+		spec, _, err := specFromJudgeFlag(c)
+		if err != nil {
+			return configErrors(err)
+		}
+		s.Judge = spec
 	}
 	jc, err := readJudgeConfig(c, os.Getenv, nil)
 	if err != nil {

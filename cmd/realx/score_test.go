@@ -90,9 +90,14 @@ func scoreClaude(t *testing.T) string {
 // while testmini.json at the same commit carries 1477 (its skills were re-annotated after the
 // scores were computed), so no scorer can reproduce that grouping from this data.
 func TestScoreReproducesPublishedMathVista(t *testing.T) {
-	dir := scoreClaude(t)
-	published := publishedScores(t)
+	assertPublishedMathVista(t, scoreClaude(t))
+}
 
+// assertPublishedMathVista checks the accuracies of the run in dir, Claude-2's on MathVista
+// testmini, against MathVista's official scores file: overall, per task, per question type …
+func assertPublishedMathVista(t *testing.T, dir string) {
+	t.Helper()
+	published := publishedScores(t)
 	for _, by := range []string{"task", "question_type", "answer_type", "language", "source", "category", "context", "grade"} {
 		t.Run(by, func(t *testing.T) {
 			r := realxCLI(t, nil, "report", dir, "--by", "metadata."+by, "--format", "json")
@@ -119,6 +124,55 @@ func TestScoreReproducesPublishedMathVista(t *testing.T) {
 			assert.Equal(t, "26.4", roundTo(table.Overall.Cells[0].Accuracy, "26.4"))
 		})
 	}
+}
+
+// TestScoreMathVistaWithLLMExtraction grades Claude-2's raw responses (the "response" field, not
+// the published extractions) with MathVista's own pipeline, declared as a judge with the LLM
+// extraction step (kind mathvista, extract: [llm]), against a fake judge endpoint that answers
+// each extraction prompt the way the published "extraction" field does. It reproduces the
+// official 26.4 and every per-task figure. The endpoint is asked for every response but the ten
+// that MathVista's extract_answer settles without asking (a bare integer or a choice's text),
+// and once for pids 21 and 289, and 295 and 484, which hold the same question, gold and
+// response (the verdict cache answers the second); each prompt is the official one: the demo
+// prompt, the query, the response.
+func TestScoreMathVistaWithLLMExtraction(t *testing.T) {
+	extractions := map[string]string{} // response → published extraction
+	for _, p := range readJSONLRows(t, claudePredictions) {
+		extractions[p["response"].(string)] = p["extraction"].(string)
+	}
+	srv := runnertest.NewServer(t)
+	srv.Handle(func(r *runnertest.Request) runnertest.Reply {
+		prompt := r.Last().Text
+		if !strings.HasPrefix(prompt, "Please read the following example. Then extract the answer") ||
+			!strings.HasSuffix(prompt, "\n\nExtracted answer: ") || !strings.Contains(prompt, "\nQuestion: ") {
+			return runnertest.Reply{Status: 400, Body: "not MathVista's extraction prompt"}
+		}
+		body := strings.TrimSuffix(prompt, "\n\nExtracted answer: ")
+		best := ""
+		for response := range extractions {
+			if len(response) > len(best) && strings.HasSuffix(body, "\n\n"+response) {
+				best = response
+			}
+		}
+		if best == "" {
+			return runnertest.Reply{Status: 400, Body: "no known response in the prompt"}
+		}
+		return runnertest.Reply{Content: extractions[best]}
+	})
+	judgeFile := filepath.Join(t.TempDir(), "mathvista-gpt.yaml")
+	require.NoError(t, os.WriteFile(judgeFile, []byte("kind: mathvista\nextract: [llm]\nmodel: gpt-4-0613\n"), 0o644))
+	dir := filepath.Join(t.TempDir(), "claude")
+	r := realxCLI(t, nil, "score", "mathvista-testmini", "--predictions", claudePredictions, "--id-field", "pid",
+		"--response-field", "response", "--judge", judgeFile, "--judge-base-url", srv.URL(), "--label", "claude-2", "--out", dir)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Regexp(t, `overall\s+│\s+26\.4\s+│\s+1000`, r.stdout)
+	assert.Len(t, srv.Requests(), 988)
+	for _, req := range srv.Requests()[:3] {
+		assert.Equal(t, "gpt-4-0613", req.Model)
+		assert.EqualValues(t, 0, req.JSON["temperature"])
+		assert.EqualValues(t, 1024, req.JSON["max_tokens"])
+	}
+	assertPublishedMathVista(t, dir)
 }
 
 // TestScoreDemoTable pins the table `make demo` prints.

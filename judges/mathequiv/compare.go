@@ -5,6 +5,7 @@ import (
 	"math/cmplx"
 	"slices"
 	"strings"
+	"time"
 )
 
 // This file compares parsed answers.
@@ -95,7 +96,7 @@ func (c *comparer) exprs(x, y *node) result {
 		}
 		valid++
 		if !c.close(vx, vy) {
-			return result{equal: false, confident: true, reason: "symbolic"}
+			return result{equal: false, confident: !e.opaque, reason: "symbolic"}
 		}
 	}
 	if valid < minValidPts {
@@ -144,6 +145,16 @@ func (c *comparer) values(x, y *value) result {
 	switch {
 	case x.kind == vExpr && y.kind == vExpr:
 		return c.exprs(x.expr, y.expr)
+	case x.kind == vList && y.kind == vList && scalars(x) && scalars(y):
+		// "10, 4, -2" against "4, 10, -2": in order, as the MATH benchmark's is_equiv compares;
+		// the same numbers in another order are a fail that is not confident.
+		if r := c.ordered(x.elems, y.elems, "list"); r.equal || r.confident && len(x.elems) != len(y.elems) {
+			return r
+		}
+		if c.unordered(x.elems, y.elems, "list").equal {
+			return result{reason: "list order"}
+		}
+		return c.ordered(x.elems, y.elems, "list")
 	case isSetLike(x) && isSetLike(y):
 		return c.unordered(x.elems, y.elems, "set")
 	case x.kind == vTuple && y.kind == vTuple:
@@ -203,6 +214,11 @@ func (c *comparer) values(x, y *value) result {
 		return result{reason: "text"}
 	}
 	return result{reason: "kind"}
+}
+
+// scalars reports whether every element of a list is one expression.
+func scalars(v *value) bool {
+	return !slices.ContainsFunc(v.elems, func(e *value) bool { return e.kind != vExpr })
 }
 
 // isSetLike reports whether v is compared as a set.
@@ -356,7 +372,8 @@ func (c *comparer) relations(x, y *value) result {
 	return r
 }
 
-// proportional reports whether dx = k·dy for a constant k ≠ 0 (k > 0 when positive).
+// proportional reports whether dx = k·dy for a constant k ≠ 0 (k > 0 when positive). A "no"
+// that rests on a sum's stand-in value (evaluator.opaque) is not confident.
 func (c *comparer) proportional(dx, dy *node, positive bool) result {
 	vars := varsOf(dx, dy)
 	e := &evaluator{b: c.b}
@@ -380,18 +397,18 @@ func (c *comparer) proportional(dx, dy *node, positive bool) result {
 		case zx && zy:
 			continue
 		case zx || zy:
-			return result{confident: true, reason: "relation"}
+			return result{confident: !e.opaque, reason: "relation"}
 		}
 		r := vx / vy
 		if !haveRatio {
 			ratio, haveRatio = r, true
 			if positive && (real(r) <= 0 || math.Abs(imag(r)) > c.absTol) {
-				return result{confident: true, reason: "relation"}
+				return result{confident: !e.opaque, reason: "relation"}
 			}
 			continue
 		}
 		if !c.close(r, ratio) {
-			return result{confident: true, reason: "relation"}
+			return result{confident: !e.opaque, reason: "relation"}
 		}
 	}
 	if valid < min(n, minValidPts) {
@@ -400,22 +417,13 @@ func (c *comparer) proportional(dx, dy *node, positive bool) result {
 	return result{equal: true, confident: true, reason: "relation"}
 }
 
-// isName reports whether v names the unknown of an answer: x, f(x), x_1, or (p, q).
+// isName reports whether v names the unknown of an answer: x, f(x), x_1, (p, q), or an
+// expression of names alone, without a number, as Math-Verify's assignments are (AB, |AB|,
+// \frac{NO}{BO}, V_1 : V_2).
 func isName(v *value) bool {
 	switch v.kind {
 	case vExpr:
-		n := v.expr
-		if n.kind == nVar {
-			return true
-		}
-		if len(n.args) < 2 {
-			return false
-		}
-		f := n.args
-		if n.kind != nMul || !f[1].paren || f[0].paren {
-			return false
-		}
-		return f[0].kind == nVar || f[0].kind == nPow && f[0].args[0].kind == nVar
+		return nameExpr(v.expr)
 	case vTuple:
 		for _, e := range v.elems {
 			if !isName(e) {
@@ -427,8 +435,29 @@ func isName(v *value) bool {
 	return false
 }
 
+// nameExpr reports whether n is a name: a variable, a function of names f(x), or names
+// combined by products, quotients, absolute values and powers of variables (no numbers).
+func nameExpr(n *node) bool {
+	switch n.kind {
+	case nVar:
+		return true
+	case nMul, nDiv:
+		f := n.args
+		if n.kind == nMul && f[1].paren && !f[0].paren && (f[0].kind == nVar || f[0].kind == nPow && f[0].args[0].kind == nVar) {
+			return true // f(x), f^{-1}(x)
+		}
+		return nameExpr(f[0]) && nameExpr(f[1])
+	case nAbs:
+		return nameExpr(n.args[0])
+	case nPow:
+		return n.args[0].kind == nVar && nameExpr(n.args[1])
+	}
+	return false
+}
+
 // relationValue compares an equation x = … with an answer that is not a relation: "x = 3"
-// equals "3", "y = 2x + 1" equals "2x + 1", when a side before the last names the unknown.
+// equals "3", "y = 2x + 1" equals "2x + 1", when a side before the last names the unknown. A
+// list on the last side is the values of the unknown, a set: "x = 4, -8" equals "-8, 4".
 func (c *comparer) relationValue(rel, other *value) result {
 	for _, op := range rel.ops {
 		if op != "=" {
@@ -444,11 +473,21 @@ func (c *comparer) relationValue(rel, other *value) result {
 	if !named {
 		return result{reason: "relation"}
 	}
-	return c.values(rel.elems[len(rel.elems)-1], other)
+	last := rel.elems[len(rel.elems)-1]
+	if last.kind == vList {
+		last = &value{kind: vSet, elems: last.elems}
+	}
+	return c.values(last, other)
+}
+
+// isNonNegative reports whether a constant expression is a number ≥ 0.
+func isNonNegative(n *node) bool {
+	v := (&evaluator{b: &budget{deadline: time.Now().Add(DefaultTimeout)}}).eval(n)
+	return finite(v) && imag(v) == 0 && real(v) >= 0
 }
 
 // relInterval returns the interval that an inequality in one variable denotes (x \le 3,
-// -1 < x \le 2), or nil.
+// -1 < x \le 2, f(x) > 0), or nil; a ≤ |x| ≤ b denotes a union of two intervals.
 func relInterval(r *value) *value {
 	parts, ops := orient(r)
 	for _, p := range parts {
@@ -456,7 +495,7 @@ func relInterval(r *value) *value {
 			return nil
 		}
 	}
-	isVar := func(v *value) bool { return v.expr.kind == nVar }
+	isVar := func(v *value) bool { return isName(v) && v.expr.kind != nAbs && len(varsOf(v.expr)) > 0 }
 	isConst := func(v *value) bool { return len(varsOf(v.expr)) == 0 }
 	inf := &node{kind: nConst, name: "inf"}
 	negInf := &node{kind: nNeg, args: []*node{inf}}
@@ -471,6 +510,15 @@ func relInterval(r *value) *value {
 	case len(parts) == 3 && (ops[0] == "<" || ops[0] == "<=") && (ops[1] == "<" || ops[1] == "<="):
 		if isConst(parts[0]) && isVar(parts[1]) && isConst(parts[2]) {
 			return &value{kind: vInterval, lo: parts[0].expr, hi: parts[2].expr, loOpen: ops[0] == "<", hiOpen: ops[1] == "<"}
+		}
+		if m := parts[1].expr; isConst(parts[0]) && m.kind == nAbs && m.args[0].kind == nVar && isConst(parts[2]) && isNonNegative(parts[0].expr) {
+			// a ≤ |x| ≤ b, a ≥ 0: [−b, −a] ∪ [a, b]
+			lo, hi := parts[0].expr, parts[2].expr
+			neg := func(n *node) *node { return &node{kind: nNeg, args: []*node{n}} }
+			return &value{kind: vUnion, elems: []*value{
+				{kind: vInterval, lo: neg(hi), hi: neg(lo), loOpen: ops[1] == "<", hiOpen: ops[0] == "<"},
+				{kind: vInterval, lo: lo, hi: hi, loOpen: ops[0] == "<", hiOpen: ops[1] == "<"},
+			}}
 		}
 	}
 	return nil

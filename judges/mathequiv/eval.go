@@ -57,6 +57,9 @@ const (
 type evaluator struct {
 	b    *budget
 	vars map[string]complex128
+	// opaque is set when a sum whose bounds are not integers was given a stand-in value
+	// (sumValue): equal stand-ins mean equal sums, different ones prove nothing.
+	opaque bool
 }
 
 // point returns the value of variable name at sample point k: deterministic, drawn from
@@ -139,6 +142,8 @@ func (e *evaluator) eval(n *node) complex128 {
 			return arith(nDiv, logC(x), logC(base))
 		}
 		return function(n.name, x)
+	case nSum:
+		return e.sumValue(n)
 	case nFact:
 		return factorial(e.eval(n.args[0]))
 	case nAbs:
@@ -637,4 +642,51 @@ func freeVars(n *node, set map[string]bool) {
 // hasKind reports whether n has a node of kind k.
 func hasKind(n *node, k nodeKind) bool {
 	return anyNode(n, func(m *node) bool { return m.kind == k })
+}
+
+// Limits and constants of sums.
+const maxSumTerms = 10000
+
+var (
+	// sumPoints and sumWeights make the stand-in value of a sum with bounds that are not
+	// integers: fixed points at which its summand is evaluated, and their weights.
+	sumPoints  = []float64{0.5772156649, 1.2020569032, 2.6854520010}
+	sumWeights = []float64{1, 1.6180339887, 2.7182818285}
+)
+
+// sumValue evaluates a sum: term by term when its bounds are integers at most maxSumTerms
+// apart; else a stand-in, the same for sums with the same bounds and summand (a weighted
+// mix of the bounds and of the summand at fixed points), which marks the evaluator opaque.
+func (e *evaluator) sumValue(n *node) complex128 {
+	lo, hi := e.eval(n.args[0]), e.eval(n.args[1])
+	if !finite(lo) || !finite(hi) {
+		return nan
+	}
+	saved, had := e.vars[n.name]
+	if e.vars == nil {
+		e.vars = map[string]complex128{}
+	}
+	defer func() {
+		if had {
+			e.vars[n.name] = saved
+		} else {
+			delete(e.vars, n.name)
+		}
+	}()
+	a, b := real(lo), real(hi)
+	if imag(lo) == 0 && imag(hi) == 0 && a == math.Round(a) && b == math.Round(b) && b-a < maxSumTerms {
+		var total complex128
+		for k := a; k <= b; k++ {
+			e.vars[n.name] = complex(k, 0)
+			total += e.eval(n.args[2])
+		}
+		return total
+	}
+	e.opaque = true
+	v := 0.6180339887*lo + 1.4142135624*hi
+	for i, t := range sumPoints {
+		e.vars[n.name] = complex(t, 0)
+		v += complex(sumWeights[i], 0) * e.eval(n.args[2])
+	}
+	return v
 }

@@ -210,9 +210,14 @@ var ownCases = []pair{
 	{`(3, \pi)`, `(3,\frac{\pi}{2})`, ne},
 	{`(0.5, 2)`, `(\frac12, 2)`, eq},
 	{`(1,\frac{9}{2})`, `(1,4.5)`, eq},
-	// lists, unordered as MATH's "enter all solutions" answers are
-	{`1, 3`, `3, 1`, eq},
-	{`-2, 1`, `1, -2`, eq},
+	// lists of numbers in order, as is_equiv compares them; another order is not confident,
+	// so that an LLM judge may accept it; sets and lists of tuples are unordered
+	{`1, 3`, `3, 1`, unsure},
+	{`-2, 1`, `1, -2`, unsure},
+	{`\{1, 3\}`, `\{3, 1\}`, eq},
+	{`1, 3`, `\{3, 1\}`, eq},
+	{`{1, 3}`, `3, 1`, unsure},
+	{`(1,2), (3,4)`, `(3,4), (1,2)`, eq},
 	{`1, 2`, `1, 2, 3`, ne},
 	{`1,2`, `1, 3`, ne},
 	{`x = 1, 2`, `1, 2`, eq},
@@ -544,7 +549,60 @@ func TestDeepButReasonable(t *testing.T) {
 	tower := "x^{" + strings.Repeat("1^{", 19) + "1" + strings.Repeat("}", 20) // x^1
 	o = Compare(tower, "x", Options{})
 	assert.True(t, o.Equal && o.Confident, "%+v", o)
-	list := strings.Repeat("1, ", 200) + "2"
-	o = Compare(list, "2, 1", Options{})
+	list := `\{` + strings.Repeat("1, ", 200) + `2\}`
+	o = Compare(list, `\{2, 1\}`, Options{})
 	assert.True(t, o.Equal, "%+v", o)
+}
+
+// extractedCases are the forms answers read out of whole outputs take, and golds written as
+// Math-Verify's test cases write them.
+var extractedCases = []pair{
+	{`7:32`, `\frac{7}{32}`, eq},
+	{`S_{MBCN}:S=7:32`, `7:32`, eq},
+	{`12:00`, `1:00`, unsure}, // both divide by zero
+	{`AB=4,CD=5`, `4, 5`, eq},
+	{`|AB|=1`, `1`, eq},
+	{`a^2 + b = 0`, `0`, unsure},
+	{`0<f(x)<1`, `(0,1)`, eq},
+	{`1\leq|z|\leq \frac{3}{2}`, `[-\frac{3}{2}, -1] \cup [1, \frac{3}{2}]`, eq},
+	{`p=5,q=2;p=7,q=2`, `(5,2),(7,2)`, eq},
+	{`(0;0;0),(0;-2;0)`, `(0,-2,0),(0,0,0)`, eq},
+	{`{35, 4}`, `\{4, 35\}`, eq},
+	{`a=4,\,-8,\,-10`, `-10,-8,4`, eq},
+	{`19, 46, and 82`, `19, 46, \text{ and } 82`, eq},
+	{`(11,7)or(7,11)`, `(7,11),\ (11,7)`, eq},
+	{`x_{1}=2,\quadx_{2}=3`, `\{3, 2\}`, eq},
+	{`14 {, }916`, `14916`, eq},
+	{`F_n = \sum_{k=0}^{n-1} F_k F_{n-k-1}`, `F_n = \sum_{k=0}^{n-1} F_{n-k-1} F_k`, eq},
+	{`F_n = \sum_{k=0}^{n-1} F_k F_{n-k-1}`, `F_n = \sum_{k=0}^{n-2} F_k F_{n-k-2}`, unsure},
+	{`\sum_{k=1}^{4} k`, `10`, eq},
+	{`1 = \zzz = x = 0`, `0`, eq},
+}
+
+func TestCompareExtractedForms(t *testing.T) {
+	check(t, extractedCases)
+}
+
+func TestResultSide(t *testing.T) {
+	opt := Options{ResultSide: true}
+	assert.True(t, Compare(`\frac{1}{2} = \frac{10}{9}`, `10/9`, opt).Equal, "the answer's last side")
+	assert.False(t, Compare(`\frac{1}{2} = \frac{10}{9}`, `10/9`, Options{}).Equal, "without it, a number is no name")
+	assert.False(t, Compare(`11a+c`, `7 = 11a+c`, opt).Equal, "never the gold's")
+	assert.True(t, Compare(`x = 5+5+1 = 7 = 11`, `x = 11`, opt).Equal)
+}
+
+func TestParsesAndNumber(t *testing.T) {
+	for s, want := range map[string]bool{`x \geq 5`: true, `\frac{1}{2}`: true, `(3, \frac{\pi}{2})`: true,
+		"The answer is 5": false, `\text{Evelyn}`: false, "": false, "It is 1/3 of 9 apples": false} {
+		assert.Equal(t, want, Parses(s), s)
+	}
+	for s, want := range map[string]float64{`\frac{1}{2}`: 0.5, `2\sqrt{4}`: 4, "1,000": 1000, `50\%`: 50} {
+		got, ok := Number(s)
+		assert.True(t, ok, s)
+		assert.InDelta(t, want, got, 1e-12, s)
+	}
+	for _, s := range []string{"x + 1", "1, 2", `\sqrt{-1}`, "words"} {
+		_, ok := Number(s)
+		assert.False(t, ok, s)
+	}
 }

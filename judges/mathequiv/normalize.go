@@ -44,7 +44,7 @@ func clean(s string) cleaned {
 	if b, ok := lastBoxed(s); ok {
 		s = b
 	}
-	for _, step := range []func(string) string{stripDelimiters, rewriteCommands, removeDegrees} {
+	for _, step := range []func(string) string{stripDelimiters, bareBraceList, rewriteCommands, removeDegrees} {
 		s = step(s)
 	}
 	var text bool
@@ -66,7 +66,7 @@ var unicodeReplacer = strings.NewReplacer(
 	"≤", `\le `, "≥", `\ge `, "≠", `\ne `, "∞", `\infty `, "°", `^\circ`, "∪", `\cup `, "∩", `\cap `,
 	"±", `\pm `, "∓", `\mp `, "÷", `\div `, "²", "^2", "³", "^3", "∈", `\in `, "∅", `\emptyset `,
 	"≈", `\approx `, "\u00a0", " ", "\u2009", " ", "\u202f", " ", "½", `\frac{1}{2}`,
-	"¼", `\frac{1}{4}`, "¾", `\frac{3}{4}`, "\r", " ", "\n", " ", "\t", " ",
+	"¼", `\frac{1}{4}`, "¾", `\frac{3}{4}`, "\r", " ", "\n", " ", "\t", " ", "{, }", "{,}",
 )
 
 // replaceUnicode writes Unicode mathematics (π, √, ≤, °, ½ …) as LaTeX, and drops invalid UTF-8.
@@ -154,6 +154,31 @@ func stripDelimiters(s string) string {
 	return b.String()
 }
 
+// bareBraceList unwraps an answer that is all one group of TeX braces holding a comma at its
+// top level, "{1, 3}": Math-Verify reads it as a collection, and so does Compare, as a list.
+func bareBraceList(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) < 2 || s[0] != '{' || matchBrace(s, 0) != len(s)-1 {
+		return s
+	}
+	depth := 0
+	for i := 1; i < len(s)-1; i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '{', '(', '[':
+			depth++
+		case '}', ')', ']':
+			depth--
+		case ',':
+			if depth == 0 {
+				return s[1 : len(s)-1]
+			}
+		}
+	}
+	return s
+}
+
 // knownCommands are the command names the parser understands, and the names that a doubly
 // escaped "\\name" is read as.
 var knownCommands = map[string]bool{
@@ -164,7 +189,7 @@ var knownCommands = map[string]bool{
 	"ne": true, "neq": true, "in": true, "div": true, "binom": true, "dbinom": true, "sin": true,
 	"cos": true, "tan": true, "cot": true, "sec": true, "csc": true, "log": true, "ln": true,
 	"exp": true, "theta": true, "alpha": true, "beta": true, "textbf": true, "mathbf": true,
-	"emptyset": true, "varnothing": true, "approx": true, "lt": true, "gt": true,
+	"emptyset": true, "varnothing": true, "approx": true, "lt": true, "gt": true, "sum": true,
 }
 
 // droppedCommands are removed outright (spacing and sizing commands).
@@ -244,6 +269,15 @@ func rewriteCommands(s string) string {
 		}
 		j := commandEnd(s, i)
 		name := s[i+1 : j]
+		if !knownCommands[name] && !droppedCommands[name] {
+			// "\quadx_2": a spacing command glued to the variable after it
+			for _, sp := range []string{"qquad", "quad"} {
+				if strings.HasPrefix(name, sp) {
+					j, name = i+1+len(sp), sp
+					break
+				}
+			}
+		}
 		switch {
 		case droppedCommands[name]:
 			b.WriteByte(' ')
@@ -525,27 +559,58 @@ func trimLeadingRelation(s string) string {
 	return strings.TrimSpace(s)
 }
 
-// andToComma writes "2 and 3" as "2, 3": " and " or " or " after a number or a closing bracket.
+// andToComma writes "2 and 3" as "2, 3": " and " or " or " after a number or a closing bracket
+// ("19, 46, and 82" keeps one comma, as does "19, 46, \text{ and } 82"), or "and" and "or"
+// glued between brackets ("(11,7)or(7,11)").
 func andToComma(s string) string {
-	if !strings.Contains(s, " and ") && !strings.Contains(s, " or ") {
+	if !strings.Contains(s, "and") && !strings.Contains(s, "or") && !strings.Contains(s, ",") {
 		return s
 	}
 	var b strings.Builder
+	var prev byte // the last byte written that is not a space
 	for i := 0; i < len(s); i++ {
-		if s[i] == ' ' && i > 0 && (isDigit(s[i-1]) || s[i-1] == '}' || s[i-1] == ')' || s[i-1] == ']') {
+		if joinable(prev) {
 			k := i
 			for k < len(s) && s[k] == ' ' {
 				k++
 			}
-			if w := conjunction(s[k:]); w != "" {
-				b.WriteString(", ")
+			w := ""
+			if k > i || i > 0 && s[i-1] == ' ' {
+				w = conjunction(s[k:])
+			} else if prev != ',' {
+				// "(11,7)or(7,11)": a conjunction between brackets, without spaces
+				for _, c := range []string{"and", "or"} {
+					if rest := s[k:]; strings.HasPrefix(rest, c) && len(rest) > len(c) && strings.IndexByte(`([\`, rest[len(c)]) >= 0 {
+						w = c
+					}
+				}
+			}
+			if w != "" {
+				if prev == ',' {
+					b.WriteByte(' ')
+				} else {
+					b.WriteString(", ")
+					prev = ','
+				}
 				i = k + len(w) - 1
 				continue
 			}
 		}
+		if s[i] == ',' && prev == ',' {
+			continue // "19, 46, \text{ and } 82" has its comma already
+		}
 		b.WriteByte(s[i])
+		if s[i] != ' ' {
+			prev = s[i]
+		}
 	}
 	return b.String()
+}
+
+// joinable reports whether c may end an element that a conjunction after it joins to the next:
+// a digit, a closing bracket or a comma ("19, 46, and 82").
+func joinable(c byte) bool {
+	return isDigit(c) || c == '}' || c == ')' || c == ']' || c == ','
 }
 
 // conjunction returns "and " or "or " when s starts with it, or "".
@@ -597,6 +662,7 @@ func plainMixedNumber(s string) string {
 // separate elements.
 func mergeThousands(s string) string {
 	s = strings.ReplaceAll(s, "{,}", "\x00")
+	s = strings.ReplaceAll(strings.ReplaceAll(s, " \x00", "\x00"), "\x00 ", "\x00")
 	if !strings.ContainsAny(s, ",\x00") {
 		return s
 	}

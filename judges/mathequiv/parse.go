@@ -138,7 +138,11 @@ func lex(s string, b *budget) []token {
 			emit(tkClose, s[i:i+1])
 			i++
 		case c == ',' || c == ';':
-			emit(tkComma, ",")
+			emit(tkComma, s[i:i+1])
+			i++
+		case c == ':':
+			// a ratio 7:32 is a quotient
+			emit(tkOp, "/")
 			i++
 		case c == '&':
 			emit(tkAmp, "&")
@@ -289,6 +293,7 @@ const (
 	nBinom                  // binomial coefficient args[0] choose args[1]
 	nMatrix                 // rows × cols cells in args, row by row
 	nBase                   // lit: digits written in base name ("204_5")
+	nSum                    // the sum of args[2] over name from args[0] to args[1]
 )
 
 // node is a node of an expression tree.
@@ -455,7 +460,7 @@ func lessDigits(a, b string) bool {
 // implicitCommands are the commands that may start a factor of an implicit product.
 var implicitCommands = map[string]bool{
 	"pi": true, "infty": true, "frac": true, "sqrt": true, "binom": true, "lfloor": true,
-	"lceil": true, "begin": true,
+	"lceil": true, "begin": true, "sum": true,
 }
 
 // startsImplicit reports whether t starts a factor of an implicit product.
@@ -699,6 +704,8 @@ func (p *parser) command(t token) *node {
 		return &node{kind: nCeil, args: []*node{inner}}
 	case name == "begin":
 		return p.matrix(t.env)
+	case name == "sum":
+		return p.sumOver()
 	case name == "sqrt" || functions[name]:
 		return p.function(name)
 	}
@@ -760,6 +767,42 @@ func (p *parser) function(name string) *node {
 		return &node{kind: nPow, args: []*node{f, pow}}
 	}
 	return f
+}
+
+// sumOver parses a sum after \sum: its bounds _{k=a}^{b} (in either order) and its summand,
+// a product of factors up to the next sign: \sum_{k=0}^{n-1} F_k F_{n-k-1}.
+func (p *parser) sumOver() *node {
+	var index string
+	var lo, hi *node
+	for range 2 {
+		switch {
+		case p.isOp("_") && lo == nil:
+			p.next()
+			if t := p.next(); t.kind != tkOpen || t.text != "{" {
+				failf("sum without its index")
+			}
+			t := p.next()
+			if t.kind != tkIdent {
+				failf("sum without its index")
+			}
+			index = t.text
+			if r := p.next(); r.kind != tkRel || r.text != "=" {
+				failf("sum without its lower bound")
+			}
+			lo = p.group("}")
+		case p.isOp("^") && hi == nil:
+			p.next()
+			hi = p.arg()
+		}
+	}
+	if lo == nil || hi == nil {
+		failf("sum without its bounds")
+	}
+	body := p.unary()
+	for p.startsImplicit(p.peek()) {
+		body = &node{kind: nMul, args: []*node{body, p.power()}}
+	}
+	return &node{kind: nSum, name: index, args: []*node{lo, hi, body}}
 }
 
 // matrixEnvs are the environments read as matrices.

@@ -100,9 +100,16 @@ func textValue(c cleaned) *value {
 const maxLetterRun = 3
 
 // hasWordRun reports whether s has a run of more than maxLetterRun letters that are not a
-// command name or a known function word.
+// command name, a known function word or a subscript.
 func hasWordRun(s string) bool {
 	for i := 0; i < len(s); {
+		if s[i] == '_' && i+1 < len(s) && s[i+1] == '{' {
+			// a subscript names, it does not spell: S_{MBCN}
+			if j := matchBrace(s, i+1); j > 0 {
+				i = j + 1
+				continue
+			}
+		}
 		if s[i] == '\\' {
 			j := commandEnd(s, i)
 			if name := s[i+1 : j]; (name == "begin" || name == "end") && j < len(s) && s[j] == '{' {
@@ -232,8 +239,20 @@ func parseUnion(toks []token, latex bool, b *budget) *value {
 	return u
 }
 
-// parseList parses elements joined by commas, or else one element.
+// isSemicolon separates groups of a list at its top level: "p=5, q=2; p=7, q=2".
+func isSemicolon(t token) bool { return t.kind == tkComma && t.text == ";" }
+
+// parseList parses elements joined by commas, or else one element. Semicolons at the top
+// level separate groups, each a list of its own ("p=5, q=2; p=7, q=2"); inside brackets they
+// are commas ("(0;0;0)").
 func parseList(toks []token, latex bool, b *budget) *value {
+	if groups := splitElems(toks, isSemicolon); len(groups) > 1 {
+		l := &value{kind: vList}
+		for _, g := range groups {
+			l.elems = append(l.elems, parseList(g, latex, b))
+		}
+		return l
+	}
 	parts := splitElems(toks, isComma)
 	if len(parts) == 1 {
 		return parseElement(toks, latex, b)

@@ -62,15 +62,40 @@ func cgroupStat(g *cgroup, ctrl, file, key string) int64 {
 	return 0
 }
 
-// gone reports whether process pid has exited: it no longer exists, or is a zombie that its
-// new parent has not reaped yet (the sandbox's processes are reparented when bwrap dies).
-func gone(pid int) bool {
+// started returns the start time of each of pids (field 22 of /proc/PID/stat), so that gone
+// can tell a process that lives on from a new one that took its pid.
+func started(pids []int) map[int]string {
+	out := map[int]string{}
+	for _, p := range pids {
+		out[p] = statField(p, 22)
+	}
+	return out
+}
+
+// statField returns field n (from 1) of /proc/pid/stat, or "" when it cannot be read.
+func statField(pid, n int) string {
+	stat := readString(fmt.Sprintf("/proc/%d/stat", pid))
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 {
+		return ""
+	}
+	fields := strings.Fields(stat[i+1:]) // from field 3, the state
+	if n-3 >= len(fields) {
+		return ""
+	}
+	return fields[n-3]
+}
+
+// gone reports whether the process pid that started at start has exited: it no longer
+// exists (its stat cannot be read, or another process started later holds its pid), or it
+// is a zombie that its new parent has not reaped yet (the sandbox's processes are reparented
+// when bwrap dies).
+func gone(pid int, start string) bool {
 	if syscall.Kill(pid, 0) == syscall.ESRCH {
 		return true
 	}
-	stat := readString(fmt.Sprintf("/proc/%d/stat", pid))
-	i := strings.LastIndexByte(stat, ')')
-	return i > 0 && strings.HasPrefix(stat[i+1:], " Z")
+	state, now := statField(pid, 3), statField(pid, 22)
+	return state == "" || state == "Z" || state == "X" || now != start
 }
 
 func TestCgroupHoldsTheWholeSandboxAndGoesWithIt(t *testing.T) {
@@ -78,6 +103,7 @@ func TestCgroupHoldsTheWholeSandboxAndGoesWithIt(t *testing.T) {
 	s := openSession(t, nil)
 	g := sessionCgroup(t, s)
 	pids := g.pids()
+	starts := started(pids)
 	// bwrap, its pid 1 in the sandbox and the interpreter: the first was placed before it ran
 	// anything, the others were born inside.
 	assert.GreaterOrEqual(t, len(pids), 3, "pids %v", pids)
@@ -90,7 +116,7 @@ func TestCgroupHoldsTheWholeSandboxAndGoesWithIt(t *testing.T) {
 		assert.NoDirExists(t, d)
 	}
 	for _, p := range pids {
-		assert.True(t, gone(p), "pid %d is gone", p)
+		assert.True(t, gone(p, starts[p]), "pid %d is gone", p)
 	}
 }
 
@@ -194,9 +220,10 @@ print("forked", n, err)
 	assert.Contains(t, r.Stdout, "Resource temporarily unavailable")
 	assert.LessOrEqual(t, cgroupValue(t, g, "pids", "pids.current"), int64(40))
 	pids := g.pids()
+	starts := started(pids)
 	require.NoError(t, s.Close())
 	for _, p := range pids {
-		assert.True(t, gone(p), "pid %d is gone", p)
+		assert.True(t, gone(p, starts[p]), "pid %d is gone", p)
 	}
 }
 
@@ -219,9 +246,10 @@ print("daemon started")
 	}
 	assert.Positive(t, cgroupStat(g, "cpu", "cpu.stat", "nr_throttled"), "the cgroup's CPU quota throttled the daemon")
 	pids := g.pids()
+	starts := started(pids)
 	require.NoError(t, s.Close())
 	for _, p := range pids {
-		assert.True(t, gone(p), "pid %d is gone", p)
+		assert.True(t, gone(p, starts[p]), "pid %d is gone", p)
 	}
 }
 
@@ -381,10 +409,11 @@ func TestCgroupV2StartsInsideAndKillsAll(t *testing.T) {
 		pids = l.cg.pids()
 	}
 	require.Len(t, pids, 3, "sh and its two sleeps")
+	starts := started(pids)
 	l.release()
 	<-waited
 	for _, p := range pids {
-		assert.True(t, gone(p), "pid %d is gone", p)
+		assert.True(t, gone(p, starts[p]), "pid %d is gone", p)
 	}
 	assert.NoDirExists(t, l.cg.dirs[0])
 }
