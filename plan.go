@@ -32,6 +32,9 @@ type Plan struct {
 	// ImageRoot is the directory relative image paths resolve against, "" when not given.
 	ImageRoot string
 
+	// dataChanged is set, in a rejudge, when the suite's files changed since the run: the
+	// records whose judge inputs changed are judged again.
+	dataChanged bool
 	// endpoints are those of the plan's LLM judges as listed; judgeEPs as connected.
 	endpoints []reports.Endpoint
 	judgeEPs  []runners.Endpoint
@@ -195,7 +198,7 @@ func (p *Plan) JudgeInfo() reports.JudgeInfo { return JudgeInfo(p.Suite, p.Judge
 func (p *Plan) SuiteInfo() reports.SuiteInfo {
 	info := reports.SuiteInfo{
 		Name: p.Suite.Name, Version: p.Suite.Version, Source: p.Suite.Source, Digest: p.Suite.Digest,
-		Data: p.Data.Path, DataDigest: p.Data.Digest, Samples: len(p.Samples),
+		Data: p.Data.Path, DataDigest: p.Data.Digest, Samples: len(p.Samples), Capabilities: p.capabilities(nil),
 		Generation: p.Suite.Generation, Images: p.Images, Agent: p.Suite.Agent,
 	}
 	if p.Agent != nil {
@@ -203,6 +206,18 @@ func (p *Plan) SuiteInfo() reports.SuiteInfo {
 	}
 	info.Sandbox = p.Sandbox()
 	return info
+}
+
+// capabilities counts the plan's samples by capability, those of shard only (every one when
+// nil), for the manifest: reports count each capability's samples against it.
+func (p *Plan) capabilities(shard *reports.Shard) map[string]int {
+	out := map[string]int{}
+	for i := range p.Samples {
+		if s := &p.Samples[i]; shard.Has(p.Suite.Name, s.ID) {
+			out[s.Capability]++
+		}
+	}
+	return out
 }
 
 // Sandbox returns the containment that the plan's sandboxed tool (the local python tool) gets

@@ -208,6 +208,9 @@ func (r *Run) manifest(plans []*Plan) *reports.Manifest {
 		if k := r.repeats(p); k > 1 {
 			info.Repeats = k
 		}
+		if r.Shard != nil {
+			info.ShardSamples = p.capabilities(r.Shard)
+		}
 		m.Suites = append(m.Suites, info)
 		m.Judges = append(m.Judges, p.JudgeInfo())
 	}
@@ -256,9 +259,13 @@ func (r *Run) jobs(plans []*Plan) []job {
 // Run runs plans as r says, into r.Dir, resuming the run it holds, and returns how the session
 // ended. Samples run as many at once as the Throttle of the model's endpoint allows (of the
 // LLM judge's, for a run that grades predictions), each record written as its sample finishes.
-// A sample's failure is recorded in its record, and the run goes on; the returned error is a
-// *ConfigError (before any model call) or a run-fatal error (the log cannot be written, a 429
-// under runners.RateLimitFail), with the samples in flight then canceled and not recorded. A
+// Before anything is written, one cheap request checks the model's endpoint (Engine.preflight,
+// runners.Preflight) when the Engine makes its client (Config.Connect nil). A sample's failure
+// is recorded in its record, and the run goes on; the returned error is a *ConfigError (before
+// any model call) or a run-fatal error (a *runners.EndpointError: nothing listens at the
+// endpoint, it refuses the key, it has no such model, found by the preflight or by a sample;
+// the log cannot be written; a 429 under runners.RateLimitFail), with the samples in flight
+// then canceled and not recorded. A
 // run stopped by Interrupt, by its context or by its budget returns no error: Outcome.Stop
 // says why, and running it again resumes it.
 func (e *Engine) Run(ctx context.Context, plans []*Plan, r Run) (*Outcome, error) {
@@ -272,6 +279,13 @@ func (e *Engine) Run(ctx context.Context, plans []*Plan, r Run) (*Outcome, error
 			return nil, err
 		}
 		m.Search = info
+	}
+	if r.Model != nil && e.cfg.Connect == nil {
+		// Before the run directory is made: a mistyped URL leaves nothing behind that the
+		// corrected command would find to be another run.
+		if err := e.preflight(ctx, r.Model); err != nil {
+			return nil, err
+		}
 	}
 	unlock, err := reports.LockRun(ctx, r.Dir, e.log)
 	if err != nil {

@@ -2,6 +2,9 @@ package realx
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -42,11 +45,20 @@ func noGold(s *tasks.Sample) error {
 
 // grade judges output for s and records the judge's verdict in res; a judge failure is
 // recorded as such (with the judge's ID and the step that failed), never as a wrong answer. A
-// sample without a gold answer is an input error.
+// sample without a gold answer is an input error. A sample the endpoint refused for its size
+// (res.Stop: the model's context exceeded, too many images) has no answer: it is graded as
+// wrong without asking the judge.
 func (p *Plan) grade(ctx context.Context, res *reports.Result, s *tasks.Sample, output string) *reports.Result {
 	res.Output = output
 	if err := noGold(s); err != nil {
 		return fail(res, reports.ErrInput, err)
+	}
+	res.JudgeInput = judgeInput(s)
+	if res.Stop.SizeRefusal() {
+		res.Output = ""
+		res.Verdict = judges.Verdict{JudgeID: p.JudgeID(), Confident: true,
+			Reason: fmt.Sprintf("no answer: the endpoint refused the conversation for its size (stop %s); graded as wrong", res.Stop)}
+		return res
 	}
 	v, err := p.Judge.Judge(ctx, s, output)
 	if err != nil {
@@ -61,6 +73,24 @@ func (p *Plan) grade(ctx context.Context, res *reports.Result, s *tasks.Sample, 
 		res.JudgeID = p.JudgeID()
 	}
 	return res
+}
+
+// judgeInput returns the digest of what a judge reads of s besides the output: its question,
+// choices, gold answers and metadata (as JSON, whose maps are written in key order), as a
+// record keeps it (reports.Result.JudgeInput).
+func judgeInput(s *tasks.Sample) string {
+	data, err := json.Marshal(struct {
+		Question     string         `json:"question"`
+		Choices      []string       `json:"choices"`
+		Answer       string         `json:"answer"`
+		Alternatives []string       `json:"alternatives"`
+		Metadata     map[string]any `json:"metadata"`
+	}{s.Question, s.Choices, s.Answer, s.Alternatives, s.Metadata})
+	if err != nil {
+		return "" // metadata decoded from JSON always encodes
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:8])
 }
 
 // regrade returns a copy of r, the record of s whose judge failed, graded again from its

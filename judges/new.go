@@ -68,6 +68,9 @@ var (
 	extractMathVista = []string{"strip_think", "answer_tag", "boxed", "answer_is"}
 	extractChoice    = []string{"strip_think", "answer_tag", "boxed"}
 	extractText      = []string{"strip_think", "answer_tag"}
+	// extractTextBoxed is the text kinds' chain for short answers, which models trained on
+	// math often box: the box's content is the answer, not "\boxed{Paris}".
+	extractTextBoxed = []string{"strip_think", "answer_tag", "boxed"}
 )
 
 // kinds are the judge kinds New builds.
@@ -79,10 +82,10 @@ var kinds = map[string]judgeKind{
 	KindChoice: {extract: extractChoice, grader: func(tasks.JudgeSpec) grader { return gradeChoice }},
 	KindContains: {extract: extractText, caseSensitive: true,
 		grader: func(s tasks.JudgeSpec) grader { return containsGrader(s.CaseSensitive) }},
-	KindEM: {extract: extractText, grader: func(tasks.JudgeSpec) grader { return gradeEM }},
+	KindEM: {extract: extractTextBoxed, grader: func(tasks.JudgeSpec) grader { return gradeEM }},
 	KindExact: {extract: extractText, caseSensitive: true,
 		grader: func(s tasks.JudgeSpec) grader { return exactGrader(s.CaseSensitive) }},
-	KindF1: {extract: extractText, threshold: ptr(DefaultF1Threshold),
+	KindF1: {extract: extractTextBoxed, threshold: ptr(DefaultF1Threshold),
 		grader: func(s tasks.JudgeSpec) grader { return scored(*s.Threshold, f1Score) }},
 	KindLLM: {extract: extractText},
 	KindMath: {extract: extractMath, tolerance: true,
@@ -97,7 +100,7 @@ var kinds = map[string]judgeKind{
 		grader: func(s tasks.JudgeSpec) grader { return regexGrader(regexp.MustCompile(s.Pattern)) }},
 	KindRougeL: {extract: extractText, threshold: ptr(DefaultOverlapThreshold),
 		grader: func(s tasks.JudgeSpec) grader { return scored(*s.Threshold, rougeL) }},
-	KindSubEM: {extract: extractText, grader: func(tasks.JudgeSpec) grader { return gradeSubEM }},
+	KindSubEM: {extract: extractTextBoxed, grader: func(tasks.JudgeSpec) grader { return gradeSubEM }},
 	KindVStar: {extract: extractText, grader: func(tasks.JudgeSpec) grader { return gradeVStar }},
 }
 
@@ -136,8 +139,10 @@ func andList(names []string) string {
 //     scorer is given an already extracted answer, and a rule must not rewrite "(B) 3 cm" or
 //     "[1, 2]" into a bare number before MathVista's own normalisation sees it.
 //   - choice: strip_think, answer_tag, boxed; VLMEvalKit's can_infer then reads the rest.
-//   - em, subem, f1, anls, exact, contains, regex, bleu1, rougeL, mathvista-vlmevalkit,
-//     vstar: strip_think, answer_tag (V*'s rule unwraps a \boxed itself).
+//   - em, subem, f1: strip_think, answer_tag, boxed: a boxed answer is graded without its
+//     \boxed{}.
+//   - anls, exact, contains, regex, bleu1, rougeL, mathvista-vlmevalkit, vstar: strip_think,
+//     answer_tag (V*'s rule unwraps a \boxed itself).
 //   - llm: strip_think, answer_tag. The judge reads the model's answer, not its reasoning.
 //
 // The mathvista kinds may end their list with llm, their LLM extraction step (see

@@ -12,10 +12,12 @@ type RejudgeInfo struct {
 	// From is the run directory graded again, as given; Run its run id.
 	From string `json:"from"`
 	Run  string `json:"run"`
-	// Rejudged counts the records judged again (their judge changed, or had failed); Copied
-	// those whose judge was the same, or that had no output to judge.
+	// Rejudged counts the records judged again (their judge changed, or had failed, or what
+	// the judge reads of their sample changed: Changed of them); Copied those whose judge and
+	// judge inputs were the same, or that had no output to judge.
 	Rejudged int `json:"rejudged"`
 	Copied   int `json:"copied"`
+	Changed  int `json:"changed_inputs,omitempty"`
 }
 
 // The rows of the judge-steps table that are not steps.
@@ -36,6 +38,7 @@ type JudgeStats struct {
 
 	runs  []string
 	byRun map[string]map[Key]judged
+	coverage
 }
 
 // The sections of the judge report.
@@ -54,7 +57,7 @@ type judged struct {
 
 // NewJudgeStats returns an empty aggregation.
 func NewJudgeStats() *JudgeStats {
-	return &JudgeStats{byRun: map[string]map[Key]judged{}}
+	return &JudgeStats{byRun: map[string]map[Key]judged{}, coverage: newCoverage()}
 }
 
 // AddRun adds run's column, if it is not there yet: a run without any record still has one.
@@ -62,6 +65,7 @@ func (j *JudgeStats) AddRun(run string) {
 	if j.byRun[run] == nil {
 		j.byRun[run] = map[Key]judged{}
 		j.runs = append(j.runs, run)
+		j.coverage.addRun(run)
 	}
 }
 
@@ -69,6 +73,9 @@ func (j *JudgeStats) AddRun(run string) {
 func (j *JudgeStats) Add(run string, r *Result) {
 	j.AddRun(run)
 	m := j.byRun[run]
+	if _, again := m[r.Key()]; !again {
+		j.coverage.add(run, r)
+	}
 	e := judged{step: r.Step, judgeID: r.JudgeID, pass: r.Pass}
 	if r.Error != nil {
 		e.class = r.Error.Class
@@ -81,6 +88,10 @@ func (j *JudgeStats) Add(run string, r *Result) {
 type JudgeTable struct {
 	Runs      []JudgeRun  `json:"runs"`
 	Agreement []Agreement `json:"agreement"`
+	// Coverage says, for each run, how much of its expected sample set it has; Notes what a
+	// reader must know (an incomplete run).
+	Coverage []Coverage `json:"coverage"`
+	Notes    []string   `json:"notes"`
 	// Section is the part of the table text, Markdown and CSV show: JudgeSteps,
 	// JudgeAgreement, or "" for both (in CSV, which holds one table, the steps). JSON holds
 	// both.
@@ -90,9 +101,11 @@ type JudgeTable struct {
 // JudgeRun is how one run was judged.
 type JudgeRun struct {
 	Run string `json:"run"`
-	// Samples counts the run's samples; Graded those with a verdict.
-	Samples int `json:"samples"`
-	Graded  int `json:"graded"`
+	// Samples counts the run's records (a sample per repeat); Expected those it should have
+	// (nil when unknown); Graded those with a verdict.
+	Samples  int  `json:"samples"`
+	Expected *int `json:"expected"`
+	Graded   int  `json:"graded"`
 	// Steps counts the graded samples each step decided, by step name, sorted.
 	Steps []StepCount `json:"steps"`
 	// JudgeFailures counts the samples the judge could not decide; NotJudged those that had
@@ -129,8 +142,13 @@ type Agreement struct {
 func (j *JudgeStats) Table() *JudgeTable {
 	t := &JudgeTable{Runs: []JudgeRun{}, Agreement: []Agreement{}}
 	for _, run := range j.runs {
-		t.Runs = append(t.Runs, j.runStats(run))
+		jr := j.runStats(run)
+		if cv := j.coverage.of(run); cv.Known() {
+			jr.Expected = &cv.Expected
+		}
+		t.Runs = append(t.Runs, jr)
 	}
+	t.Coverage, t.Notes = j.coverage.all(), j.coverage.lines()
 	for i, a := range j.runs {
 		for _, b := range j.runs[i+1:] {
 			if ag, ok := j.agreement(a, b); ok {
@@ -260,11 +278,20 @@ func (t *JudgeTable) StepsGrid(decimals int) *Grid {
 	for _, name := range append(names, RowJudgeFailure, RowNotJudged) {
 		g.Rows = append(g.Rows, line(name, rows[name]))
 	}
-	total := make([]int, len(t.Runs))
+	counts := make([]int, len(t.Runs))
 	for i, r := range t.Runs {
-		total[i] = r.Samples
+		counts[i] = r.Samples
 	}
-	g.Rows = append(g.Rows, line("total", total))
+	total := line("total", counts)
+	for i, r := range t.Runs {
+		exp := -1
+		if r.Expected != nil {
+			exp = *r.Expected
+		}
+		total[1+2*i] = nOf(r.Samples, exp, r.JudgeFailures == 0 && r.NotJudged == 0 && (exp < 0 || r.Samples >= exp))
+	}
+	g.Rows = append(g.Rows, total)
+	g.Notes = t.Notes
 	return g
 }
 

@@ -61,6 +61,7 @@ func TestRecordCarriesTheWholeVerdict(t *testing.T) {
 	var back Result
 	require.NoError(t, json.Unmarshal(line, &back))
 	assert.Equal(t, v, back.Verdict)
+	assert.Contains(t, string(line), `"id":"1","repeat":0,`, "repeat 0 is written, not left out")
 
 	// A record with an error has no verdict on the wire: no pass, no score.
 	r.Error = &Failure{Class: ErrJudge, Message: "down"}

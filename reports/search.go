@@ -65,6 +65,7 @@ type SearchUsage struct {
 	total map[string]*SearchStats
 	suite map[string]bool
 	group map[groupKey]bool
+	coverage
 }
 
 // NewSearchUsage returns an empty aggregation grouped by field (see NewAccuracy).
@@ -76,7 +77,7 @@ func NewSearchUsage(by string) (*SearchUsage, error) {
 		return nil, err
 	}
 	return &SearchUsage{by: by, seen: map[string]bool{}, stats: map[cellKey]*SearchStats{}, total: map[string]*SearchStats{},
-		suite: map[string]bool{}, group: map[groupKey]bool{}}, nil
+		suite: map[string]bool{}, group: map[groupKey]bool{}, coverage: newCoverage()}, nil
 }
 
 // AddRun adds run's column, if it is not there yet.
@@ -85,12 +86,14 @@ func (u *SearchUsage) AddRun(run string) {
 		u.seen[run] = true
 		u.runs = append(u.runs, run)
 		u.total[run] = newSearchStats()
+		u.coverage.addRun(run)
 	}
 }
 
 // Add counts r in run's column.
 func (u *SearchUsage) Add(run string, r *Result) {
 	u.AddRun(run)
+	u.coverage.add(run, r)
 	if r.Trajectory == nil {
 		return
 	}
@@ -234,13 +237,22 @@ type SearchTable struct {
 	By   string      `json:"by"`
 	Runs []string    `json:"runs"`
 	Rows []SearchRow `json:"rows"`
+	// Coverage says, for each run, how much of its expected sample set it has; Notes what a
+	// reader must know (an incomplete run).
+	Coverage []Coverage `json:"coverage"`
+	Notes    []string   `json:"notes"`
 }
 
 // SearchRow is one group's search usage in one run.
 type SearchRow struct {
 	Key string `json:"key"`
 	Run string `json:"run"`
+	// Expected is how many records (samples × repeats) the group should have; nil when
+	// unknown.
+	Expected *int `json:"expected"`
 	SearchStats
+
+	incomplete bool // the row's run is incomplete (an overall row), or it has fewer than expected
 }
 
 // Table returns the aggregated table: for each group (sorted) every run, then the overall
@@ -250,14 +262,27 @@ func (u *SearchUsage) Table() *SearchTable {
 	multi := len(u.suite) > 1
 	for _, g := range sortedGroups(u.group) {
 		for _, run := range u.runs {
-			if st := u.stats[cellKey{g, run}]; st != nil {
-				t.Rows = append(t.Rows, SearchRow{Key: g.label(multi), Run: run, SearchStats: *st})
+			st := u.stats[cellKey{g, run}]
+			if st == nil {
+				continue
 			}
+			row := SearchRow{Key: g.label(multi), Run: run, SearchStats: *st}
+			if samples, repeats, ok := u.coverage.expected[run].group(g, u.by); ok {
+				n := samples * repeats
+				row.Expected, row.incomplete = &n, st.Samples < n
+			}
+			t.Rows = append(t.Rows, row)
 		}
 	}
 	for _, run := range u.runs {
-		t.Rows = append(t.Rows, SearchRow{Key: OverallKey, Run: run, SearchStats: *u.total[run]})
+		cv := u.coverage.of(run)
+		row := SearchRow{Key: OverallKey, Run: run, SearchStats: *u.total[run], incomplete: !cv.Complete()}
+		if cv.Known() {
+			row.Expected = &cv.Expected
+		}
+		t.Rows = append(t.Rows, row)
 	}
+	t.Coverage, t.Notes = u.coverage.all(), u.coverage.lines()
 	return t
 }
 
@@ -267,27 +292,52 @@ func (u *SearchUsage) Layout() Layout { return u.Table() }
 // Grids returns t's grid (Grid).
 func (t *SearchTable) Grids(decimals int) []*Grid { return []*Grid{t.Grid(decimals)} }
 
-// Grid lays t out for printing: shares and recall as percentages with decimals digits,
-// searches per sample with two, requests as counts; "–" where there is nothing to divide by.
-func (t *SearchTable) Grid(decimals int) *Grid { return t.grid(decimals, "–") }
+// Grid lays t out for printing: n of expected (marked † when it falls short), shares and
+// recall as percentages with decimals digits, searches per sample with two, requests as
+// counts; "–" where there is nothing to divide by.
+func (t *SearchTable) Grid(decimals int) *Grid { return t.grid(decimals, false) }
 
-// CSV lays t out for machines: the cells with nothing to divide by are empty.
-func (t *SearchTable) CSV(decimals int) *Grid { return t.grid(decimals, "") }
+// CSV lays t out for machines: the cells with nothing to divide by are empty, and the expected
+// count in a column of its own.
+func (t *SearchTable) CSV(decimals int) *Grid { return t.grid(decimals, true) }
 
-// grid is Grid with none in the cells that have nothing to divide by.
-func (t *SearchTable) grid(decimals int, none string) *Grid {
-	g := &Grid{Header: []string{t.By, "run", "n", "searched %"}, Left: 2}
+// grid is Grid, or for CSV (csv) empty cells where there is nothing to divide by and the
+// expected count in a column of its own.
+func (t *SearchTable) grid(decimals int, csv bool) *Grid {
+	none := "–"
+	if csv {
+		none = ""
+	}
+	g := &Grid{Header: []string{t.By, "run", "n", "searched %"}, Left: 2, Notes: t.Notes}
 	for _, k := range SearchKinds {
 		g.Header = append(g.Header, k+"/sample")
 	}
 	g.Header = append(g.Header, "requests", "store hits", "store misses", "live", "recall %", "n gold")
+	if csv {
+		g.Header = append(g.Header, "expected")
+	}
 	for _, r := range t.Rows {
-		row := []string{r.Key, r.Run, strconv.Itoa(r.Samples), ratio(100*float64(r.Searched), r.Samples, decimals, none)}
+		exp := -1
+		if r.Expected != nil {
+			exp = *r.Expected
+		}
+		n := nOf(r.Samples, exp, !r.incomplete)
+		if csv {
+			n = strconv.Itoa(r.Samples)
+		}
+		row := []string{r.Key, r.Run, n, ratio(100*float64(r.Searched), r.Samples, decimals, none)}
 		for _, k := range SearchKinds {
 			row = append(row, ratio(float64(r.Calls[k]), r.Samples, 2, none))
 		}
 		row = append(row, strconv.FormatInt(r.Requests, 10), strconv.FormatInt(r.StoreHits, 10), strconv.FormatInt(r.StoreMisses, 10),
 			strconv.FormatInt(r.Live, 10), ratio(100*r.Recall, r.WithGold, decimals, none), strconv.Itoa(r.WithGold))
+		if csv {
+			cell := ""
+			if r.Expected != nil {
+				cell = strconv.Itoa(*r.Expected)
+			}
+			row = append(row, cell)
+		}
 		g.Rows = append(g.Rows, row)
 	}
 	return g

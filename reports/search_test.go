@@ -67,10 +67,10 @@ func TestSearchTable(t *testing.T) {
 
 	var out bytes.Buffer
 	require.NoError(t, Write(&out, u.Layout(), "csv", 1))
-	assert.Equal(t, "capability,run,n,searched %,text/sample,image/sample,visit/sample,requests,store hits,store misses,live,recall %,n gold\n"+
-		"search,m,2,50.0,0.50,0.50,0.00,5,4,1,0,50.0,2\n"+
-		"overall,m,2,50.0,0.50,0.50,0.00,5,4,1,0,50.0,2\n"+
-		"overall,empty,0,,,,,0,0,0,0,,0\n", out.String())
+	assert.Equal(t, "capability,run,n,searched %,text/sample,image/sample,visit/sample,requests,store hits,store misses,live,recall %,n gold,expected\n"+
+		"search,m,2,50.0,0.50,0.50,0.00,5,4,1,0,50.0,2,\n"+
+		"overall,m,2,50.0,0.50,0.50,0.00,5,4,1,0,50.0,2,\n"+
+		"overall,empty,0,,,,,0,0,0,0,,0,\n", out.String())
 	rep, err := NewReport("search", "id", nil)
 	require.NoError(t, err)
 	assert.IsType(t, &SearchUsage{}, rep)

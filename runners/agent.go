@@ -112,7 +112,10 @@ type Input struct {
 
 // Run plays the sample out. A budget that runs out is not an error: the trajectory says which
 // (Trajectory.Stop); nor is a reply over a cap of its output (a *ReplyLimitError), which ends
-// the sample with StopReplyLimit and no final text, so that it is graded as a failure. The
+// the sample with StopReplyLimit and no final text, so that it is graded as a failure; nor is
+// the endpoint's refusal of a turn for the conversation's size (RefusedForSize: longer than the
+// model's context, too many images), which ends it alike with StopContextLength or
+// StopRequestTooLarge. The
 // returned error is an infrastructure failure (the model could not answer, a tool broke) or
 // the end of ctx, its text cut to Limits.MaxErrorText; the trajectory so far is returned with
 // it.
@@ -141,6 +144,9 @@ func (a *Agent) Run(ctx context.Context, in *Input) (*Trajectory, error) {
 			s.tr.Stop, s.tr.StopDetail, s.tr.Final, err = StopReplyLimit, limitErr.Error(), "", nil
 		default:
 			s.tr.Stop = StopError
+			if stop, detail := RefusedForSize(err); stop != "" {
+				s.tr.Stop, s.tr.StopDetail, s.tr.Final, err = stop, capText(detail, lim.MaxErrorText), "", nil
+			}
 		}
 	}
 	return s.tr, capError(err, lim.MaxErrorText)
@@ -550,23 +556,27 @@ func (s *sample) hashAll(imgs []*Image) ([]string, error) {
 	return out, nil
 }
 
-// capText returns s cut to about n bytes: its head and its tail around a note of what was cut,
-// "[… N bytes truncated …]".
+// capText returns s cut to about n bytes: its head and its tail around a note of the bytes cut,
+// "[… N bytes truncated …]". A rune is never cut in two: the one the head or the tail would
+// split is cut whole, and counted in N, so that N is what the record lacks of s.
 func capText(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	head, tail := n*3/4, n/4
-	cut := len(s) - head - tail
-	return strings.ToValidUTF8(s[:head], "") + fmt.Sprintf("\n[… %d bytes truncated …]\n", cut) + trimInvalidStart(s[len(s)-tail:])
-}
-
-// trimInvalidStart drops the bytes of a rune cut in two at the start of s.
-func trimInvalidStart(s string) string {
-	for len(s) > 0 && !utf8.RuneStart(s[0]) {
-		s = s[1:]
+	head, tail := s[:n*3/4], s[len(s)-n/4:]
+	for i := len(head) - 1; i >= 0 && i >= len(head)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(head[i]) {
+			if !utf8.FullRuneInString(head[i:]) {
+				head = head[:i]
+			}
+			break
+		}
 	}
-	return s
+	for len(tail) > 0 && !utf8.RuneStart(tail[0]) {
+		tail = tail[1:]
+	}
+	cut := len(s) - len(head) - len(tail)
+	return head + fmt.Sprintf("\n[… %d bytes truncated …]\n", cut) + tail
 }
 
 // knownFunction reports whether name is a function some suite tool provides.

@@ -6,12 +6,15 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -378,4 +381,31 @@ func TestOnCallErrorStop(t *testing.T) {
 	require.Len(t, tr.Turns, 2)
 	assert.Contains(t, tr.Turns[1].Calls[0].Error, `missing required argument "text"`)
 	assert.Equal(t, bad, tr.Final)
+}
+
+// TestCutNoteCountsTheBytesCut records a tool output of multi-byte text (what Python prints
+// of a non-English page, say): the note in the record says how many bytes of it the record
+// lacks, the bytes of a rune cut whole at either end included.
+func TestCutNoteCountsTheBytesCut(t *testing.T) {
+	out := "x" + strings.Repeat("é", 30_000) + strings.Repeat("日本", 10_000) + "\nthe end!"
+	tool := &runners.StatelessTool{
+		Definition: runners.ToolDef{Name: "print"},
+		Func: func(context.Context, *runners.ToolEnv, json.RawMessage) (*runners.Observation, error) {
+			return &runners.Observation{Text: out}, nil
+		},
+	}
+	a, srv := agentFor(t, "hermes", tool)
+	srv.Script(runnertest.Reply{Content: "<tool_call>{\"name\": \"print\"}</tool_call>"}, runnertest.Reply{Content: "ok"})
+	tr, err := a.Run(context.Background(), question("x"))
+	require.NoError(t, err)
+	kept := tr.Turns[1].Calls[0].Output
+	m := regexp.MustCompile(`\n\[… (\d+) bytes truncated …\]\n`).FindStringSubmatchIndex(kept)
+	require.NotNil(t, m, kept[:100])
+	head, tail := kept[:m[0]], kept[m[1]:]
+	cut, err := strconv.Atoi(kept[m[2]:m[3]])
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(out, head))
+	assert.True(t, strings.HasSuffix(out, tail))
+	assert.True(t, utf8.ValidString(head) && utf8.ValidString(tail), "no rune is split")
+	assert.Equal(t, len(out)-len(head)-len(tail), cut, "the note counts every byte the record lacks")
 }

@@ -20,17 +20,30 @@ const (
 	// StopCallError: a call failed and the agent was told to stop then (tasks.OnCallErrorStop),
 	// as DeepEyes' V* evaluation ends a sample whose tool call raises; the last reply is graded.
 	StopCallError StopReason = "call_error"
+	// StopContextLength: the endpoint refused a turn because the conversation is longer than
+	// the model's context (RefusedForSize); StopRequestTooLarge: because it holds more images,
+	// or larger ones, or more bytes, than the server takes. Either is the model's limit: the
+	// sample has no answer, is graded as wrong, and is not run again (Trajectory.StopDetail
+	// has the endpoint's words).
+	StopContextLength   StopReason = "context_length"
+	StopRequestTooLarge StopReason = "request_too_large"
 	// StopError: an infrastructure error ended the sample.
 	StopError StopReason = "error"
 )
 
-// Budget reports whether the loop was ended by a budget.
+// Budget reports whether the loop was ended by a budget, the model's context included.
 func (r StopReason) Budget() bool {
 	switch r {
-	case StopMaxTurns, StopMaxToolCalls, StopMaxTokens, StopTimeout, StopReplyLimit:
+	case StopMaxTurns, StopMaxToolCalls, StopMaxTokens, StopTimeout, StopReplyLimit, StopContextLength, StopRequestTooLarge:
 		return true
 	}
 	return false
+}
+
+// SizeRefusal reports whether the loop was ended by the endpoint's refusal of a request for
+// its size (StopContextLength, StopRequestTooLarge): the sample has no answer to grade.
+func (r StopReason) SizeRefusal() bool {
+	return r == StopContextLength || r == StopRequestTooLarge
 }
 
 // Trajectory is what happened in one sample: every turn, tool call and observation, in order.

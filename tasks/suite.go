@@ -237,9 +237,11 @@ func (p ImagePolicy) Merge(o ImagePolicy) ImagePolicy {
 }
 
 // AgentSpec declares the agent loop: the protocol the model speaks, its tools and its budgets.
-// An empty Protocol means a single model turn with no tools.
+// An empty Protocol (or ProtocolNone, which loading makes empty) means a single model turn with
+// no tools.
 type AgentSpec struct {
-	// Protocol is native, hermes, deepeyesv2, deepeyes or r1v4.
+	// Protocol is native, hermes, deepeyesv2, deepeyes or r1v4; "" or "none" for one turn
+	// without tools.
 	Protocol string `yaml:"protocol" json:"protocol,omitempty"`
 	// Tools names the tools the model may call.
 	Tools []string `yaml:"tools" json:"tools,omitempty"`
@@ -288,6 +290,10 @@ const (
 	PythonModeDeepEyesV2 = "deepeyesv2"
 	PythonModeRealx      = "realx"
 )
+
+// ProtocolNone is the protocol a suite (or --protocol) names for a single model turn with no
+// tools: the same as naming none.
+const ProtocolNone = "none"
 
 // PythonSpec configures the python tool of a suite. Zero fields take the tool's defaults.
 type PythonSpec struct {

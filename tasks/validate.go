@@ -42,7 +42,7 @@ func (c *checker) validate(s *Suite) {
 
 	c.judge(&s.Judge, yamlPath("judge"), s.tree)
 
-	c.agent(s.Agent)
+	c.agent(&s.Agent)
 	c.search(s)
 	c.intIn(yamlPath("repeats"), s.Repeats, 0, MaxRepeats)
 }
@@ -131,7 +131,10 @@ func (c *checker) images(im ImagePolicy) {
 	}
 }
 
-func (c *checker) agent(a AgentSpec) {
+func (c *checker) agent(a *AgentSpec) {
+	if a.Protocol == ProtocolNone {
+		a.Protocol = "" // one turn, no tools
+	}
 	c.intIn(yamlPath("agent", "max_turns"), a.MaxTurns, 0, MaxAgentTurns)
 	c.intIn(yamlPath("agent", "max_tool_calls"), a.MaxToolCalls, 0, MaxAgentToolCalls)
 	c.intIn(yamlPath("agent", "max_tokens"), a.MaxTokens, 0, MaxAgentTokens)

@@ -19,8 +19,8 @@ import (
 // suite's agent block.
 func agentFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "protocol", Usage: "the agent protocol: " + strings.Join(runners.Protocols, ", ") +
-			" (a different protocol than the suite's also takes that protocol's prompts, and its default tools unless the suite's fit)"},
+		&cli.StringFlag{Name: "protocol", Usage: "the agent protocol: " + strings.Join(runners.Protocols, ", ") + ", or " + tasks.ProtocolNone +
+			" for one turn without tools (a different protocol than the suite's also takes that protocol's prompts, and its default tools unless the suite's fit)"},
 		&cli.StringFlag{Name: "tools", Usage: "the tools the model may call, comma-separated (" + strings.Join(tools.Names(), ", ") + ")"},
 		&cli.IntFlag{Name: "max-turns", Usage: "model turns per sample", DefaultText: fmt.Sprintf("the suite's, else %d", runners.DefaultMaxTurns)},
 		&cli.IntFlag{Name: "max-tool-calls", Usage: "tool calls per sample (0: no limit)", DefaultText: "the suite's, else no limit"},
@@ -62,8 +62,12 @@ func toolsConfig(c *cli.Context) tools.Config {
 // agentSpec returns the suite's agent block with the run's flags applied, checked.
 func agentSpec(c *cli.Context, s *tasks.Suite) (tasks.AgentSpec, error) {
 	spec := s.Agent
-	if c.IsSet("protocol") && c.String("protocol") != spec.Protocol {
-		spec.Protocol, spec.System, spec.User = c.String("protocol"), "", ""
+	protocol := c.String("protocol")
+	if protocol == tasks.ProtocolNone {
+		protocol = "" // one turn, no tools
+	}
+	if c.IsSet("protocol") && protocol != spec.Protocol {
+		spec.Protocol, spec.System, spec.User = protocol, "", ""
 		if p, ok := runners.ProtocolByName(spec.Protocol); ok && !c.IsSet("tools") && !carriesAll(p, spec.Tools) {
 			if len(spec.Tools) > 0 {
 				fmt.Fprintf(c.App.ErrWriter, "realx: note: %s: protocol %s cannot carry the suite's tools (%s); it gets %s (choose with --tools)\n",

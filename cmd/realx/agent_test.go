@@ -119,7 +119,7 @@ func TestRunDeepEyesV2Trajectory(t *testing.T) {
 	rep := realxCLI(t, nil, "report", dir, "--table", "tools")
 	require.Equal(t, 0, rep.code, rep.stderr)
 	assert.Contains(t, rep.stdout, "code/sample")
-	assert.Regexp(t, `overall\s+│\s+\S+\s+│\s+1\s+│\s+100\.0\s+│\s+1\.00\s`, rep.stdout)
+	assert.Regexp(t, `overall\s+│\s+\S+\s+│\s+1/1\s+│\s+100\.0\s+│\s+1\.00\s`, rep.stdout)
 }
 
 // TestRunDeepEyesFlags runs the suite as DeepEyes by flags (its zoom tool is the protocol's
@@ -161,24 +161,38 @@ func TestRunDeepEyesFlags(t *testing.T) {
 	assert.Equal(t, map[string]int{"image_zoom_in_tool": 2}, overall.PerTool)
 }
 
-// TestRunWithoutTheAgent runs the agent suite in a single turn with --protocol "".
+// TestRunWithoutTheAgent runs the agent suite in a single turn with --protocol "" and
+// --protocol none, and a suite of its own that says protocol: none, as docs/agents.md has it.
 func TestRunWithoutTheAgent(t *testing.T) {
-	srv := runnertest.NewServer(t)
-	srv.Script(runnertest.Reply{Content: "It is 8."})
-	dir := filepath.Join(t.TempDir(), "run")
-	r := realxCLI(t, nil, "run", agentSuite, "--model", "m", "--base-url", srv.URL(), "--out", dir, "--progress", "none", "--protocol", "")
+	dir := t.TempDir()
+	writeFile(t, dir, "data.jsonl", `{"id":"1","question":"Tell me the number of that player who is shooting.","answer":"8"}`+"\n")
+	none := writeFile(t, dir, "none.yaml", "name: s\ndata:\n  path: data.jsonl\njudge:\n  kind: em\nagent:\n  protocol: none\n  max_turns: 3\n")
+	r := realxCLI(t, nil, "validate", none)
 	require.Equal(t, 0, r.code, r.stderr)
-	reqs := srv.Requests()
-	require.Len(t, reqs, 1)
-	assert.Equal(t, []string{"user"}, []string{reqs[0].Messages[0].Role})
-	assert.Equal(t, "Tell me the number of that player who is shooting.", reqs[0].Messages[0].Text)
-	res := readResults(t, dir)
-	require.Len(t, res, 1)
-	assert.Equal(t, runners.StopAnswer, res[0].Stop)
-	m, err := reports.ReadManifest(dir)
-	require.NoError(t, err)
-	assert.Equal(t, "", m.Suites[0].Agent.Protocol)
-	assert.Empty(t, m.Suites[0].Agent.Tools)
+	for i, args := range [][]string{{agentSuite, "--protocol", ""}, {agentSuite, "--protocol", "none"}, {none}} {
+		srv := runnertest.NewServer(t)
+		srv.Script(runnertest.Reply{Content: "It is 8."})
+		out := filepath.Join(dir, fmt.Sprint("run", i))
+		r := realxCLI(t, nil, append([]string{"run", "--model", "m", "--base-url", srv.URL(), "--out", out, "--progress", "none"}, args...)...)
+		require.Equal(t, 0, r.code, "%v: %s", args, r.stderr)
+		reqs := srv.Requests()
+		require.Len(t, reqs, 1)
+		assert.Equal(t, []string{"user"}, []string{reqs[0].Messages[0].Role})
+		assert.Equal(t, "Tell me the number of that player who is shooting.", reqs[0].Messages[0].Text)
+		assert.Nil(t, reqs[0].JSON["tools"], "no tools are offered")
+		res := readResults(t, out)
+		require.Len(t, res, 1)
+		assert.Equal(t, runners.StopAnswer, res[0].Stop)
+		m, err := reports.ReadManifest(out)
+		require.NoError(t, err)
+		assert.Equal(t, "", m.Suites[0].Agent.Protocol, "none is no protocol")
+		assert.Empty(t, m.Suites[0].Agent.Tools)
+	}
+	// Tools still need a protocol.
+	tools := writeFile(t, dir, "tools.yaml", "name: s\ndata:\n  path: data.jsonl\njudge:\n  kind: em\nagent:\n  protocol: none\n  tools: [python]\n")
+	r = realxCLI(t, nil, "validate", tools)
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, `tool "python" needs an agent protocol`)
 }
 
 // TestRunAgentConfigErrors stops the run with exit 2, before any model call, for each mistake

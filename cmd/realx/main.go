@@ -10,15 +10,18 @@
 //	realx score SUITE --predictions FILE [--id-field F] [--response-field F] --out DIR
 //	realx judge --judge KIND [--in FILE]         JSONL rows in, rows with pass, score, extracted out
 //	realx rejudge RUN [--judge KIND|FILE] [--out DIR]   grade a run's outputs again, no model calls
-//	realx report RUN... [--by FIELD] [--table capability|tools|search|repeats|judges] [--format text|md|csv|json] [-o FILE]
+//	realx report RUN... [--by FIELD] [--table capability|tools|search|repeats|judges] [--common] [--require-complete]
+//	                   [--format text|md|csv|json] [-o FILE]
 //	realx merge SHARD... --out DIR               one run from the shards of a run
 //	realx search export STORE -o FILE.tar.gz     a search store as a deterministic archive
 //	realx search import STORE SOURCE [--from deepeyesv2 --images DIR]   add an archive, a store or DeepEyesV2's cache
+//	realx version                                the version (as realx --version)
 //
-// Exit codes: 0 success; 1 a run-fatal error; 2 a configuration error (bad suite, bad flag or
-// command, a run directory that holds another run), found before any model call; 3 a run
-// stopped by its budget (--max-cost, --max-tokens-total); 4 a run or score that ended with
-// samples without a verdict (more than --max-error-rate of them, or every one); 130 a run
+// Exit codes: 0 success; 1 a run-fatal error (a model endpoint that cannot serve the run); 2 a
+// configuration error (bad suite, bad flag or command, a run directory that holds another
+// run), found before any model call; 3 a run stopped by its budget (--max-cost,
+// --max-tokens-total); 4 a run or score that ended with samples without a verdict (more than
+// --max-error-rate of them, or every one), or a report --require-complete of such a run; 130 a run
 // stopped by Ctrl-C or SIGTERM. A stopped or incomplete run keeps every finished sample and
 // resumes when the same command is run again.
 //
@@ -148,6 +151,7 @@ func run(ctx context.Context, in *interrupt, args []string, stdin io.Reader, std
 			rejudgeCommand(),
 			reportCommand(),
 			mergeCommand(),
+			versionCommand(),
 		},
 		Metadata:     map[string]any{argsKey: args},
 		OnUsageError: onUsageError,

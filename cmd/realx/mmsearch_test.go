@@ -211,13 +211,13 @@ func TestMMSearchMiniDeepEyesV2(t *testing.T) {
 	r := realxCLI(t, nil, "run", filepath.Join(mmsearchDir, "suite.yaml"), "--model", "deepeyesv2-style", "--base-url", srv.URL(),
 		"--out", filepath.Join(dir, "run"), "--progress", "none", "-c", "1", "--search", "record", "--search-store", store, "--record-model", recording)
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Regexp(t, `│ overall +│ +100\.0 │ 6 │`, r.stdout)
+	assert.Regexp(t, `│ overall +│ +100\.0 │ 6/6 │`, r.stdout)
 	assert.Contains(t, r.stderr, "realx: searches (record): ")
 	tools := report(t, filepath.Join(dir, "run"), "--table", "tools", "--format", "csv")
 	assert.Contains(t, tools, "overall,deepeyesv2-style,6,100.0,3.00,0.0,4.00,0.0,1.00,1.00,1.00,")
 	searches := report(t, filepath.Join(dir, "run"), "--table", "search", "--format", "csv")
 	assert.Contains(t, searches, "overall,deepeyesv2-style,6,100.0,1.00,1.00,0.00,")
-	assert.True(t, strings.HasSuffix(searches, ",100.0,6\n"), "every sample finds its gold documents:\n%s", searches)
+	assert.True(t, strings.HasSuffix(searches, ",100.0,6,6\n"), "every sample finds its gold documents:\n%s", searches)
 
 	got, err := os.ReadFile(recording)
 	require.NoError(t, err)
@@ -257,11 +257,11 @@ func TestMMSearchMiniR1V4(t *testing.T) {
 	r := realxCLI(t, nil, "run", "mmsearch-mini", "--model", "r1v4-style", "--base-url", srv.URL(), "--out", filepath.Join(dir, "run"),
 		"--progress", "none", "--protocol", "r1v4", "--tools", "image_search,text_search,web_visit")
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Regexp(t, `│ overall +│ +100\.0 │ 6 │`, r.stdout)
+	assert.Regexp(t, `│ overall +│ +100\.0 │ 6/6 │`, r.stdout)
 	assert.Contains(t, r.stderr, "realx: searches (live): ")
 	searches := report(t, filepath.Join(dir, "run"), "--table", "search", "--format", "csv")
 	assert.Contains(t, searches, "overall,r1v4-style,6,100.0,1.00,1.00,1.00,")
-	assert.True(t, strings.HasSuffix(searches, ",100.0,6\n"), searches)
+	assert.True(t, strings.HasSuffix(searches, ",100.0,6,6\n"), searches)
 }
 
 // TestMMSearchMiniDemo runs what `make demo` runs: the shipped suite, its model's turns
@@ -274,7 +274,7 @@ func TestMMSearchMiniDemo(t *testing.T) {
 	r := realxCLI(t, nil, "run", "mmsearch-mini", "--replay-model", mmsearchRecording, "--label", "deepeyesv2-style",
 		"--search", "replay", "--out", out, "--progress", "none")
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Regexp(t, `│ overall +│ +100\.0 │ 6 │`, r.stdout)
+	assert.Regexp(t, `│ overall +│ +100\.0 │ 6/6 │`, r.stdout)
 	assert.Contains(t, r.stderr, "realx: the model's turns were replayed from "+mmsearchRecording)
 	assert.Contains(t, r.stderr, "0 missing from it, 0 asked live, 0 recorded")
 	assert.Contains(t, report(t, out, "--table", "tools"), "search/sample")

@@ -2,6 +2,8 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -22,6 +24,8 @@ func reportCommand() *cli.Command {
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to this file instead of stdout"},
 			&cli.IntFlag{Name: "decimals", Value: 1, Usage: "decimals of percentages in text and md"},
 			&cli.StringFlag{Name: "section", Usage: "with --table judges: steps or agreement, to print one of the two tables (CSV holds one table: the steps unless agreement)"},
+			&cli.BoolFlag{Name: "common", Usage: "count in every column only the samples that every run graded, so that runs side by side count the same samples"},
+			&cli.BoolFlag{Name: "require-complete", Usage: "exit 4 when a run lacks a verdict for a sample it should have (missing, or an error), or its expected count is unknown: for CI"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
@@ -41,24 +45,60 @@ func reportCommand() *cli.Command {
 				}
 				js.Section = section
 			}
-			path := c.String("output")
-			if path == "" {
-				return reports.Print(c.App.Writer, c.Args().Slice(), c.App.Reader, c.App.ErrWriter, table, c.String("format"), c.Int("decimals"))
+			opts := reports.PrintOptions{Format: c.String("format"), Decimals: c.Int("decimals"), Common: c.Bool("common")}
+			write := func(w io.Writer) ([]reports.Coverage, error) {
+				covs, err := reports.PrintWith(w, c.Args().Slice(), c.App.Reader, c.App.ErrWriter, table, opts)
+				var nf *reports.NoFieldError
+				if errors.As(err, &nf) {
+					return nil, usageError("report: %v", err)
+				}
+				return covs, err
 			}
-			if in := reports.ReadsFile(c.Args().Slice(), path); in != "" {
-				return usageError("report: -o %s would write over the input %s", path, in)
+			var covs []reports.Coverage
+			if path := c.String("output"); path == "" {
+				if covs, err = write(c.App.Writer); err != nil {
+					return err
+				}
+			} else {
+				if in := reports.ReadsFile(c.Args().Slice(), path); in != "" {
+					return usageError("report: -o %s would write over the input %s", path, in)
+				}
+				f, err := reports.CreateOutput(path)
+				if err != nil {
+					return err
+				}
+				defer f.Abort()
+				if covs, err = write(f); err != nil {
+					return err
+				}
+				if err := f.Commit(); err != nil {
+					return err
+				}
 			}
-			f, err := reports.CreateOutput(path)
-			if err != nil {
-				return err
+			if c.Bool("require-complete") {
+				return requireComplete(covs)
 			}
-			defer f.Abort()
-			if err := reports.Print(f, c.Args().Slice(), c.App.Reader, c.App.ErrWriter, table, c.String("format"), c.Int("decimals")); err != nil {
-				return err
-			}
-			return f.Commit()
+			return nil
 		},
 	}
+}
+
+// requireComplete returns the exit-4 error of --require-complete when a run falls short of
+// its expected sample set, or cannot tell what that set is.
+func requireComplete(covs []reports.Coverage) error {
+	var problems []string
+	for _, cv := range covs {
+		switch {
+		case !cv.Complete():
+			problems = append(problems, fmt.Sprintf("%s: %s", cv.Run, cv.Problem()))
+		case !cv.Known():
+			problems = append(problems, fmt.Sprintf("%s: how many samples it should have is unknown (give its run directory, whose manifest says)", cv.Run))
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return cli.Exit("realx: report: --require-complete: "+strings.Join(problems, "; "), exitIncomplete)
 }
 
 // newReport returns the empty report named by --table, grouped by --by.

@@ -202,9 +202,9 @@ func TestSearchRecordThenReplay(t *testing.T) {
 	// the image search that found them.
 	searches := strings.Split(report(t, filepath.Join(dir, "record"), filepath.Join(dir, "replay"), "--table", "search", "--format", "csv", "--by", "suite"), "\n")
 	require.Len(t, searches, 6)
-	assert.Equal(t, "suite,run,n,searched %,text/sample,image/sample,visit/sample,requests,store hits,store misses,live,recall %,n gold", searches[0])
-	assert.Regexp(t, `^towers,tower-agent \[record\],2,100.0,1.00,1.00,1.00,\d+,\d+,0,\d+,100.0,2$`, searches[1])
-	assert.Equal(t, "towers,tower-agent [replay],2,100.0,1.00,1.00,1.00,8,8,0,0,100.0,2", searches[2])
+	assert.Equal(t, "suite,run,n,searched %,text/sample,image/sample,visit/sample,requests,store hits,store misses,live,recall %,n gold,expected", searches[0])
+	assert.Regexp(t, `^towers,tower-agent \[record\],2,100.0,1.00,1.00,1.00,\d+,\d+,0,\d+,100.0,2,2$`, searches[1])
+	assert.Equal(t, "towers,tower-agent [replay],2,100.0,1.00,1.00,1.00,8,8,0,0,100.0,2,2", searches[2])
 
 	m, err := reports.ReadManifest(filepath.Join(dir, "replay"))
 	require.NoError(t, err)
