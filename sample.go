@@ -41,18 +41,28 @@ func noGold(s *tasks.Sample) error {
 }
 
 // grade judges output for s and records the judge's verdict in res; a judge failure is
-// recorded as such (with the judge's ID and the step that failed), never as a wrong answer. A
-// sample without a gold answer is an input error.
+// recorded as such (with the judge's ID and the step that failed, and reason invalid_verdict
+// when the judge answered without a valid verdict), never as a wrong answer. A sample without
+// a gold answer is an input error. An answer the model refused to give (res.Refusal) is graded
+// wrong with reason refusal, without asking the judge: the model's failure, not the
+// infrastructure's.
 func (p *Plan) grade(ctx context.Context, res *reports.Result, s *tasks.Sample, output string) *reports.Result {
 	res.Output = output
 	if err := noGold(s); err != nil {
 		return fail(res, reports.ErrInput, err)
+	}
+	if res.Refusal != "" {
+		res.Verdict = judges.Verdict{JudgeID: p.JudgeID(), Reason: judges.ReasonRefusal, Confident: true}
+		return res
 	}
 	v, err := p.Judge.Judge(ctx, s, output)
 	if err != nil {
 		res.Verdict = judges.Verdict{JudgeID: p.JudgeID(), Step: v.Step}
 		if errors.Is(err, context.Canceled) {
 			return fail(res, reports.ErrCanceled, err)
+		}
+		if errors.Is(err, judges.ErrNoVerdict) {
+			res.Reason = judges.ReasonInvalidVerdict
 		}
 		return fail(res, reports.ErrJudge, err)
 	}
@@ -125,6 +135,7 @@ func (p *Plan) evaluate(ctx context.Context, runID, model string, s *tasks.Sampl
 		res.Tokens = tr.Usage
 		res.LatencyMS = tr.LatencyMS
 		res.Stop = tr.Stop
+		res.Refusal = tr.Refusal
 	}
 	if err != nil {
 		if tr != nil {
