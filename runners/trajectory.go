@@ -7,6 +7,9 @@ type StopReason string
 const (
 	// StopAnswer: the model gave a final answer (or, single-turn, simply replied).
 	StopAnswer StopReason = "answer"
+	// StopRefusal: the model refused to answer (an OpenAI refusal, ChatResponse.Refusal) in a
+	// turn without tool calls; the sample is graded as wrong, with reason refusal.
+	StopRefusal StopReason = "refusal"
 	// StopNoAction: a turn had neither a tool call nor an answer and the loop was told to stop.
 	StopNoAction StopReason = "no_action"
 	// StopMaxTurns, StopMaxToolCalls, StopMaxTokens and StopTimeout: a budget ran out.
@@ -69,6 +72,9 @@ type Trajectory struct {
 	Usage  Usage      `json:"-"`
 	// LatencyMS is the time spent waiting for the model, all turns.
 	LatencyMS int64 `json:"-"`
+	// Refusal is the refusal of the model's last turn, if it refused (StopRefusal); the
+	// turn keeps it too, capped.
+	Refusal string `json:"-"`
 }
 
 // Turn is one message of a trajectory: a model turn (with the tool calls it made) or an
@@ -87,6 +93,9 @@ type Turn struct {
 	// Truncated is set when some text of the turn (its calls' included) was cut to the
 	// record's caps.
 	Truncated bool `json:"truncated,omitempty"`
+	// Refusal is the model's refusal to answer in this turn (ChatResponse.Refusal), capped
+	// like its text.
+	Refusal string `json:"refusal,omitempty"`
 }
 
 // Call is one tool call and its outcome.

@@ -196,6 +196,18 @@
 // judge is asked at temperature 0. A step may not hold steps of its own; kind may be left out
 // of a cascade, or written as cascade.
 //
+// A cascade's strategy says how its steps are asked: confident (the default, above), or
+// llm_recall, EvalScope's: the first step grades every answer, and each later step is asked
+// whenever no step before it passed the answer (a confident fail too), the higher verdict kept
+// (a pass over a fail, then the higher score). An LLM can recall a rule's fail, never fail what
+// a rule passed; a reply with no verdict is a judge failure, left out of the scores.
+//
+//	judge:
+//	  strategy: llm_recall
+//	  steps:
+//	    - kind: math
+//	    - {kind: llm, template: equivalence, model: Qwen2.5-72B-Instruct}
+//
 // The mathvista kinds may end their extract list with llm, their LLM extraction step, and
 // then read model, base_url, api_key_env, max_tokens and retries as an LLM step does:
 //
