@@ -28,13 +28,26 @@ fmt:
 vet:
 	$(GO) vet ./...
 
-## demo: score Claude-2's published MathVista predictions, offline, and print the per-task table
+DEMO_RECORDING := benchmarks/mmsearch-mini/recordings/deepeyesv2-style.jsonl
+
+## demo: offline, without a key: score Claude-2's published MathVista predictions and print the
+## per-task table; then run a DeepEyesV2-style search agent on mmsearch-mini, its model turns
+## replayed from a recording, its code run in the sandbox, its searches answered from the
+## suite's shipped store, and print the accuracy, tool-usage and search tables
 demo: build
-	@rm -rf out/demo
+	@rm -rf out/demo out/demo-search
 	$(BIN) score mathvista-testmini \
 		--predictions benchmarks/mathvista-testmini/predictions/claude.jsonl \
 		--id-field pid --response-field extraction --label claude-2 --out out/demo
 	@echo "Published (benchmarks/mathvista-testmini/predictions/scores_claude.json): overall 26.4"
+	@echo
+	@echo "The main job, offline: a DeepEyesV2-style agent on mmsearch-mini (6 flag questions that need a lookup)."
+	@echo "Model turns replayed from $(DEMO_RECORDING): replies written for realx in DeepEyesV2's format, not a trained model's."
+	@echo "Its Python runs for real in the sandbox; its searches are answered from the suite's shipped store; its answers are graded."
+	$(BIN) run mmsearch-mini --replay-model $(DEMO_RECORDING) --label deepeyesv2-style \
+		--search replay --out out/demo-search --progress none
+	$(BIN) report out/demo-search --table tools
+	$(BIN) report out/demo-search --table search
 
 ## golden: regenerate golden files after an intended change (the packages whose tests have
 ## them: -update is runnertest.Golden's flag, which the others do not know)

@@ -10,8 +10,9 @@
 // recorded outputs again, and judge grades JSONL rows. An Engine gives every model it calls,
 // the model under test and the LLM judges alike, the same endpoint machinery (runners.Clients:
 // throttling, adaptive concurrency, retries with Retry-After, the response cache) and counts
-// their tokens and cost against the run's budget. A Go program does what `realx run` does in a
-// few lines:
+// their tokens and cost against the run's budget. The search tools of a run's plans answer from
+// one search service the Engine makes (SearchConfig over the suite's search block; the run's
+// manifest records it). A Go program does what `realx run` does in a few lines:
 //
 //	eng, _ := realx.New(realx.Config{Concurrency: 8})
 //	defer eng.Close()

@@ -1,9 +1,11 @@
 package realx
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/realx-bench/realx/reports"
@@ -70,11 +72,13 @@ type Engine struct {
 
 	mu     sync.Mutex
 	model  *connected      // the model under test, once Connect is called
+	served *runners.Served // what the preflight learned of its endpoint
 	spent  runners.Usage   // the model's tokens, this run's earlier sessions included
 	extra  float64         // the dollars the LLM judges cost, this session
 	prices *runners.Prices // the model's
 	runner *runners.Runner // the run in progress, nil when none is
 	grace  func() bool     // its graceful stop (Interrupt)
+	search *searchSetup    // the search tools' one Service, once a plan needs it
 }
 
 // connected is the model under test as Connect made it.
@@ -116,9 +120,9 @@ func (e *Engine) UseCache(c *runners.Cache, mode runners.CacheMode) {
 // Cache returns the response cache in use, nil when there is none.
 func (e *Engine) Cache() *runners.Cache { return e.clients.Cache() }
 
-// Close closes the response cache and the verdict cache.
+// Close closes the response cache, the verdict cache and the search tools' corpus.
 func (e *Engine) Close() error {
-	err := e.closeVerdicts()
+	err := errors.Join(e.closeVerdicts(), e.closeSearch())
 	if e.cache != nil {
 		err = errors.Join(err, e.cache.Close())
 	}
@@ -155,7 +159,9 @@ func (e *Engine) Connect(m *Model) (runners.Model, error) {
 }
 
 // countModel counts an answer of the model under test against the budget, and ends the run at
-// a 429 under runners.RateLimitFail.
+// a 429 under runners.RateLimitFail, and at an error that every request would meet
+// (runners.Unusable: the key refused, no such model, nothing listening), rather than record
+// it against every sample.
 func (e *Engine) countModel(resp *runners.ChatResponse, err error) {
 	switch {
 	case err == nil:
@@ -164,7 +170,44 @@ func (e *Engine) countModel(resp *runners.ChatResponse, err error) {
 		e.mu.Unlock()
 	case errors.Is(err, runners.ErrRateLimited):
 		e.fail(fmt.Errorf("%w; the run stops (finished samples are kept: run the same command again to resume, or use --on-rate-limit wait)", err))
+	case runners.Unusable(err) != "":
+		e.mu.Lock()
+		m, served := e.model, e.served
+		e.mu.Unlock()
+		ee := &runners.EndpointError{Problem: runners.Unusable(err), Err: err}
+		if m != nil {
+			ee.URL, ee.Model = runners.RedactURL(m.m.Endpoint.BaseURL), m.m.Endpoint.Model
+		}
+		lists := ""
+		if served != nil && !served.Listed && len(served.Models) > 0 {
+			lists = fmt.Sprintf(" (it lists %s)", strings.Join(served.Models, ", "))
+		}
+		e.fail(fmt.Errorf("%w%s; the run stops, the samples in flight not recorded (finished samples are kept: run the same command again to resume once the endpoint is right)", ee, lists))
 	}
+}
+
+// preflight checks, before a run's first sample, that the endpoint of m can serve it
+// (runners.Preflight): nothing listening there, a key it refuses, a model or path it does not
+// have end the run at once, with a *runners.EndpointError, rather than after every sample
+// failed in turn. With a response cache that answers (read, readwrite), such a finding is a
+// warning: the run may be answered from the cache alone. A check that could not be made (a
+// timeout, a 5xx) is noted, and the run goes on.
+func (e *Engine) preflight(ctx context.Context, m *Model) error {
+	served, err := runners.Preflight(ctx, m.Endpoint, runners.NewOpenAI(m.Endpoint))
+	var ee *runners.EndpointError
+	mode := e.clients.CacheMode()
+	switch {
+	case errors.As(err, &ee) && (mode == runners.CacheRead || mode == runners.CacheReadWrite):
+		e.obs.Note(fmt.Sprintf("warning: %v; the run goes on, answered from the response cache where it can", err))
+	case ee != nil:
+		return err
+	case err != nil:
+		e.obs.Note(fmt.Sprintf("note: the model endpoint could not be checked before the run (%v); the run goes on", err))
+	}
+	e.mu.Lock()
+	e.served = served
+	e.mu.Unlock()
+	return nil
 }
 
 // judgeModel returns the model behind an LLM judge's endpoint, retried under retry (the

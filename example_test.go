@@ -63,16 +63,17 @@ func Example() {
 	// Output:
 	// stopped: interrupt
 	// resumed: 16 samples, 0 without a verdict
-	// ┌──────────────────────┬───────┬────┬───────────────┐
-	// │ capability           │  fake │  n │        95% CI │
-	// ├──────────────────────┼───────┼────┼───────────────┤
-	// │ Geometry             │ 100.0 │  2 │ [34.2, 100.0] │
-	// │ Intermediate Algebra │  50.0 │  4 │  [15.0, 85.0] │
-	// │ Number Theory        │ 100.0 │  4 │ [51.0, 100.0] │
-	// │ Prealgebra           │ 100.0 │  2 │ [34.2, 100.0] │
-	// │ Precalculus          │ 100.0 │  4 │ [51.0, 100.0] │
-	// │ overall              │  87.5 │ 16 │  [64.0, 96.5] │
-	// └──────────────────────┴───────┴────┴───────────────┘
+	// ┌──────────────────────┬───────┬─────┬────────────────┐
+	// │ capability           │  fake │   n │         95% CI │
+	// ├──────────────────────┼───────┼─────┼────────────────┤
+	// │ Geometry             │ 100.0 │ 1/1 │ [100.0, 100.0] │
+	// │ Intermediate Algebra │  50.0 │ 2/2 │   [0.0, 100.0] │
+	// │ Number Theory        │ 100.0 │ 2/2 │ [100.0, 100.0] │
+	// │ Prealgebra           │ 100.0 │ 1/1 │ [100.0, 100.0] │
+	// │ Precalculus          │ 100.0 │ 2/2 │ [100.0, 100.0] │
+	// │ overall              │  87.5 │ 8/8 │  [63.0, 100.0] │
+	// └──────────────────────┴───────┴─────┴────────────────┘
+	// note: accuracy is the mean over the repeats of each sample (up to 2); n counts samples, and the 95% interval is clustered by sample (the standard error of the per-sample means), not 2 × n draws
 }
 
 // answers returns a fake model that answers the plan's problems: right, but for every fourth

@@ -1,6 +1,7 @@
 package realx
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strconv"
@@ -31,9 +32,14 @@ type Plan struct {
 	// ImageRoot is the directory relative image paths resolve against, "" when not given.
 	ImageRoot string
 
+	// dataChanged is set, in a rejudge, when the suite's files changed since the run: the
+	// records whose judge inputs changed are judged again.
+	dataChanged bool
 	// endpoints are those of the plan's LLM judges as listed; judgeEPs as connected.
 	endpoints []reports.Endpoint
 	judgeEPs  []runners.Endpoint
+	// search is set when the plan's agent calls search tools.
+	search bool
 }
 
 // PlanOptions say how NewPlan builds a plan from a suite; the zero PlanOptions build one that
@@ -60,6 +66,9 @@ type PlanOptions struct {
 	ToolError func(i int, name string, err error) error
 	// Predictions, when set, are graded in the model's place.
 	Predictions *Predictions
+	// Search says how the agent's search tools are answered, over the suite's search block;
+	// nil is the zero SearchConfig. The Engine makes one search Service for all its plans.
+	Search *SearchConfig
 }
 
 // NewPlan builds the plan of suite s and its data ds: its samples, its judge (resolved and
@@ -88,9 +97,30 @@ func (e *Engine) NewPlan(s *tasks.Suite, ds *tasks.Dataset, o PlanOptions) (*Pla
 	if o.Limit > 0 && o.Limit < len(samples) {
 		samples = samples[:o.Limit]
 	}
-	p := &Plan{Suite: s, Data: ds, Samples: samples, Judge: j, Predictions: o.Predictions,
-		Images: s.Images.Merge(o.Images), ImageRoot: o.ImageRoot, endpoints: eps, judgeEPs: conn}
+	images := s.Images
 	if o.Model != nil {
+		// The seed protocol's image policy lies under the suite's: the image the model sees,
+		// and the tools work on, is the one its evaluation made.
+		images = runners.ProtocolDefaults(agentSpec(s, o).Protocol).Images.Merge(images)
+	}
+	p := &Plan{Suite: s, Data: ds, Samples: samples, Judge: j, Predictions: o.Predictions,
+		Images: images.Merge(o.Images), ImageRoot: o.ImageRoot, endpoints: eps, judgeEPs: conn}
+	if o.Model != nil {
+		spec := s.Agent
+		if o.Agent != nil {
+			spec = *o.Agent
+		}
+		if spec.Protocol != "" && usesSearch(spec) {
+			cfg := SearchConfig{}
+			if o.Search != nil {
+				cfg = *o.Search
+			}
+			st, err := e.searchFor(s, cfg)
+			if err != nil {
+				return nil, err
+			}
+			o.Tools.Search, o.Tools.SearchOptions, p.search = st.svc, cfg.Tools, true
+		}
 		if err := p.useModel(o); err != nil {
 			return nil, err
 		}
@@ -100,13 +130,22 @@ func (e *Engine) NewPlan(s *tasks.Suite, ds *tasks.Dataset, o PlanOptions) (*Pla
 
 // useModel builds the plan's agent: the agent block (o.Agent, or the suite's), which becomes
 // the suite's as run, with its protocol, prompts and tools.
+//
+// The seed protocols' defaults (runners.ProtocolDefaults) fill in what the suite and o leave
+// unset: generation parameters, the request cap, on_call_error, crop and python.mode; the agent
+// block recorded as run holds them.
 func (p *Plan) useModel(o PlanOptions) error {
-	spec := p.Suite.Agent
-	if o.Agent != nil {
-		spec = *o.Agent
+	spec := agentSpec(p.Suite, o)
+	def := runners.ProtocolDefaults(spec.Protocol)
+	if spec.Protocol != "" {
+		spec.MaxTurns = cmp.Or(spec.MaxTurns, def.MaxTurns)
+		spec.OnCallError = cmp.Or(spec.OnCallError, def.OnCallError)
+		spec.Crop = cmp.Or(spec.Crop, def.Crop)
+		spec.Python.Mode = cmp.Or(spec.Python.Mode, def.PythonMode)
 	}
 	p.Suite.Agent = spec
-	a := &runners.Agent{Model: o.Model, Generation: p.Suite.Generation.Merge(o.Generation), OnNoAction: spec.OnNoAction,
+	gen := def.Generation.Merge(p.Suite.Generation).Merge(o.Generation)
+	a := &runners.Agent{Model: o.Model, Generation: gen, OnNoAction: spec.OnNoAction, OnCallError: spec.OnCallError,
 		Budget: runners.Budget{MaxTurns: spec.MaxTurns, MaxToolCalls: spec.MaxToolCalls, MaxTokens: spec.MaxTokens, Timeout: spec.Timeout.D()}}
 	p.Agent = a
 	if spec.Protocol == "" {
@@ -118,7 +157,7 @@ func (p *Plan) useModel(o PlanOptions) error {
 		return fmt.Errorf("%s: agent: %w", p.Suite.Source, err)
 	}
 	tc := o.Tools
-	tc.Protocol, tc.Images, tc.Python = a.Protocol, p.Images, spec.Python
+	tc.Protocol, tc.Images, tc.Python, tc.Crop = a.Protocol, p.Images, spec.Python, spec.Crop
 	where := o.ToolError
 	if where == nil {
 		where = func(i int, name string, err error) error {
@@ -137,6 +176,14 @@ func (p *Plan) useModel(o PlanOptions) error {
 	return errors.Join(problems...)
 }
 
+// agentSpec returns the agent block the plan runs: o's, else the suite's.
+func agentSpec(s *tasks.Suite, o PlanOptions) tasks.AgentSpec {
+	if o.Agent != nil {
+		return *o.Agent
+	}
+	return s.Agent
+}
+
 // JudgeID returns the ID of the plan's judge.
 func (p *Plan) JudgeID() string { return p.Judge.ID() }
 
@@ -151,7 +198,7 @@ func (p *Plan) JudgeInfo() reports.JudgeInfo { return JudgeInfo(p.Suite, p.Judge
 func (p *Plan) SuiteInfo() reports.SuiteInfo {
 	info := reports.SuiteInfo{
 		Name: p.Suite.Name, Version: p.Suite.Version, Source: p.Suite.Source, Digest: p.Suite.Digest,
-		Data: p.Data.Path, DataDigest: p.Data.Digest, Samples: len(p.Samples),
+		Data: p.Data.Path, DataDigest: p.Data.Digest, Samples: len(p.Samples), Capabilities: p.capabilities(nil),
 		Generation: p.Suite.Generation, Images: p.Images, Agent: p.Suite.Agent,
 	}
 	if p.Agent != nil {
@@ -159,6 +206,18 @@ func (p *Plan) SuiteInfo() reports.SuiteInfo {
 	}
 	info.Sandbox = p.Sandbox()
 	return info
+}
+
+// capabilities counts the plan's samples by capability, those of shard only (every one when
+// nil), for the manifest: reports count each capability's samples against it.
+func (p *Plan) capabilities(shard *reports.Shard) map[string]int {
+	out := map[string]int{}
+	for i := range p.Samples {
+		if s := &p.Samples[i]; shard.Has(p.Suite.Name, s.ID) {
+			out[s.Capability]++
+		}
+	}
+	return out
 }
 
 // Sandbox returns the containment that the plan's sandboxed tool (the local python tool) gets

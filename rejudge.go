@@ -46,9 +46,10 @@ type RejudgeOutcome struct {
 	// interrupted rejudge's verdicts (Stop is then StopInterrupt and nothing is at Out).
 	Out, Work string
 	Stop      string
-	// Rejudged counts the records judged again (Failed of them judge failures); Copied those
-	// copied as they were, Unknown of them naming a sample their suite no longer has.
-	Rejudged, Copied, Failed, Unknown int
+	// Rejudged counts the records judged again (Failed of them judge failures, Changed of them
+	// because what the judge reads of their sample changed); Copied those copied as they were,
+	// Unknown of them naming a sample their suite no longer has.
+	Rejudged, Copied, Failed, Changed, Unknown int
 }
 
 // rejudgeChunk is how many records are read, judged and written at a time.
@@ -58,8 +59,10 @@ const rejudgeChunk = 256
 // without calling the model. The run's suites are loaded again from the sources its manifest
 // names (or rj.Suites) for the questions and gold answers; a suite file or data file that
 // changed since the run is refused unless rj.AllowChangedData. A sample is judged again when
-// its judge changed (its record's judge id is not the new judge's) or when its judge failed;
-// every other record is copied. The records are judged as many at once as the LLM judge's
+// its judge changed (its record's judge id is not the new judge's), when its judge failed, or,
+// in a suite whose files changed, when what the judge reads of it changed (its gold answers,
+// choices, question or metadata: the record's JudgeInput; every sample of a record that
+// predates it); every other record is copied. The records are judged as many at once as the LLM judge's
 // endpoint allows, and written in the old log's canonical order. LLM verdicts come from the
 // verdict cache when it holds them: the run's own cache is read, and new verdicts are added to
 // it (and to the new run's), so that grading the same run again with the same judge asks
@@ -133,14 +136,14 @@ func (e *Engine) Rejudge(ctx context.Context, rj Rejudge) (*RejudgeOutcome, erro
 	if err != nil {
 		return nil, err
 	}
-	nm.Rejudged.Rejudged, nm.Rejudged.Copied = res.Rejudged, res.Copied
+	nm.Rejudged.Rejudged, nm.Rejudged.Copied, nm.Rejudged.Changed = res.Rejudged, res.Copied, res.Changed
 	if err := reports.WriteManifest(work, &nm); err != nil {
 		return nil, err
 	}
 	if err := e.closeVerdicts(); err != nil {
 		return nil, err
 	}
-	if err := os.Chmod(work, 0o755); err != nil { // made for this user alone while unfinished
+	if err := shareDir(work); err != nil { // made for this user alone while unfinished
 		return nil, err
 	}
 	if err := os.Remove(out); err != nil && !errors.Is(err, os.ErrNotExist) { // an empty Out
@@ -172,7 +175,8 @@ func (e *Engine) rejudgePlans(m *reports.Manifest, src string, rj Rejudge) (map[
 			problems = append(problems, fmt.Errorf("suite %s: %w", info.Name, err))
 			continue
 		}
-		if changed := suiteChanges(info, s, ds); changed != "" {
+		changed := suiteChanges(info, s, ds)
+		if changed != "" {
 			if !rj.AllowChangedData {
 				problems = append(problems, fmt.Errorf("suite %s (%s): %s since the run: its gold answers may not be those the run was graded against; give --allow-changed-data to grade against them as they are now, or name the suite as it was with --suite", info.Name, s.Source, changed))
 				continue
@@ -187,6 +191,7 @@ func (e *Engine) rejudgePlans(m *reports.Manifest, src string, rj Rejudge) (map[
 			problems = append(problems, err)
 			continue
 		}
+		p.dataChanged = changed != ""
 		plans[info.Name] = p
 	}
 	if len(problems) > 0 {
@@ -316,7 +321,7 @@ func rejudgeOut(out, src string) (string, error) {
 // as it is.
 func rejudgeWorkDir(out string) (work string, resumed []string, err error) {
 	parent, prefix := filepath.Dir(out), "."+filepath.Base(out)+".rejudging-"
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	if err := os.MkdirAll(parent, reports.DirPerm); err != nil {
 		return "", nil, err
 	}
 	if work, err = os.MkdirTemp(parent, prefix+"*"); err != nil {
@@ -370,7 +375,7 @@ func takeVerdicts(old, work string) (bool, error) {
 		return false, err
 	}
 	defer src.Close()
-	dst, err := os.OpenFile(filepath.Join(work, judges.CacheFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	dst, err := os.OpenFile(filepath.Join(work, judges.CacheFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, reports.FilePerm)
 	if err != nil {
 		return false, err
 	}
@@ -380,6 +385,22 @@ func takeVerdicts(old, work string) (bool, error) {
 		_, err = dst.WriteString("\n")
 	}
 	return true, errors.Join(err, dst.Close())
+}
+
+// shareDir gives dir, made for this user alone, the permissions the umask gives a new
+// directory (reports.DirPerm less the umask), read off one made inside it: a complete rejudge
+// is a run directory like any other, which a teammate's merge job must read. No one else can
+// make anything inside dir before.
+func shareDir(dir string) error {
+	probe := filepath.Join(dir, ".perm-probe")
+	if err := os.Mkdir(probe, reports.DirPerm); err != nil {
+		return err
+	}
+	st, err := os.Stat(probe)
+	if err := errors.Join(err, os.Remove(probe)); err != nil {
+		return err
+	}
+	return os.Chmod(dir, st.Mode().Perm())
 }
 
 func exists(p string) bool {
@@ -454,10 +475,13 @@ func (e *Engine) rejudgeLog(ctx context.Context, src, out, runID string, plans m
 		mu.Lock()
 		defer mu.Unlock()
 		switch outcome {
-		case rejudged:
+		case rejudged, rejudgedChanged:
 			res.Rejudged++
 			if r.Error != nil && r.Error.Class == reports.ErrJudge {
 				res.Failed++
+			}
+			if outcome == rejudgedChanged {
+				res.Changed++
 			}
 		case unknownSample:
 			res.Unknown++
@@ -521,27 +545,32 @@ func (e *Engine) inChunks(ctx context.Context, eps []runners.Endpoint, size int,
 const (
 	copied = iota
 	rejudged
+	rejudgedChanged
 	unknownSample
 )
 
 // rejudgeRecord returns record r for the new run: judged again with its suite's new judge when
-// that judge is not the one that graded it, or when its judge failed; as it was otherwise
-// (and when it has no output to judge: a model, input or tool error).
+// that judge is not the one that graded it, when its judge failed, or when what the judge reads
+// of its sample changed with the suite's data (rejudgedChanged); as it was otherwise (and when
+// it has no output to judge: a model, input or tool error).
 func rejudgeRecord(ctx context.Context, r *reports.Result, plans map[string]*Plan, samples map[string]map[string]*tasks.Sample, runID string) (*reports.Result, int) {
 	res := *r
 	res.Run = runID
 	p := plans[r.Suite]
-	switch {
-	case p == nil:
-		return &res, copied
-	case r.Error != nil && r.Error.Class != reports.ErrJudge:
-		return &res, copied
-	case r.Error == nil && r.JudgeID == p.JudgeID():
+	if p == nil || r.Error != nil && r.Error.Class != reports.ErrJudge {
 		return &res, copied
 	}
+	same := r.Error == nil && r.JudgeID == p.JudgeID()
 	s := samples[r.Suite][r.ID]
-	if s == nil {
+	switch {
+	case s == nil && same:
+		return &res, copied
+	case s == nil:
 		return &res, unknownSample
+	case p.dataChanged && r.JudgeInput != judgeInput(s):
+		return p.regrade(ctx, runID, r, s), rejudgedChanged
+	case same:
+		return &res, copied
 	}
 	return p.regrade(ctx, runID, r, s), rejudged
 }

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/realx-bench/realx/reports"
 	"github.com/realx-bench/realx/runners"
+	"github.com/realx-bench/realx/runners/tools/search"
 	"github.com/realx-bench/realx/tasks"
 )
 
@@ -206,6 +208,9 @@ func (r *Run) manifest(plans []*Plan) *reports.Manifest {
 		if k := r.repeats(p); k > 1 {
 			info.Repeats = k
 		}
+		if r.Shard != nil {
+			info.ShardSamples = p.capabilities(r.Shard)
+		}
 		m.Suites = append(m.Suites, info)
 		m.Judges = append(m.Judges, p.JudgeInfo())
 	}
@@ -254,9 +259,13 @@ func (r *Run) jobs(plans []*Plan) []job {
 // Run runs plans as r says, into r.Dir, resuming the run it holds, and returns how the session
 // ended. Samples run as many at once as the Throttle of the model's endpoint allows (of the
 // LLM judge's, for a run that grades predictions), each record written as its sample finishes.
-// A sample's failure is recorded in its record, and the run goes on; the returned error is a
-// *ConfigError (before any model call) or a run-fatal error (the log cannot be written, a 429
-// under runners.RateLimitFail), with the samples in flight then canceled and not recorded. A
+// Before anything is written, one cheap request checks the model's endpoint (Engine.preflight,
+// runners.Preflight) when the Engine makes its client (Config.Connect nil). A sample's failure
+// is recorded in its record, and the run goes on; the returned error is a *ConfigError (before
+// any model call) or a run-fatal error (a *runners.EndpointError: nothing listens at the
+// endpoint, it refuses the key, it has no such model, found by the preflight or by a sample;
+// the log cannot be written; a 429 under runners.RateLimitFail), with the samples in flight
+// then canceled and not recorded. A
 // run stopped by Interrupt, by its context or by its budget returns no error: Outcome.Stop
 // says why, and running it again resumes it.
 func (e *Engine) Run(ctx context.Context, plans []*Plan, r Run) (*Outcome, error) {
@@ -264,6 +273,20 @@ func (e *Engine) Run(ctx context.Context, plans []*Plan, r Run) (*Outcome, error
 		return nil, configError("--max-cost needs the prices of %s: give them in a models file (--models) under prices: {input: USD, output: USD} per million tokens", r.Model.Label)
 	}
 	m := r.manifest(plans)
+	if slices.ContainsFunc(plans, func(p *Plan) bool { return p.search }) {
+		info, err := e.searchInfo()
+		if err != nil {
+			return nil, err
+		}
+		m.Search = info
+	}
+	if r.Model != nil && e.cfg.Connect == nil {
+		// Before the run directory is made: a mistyped URL leaves nothing behind that the
+		// corrected command would find to be another run.
+		if err := e.preflight(ctx, r.Model); err != nil {
+			return nil, err
+		}
+	}
 	unlock, err := reports.LockRun(ctx, r.Dir, e.log)
 	if err != nil {
 		return nil, err
@@ -321,6 +344,9 @@ func (e *Engine) Run(ctx context.Context, plans []*Plan, r Run) (*Outcome, error
 	if cerr := d.Log.Close(); err == nil {
 		err = cerr
 	}
+	if m.Search != nil && (m.Search.Mode == string(search.Record) || m.Search.Mode == string(search.ReplayOrLive)) {
+		err = errors.Join(err, e.recordStoreDigest(d))
+	}
 	if err != nil {
 		return out, err
 	}
@@ -329,6 +355,17 @@ func (e *Engine) Run(ctx context.Context, plans []*Plan, r Run) (*Outcome, error
 	}
 	out.NotRun, out.Failed, err = summarize(d.Path(), all)
 	return out, err
+}
+
+// recordStoreDigest writes the digest of the search store, which the session wrote to, into
+// the run's manifest.
+func (e *Engine) recordStoreDigest(d *reports.RunDir) error {
+	info, err := e.searchInfo()
+	if err != nil || info == nil {
+		return err
+	}
+	d.Manifest.Search = info
+	return reports.WriteManifest(d.Dir, d.Manifest)
 }
 
 // openRun opens the run directory for the run m describes (reports.OpenRun), its refusals

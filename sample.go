@@ -2,6 +2,9 @@ package realx
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -41,18 +44,36 @@ func noGold(s *tasks.Sample) error {
 }
 
 // grade judges output for s and records the judge's verdict in res; a judge failure is
-// recorded as such (with the judge's ID and the step that failed), never as a wrong answer. A
-// sample without a gold answer is an input error.
+// recorded as such (with the judge's ID and the step that failed, and reason invalid_verdict
+// when the judge answered without a valid verdict), never as a wrong answer. A sample without
+// a gold answer is an input error. A sample the endpoint refused for its size (res.Stop: the
+// model's context exceeded, too many images) has no answer: it is graded as wrong without
+// asking the judge. So is an answer the model refused to give (res.Refusal), with reason
+// refusal: the model's failure, not the infrastructure's.
 func (p *Plan) grade(ctx context.Context, res *reports.Result, s *tasks.Sample, output string) *reports.Result {
 	res.Output = output
 	if err := noGold(s); err != nil {
 		return fail(res, reports.ErrInput, err)
+	}
+	res.JudgeInput = judgeInput(s)
+	if res.Stop.SizeRefusal() {
+		res.Output = ""
+		res.Verdict = judges.Verdict{JudgeID: p.JudgeID(), Confident: true,
+			Reason: fmt.Sprintf("no answer: the endpoint refused the conversation for its size (stop %s); graded as wrong", res.Stop)}
+		return res
+	}
+	if res.Refusal != "" {
+		res.Verdict = judges.Verdict{JudgeID: p.JudgeID(), Reason: judges.ReasonRefusal, Confident: true}
+		return res
 	}
 	v, err := p.Judge.Judge(ctx, s, output)
 	if err != nil {
 		res.Verdict = judges.Verdict{JudgeID: p.JudgeID(), Step: v.Step}
 		if errors.Is(err, context.Canceled) {
 			return fail(res, reports.ErrCanceled, err)
+		}
+		if errors.Is(err, judges.ErrNoVerdict) {
+			res.Reason = judges.ReasonInvalidVerdict
 		}
 		return fail(res, reports.ErrJudge, err)
 	}
@@ -61,6 +82,24 @@ func (p *Plan) grade(ctx context.Context, res *reports.Result, s *tasks.Sample, 
 		res.JudgeID = p.JudgeID()
 	}
 	return res
+}
+
+// judgeInput returns the digest of what a judge reads of s besides the output: its question,
+// choices, gold answers and metadata (as JSON, whose maps are written in key order), as a
+// record keeps it (reports.Result.JudgeInput).
+func judgeInput(s *tasks.Sample) string {
+	data, err := json.Marshal(struct {
+		Question     string         `json:"question"`
+		Choices      []string       `json:"choices"`
+		Answer       string         `json:"answer"`
+		Alternatives []string       `json:"alternatives"`
+		Metadata     map[string]any `json:"metadata"`
+	}{s.Question, s.Choices, s.Answer, s.Alternatives, s.Metadata})
+	if err != nil {
+		return "" // metadata decoded from JSON always encodes
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:8])
 }
 
 // regrade returns a copy of r, the record of s whose judge failed, graded again from its
@@ -91,7 +130,7 @@ func (p *Plan) evaluate(ctx context.Context, runID, model string, s *tasks.Sampl
 	if err != nil {
 		return fail(res, reports.ErrInput, err)
 	}
-	images := make([]*runners.Image, len(s.Images))
+	images, toolImages := make([]*runners.Image, len(s.Images)), make([]*runners.Image, len(s.Images))
 	for i, ref := range s.Images {
 		data, _, err := ref.Read(ctx)
 		if err != nil {
@@ -100,13 +139,11 @@ func (p *Plan) evaluate(ctx context.Context, runID, model string, s *tasks.Sampl
 			}
 			return fail(res, reports.ErrInput, p.imageError(ref, err))
 		}
-		img, err := runners.PrepareImage(data, p.Images)
-		if err != nil {
+		if images[i], toolImages[i], err = p.prepareImage(data); err != nil {
 			return fail(res, reports.ErrInput, fmt.Errorf("image %q: %w", ref.Ref, err))
 		}
-		images[i] = img
 	}
-	in := &runners.Input{SampleID: s.ID, System: prompt.System, Images: images}
+	in := &runners.Input{SampleID: s.ID, System: prompt.System, Images: toolImages}
 	for _, part := range prompt.User {
 		if part.Image > len(images) {
 			return fail(res, reports.ErrInput, fmt.Errorf("prompt places image %d but the sample has %d", part.Image, len(images)))
@@ -125,6 +162,7 @@ func (p *Plan) evaluate(ctx context.Context, runID, model string, s *tasks.Sampl
 		res.Tokens = tr.Usage
 		res.LatencyMS = tr.LatencyMS
 		res.Stop = tr.Stop
+		res.Refusal = tr.Refusal
 	}
 	if err != nil {
 		if tr != nil {
@@ -137,6 +175,21 @@ func (p *Plan) evaluate(ctx context.Context, runID, model string, s *tasks.Sampl
 		return fail(res, class, err)
 	}
 	return p.grade(ctx, res, s, tr.Final)
+}
+
+// prepareImage returns a sample's image as the model sees it (prepared by the plan's image
+// policy) and as the tools see it: the same image, so that coordinates the model reads off its
+// view fall on the same pixels in image_1 and in a crop, as VLMEvalKit loads the resized file
+// it sends; or, with images.tools: original, the file as it is.
+func (p *Plan) prepareImage(data []byte) (sent, tools *runners.Image, err error) {
+	if sent, err = runners.PrepareImage(data, p.Images); err != nil {
+		return nil, nil, err
+	}
+	if p.Images.Tools != tasks.ToolImagesOriginal {
+		return sent, sent, nil
+	}
+	tools, err = runners.PrepareImage(data, tasks.ImagePolicy{})
+	return sent, tools, err
 }
 
 // imageError says why image ref of a sample could not be read, and what to do: an image URL

@@ -121,6 +121,7 @@ func Warnings(s *tasks.Suite, ds *tasks.Dataset, rootGiven bool) tasks.Errors {
 		out = append(out, s.Errorf([]string{"data", "source"}, "%v: its records are not checked until it is pulled (realx data pull), and realx run refuses it until then",
 			&tasks.NotPulledError{Source: s.Data.Source.Name(), Cache: st.Cache, Missing: st.Missing}))
 	}
+	out = append(out, searchWarning(s)...)
 	return append(out, sandboxWarnings(s)...)
 }
 

@@ -17,10 +17,12 @@ import (
 
 // FS holds every shipped suite as NAME/suite.yaml with its data beside it.
 //
-// vstar-demo is not embedded: its photos are test data for the image tools.
+// vstar-demo is not embedded: its photos are test data for the image tools. Nor are the
+// recorded trajectories of mmsearch-mini: `make demo` replays one from the repository.
 //
 //go:embed SOURCE.md */suite.yaml math500/test.jsonl aime24/test.jsonl aime25/test.jsonl amc23/test.jsonl
 //go:embed mathvista-testmini/testmini.json mathvista-testmini/images mathvista-testmini/predictions
+//go:embed mmsearch-mini/data.jsonl mmsearch-mini/images mmsearch-mini/corpus mmsearch-mini/store
 var FS embed.FS
 
 // SuiteFile is the name of a suite's YAML file within its directory.

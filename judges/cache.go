@@ -119,10 +119,10 @@ func (c *FileCache) Put(key string, v Verdict, reply string) error {
 // append writes e as one line; c.mu is held.
 func (c *FileCache) append(e cacheEntry) error {
 	if c.f == nil {
-		if err := os.MkdirAll(filepath.Dir(c.path), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(c.path), 0o777); err != nil { // less the umask
 			return err
 		}
-		f, err := os.OpenFile(c.path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+		f, err := os.OpenFile(c.path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o666)
 		if err != nil {
 			return err
 		}

@@ -24,9 +24,11 @@ const (
 )
 
 // FromRow maps one JSONL row of `realx judge` onto a sample and the model output to grade.
-// The row must have "prediction" (the model output) and "answer" (the gold answer), strings
-// or numbers. "question" is the question (an LLM judge shows it), "choices" a list of
-// options, "alternatives" or "answers" further acceptable answers (a list or one string), "id"
+// The row must have "prediction" (the model output) and "answer" (the gold answer), a string
+// or number, or a list of them (the first the answer, the others alternatives). "question" is
+// the question (an LLM judge shows it), "choices" the options (a list, or an object from
+// letters to options, read in the order of the letters), "alternatives" or "answers" further
+// acceptable answers (a list or one string), "id"
 // or "pid" the sample's ID. Every other field goes to
 // Metadata under its own name (answer_type, precision and question_type among them, where the
 // mathvista judge reads them); a "metadata" object is merged in, without overriding top-level
@@ -37,11 +39,14 @@ func FromRow(row map[string]any) (*tasks.Sample, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	answer, err := rowString(row, rowAnswer, "the gold answer")
+	golds, err := goldAnswers(row)
 	if err != nil {
 		return nil, "", err
 	}
-	s := &tasks.Sample{Answer: answer, Metadata: map[string]any{}}
+	s := &tasks.Sample{Answer: golds[0], Metadata: map[string]any{}}
+	if len(golds) > 1 {
+		s.Alternatives = golds[1:]
+	}
 	if v, ok := row[rowQuestion]; ok && v != nil {
 		if s.Question, err = scalarString(v); err != nil {
 			return nil, "", fmt.Errorf("row field %q: %w", rowQuestion, err)
@@ -56,7 +61,7 @@ func FromRow(row map[string]any) (*tasks.Sample, string, error) {
 		}
 	}
 	if v := row[rowChoices]; v != nil {
-		if s.Choices, err = stringList(v); err != nil {
+		if s.Choices, err = choiceList(v); err != nil {
 			return nil, "", fmt.Errorf("row field %q: %w", rowChoices, err)
 		}
 	}
@@ -90,6 +95,44 @@ func FromRow(row map[string]any) (*tasks.Sample, string, error) {
 		s.Metadata = nil
 	}
 	return s, output, nil
+}
+
+// goldAnswers returns the gold answers of a row: its "answer", a string or number, or a
+// non-empty list of them (the first is the answer, the others alternatives, as a suite's data
+// may give them).
+func goldAnswers(row map[string]any) ([]string, error) {
+	if _, isList := row[rowAnswer].([]any); !isList {
+		answer, err := rowString(row, rowAnswer, "the gold answer")
+		return []string{answer}, err
+	}
+	golds, err := stringList(row[rowAnswer])
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("row field %q (the gold answer): %w", rowAnswer, err)
+	case len(golds) == 0:
+		return nil, fmt.Errorf("row field %q (the gold answer) is an empty list", rowAnswer)
+	}
+	return golds, nil
+}
+
+// choiceList reads the options of a row: a list (or one scalar), or an object that maps each
+// option's letter to its text ({"A": "cat", "B": "dog"}, as MMBench writes them), read in the
+// order of its letters.
+func choiceList(v any) ([]string, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return stringList(v)
+	}
+	keys := sortedKeys(m)
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		s, err := scalarString(m[k])
+		if err != nil {
+			return nil, fmt.Errorf("option %q: %w", k, err)
+		}
+		out[i] = s
+	}
+	return out, nil
 }
 
 // rowString returns a required string (or number) field of a row.

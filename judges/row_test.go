@@ -59,6 +59,12 @@ func TestFromRowValues(t *testing.T) {
 			&tasks.Sample{Answer: "y", Alternatives: []string{"w"}}, "x"},
 		{"id before pid", `{"id": "i", "pid": "p", "prediction": "", "answer": "y"}`,
 			&tasks.Sample{ID: "i", Answer: "y"}, ""},
+		{"a list of gold answers", `{"prediction": "x", "answer": ["y", 2], "alternatives": ["z"]}`,
+			&tasks.Sample{Answer: "y", Alternatives: []string{"2", "z"}}, "x"},
+		{"a list of one gold answer", `{"prediction": "x", "answer": ["y"]}`,
+			&tasks.Sample{Answer: "y"}, "x"},
+		{"choices by letter, in the letters' order", `{"prediction": "B", "answer": "B", "choices": {"C": "bird", "A": "cat", "B": 7}}`,
+			&tasks.Sample{Answer: "B", Choices: []string{"cat", "7", "bird"}}, "B"},
 		{"metadata that is not an object is kept as it is", `{"prediction": "x", "answer": "y", "metadata": "m"}`,
 			&tasks.Sample{Answer: "y", Metadata: map[string]any{"metadata": "m"}}, "x"},
 	}
@@ -87,6 +93,9 @@ func TestFromRowErrors(t *testing.T) {
 		{`{"prediction": {"a": 1}, "answer": "y"}`, `row field "prediction" (the model output): want a string or a number, got map[string]interface {}`},
 		{`{"prediction": "x", "answer": "y", "choices": [["a"]]}`, `row field "choices": item 0: want a string or a number`},
 		{`{"prediction": "x", "answer": "y", "id": [1]}`, `row field "id": want a string or a number`},
+		{`{"prediction": "x", "answer": []}`, `row field "answer" (the gold answer) is an empty list`},
+		{`{"prediction": "x", "answer": [{"a": 1}]}`, `row field "answer" (the gold answer): item 0: want a string or a number`},
+		{`{"prediction": "x", "answer": "y", "choices": {"A": ["a"]}}`, `row field "choices": option "A": want a string or a number`},
 	}
 	for _, tt := range tests {
 		_, _, err := FromRow(decodeRow(t, tt.line))

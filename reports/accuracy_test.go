@@ -80,11 +80,11 @@ func TestAccuracyCounts(t *testing.T) {
 	assert.Equal(t, "perception", tab.Rows[0].Key)
 	assert.Equal(t, "reasoning", tab.Rows[1].Key)
 	reasoning := tab.Rows[1].Cells[0]
-	assert.Equal(t, 2, reasoning.Total, "the errored sample is not graded")
-	assert.Equal(t, 1, reasoning.Errors)
+	assert.Equal(t, 2, reasoning.Graded, "the errored sample is not graded")
+	assert.Equal(t, 1, reasoning.Errored)
 	assert.InDelta(t, 50.0, reasoning.Accuracy, 1e-12)
 	overall := tab.Overall.Cells[0]
-	assert.Equal(t, 5, overall.Total)
+	assert.Equal(t, 5, overall.Graded)
 	assert.Equal(t, 3.0, overall.Correct)
 	// Wilson 95% for 3/5: centre (0.6+z²/10)/(1+z²/5), half z√(0.24/5+z²/100)/(1+z²/5).
 	z := 1.959963984540054
@@ -106,7 +106,7 @@ func TestAccuracyByMetadataList(t *testing.T) {
 		keys = append(keys, r.Key)
 	}
 	assert.Equal(t, []string{"count", "perception", "reasoning"}, keys)
-	assert.Equal(t, 5, tab.Rows[0].Cells[0].Total)
+	assert.Equal(t, 5, tab.Rows[0].Cells[0].Graded)
 }
 
 // TestAccuracyScoredJudges averages graded scores and uses the normal interval.
@@ -204,10 +204,10 @@ func TestAccuracyWithoutGradedSamples(t *testing.T) {
 	acc.Add("m", failed)
 	tab := acc.Table()
 
-	assert.Equal(t, "capability,run,correct,total,errors,accuracy,ci_low,ci_high\n"+
-		"c,m,1,1,0,100.0000,20.6549,100.0000\n"+
-		"down,m,0,0,1,,,\n"+
-		"overall,m,1,1,1,100.0000,20.6549,100.0000\n", rendered(t, tab, "csv"))
+	assert.Equal(t, "capability,run,samples,expected_samples,repeats,graded,errored,missing,expected,complete,correct,accuracy,ci_low,ci_high,stopped,stopped_share\n"+
+		"c,m,1,,1,1,0,,,true,1,100.0000,20.6549,100.0000,0,0.0000\n"+
+		"down,m,0,,0,0,1,,,false,0,,,,0,\n"+
+		"overall,m,1,,1,1,1,,,false,1,100.0000,20.6549,100.0000,0,0.0000\n", rendered(t, tab, "csv"))
 
 	data := rendered(t, tab, "json")
 	var got struct {
@@ -219,13 +219,15 @@ func TestAccuracyWithoutGradedSamples(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(data), &got))
 	require.Len(t, got.Rows, 2)
 	down := got.Rows[1].Cells[0]
-	assert.Equal(t, map[string]any{"correct": 0.0, "total": 0.0, "errors": 1.0, "accuracy": nil, "ci_low": nil, "ci_high": nil}, down)
+	assert.Equal(t, map[string]any{"samples": 0.0, "expected_samples": nil, "repeats": 0.0, "expected": nil, "graded": 0.0,
+		"errored": 1.0, "missing": nil, "complete": false, "correct": 0.0, "accuracy": nil, "ci_low": nil, "ci_high": nil,
+		"stopped": 0.0, "stopped_share": nil}, down)
 	assert.Equal(t, 100.0, got.Rows[0].Cells[0]["accuracy"])
 	var back Table
 	require.NoError(t, json.Unmarshal([]byte(data), &back), "the JSON reads back")
-	assert.Equal(t, 0, back.Rows[1].Cells[0].Total)
+	assert.Equal(t, 0, back.Rows[1].Cells[0].Graded)
 
-	assert.Regexp(t, `down\s+│\s+–\s+│\s+0\s+│`, rendered(t, tab, "text"))
+	assert.Regexp(t, `down\s+│\s+–\s+│\s+0†\s+│`, rendered(t, tab, "text"), "an errored group is marked incomplete")
 }
 
 // TestAccuracyGroupNames names the group of an empty field "(none)" and sorts groups in

@@ -12,7 +12,8 @@ type Input struct {
 	Path string
 	// Label names the input's column in reports: the model's name, made unique across inputs.
 	Label string
-	// Manifest is the run's manifest when the input is a run directory.
+	// Manifest is the run's manifest when the input is a run directory, or the results log of
+	// one (beside its manifest).
 	Manifest *Manifest
 }
 
@@ -32,6 +33,12 @@ func ScanInputs(paths []string, stdin io.Reader, warn io.Writer, fn func(in *Inp
 // ScanRuns is ScanInputs, calling begin (when not nil) with each input, its label settled,
 // before its records: an input without any still gets its column.
 func ScanRuns(paths []string, stdin io.Reader, warn io.Writer, begin func(in *Input) error, fn func(in *Input, r *Result) error) error {
+	return scanRuns(paths, stdin, warn, nil, begin, fn)
+}
+
+// scanRuns is ScanRuns, calling indexed (when not nil) once every input is opened and indexed,
+// before begin and any record: with the inputs, their labels settled, and their indexes.
+func scanRuns(paths []string, stdin io.Reader, warn io.Writer, indexed func([]*Input, []*Index) error, begin func(in *Input) error, fn func(in *Input, r *Result) error) error {
 	type opened struct {
 		in   *Input
 		f    *os.File
@@ -78,6 +85,15 @@ func ScanRuns(paths []string, stdin io.Reader, warn io.Writer, begin func(in *In
 		inputs[i] = o.in
 	}
 	labelInputs(inputs)
+	if indexed != nil {
+		ixs := make([]*Index, len(all))
+		for i, o := range all {
+			ixs[i] = o.ix
+		}
+		if err := indexed(inputs, ixs); err != nil {
+			return err
+		}
+	}
 	for _, o := range all {
 		if begin != nil {
 			if err := begin(o.in); err != nil {
@@ -151,14 +167,19 @@ func openInput(in *Input, stdin io.Reader) (*os.File, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	file := in.Path
-	if st.IsDir() {
-		m, err := ReadManifest(in.Path)
+	file, dir := in.Path, ""
+	switch {
+	case st.IsDir():
+		dir, file = in.Path, filepath.Join(in.Path, ResultsFile)
+	case filepath.Base(in.Path) == ResultsFile:
+		dir = filepath.Dir(in.Path) // a run directory's log: its manifest says what it should hold
+	}
+	if dir != "" {
+		m, err := ReadManifest(dir)
 		if err != nil && !os.IsNotExist(err) {
 			return nil, "", err
 		}
 		in.Manifest = m
-		file = filepath.Join(in.Path, ResultsFile)
 	}
 	f, err := os.Open(file)
 	if err != nil {

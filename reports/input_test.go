@@ -45,11 +45,11 @@ func TestScanRunsLabels(t *testing.T) {
 	assert.Equal(t, want, begun)
 	tab := acc.Table()
 	assert.Equal(t, want, tab.Runs, "the run without records keeps its column")
-	assert.Equal(t, Cell{}, tab.Overall.Cells[2])
+	assert.Equal(t, Cell{ExpectedSamples: -1, Expected: -1, Missing: -1}, tab.Overall.Cells[2])
 
 	var b bytes.Buffer
 	require.NoError(t, Write(&b, tab, "csv", 1))
-	assert.Contains(t, b.String(), "overall,m [empty],0,0,0,,,\n")
+	assert.Contains(t, b.String(), "overall,m [empty],0,,0,0,0,,,true,0,,,,0,\n")
 }
 
 // TestLabelInputs numbers inputs whose base names are the same too.

@@ -143,7 +143,7 @@ func TestScanInputsCountsEachSampleOnce(t *testing.T) {
 		return out.String()
 	}
 	got := table(dir, nil)
-	assert.Contains(t, got, "overall,m,2,3,0,66.6667")
+	assert.Contains(t, got, "overall,m,3,,1,3,0,,,true,2,66.6667")
 	data, err := os.ReadFile(filepath.Join(dir, ResultsFile))
 	require.NoError(t, err)
 	assert.Equal(t, got, table("-", data), "stdin reads the same")

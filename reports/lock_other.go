@@ -10,5 +10,5 @@ import (
 
 // LockRun creates run directory dir. Without flock, it does not keep a second process out.
 func LockRun(_ context.Context, dir string, _ io.Writer) (func(), error) {
-	return func() {}, os.MkdirAll(dir, 0o755)
+	return func() {}, os.MkdirAll(dir, DirPerm)
 }

@@ -17,11 +17,11 @@ import (
 // This is the case of a Kubernetes pod that replaces one still shutting down. The returned
 // function releases the lock.
 func LockRun(ctx context.Context, dir string, w io.Writer) (func(), error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, DirPerm); err != nil {
 		return nil, err
 	}
 	// Never through a symbolic link: the lock file is only ever this directory's own.
-	f, err := os.OpenFile(filepath.Join(dir, LockFile), os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
+	f, err := os.OpenFile(filepath.Join(dir, LockFile), os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, FilePerm)
 	if err != nil {
 		return nil, fmt.Errorf("locking %s: %w", dir, err)
 	}

@@ -41,7 +41,7 @@ func OpenLog(path string) (*Writer, error) {
 	if st, err := os.Lstat(path); err == nil && st.Mode()&os.ModeSymlink != 0 {
 		return nil, fmt.Errorf("%s is a symbolic link: realx writes a results log only as a file of its own", path)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, FilePerm)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func (w *Writer) Cut() *TornTail { return w.cut }
 // CreateLog creates the results log at path, which must not exist (a symbolic link there, even
 // one to nothing, counts): a log is never written through a path someone else could plant.
 func CreateLog(path string) (*Writer, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, FilePerm)
 	if err != nil {
 		return nil, err
 	}

@@ -294,7 +294,7 @@ func Merge(out string, dirs []string, opt MergeOptions) (*MergeSummary, error) {
 	}
 	slices.SortFunc(keys, CompareKeys)
 
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	if err := os.MkdirAll(out, DirPerm); err != nil {
 		return nil, err
 	}
 	for _, in := range inputs {
@@ -407,7 +407,7 @@ func rawLine(in *mergeInput, e Entry) ([]byte, error) {
 
 // writeMerged writes the winning record of each key, in the order of keys, to path.
 func writeMerged(path string, keys []Key, winners map[Key]int, best map[Key]Entry, inputs []*mergeInput) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-results-*")
+	tmp, err := CreateTemp(filepath.Dir(path), ".tmp-results-*")
 	if err != nil {
 		return err
 	}
@@ -439,6 +439,10 @@ func mergedManifest(inputs []*mergeInput, command func([]string) []string) *Mani
 	m := *inputs[0].m
 	m.Shard = nil
 	m.Shards = nil
+	m.Suites = slices.Clone(m.Suites)
+	for i := range m.Suites {
+		m.Suites[i].ShardSamples = nil // the merged run should have every shard's samples
+	}
 	if command != nil {
 		m.Command = command(m.Command)
 	}
@@ -470,7 +474,7 @@ func copyBlobs(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dst, 0o755); err != nil {
+	if err := os.MkdirAll(dst, DirPerm); err != nil {
 		return err
 	}
 	for _, e := range entries {

@@ -242,7 +242,7 @@ func CreateOutput(path string) (*OutputFile, error) {
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
 		return &OutputFile{File: f, path: path}, err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	f, err := CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return nil, err
 	}
@@ -258,8 +258,8 @@ func (o *OutputFile) Commit() error {
 	if o.Name() == o.path {
 		return o.Close()
 	}
-	// Through the descriptor, not the name: the file made is the file changed.
-	if err := errors.Join(o.Chmod(0o644), o.Close()); err != nil {
+	// CreateTemp made it with the permissions the umask leaves.
+	if err := o.Close(); err != nil {
 		os.Remove(o.Name())
 		return err
 	}

@@ -17,7 +17,7 @@ import (
 const (
 	ProgressAuto  = "auto"  // bar on a terminal, lines otherwise
 	ProgressBar   = "bar"   // one line redrawn in place
-	ProgressLines = "lines" // a plain line every progressEvery
+	ProgressLines = "lines" // a plain line every progressEvery, from the start
 	ProgressJSON  = "json"  // one JSON event per line
 	ProgressNone  = "none"
 )
@@ -62,23 +62,35 @@ type Progress struct {
 	sessionDone int
 	last        time.Time
 	onScreen    bool // a bar line is drawn and not ended
+
+	// tick makes the ticker of the lines display; stop ends its goroutine, which closes
+	// stopped when it is gone.
+	tick    func(d time.Duration) (<-chan time.Time, func())
+	stop    chan struct{}
+	stopped chan struct{}
 }
 
 // NewProgress returns the display named mode (one of ProgressModes; "auto" or "" picks bar on
 // a terminal, else lines) on w; priced says whether the run's cost is known.
 func NewProgress(w io.Writer, mode string, priced bool) *Progress {
-	return newProgress(w, mode, priced, IsTerminal(w), time.Now)
+	return newProgress(w, mode, priced, IsTerminal(w), time.Now, systemTicker)
 }
 
-// newProgress is NewProgress with the terminal check and the clock given.
-func newProgress(w io.Writer, mode string, priced, terminal bool, now func() time.Time) *Progress {
+// systemTicker returns the ticks of a time.Ticker of period d, and its stop.
+func systemTicker(d time.Duration) (<-chan time.Time, func()) {
+	t := time.NewTicker(d)
+	return t.C, t.Stop
+}
+
+// newProgress is NewProgress with the terminal check, the clock and the ticker given.
+func newProgress(w io.Writer, mode string, priced, terminal bool, now func() time.Time, tick func(time.Duration) (<-chan time.Time, func())) *Progress {
 	if mode == ProgressAuto || mode == "" {
 		mode = ProgressLines
 		if terminal {
 			mode = ProgressBar
 		}
 	}
-	return &Progress{w: w, mode: mode, now: now, priced: priced}
+	return &Progress{w: w, mode: mode, now: now, priced: priced, tick: tick}
 }
 
 // Begin starts the display: total samples of the run, of which prior were finished before,
@@ -97,6 +109,44 @@ func (p *Progress) Begin(total int, prior []Entry, cost float64) {
 		p.event(map[string]any{"event": "start", "total": total, "done": p.done, "todo": total - p.done})
 	case ProgressBar:
 		p.draw(now)
+	case ProgressLines:
+		if p.stop == nil && p.tick != nil {
+			ticks, stop := p.tick(progressEvery)
+			p.stop, p.stopped = make(chan struct{}), make(chan struct{})
+			go p.heartbeat(ticks, stop, p.stop, p.stopped)
+		}
+	}
+}
+
+// heartbeat prints the progress line at each tick, until done is closed: a run whose first
+// samples take minutes (long agent loops, a slow endpoint) still says it is alive and how far
+// it is. It closes gone when it returns.
+func (p *Progress) heartbeat(ticks <-chan time.Time, stop func(), done <-chan struct{}, gone chan<- struct{}) {
+	defer close(gone)
+	defer stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-ticks:
+			p.mu.Lock()
+			now := p.now()
+			p.last = now
+			fmt.Fprintln(p.w, "realx: "+p.line(now))
+			p.mu.Unlock()
+		}
+	}
+}
+
+// endHeartbeat stops the heartbeat, if it runs, and waits for it to be gone. p.mu is not held.
+func (p *Progress) endHeartbeat() {
+	p.mu.Lock()
+	stop, stopped := p.stop, p.stopped
+	p.stop, p.stopped = nil, nil
+	p.mu.Unlock()
+	if stop != nil {
+		close(stop)
+		<-stopped
 	}
 }
 
@@ -135,11 +185,6 @@ func (p *Progress) Sample(r *Result, cost float64) {
 		if now.Sub(p.last) >= progressRedraw || p.done == p.total {
 			p.last = now
 			p.draw(now)
-		}
-	case ProgressLines:
-		if now.Sub(p.last) >= progressEvery {
-			p.last = now
-			fmt.Fprintln(p.w, "realx: "+p.line(now))
 		}
 	}
 }
@@ -184,6 +229,7 @@ func (p *Progress) Endpoint(ep Endpoint) {
 // End ends the display with a last summary; reason says why the run stopped ("" when it
 // finished).
 func (p *Progress) End(reason string) {
+	p.endHeartbeat()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()

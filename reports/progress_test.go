@@ -44,7 +44,7 @@ func TestProgressDisplays(t *testing.T) {
 	prior := []Entry{{Key: Key{Suite: "s", ID: "0"}, Score: 1, Tokens: runners.Usage{Total: 1000}}}
 	drive := func(mode string, terminal bool) string {
 		var buf bytes.Buffer
-		p := newProgress(&buf, mode, true, terminal, fakeClock(10*time.Second))
+		p := newProgress(&buf, mode, true, terminal, fakeClock(10*time.Second), noTicks)
 		p.Begin(4, prior, 0.5)
 		p.Sample(progressResult("1", true, ""), 0.75)
 		p.Retry()
@@ -74,6 +74,32 @@ realx: 3/4 samples, accuracy 100.0%, 1 errors, 1 retries, 4.0k tokens, $1.00, 4.
 	assert.True(t, strings.HasSuffix(bar, "ETA 15s\n"), "%q", bar)
 
 	assert.Equal(t, "realx: a note\n", drive(ProgressNone, true), "notes only")
+}
+
+// noTicks is a ticker that never ticks.
+func noTicks(time.Duration) (<-chan time.Time, func()) { return nil, func() {} }
+
+// TestProgressHeartbeat: the lines display prints a line at each tick of its ticker, every 30
+// seconds, from the start: before the first sample ends too, and without one ending at all.
+func TestProgressHeartbeat(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	ticks := make(chan time.Time)
+	stopped := false
+	var period time.Duration
+	ticker := func(d time.Duration) (<-chan time.Time, func()) {
+		period = d
+		return ticks, func() { stopped = true }
+	}
+	p := newProgress(&buf, ProgressLines, false, false, fakeClock(10*time.Second), ticker)
+	p.Begin(3, nil, 0)
+	ticks <- time.Time{}
+	ticks <- time.Time{} // taken once the first line is written
+	p.End("")            // waits for the second
+	assert.Equal(t, progressEvery, period)
+	assert.True(t, stopped, "End stops the ticker")
+	assert.Equal(t, "realx: 0/3 samples, 0 errors, 0 tokens\nrealx: 0/3 samples, 0 errors, 0 tokens\n", buf.String(),
+		"no sample has ended, and the run says where it is")
 }
 
 // TestTerminalCheck: a file that is not a terminal — /dev/null, as `2>/dev/null` gives — and a

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -120,25 +122,49 @@ func (l Listing) CSV(int) *Grid { return l.Grid }
 func (l Listing) JSONValue() any { return l.Value }
 
 // Grid is a table ready to print: a header and rows of cells. The first column (or the first
-// Left columns) is left-aligned (names), the others right-aligned (numbers).
+// Left columns) is left-aligned (names), the others right-aligned (numbers). Notes are printed
+// under the table in text and Markdown: what a figure counts, where a reader could mistake it.
 type Grid struct {
 	Header []string
 	Rows   [][]string
 	Left   int
+	Notes  []string
 }
 
-// WriteText prints g as a box table for a terminal.
+// WriteText prints g as a box table for a terminal, its notes under it.
 func (g *Grid) WriteText(w io.Writer) error {
-	return g.writeTable(w, renderer.NewBlueprint())
+	if err := g.writeTable(w, renderer.NewBlueprint()); err != nil {
+		return err
+	}
+	for _, n := range g.Notes {
+		if _, err := fmt.Fprintln(w, "note: "+n); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// WriteMarkdown prints g as a GitHub-flavoured Markdown table, with | in cells escaped.
+// WriteMarkdown prints g as a GitHub-flavoured Markdown table, with | in cells escaped, its
+// notes under it as a list.
 func (g *Grid) WriteMarkdown(w io.Writer) error {
 	esc := &Grid{Header: escapePipes(g.Header), Left: g.Left}
 	for _, r := range g.Rows {
 		esc.Rows = append(esc.Rows, escapePipes(r))
 	}
-	return esc.writeTable(w, renderer.NewMarkdown())
+	if err := esc.writeTable(w, renderer.NewMarkdown()); err != nil {
+		return err
+	}
+	if len(g.Notes) > 0 {
+		if _, err := fmt.Fprintln(w); err != nil {
+			return err
+		}
+	}
+	for _, n := range g.Notes {
+		if _, err := fmt.Fprintln(w, "- "+n); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func escapePipes(cells []string) []string {
@@ -200,58 +226,96 @@ func WriteJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// Grid lays t out for printing: for each run, its accuracy (with decimals digits), n, the 95%
-// confidence interval, and the number of errors when there are any.
+// Grid lays t out for printing: for each run, its accuracy (with decimals digits), n of
+// expected (marked † when incomplete), the 95% confidence interval, the number of errors when
+// there are any, and the share stopped by a budget or the context when there is one; then the
+// rows per suite and the overall rows; the notes below.
 func (t *Table) Grid(decimals int) *Grid {
 	withErrors := make([]bool, len(t.Runs))
-	for i := range t.Runs {
-		withErrors[i] = t.Overall.Cells[i].Errors > 0
+	for _, r := range t.allRows() {
+		for i, c := range r.Cells {
+			withErrors[i] = withErrors[i] || c.Errored > 0
+		}
 	}
-	g := &Grid{Header: []string{t.By}}
+	stopped := t.stopped()
+	g := &Grid{Header: []string{t.By}, Notes: t.Notes}
 	for i, run := range t.Runs {
 		g.Header = append(g.Header, run, "n", "95% CI")
 		if withErrors[i] {
 			g.Header = append(g.Header, "errors")
 		}
+		if stopped {
+			g.Header = append(g.Header, "stopped %")
+		}
 	}
 	row := func(r Row) []string {
 		out := []string{r.Key}
 		for i, c := range r.Cells {
-			if c.Total == 0 {
-				out = append(out, "–", "0", "")
-			} else {
-				out = append(out, formatPct(c.Accuracy, decimals), strconv.Itoa(c.Total),
+			n := nOf(c.Samples, c.ExpectedSamples, c.Complete())
+			if c.Defined() {
+				out = append(out, formatPct(c.Accuracy, decimals), n,
 					"["+formatPct(c.CILow, decimals)+", "+formatPct(c.CIHigh, decimals)+"]")
+			} else {
+				out = append(out, "–", n, "")
 			}
 			if withErrors[i] {
-				out = append(out, strconv.Itoa(c.Errors))
+				out = append(out, strconv.Itoa(c.Errored))
+			}
+			if stopped {
+				share := "–"
+				if c.Graded > 0 {
+					share = formatPct(c.StoppedShare(), decimals)
+				}
+				out = append(out, share)
 			}
 		}
 		return out
 	}
-	for _, r := range t.Rows {
+	for _, r := range t.allRows() {
 		g.Rows = append(g.Rows, row(r))
 	}
-	g.Rows = append(g.Rows, row(t.Overall))
 	return g
+}
+
+// allRows returns the rows of t in the order they are printed: the groups, the suites, the
+// overall rows.
+func (t *Table) allRows() []Row {
+	rows := append(append([]Row(nil), t.Rows...), t.Suites...)
+	rows = append(rows, t.Overall)
+	if t.Micro != nil {
+		rows = append(rows, *t.Micro)
+	}
+	return rows
 }
 
 // Grids returns t's grid (Grid).
 func (t *Table) Grids(decimals int) []*Grid { return []*Grid{t.Grid(decimals)} }
 
-// CSV lays t out in long form for machines: one line per group and run, with four decimals. A
-// group with no graded sample in a run has empty accuracy and interval cells.
+// CSV lays t out in long form for machines: one line per row and run, with four decimals, n of
+// expected and whether the cell is complete. A cell with no accuracy has empty accuracy and
+// interval cells, an unknown count an empty cell; CSV holds no notes.
 func (t *Table) CSV(int) *Grid {
-	g := &Grid{Header: []string{t.By, "run", "correct", "total", "errors", "accuracy", "ci_low", "ci_high"}}
-	for _, r := range append(append([]Row(nil), t.Rows...), t.Overall) {
+	g := &Grid{Header: []string{t.By, "run", "samples", "expected_samples", "repeats", "graded", "errored", "missing", "expected",
+		"complete", "correct", "accuracy", "ci_low", "ci_high", "stopped", "stopped_share"}}
+	count := func(n int) string {
+		if n < 0 {
+			return ""
+		}
+		return strconv.Itoa(n)
+	}
+	for _, r := range t.allRows() {
 		for i, c := range r.Cells {
-			acc, lo, hi := "", "", "" // no graded sample: no accuracy, rather than 0%
-			if c.Total > 0 {
+			acc, lo, hi, share := "", "", "", "" // no graded sample: no accuracy, rather than 0%
+			if c.Defined() {
 				acc, lo, hi = formatPct(c.Accuracy, 4), formatPct(c.CILow, 4), formatPct(c.CIHigh, 4)
 			}
-			g.Rows = append(g.Rows, []string{r.Key, t.Runs[i],
-				strconv.FormatFloat(c.Correct, 'f', -1, 64), strconv.Itoa(c.Total), strconv.Itoa(c.Errors),
-				acc, lo, hi})
+			if c.Graded > 0 {
+				share = formatPct(c.StoppedShare(), 4)
+			}
+			g.Rows = append(g.Rows, []string{r.Key, t.Runs[i], strconv.Itoa(c.Samples), count(c.ExpectedSamples),
+				strconv.Itoa(c.Repeats), strconv.Itoa(c.Graded), strconv.Itoa(c.Errored), count(c.Missing), count(c.Expected),
+				strconv.FormatBool(c.Complete()), strconv.FormatFloat(c.Correct, 'f', -1, 64), acc, lo, hi,
+				strconv.Itoa(c.Stopped), share})
 		}
 	}
 	return g
@@ -262,19 +326,25 @@ func formatPct(v float64, decimals int) string {
 }
 
 // Report aggregates the records of runs into a table: NewReport makes the one of each name in
-// Tables. It takes each input's column (AddRun), then its records (Add), then lays itself out.
+// Tables. It takes each input's column (AddRun) and what the run should have (Expect), then its
+// records (Add), then lays itself out.
 type Report interface {
 	// AddRun adds run's column, if it is not there yet: a run without any record still has
 	// one.
 	AddRun(run string)
+	// Expect says what run should have (ExpectedOf its manifest; nil when unknown), so that
+	// the report counts against it: n of expected, and incomplete runs marked.
+	Expect(run string, e *Expected)
 	// Add counts record r of run.
 	Add(run string, r *Result)
+	// Note adds a note to the report: what a reader must know to read it right.
+	Note(text string)
 	// Layout returns the table of what was added so far, for a Renderer.
 	Layout() Layout
 }
 
 // Tables lists the reports NewReport makes, by the names `realx report --table` takes.
-var Tables = []string{"capability", "tools", "repeats", "judges"}
+var Tables = []string{"capability", "tools", "search", "repeats", "judges"}
 
 // UnknownTableError is NewReport's error for a table not in Tables.
 type UnknownTableError struct{ Name string }
@@ -293,6 +363,8 @@ func NewReport(table, by string, ks []int) (Report, error) {
 		return NewAccuracy(by)
 	case "tools":
 		return NewToolUsage(by)
+	case "search":
+		return NewSearchUsage(by)
 	case "repeats":
 		return NewRepeats(by, ks)
 	case "judges":
@@ -301,25 +373,163 @@ func NewReport(table, by string, ks []int) (Report, error) {
 	return nil, &UnknownTableError{Name: table}
 }
 
+// PrintOptions say how Print reads its inputs and writes its report.
+type PrintOptions struct {
+	// Format is one of Formats; Decimals the digits of percentages in text and Markdown.
+	Format   string
+	Decimals int
+	// Common restricts every run to the samples that every run graded (each of its records
+	// has a verdict), so that columns side by side count the same samples.
+	Common bool
+}
+
+// NoFieldError is Print's error for rows grouped by a metadata field that no record has:
+// every sample would fall in one group, "(none)", which reads like an answer.
+type NoFieldError struct {
+	By string
+	// Fields are the metadata fields the records have, sorted.
+	Fields []string
+}
+
+// Error names the field, and those the records have.
+func (e *NoFieldError) Error() string {
+	have := "the records have no metadata"
+	if len(e.Fields) > 0 {
+		have = "their metadata fields are " + strings.Join(e.Fields, ", ")
+	}
+	return fmt.Sprintf("--by %s: no record has this field (%s)", e.By, have)
+}
+
 // Print reads every input (run directories, results logs, "-" for stdin) into rep, as
-// ScanRuns does, warnings to warn, and writes its table in format.
+// ScanRuns does, warnings to warn, and writes its table in format. See PrintWith.
 func Print(w io.Writer, inputs []string, stdin io.Reader, warn io.Writer, rep Report, format string, decimals int) error {
-	r, err := RendererFor(format)
+	_, err := PrintWith(w, inputs, stdin, warn, rep, PrintOptions{Format: format, Decimals: decimals})
+	return err
+}
+
+// PrintWith reads every input (run directories, results logs, "-" for stdin) into rep, as
+// ScanRuns does, warnings to warn, and writes its table as o says. Each run is counted against
+// what its manifest says it should have (Expect); runs that graded different samples get a
+// note saying so, or, with o.Common, are restricted to the samples all graded. It returns the
+// coverage of each input against its manifest, whatever o.Common, for a caller that requires
+// complete runs. Rows grouped by a metadata field that no record has are a *NoFieldError,
+// and nothing is written.
+func PrintWith(w io.Writer, inputs []string, stdin io.Reader, warn io.Writer, rep Report, o PrintOptions) ([]Coverage, error) {
+	r, err := RendererFor(o.Format)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	by := ""
+	if g, ok := rep.(interface{ By() string }); ok {
+		by = g.By()
+	}
+	var covs []Coverage
+	var common map[sampleKey]bool
+	indexed := func(ins []*Input, ixs []*Index) error {
+		graded := make([]map[sampleKey]bool, len(ins))
+		for i, in := range ins {
+			covs = append(covs, indexCoverage(in, ixs[i]))
+			graded[i] = gradedSamples(ixs[i])
+		}
+		if len(ins) < 2 {
+			return nil
+		}
+		common = graded[0]
+		same := true
+		for _, g := range graded[1:] {
+			same = same && maps.Equal(g, graded[0])
+			next := map[sampleKey]bool{}
+			for k := range common {
+				if g[k] {
+					next[k] = true
+				}
+			}
+			common = next
+		}
+		var counts []string
+		for i, in := range ins {
+			counts = append(counts, fmt.Sprintf("%s %d", in.Label, len(graded[i])))
+		}
+		switch {
+		case o.Common:
+			rep.Note(fmt.Sprintf("--common: every column counts only the %d samples that every run graded (of %s)", len(common), strings.Join(counts, ", ")))
+		case !same:
+			rep.Note(fmt.Sprintf("the runs graded different samples (%s; %d in common): their columns are not comparable as they stand; --common restricts every column to the samples all runs graded", strings.Join(counts, ", "), len(common)))
+		}
+		if !o.Common {
+			common = nil
+		}
+		return nil
 	}
 	begin := func(in *Input) error {
 		rep.AddRun(in.Label)
+		e := ExpectedOf(in.Manifest)
+		if common != nil {
+			e = commonExpected(e, common)
+		}
+		rep.Expect(in.Label, e)
 		return nil
 	}
-	err = ScanRuns(inputs, stdin, warn, begin, func(in *Input, res *Result) error {
+	records, seen := 0, false
+	fields := map[string]bool{}
+	err = scanRuns(inputs, stdin, warn, indexed, begin, func(in *Input, res *Result) error {
+		if common != nil && !common[sampleKey{res.Suite, res.ID}] {
+			return nil
+		}
+		records++
+		seen = seen || hasField(res, by)
+		for k := range res.Metadata {
+			fields[k] = true
+		}
 		rep.Add(in.Label, res)
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return r.Render(w, rep.Layout(), decimals)
+	if records > 0 && !seen {
+		return covs, &NoFieldError{By: by, Fields: slices.Sorted(maps.Keys(fields))}
+	}
+	return covs, r.Render(w, rep.Layout(), o.Decimals)
+}
+
+// indexCoverage returns the coverage of input in, whose log ix indexes, against its manifest.
+func indexCoverage(in *Input, ix *Index) Coverage {
+	c := Coverage{Run: in.Label}
+	samples := map[sampleKey]bool{}
+	for _, e := range ix.Latest() {
+		if e.Class != "" {
+			c.Errored++
+			continue
+		}
+		c.Graded++
+		samples[sampleKey{e.Suite, e.ID}] = true
+	}
+	c.Samples = len(samples)
+	e := ExpectedOf(in.Manifest)
+	if e == nil {
+		return c.withExpected(-1, -1)
+	}
+	s, r := e.total()
+	return c.withExpected(s, r)
+}
+
+// gradedSamples returns the samples of the log ix indexes whose every record has a verdict.
+func gradedSamples(ix *Index) map[sampleKey]bool {
+	out := map[sampleKey]bool{}
+	failed := map[sampleKey]bool{}
+	for _, e := range ix.Latest() {
+		k := sampleKey{e.Suite, e.ID}
+		if e.Class != "" {
+			failed[k] = true
+			delete(out, k)
+			continue
+		}
+		if !failed[k] {
+			out[k] = true
+		}
+	}
+	return out
 }
 
 // PrintAccuracy prints the accuracy per capability of the runs in dirs, percentages with one

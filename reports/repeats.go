@@ -23,6 +23,7 @@ type Repeats struct {
 	groups map[groupKey]bool
 	cells  map[cellKey]map[sampleKey][]attempt
 	total  map[string]map[sampleKey][]attempt
+	coverage
 }
 
 type sampleKey struct{ suite, id string }
@@ -53,6 +54,7 @@ func NewRepeats(by string, ks []int) (*Repeats, error) {
 	return &Repeats{
 		by: by, ks: ks, seen: map[string]bool{}, suites: map[string]bool{}, groups: map[groupKey]bool{},
 		cells: map[cellKey]map[sampleKey][]attempt{}, total: map[string]map[sampleKey][]attempt{},
+		coverage: newCoverage(),
 	}, nil
 }
 
@@ -62,12 +64,17 @@ func (a *Repeats) AddRun(run string) {
 		a.seen[run] = true
 		a.runs = append(a.runs, run)
 		a.total[run] = map[sampleKey][]attempt{}
+		a.coverage.addRun(run)
 	}
 }
+
+// By returns the field the rows are grouped by.
+func (a *Repeats) By() string { return a.by }
 
 // Add counts r in run's column.
 func (a *Repeats) Add(run string, r *Result) {
 	a.AddRun(run)
+	a.coverage.add(run, r)
 	a.suites[r.Suite] = true
 	at := attempt{repeat: r.Repeat, graded: r.Graded(), pass: r.Pass, score: r.Score, extracted: strings.TrimSpace(r.Extracted)}
 	sk := sampleKey{r.Suite, r.ID}
@@ -84,12 +91,18 @@ type RepeatTable struct {
 	K    []int       `json:"k"`
 	Runs []string    `json:"runs"`
 	Rows []RepeatRow `json:"rows"`
+	// Coverage says, for each run, how much of its expected sample set it has; Notes what a
+	// reader must know (an incomplete run).
+	Coverage []Coverage `json:"coverage"`
+	Notes    []string   `json:"notes"`
 }
 
 // RepeatRow is one group's repeat statistics in one run.
 type RepeatRow struct {
 	Key string `json:"key"`
 	Run string `json:"run"`
+	// ExpectedSamples is how many samples the group should have, -1 when unknown.
+	ExpectedSamples int `json:"-"`
 	RepeatStats
 }
 
@@ -136,6 +149,7 @@ func (r RepeatRow) MarshalJSON() ([]byte, error) {
 	out := struct {
 		Key       string     `json:"key"`
 		Run       string     `json:"run"`
+		Expected  *int       `json:"expected_samples"`
 		Samples   int        `json:"samples"`
 		Repeats   int        `json:"repeats"`
 		Errors    int        `json:"errors"`
@@ -146,6 +160,9 @@ func (r RepeatRow) MarshalJSON() ([]byte, error) {
 		Majority  *float64   `json:"majority"`
 	}{Key: r.Key, Run: r.Run, Samples: r.Samples, Repeats: r.Repeats, Errors: r.Errors,
 		PerRepeat: r.PerRepeat, PassAt: r.PassAt}
+	if r.ExpectedSamples >= 0 {
+		out.Expected = &r.ExpectedSamples
+	}
 	if r.graded() {
 		out.Mean, out.Majority = &r.Mean, &r.Majority
 	}
@@ -198,13 +215,19 @@ func (a *Repeats) Table() *RepeatTable {
 	for _, g := range sortedGroups(a.groups) {
 		for _, run := range a.runs {
 			if m := a.cells[cellKey{g, run}]; m != nil {
-				t.Rows = append(t.Rows, RepeatRow{Key: g.label(multi), Run: run, RepeatStats: repeatStats(m, ks)})
+				row := RepeatRow{Key: g.label(multi), Run: run, ExpectedSamples: -1, RepeatStats: repeatStats(m, ks)}
+				if samples, _, ok := a.coverage.expected[run].group(g, a.by); ok {
+					row.ExpectedSamples = samples
+				}
+				t.Rows = append(t.Rows, row)
 			}
 		}
 	}
 	for _, run := range a.runs {
-		t.Rows = append(t.Rows, RepeatRow{Key: OverallKey, Run: run, RepeatStats: repeatStats(a.total[run], ks)})
+		t.Rows = append(t.Rows, RepeatRow{Key: OverallKey, Run: run, ExpectedSamples: a.coverage.of(run).ExpectedSamples,
+			RepeatStats: repeatStats(a.total[run], ks)})
 	}
+	t.Coverage, t.Notes = a.coverage.all(), a.coverage.lines()
 	return t
 }
 
@@ -346,11 +369,19 @@ func meanStd(xs []float64) (mean, std float64) {
 
 // Grid lays t out for printing, percentages with decimals digits; "–" for the figures that
 // are undefined (no graded sample; a spread with fewer than two repeats graded).
-func (t *RepeatTable) Grid(decimals int) *Grid { return t.grid(decimals, "–") }
+func (t *RepeatTable) Grid(decimals int) *Grid { return t.grid(decimals, false) }
 
-// grid is Grid with none in the cells whose figure is undefined.
-func (t *RepeatTable) grid(decimals int, none string) *Grid {
+// grid is Grid, or for CSV (csv) empty cells where a figure is undefined, the samples a number
+// and the expected samples in a column of their own.
+func (t *RepeatTable) grid(decimals int, csv bool) *Grid {
+	none := "–"
+	if csv {
+		none = ""
+	}
 	g := &Grid{Header: []string{t.By, "run", "samples", "repeats", "mean", "± std"}, Left: 2}
+	if !csv {
+		g.Notes = t.Notes
+	}
 	for _, k := range t.K {
 		g.Header = append(g.Header, "pass@"+strconv.Itoa(k))
 	}
@@ -359,6 +390,9 @@ func (t *RepeatTable) grid(decimals int, none string) *Grid {
 		most = max(most, r.Repeats)
 	}
 	g.Header = append(g.Header, "maj@"+strconv.Itoa(most), "errors")
+	if csv {
+		g.Header = append(g.Header, "expected_samples")
+	}
 	pct := func(v float64, defined bool) string {
 		if !defined {
 			return none
@@ -366,13 +400,24 @@ func (t *RepeatTable) grid(decimals int, none string) *Grid {
 		return formatPct(v, decimals)
 	}
 	for _, r := range t.Rows {
-		row := []string{r.Key, r.Run, strconv.Itoa(r.Samples), strconv.Itoa(r.Repeats),
+		samples := nOf(r.Samples, r.ExpectedSamples, r.Errors == 0 && (r.ExpectedSamples < 0 || r.Samples >= r.ExpectedSamples))
+		if csv {
+			samples = strconv.Itoa(r.Samples)
+		}
+		row := []string{r.Key, r.Run, samples, strconv.Itoa(r.Repeats),
 			pct(r.Mean, r.graded()), pct(r.Std, r.spread())}
 		for _, p := range r.PassAt {
 			row = append(row, pct(p.Value, p.Samples > 0))
 		}
-		row = append(row, pct(r.Majority, r.graded()))
-		g.Rows = append(g.Rows, append(row, strconv.Itoa(r.Errors)))
+		row = append(row, pct(r.Majority, r.graded()), strconv.Itoa(r.Errors))
+		if csv {
+			exp := ""
+			if r.ExpectedSamples >= 0 {
+				exp = strconv.Itoa(r.ExpectedSamples)
+			}
+			row = append(row, exp)
+		}
+		g.Rows = append(g.Rows, row)
 	}
 	return g
 }
@@ -381,7 +426,7 @@ func (t *RepeatTable) grid(decimals int, none string) *Grid {
 func (t *RepeatTable) Grids(decimals int) []*Grid { return []*Grid{t.Grid(decimals)} }
 
 // CSV lays t out for machines: four decimals, and empty cells where text has "–".
-func (t *RepeatTable) CSV(int) *Grid { return t.grid(4, "") }
+func (t *RepeatTable) CSV(int) *Grid { return t.grid(4, true) }
 
 // Layout returns the repeats table aggregated so far.
 func (a *Repeats) Layout() Layout { return a.Table() }

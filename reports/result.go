@@ -20,15 +20,26 @@ type Result struct {
 	Suite        string `json:"suite"`
 	SuiteVersion string `json:"suite_version,omitempty"`
 	ID           string `json:"id"`
-	// Repeat is the repeat index, from 0, when a sample is run several times.
-	Repeat     int            `json:"repeat,omitempty"`
+	// Repeat is the repeat index, from 0 (a sample run once is repeat 0); it is always
+	// written, so that a script grouping records by sample and repeat needs no default.
+	Repeat     int            `json:"repeat"`
 	Capability string         `json:"capability"`
 	Model      string         `json:"model"`
 	Metadata   map[string]any `json:"metadata,omitempty"`
 	// Answer is the gold answer.
 	Answer string `json:"answer"`
+	// JudgeInput identifies, by content, what the judge read of the sample besides the output
+	// (its question, choices, gold answers and metadata), so that a rejudge against data
+	// changed since tells which samples changed; "" in records written before it was recorded
+	// and in those never judged.
+	JudgeInput string `json:"judge_input,omitempty"`
 	// Output is the text of the model's final turn.
 	Output string `json:"output"`
+	// Refusal is the model's refusal to answer in its final turn (an OpenAI refusal), if it
+	// refused: Output is empty then, and the sample is graded wrong with reason refusal
+	// (judges.ReasonRefusal), without asking the judge. Records written before refusals
+	// were recorded read as having none.
+	Refusal string `json:"refusal,omitempty"`
 	// Verdict is the judge's verdict on Output, as the judge gave it; its fields are the
 	// record's own on the wire ("extracted", "pass", "score", "judge_id", "judge_step",
 	// "reason", "confident"). A record with an error has no verdict, but for the judge's ID

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/realx-bench/realx/runners"
@@ -53,20 +54,28 @@ type Manifest struct {
 	Shards []ShardRun `json:"shards,omitempty"`
 	// Rejudged names the run whose outputs a run graded again (realx rejudge).
 	Rejudged *RejudgeInfo `json:"rejudged,omitempty"`
+	// Search says how the run's search tools were answered; nil for a run without them.
+	Search *SearchInfo `json:"search,omitempty"`
 }
 
 // SuiteInfo identifies a suite and its data by content.
 type SuiteInfo struct {
-	Name       string            `json:"name"`
-	Version    string            `json:"version,omitempty"`
-	Source     string            `json:"source"`
-	Digest     string            `json:"digest"`
-	Data       string            `json:"data"`
-	DataDigest string            `json:"data_digest"`
-	Samples    int               `json:"samples"`
-	Generation tasks.Generation  `json:"generation"`
-	Images     tasks.ImagePolicy `json:"images"`
-	Agent      tasks.AgentSpec   `json:"agent"`
+	Name       string `json:"name"`
+	Version    string `json:"version,omitempty"`
+	Source     string `json:"source"`
+	Digest     string `json:"digest"`
+	Data       string `json:"data"`
+	DataDigest string `json:"data_digest"`
+	Samples    int    `json:"samples"`
+	// Capabilities counts the samples by capability ("" for none), so that reports can say
+	// how many each capability should have; ShardSamples counts, for a run of one shard, the
+	// suite's samples in that shard, by capability. Both are nil in manifests written before
+	// realx recorded them (and ShardSamples in a run of every sample).
+	Capabilities map[string]int    `json:"capabilities,omitempty"`
+	ShardSamples map[string]int    `json:"shard_samples,omitempty"`
+	Generation   tasks.Generation  `json:"generation"`
+	Images       tasks.ImagePolicy `json:"images"`
+	Agent        tasks.AgentSpec   `json:"agent"`
 	// Repeats is how many times each sample of the suite is run, when more than once.
 	Repeats int `json:"repeats,omitempty"`
 	// Sandbox is the containment of the suite's local python tool on the host that ran it
@@ -137,6 +146,37 @@ type JudgeInfo struct {
 	Spec  tasks.JudgeSpec `json:"spec"`
 }
 
+// The permissions realx asks for the files and directories of a run directory: the kernel
+// takes away what the umask says, so that they follow it as any tool's files do (with the
+// usual umask 022, 0644 and 0755; with 002, a group shares them). What is private on purpose is
+// made otherwise: an unfinished rejudge's directory (this user alone until it is complete),
+// the files of an unsandboxed python session, standard input spooled for a report.
+const (
+	FilePerm os.FileMode = 0o666
+	DirPerm  os.FileMode = 0o777
+)
+
+// CreateTemp creates a new file in dir, named by pattern with a random string for its last
+// "*" (as os.CreateTemp), exclusively, with FilePerm less the umask: os.CreateTemp makes 0600,
+// which would keep a run directory's files from the teammates it is shared with.
+func CreateTemp(dir, pattern string) (*os.File, error) {
+	prefix, suffix := pattern, ""
+	if i := strings.LastIndex(pattern, "*"); i >= 0 {
+		prefix, suffix = pattern[:i], pattern[i+1:]
+	}
+	for range 10000 {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		name := filepath.Join(dir, prefix+hex.EncodeToString(b[:])+suffix)
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, FilePerm)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, err
+	}
+	return nil, fmt.Errorf("creating a file in %s: too many names taken", dir)
+}
+
 // NewRunID returns a fresh run id: the UTC time and a random suffix.
 func NewRunID(now time.Time) string {
 	var b [4]byte
@@ -159,7 +199,7 @@ func ReadManifest(dir string) (*Manifest, error) {
 
 // WriteManifest writes m to dir/manifest.json atomically, creating dir if needed.
 func WriteManifest(dir string, m *Manifest) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, DirPerm); err != nil {
 		return err
 	}
 	data, err := json.MarshalIndent(m, "", "  ")
@@ -169,8 +209,11 @@ func WriteManifest(dir string, m *Manifest) error {
 	return writeFileAtomic(filepath.Join(dir, ManifestFile), append(data, '\n'))
 }
 
+// writeFileAtomic writes data to path through a new file renamed over it, so that a reader
+// sees the old file or the new one, never half of it. The file follows the umask, as every
+// file of a run directory does.
 func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	tmp, err := CreateTemp(filepath.Dir(path), ".tmp-*")
 	if err != nil {
 		return err
 	}
@@ -202,7 +245,7 @@ func (b *Blobs) Put(data []byte) (string, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return "", err
 	}
-	if err := os.MkdirAll(b.Dir, 0o755); err != nil {
+	if err := os.MkdirAll(b.Dir, DirPerm); err != nil {
 		return "", err
 	}
 	return key, writeFileAtomic(path, data)

@@ -23,6 +23,7 @@ type ToolUsage struct {
 	suite map[string]bool
 	group map[groupKey]bool
 	tools map[string]bool
+	coverage
 }
 
 // NewToolUsage returns an empty aggregation grouped by field (see NewAccuracy).
@@ -35,7 +36,7 @@ func NewToolUsage(by string) (*ToolUsage, error) {
 	}
 	return &ToolUsage{
 		by: by, seen: map[string]bool{}, stats: map[cellKey]*ToolStats{}, total: map[string]*ToolStats{},
-		suite: map[string]bool{}, group: map[groupKey]bool{}, tools: map[string]bool{},
+		suite: map[string]bool{}, group: map[groupKey]bool{}, tools: map[string]bool{}, coverage: newCoverage(),
 	}, nil
 }
 
@@ -45,12 +46,17 @@ func (u *ToolUsage) AddRun(run string) {
 		u.seen[run] = true
 		u.runs = append(u.runs, run)
 		u.total[run] = newToolStats()
+		u.coverage.addRun(run)
 	}
 }
+
+// By returns the field the rows are grouped by.
+func (u *ToolUsage) By() string { return u.by }
 
 // Add counts r in run's column.
 func (u *ToolUsage) Add(run string, r *Result) {
 	u.AddRun(run)
+	u.coverage.add(run, r)
 	if r.Trajectory == nil {
 		return
 	}
@@ -133,13 +139,23 @@ type ToolTable struct {
 	Tools []string  `json:"tools"`
 	Runs  []string  `json:"runs"`
 	Rows  []ToolRow `json:"rows"`
+	// Coverage says, for each run, how much of its expected sample set it has; Notes what a
+	// reader must know (an incomplete run).
+	Coverage []Coverage `json:"coverage"`
+	Notes    []string   `json:"notes"`
 }
 
 // ToolRow is one group's tool usage in one run.
 type ToolRow struct {
 	Key string `json:"key"`
 	Run string `json:"run"`
+	// Expected is how many records (samples × repeats) the group should have; nil when
+	// unknown. Samples falls short of it by those missing and those that never reached the
+	// model.
+	Expected *int `json:"expected"`
 	ToolStats
+
+	incomplete bool // the row's run is incomplete (an overall row), or it has fewer than expected
 }
 
 // Table returns the aggregated table: for each group (sorted) every run, then the overall
@@ -157,22 +173,39 @@ func (u *ToolUsage) Table() *ToolTable {
 			if st == nil {
 				continue
 			}
-			t.Rows = append(t.Rows, ToolRow{Key: g.label(multi), Run: run, ToolStats: *st})
+			row := ToolRow{Key: g.label(multi), Run: run, ToolStats: *st}
+			if samples, repeats, ok := u.coverage.expected[run].group(g, u.by); ok {
+				n := samples * repeats
+				row.Expected, row.incomplete = &n, st.Samples < n
+			}
+			t.Rows = append(t.Rows, row)
 		}
 	}
 	for _, run := range u.runs {
-		t.Rows = append(t.Rows, ToolRow{Key: OverallKey, Run: run, ToolStats: *u.total[run]})
+		cv := u.coverage.of(run)
+		row := ToolRow{Key: OverallKey, Run: run, ToolStats: *u.total[run], incomplete: !cv.Complete()}
+		if cv.Known() {
+			row.Expected = &cv.Expected
+		}
+		t.Rows = append(t.Rows, row)
 	}
+	t.Coverage, t.Notes = u.coverage.all(), u.coverage.lines()
 	return t
 }
 
-// Grid lays t out for printing: rates as percentages with decimals digits, means per sample
-// with two; "–" where there is nothing to divide by.
-func (t *ToolTable) Grid(decimals int) *Grid { return t.grid(decimals, "–") }
+// Grid lays t out for printing: n of expected (marked † when it falls short), rates as
+// percentages with decimals digits, means per sample with two; "–" where there is nothing to
+// divide by.
+func (t *ToolTable) Grid(decimals int) *Grid { return t.grid(decimals, false) }
 
-// grid is Grid with none in the cells that have nothing to divide by.
-func (t *ToolTable) grid(decimals int, none string) *Grid {
-	g := &Grid{Header: []string{t.By, "run", "n", "tool use %", "calls/sample", "tool errors %", "turns/sample", "budget stops %"}}
+// grid is Grid, or for CSV (csv) empty cells where there is nothing to divide by and the
+// expected count in a column of its own.
+func (t *ToolTable) grid(decimals int, csv bool) *Grid {
+	none := "–"
+	if csv {
+		none = ""
+	}
+	g := &Grid{Header: []string{t.By, "run", "n", "tool use %", "calls/sample", "tool errors %", "turns/sample", "budget stops %"}, Notes: t.Notes}
 	for _, name := range t.Tools {
 		g.Header = append(g.Header, name+"/sample")
 	}
@@ -180,6 +213,9 @@ func (t *ToolTable) grid(decimals int, none string) *Grid {
 		g.Header = append(g.Header, "code "+k+" %")
 	}
 	g.Header = append(g.Header, "acc with tools", "acc without")
+	if csv {
+		g.Header = append(g.Header, "expected")
+	}
 	g.Left = 2
 	pct := func(num float64, den int) string {
 		if den == 0 {
@@ -194,7 +230,15 @@ func (t *ToolTable) grid(decimals int, none string) *Grid {
 		return strconv.FormatFloat(float64(num)/float64(den), 'f', 2, 64)
 	}
 	for _, r := range t.Rows {
-		row := []string{r.Key, r.Run, strconv.Itoa(r.Samples), pct(float64(r.WithTools), r.Samples),
+		exp := -1
+		if r.Expected != nil {
+			exp = *r.Expected
+		}
+		n := nOf(r.Samples, exp, !r.incomplete)
+		if csv {
+			n = strconv.Itoa(r.Samples)
+		}
+		row := []string{r.Key, r.Run, n, pct(float64(r.WithTools), r.Samples),
 			mean(r.Calls, r.Samples), pct(float64(r.CallErrors), r.Calls), mean(r.Turns, r.Samples),
 			pct(float64(r.BudgetStops), r.Samples)}
 		for _, name := range t.Tools {
@@ -208,6 +252,13 @@ func (t *ToolTable) grid(decimals int, none string) *Grid {
 			row = append(row, pct(float64(r.CodeKinds[k]), codeCalls))
 		}
 		row = append(row, pct(r.PassWithTools, r.GradedWithTools), pct(r.PassWithout, r.GradedWithout))
+		if csv {
+			exp := ""
+			if r.Expected != nil {
+				exp = strconv.Itoa(*r.Expected)
+			}
+			row = append(row, exp)
+		}
 		g.Rows = append(g.Rows, row)
 	}
 	return g
@@ -216,8 +267,13 @@ func (t *ToolTable) grid(decimals int, none string) *Grid {
 // Grids returns t's grid (Grid).
 func (t *ToolTable) Grids(decimals int) []*Grid { return []*Grid{t.Grid(decimals)} }
 
-// CSV lays t out for machines: the cells with nothing to divide by are empty.
-func (t *ToolTable) CSV(decimals int) *Grid { return t.grid(decimals, "") }
+// CSV lays t out for machines: the cells with nothing to divide by are empty, and the expected
+// count has a column of its own.
+func (t *ToolTable) CSV(decimals int) *Grid {
+	g := t.grid(decimals, true)
+	g.Notes = nil
+	return g
+}
 
 // Layout returns the tool-usage table aggregated so far.
 func (u *ToolUsage) Layout() Layout { return u.Table() }

@@ -40,6 +40,11 @@ type Agent struct {
 	// OnNoAction says what follows a turn with neither a tool call nor an answer:
 	// NoActionStop (also when empty), NoActionReprompt or NoActionRetry.
 	OnNoAction string
+	// OnCallError says what follows a call that failed (malformed, or its tool reported an
+	// error): tasks.OnCallErrorContinue (also when empty) sends the error back to the model;
+	// tasks.OnCallErrorStop ends the sample (StopCallError) without running the turn's later
+	// calls or sending anything back, as DeepEyes' V* evaluation does.
+	OnCallError string
 	// Limits cap what a sample shows the model and keeps in its record; the zero value takes
 	// the defaults.
 	Limits Limits
@@ -107,7 +112,10 @@ type Input struct {
 
 // Run plays the sample out. A budget that runs out is not an error: the trajectory says which
 // (Trajectory.Stop); nor is a reply over a cap of its output (a *ReplyLimitError), which ends
-// the sample with StopReplyLimit and no final text, so that it is graded as a failure. The
+// the sample with StopReplyLimit and no final text, so that it is graded as a failure; nor is
+// the endpoint's refusal of a turn for the conversation's size (RefusedForSize: longer than the
+// model's context, too many images), which ends it alike with StopContextLength or
+// StopRequestTooLarge. The
 // returned error is an infrastructure failure (the model could not answer, a tool broke) or
 // the end of ctx, its text cut to Limits.MaxErrorText; the trajectory so far is returned with
 // it.
@@ -122,6 +130,9 @@ func (a *Agent) Run(ctx context.Context, in *Input) (*Trajectory, error) {
 		recordLeft: lim.MaxTrajectoryRecord}
 	defer s.closeTools()
 	err := s.run(ctx, in)
+	if ar, ok := a.Protocol.(answerReader); ok {
+		s.tr.Final = ar.Answer(s.tr.Final)
+	}
 	var limitErr *ReplyLimitError
 	if err != nil {
 		switch {
@@ -133,6 +144,9 @@ func (a *Agent) Run(ctx context.Context, in *Input) (*Trajectory, error) {
 			s.tr.Stop, s.tr.StopDetail, s.tr.Final, err = StopReplyLimit, limitErr.Error(), "", nil
 		default:
 			s.tr.Stop = StopError
+			if stop, detail := RefusedForSize(err); stop != "" {
+				s.tr.Stop, s.tr.StopDetail, s.tr.Final, err = stop, capText(detail, lim.MaxErrorText), "", nil
+			}
 		}
 	}
 	return s.tr, capError(err, lim.MaxErrorText)
@@ -172,9 +186,13 @@ type sample struct {
 // tr.Stop when it ends by itself; an error leaves the stop to Run.
 func (s *sample) run(ctx context.Context, in *Input) error {
 	a, tr := s.a, s.tr
-	if a.Protocol != nil {
+	proto := a.Protocol
+	if proto != nil {
 		if err := s.openTools(ctx, in); err != nil {
 			return err
+		}
+		if b, ok := proto.(binder); ok {
+			proto = b.Bind(s.defs)
 		}
 	}
 	system, user, err := a.Prompts.render(in, s.defs)
@@ -198,21 +216,25 @@ func (s *sample) run(ctx context.Context, in *Input) error {
 			return err
 		}
 		req := &ChatRequest{Messages: msgs, Generation: a.Generation}
-		if a.Protocol != nil {
-			a.Protocol.Prepare(req, s.defs)
+		if proto != nil {
+			proto.Prepare(req, s.defs)
 		}
 		resp, err := a.Model.Chat(ctx, req)
 		if err != nil {
 			return err
 		}
 		step := &Step{Message: TextMessage(RoleAssistant, resp.Content), Answer: true}
-		if a.Protocol != nil {
-			step = a.Protocol.Parse(resp, turn)
+		if proto != nil {
+			step = proto.Parse(resp, turn)
 		}
 		s.recordReply(resp, step)
 		switch {
 		case len(step.Calls) > s.lim.MaxTurnCalls && !step.Answer:
 			return &ReplyLimitError{What: "tool calls", Limit: int64(s.lim.MaxTurnCalls)}
+		case resp.Refusal != "" && len(step.Calls) == 0:
+			// A refusal is the model's last word: neither re-prompted nor asked again.
+			tr.Stop = StopRefusal
+			return nil
 		case step.Answer:
 			tr.Stop = StopAnswer
 			return nil
@@ -225,7 +247,7 @@ func (s *sample) run(ctx context.Context, in *Input) error {
 			return nil
 		case len(step.Calls) == 0:
 			if a.OnNoAction == NoActionReprompt {
-				nudge := TextMessage(RoleUser, a.Protocol.Nudge())
+				nudge := TextMessage(RoleUser, proto.Nudge())
 				msgs = append(msgs, step.Message, nudge)
 				if err := s.recordMessages([]Message{nudge}); err != nil {
 					return err
@@ -240,7 +262,11 @@ func (s *sample) run(ctx context.Context, in *Input) error {
 		if err != nil {
 			return err
 		}
-		obs := a.Protocol.Observe(outcomes)
+		if a.OnCallError == tasks.OnCallErrorStop && slices.ContainsFunc(outcomes, failedOutcome) {
+			tr.Stop = StopCallError
+			return nil
+		}
+		obs := proto.Observe(outcomes)
 		if note != "" && len(obs) > 0 {
 			last := &obs[len(obs)-1]
 			last.Parts = append(last.Parts, Part{Text: note})
@@ -285,8 +311,18 @@ func (s *sample) openTools(ctx context.Context, in *Input) error {
 	return nil
 }
 
-// closeTools closes every tool opened for the sample.
+// closeTools closes every tool opened for the sample, first merging what the search tools
+// report into the trajectory.
 func (s *sample) closeTools() {
+	var use SearchUse
+	for _, inst := range s.tools {
+		if r, ok := inst.(SearchReporter); ok {
+			use.Merge(r.SearchUse())
+		}
+	}
+	if use.Total().Requests > 0 {
+		s.tr.Search = &use
+	}
 	for _, inst := range s.tools {
 		_ = inst.Close()
 	}
@@ -300,6 +336,9 @@ func (s *sample) runCalls(ctx context.Context, calls []ParsedCall) (outcomes []O
 	turn := &s.tr.Turns[len(s.tr.Turns)-1]
 	var shown imageCount
 	for _, c := range calls {
+		if s.a.OnCallError == tasks.OnCallErrorStop && slices.ContainsFunc(outcomes, failedOutcome) {
+			break // the sample ends at the failed call: the later ones are not run
+		}
 		s.calls++
 		start := time.Now()
 		obs, err := s.call(ctx, c)
@@ -320,6 +359,9 @@ func (s *sample) runCalls(ctx context.Context, calls []ParsedCall) (outcomes []O
 	}
 	return outcomes, shown.note(s.lim), nil
 }
+
+// failedOutcome reports whether a call failed: it was malformed, or its tool reported an error.
+func failedOutcome(o Outcome) bool { return o.Call.Err != "" || o.Obs.Error != "" }
 
 // imageCount counts the images of one turn's results: those shown, and those dropped for the
 // turn's caps and for the sample's.
@@ -455,8 +497,9 @@ func (s *sample) recordReply(resp *ChatResponse, step *Step) {
 	s.turnLeft = s.lim.MaxTurnRecord
 	turn.Text = s.keep(&turn, text, s.lim.MaxTurnRecord)
 	turn.Reasoning = s.keep(&turn, resp.Reasoning, s.lim.MaxTurnRecord)
+	turn.Refusal = s.keep(&turn, resp.Refusal, s.lim.MaxTurnRecord)
 	s.tr.Turns = append(s.tr.Turns, turn)
-	s.tr.Final = text
+	s.tr.Final, s.tr.Refusal = text, resp.Refusal
 	s.tr.Usage = s.tr.Usage.Add(u)
 	s.tr.LatencyMS += resp.Latency.Milliseconds()
 }
@@ -518,23 +561,27 @@ func (s *sample) hashAll(imgs []*Image) ([]string, error) {
 	return out, nil
 }
 
-// capText returns s cut to about n bytes: its head and its tail around a note of what was cut,
-// "[… N bytes truncated …]".
+// capText returns s cut to about n bytes: its head and its tail around a note of the bytes cut,
+// "[… N bytes truncated …]". A rune is never cut in two: the one the head or the tail would
+// split is cut whole, and counted in N, so that N is what the record lacks of s.
 func capText(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	head, tail := n*3/4, n/4
-	cut := len(s) - head - tail
-	return strings.ToValidUTF8(s[:head], "") + fmt.Sprintf("\n[… %d bytes truncated …]\n", cut) + trimInvalidStart(s[len(s)-tail:])
-}
-
-// trimInvalidStart drops the bytes of a rune cut in two at the start of s.
-func trimInvalidStart(s string) string {
-	for len(s) > 0 && !utf8.RuneStart(s[0]) {
-		s = s[1:]
+	head, tail := s[:n*3/4], s[len(s)-n/4:]
+	for i := len(head) - 1; i >= 0 && i >= len(head)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(head[i]) {
+			if !utf8.FullRuneInString(head[i:]) {
+				head = head[:i]
+			}
+			break
+		}
 	}
-	return s
+	for len(tail) > 0 && !utf8.RuneStart(tail[0]) {
+		tail = tail[1:]
+	}
+	cut := len(s) - len(head) - len(tail)
+	return head + fmt.Sprintf("\n[… %d bytes truncated …]\n", cut) + tail
 }
 
 // knownFunction reports whether name is a function some suite tool provides.

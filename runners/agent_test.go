@@ -6,18 +6,22 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/realx-bench/realx/runners"
 	"github.com/realx-bench/realx/runners/runnertest"
+	"github.com/realx-bench/realx/tasks"
 )
 
 func sha(b []byte) string {
@@ -220,7 +224,7 @@ func TestOnNoAction(t *testing.T) {
 			case "", runners.NoActionStop:
 				assert.Equal(t, runners.StopNoAction, tr.Stop)
 				assert.Len(t, reqs, 1)
-				assert.Equal(t, "<think>Hmm.</think>", tr.Final)
+				assert.Equal(t, "Hmm.", tr.Final, "graded as VLMEvalKit reads it, the think tags out")
 			case runners.NoActionReprompt:
 				assert.Equal(t, runners.StopAnswer, tr.Stop)
 				require.Len(t, reqs, 2)
@@ -360,4 +364,48 @@ func TestObservationTextIsCappedInTheTrajectory(t *testing.T) {
 	assert.False(t, tr.Turns[0].Truncated)
 	assert.True(t, tr.Truncated)
 	assert.Greater(t, len(srv.Requests()[1].Last().Text), 100_000, "the model gets it whole")
+}
+
+// TestOnCallErrorStop ends the sample at a failed call, as DeepEyes' V* evaluation does: the
+// call is recorded with its error, nothing goes back to the model, and the last reply is graded.
+func TestOnCallErrorStop(t *testing.T) {
+	t.Parallel()
+	a, srv := agentFor(t, "hermes", echoTool())
+	a.OnCallError = tasks.OnCallErrorStop
+	bad := "<tool_call>\n{\"name\": \"echo\", \"arguments\": {}}\n</tool_call>"
+	srv.Script(runnertest.Reply{Content: bad}, runnertest.Reply{Content: "never asked"})
+	tr, err := a.Run(context.Background(), question("hi"))
+	require.NoError(t, err)
+	assert.Equal(t, runners.StopCallError, tr.Stop)
+	assert.Len(t, srv.Requests(), 1)
+	require.Len(t, tr.Turns, 2)
+	assert.Contains(t, tr.Turns[1].Calls[0].Error, `missing required argument "text"`)
+	assert.Equal(t, bad, tr.Final)
+}
+
+// TestCutNoteCountsTheBytesCut records a tool output of multi-byte text (what Python prints
+// of a non-English page, say): the note in the record says how many bytes of it the record
+// lacks, the bytes of a rune cut whole at either end included.
+func TestCutNoteCountsTheBytesCut(t *testing.T) {
+	out := "x" + strings.Repeat("é", 30_000) + strings.Repeat("日本", 10_000) + "\nthe end!"
+	tool := &runners.StatelessTool{
+		Definition: runners.ToolDef{Name: "print"},
+		Func: func(context.Context, *runners.ToolEnv, json.RawMessage) (*runners.Observation, error) {
+			return &runners.Observation{Text: out}, nil
+		},
+	}
+	a, srv := agentFor(t, "hermes", tool)
+	srv.Script(runnertest.Reply{Content: "<tool_call>{\"name\": \"print\"}</tool_call>"}, runnertest.Reply{Content: "ok"})
+	tr, err := a.Run(context.Background(), question("x"))
+	require.NoError(t, err)
+	kept := tr.Turns[1].Calls[0].Output
+	m := regexp.MustCompile(`\n\[… (\d+) bytes truncated …\]\n`).FindStringSubmatchIndex(kept)
+	require.NotNil(t, m, kept[:100])
+	head, tail := kept[:m[0]], kept[m[1]:]
+	cut, err := strconv.Atoi(kept[m[2]:m[3]])
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(out, head))
+	assert.True(t, strings.HasSuffix(out, tail))
+	assert.True(t, utf8.ValidString(head) && utf8.ValidString(tail), "no rune is split")
+	assert.Equal(t, len(out)-len(head)-len(tail), cut, "the note counts every byte the record lacks")
 }

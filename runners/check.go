@@ -10,8 +10,8 @@ import (
 )
 
 // ToolFunctions maps each tool name a suite may list under agent.tools to the function the
-// model calls it by. The command builds them: python (package runners/tools/python), the image
-// tools (runners/tools/imageops) and, once their backends exist, the search tools.
+// model calls it by. Package runners/tools builds them: python (runners/tools/python), the
+// image tools (runners/tools/imageops) and the search tools (runners/tools/search).
 var ToolFunctions = map[string]string{
 	"python":             "code",
 	"image_zoom_in_tool": "image_zoom_in_tool",
@@ -26,15 +26,6 @@ var ToolFunctions = map[string]string{
 	"web_visit":          "web_visit",
 }
 
-// unavailableTools are the suite tools this realx knows by name but cannot run yet: a suite that
-// lists one is refused before any model call, by `realx validate` as by `realx run`.
-var unavailableTools = map[string]string{
-	"search":       "this realx has no search backend",
-	"image_search": "this realx has no search backend",
-	"text_search":  "this realx has no search backend",
-	"web_visit":    "this realx has no search backend",
-}
-
 // toolNames lists the keys of ToolFunctions, sorted, for messages.
 func toolNames() string {
 	names := make([]string, 0, len(ToolFunctions))
@@ -46,7 +37,7 @@ func toolNames() string {
 }
 
 // Check validates the agent block of s, returning each problem at its position: an unknown
-// protocol, an unknown, unavailable or repeated tool, a tool the protocol cannot carry, tools
+// protocol, an unknown or repeated tool, a tool the protocol cannot carry, tools
 // or prompt templates without a protocol, and prompt templates that are not shipped or do not
 // parse.
 func Check(s *tasks.Suite) []*tasks.Error {
@@ -107,8 +98,6 @@ func CheckAgent(a tasks.AgentSpec) []Problem {
 			add(fmt.Sprintf("tool %q needs an agent protocol: set agent.protocol (a single turn calls no tools)", name), "tools", at)
 		case p != nil && !p.Carries(fn):
 			add(fmt.Sprintf("protocol %s cannot carry tool %q (%s)", p.Name(), name, carried(p)), "tools", at)
-		case unavailableTools[name] != "":
-			add(fmt.Sprintf("tool %q is not available yet: %s (leave it out of the tools)", name, unavailableTools[name]), "tools", at)
 		}
 		seen[name] = true
 	}

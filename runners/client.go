@@ -82,6 +82,16 @@ func (c *Clients) Throttle(ep Endpoint, cfg ThrottleConfig) (*Throttle, error) {
 	return t, nil
 }
 
+// CacheMode returns the mode of the response cache, CacheOff when there is none.
+func (c *Clients) CacheMode() CacheMode {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cache == nil || c.cacheMode == "" {
+		return CacheOff
+	}
+	return c.cacheMode
+}
+
 // Cache returns the response cache in use, nil when there is none.
 func (c *Clients) Cache() *Cache {
 	c.mu.Lock()

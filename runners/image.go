@@ -41,8 +41,9 @@ var sendAsIs = map[string]string{
 // When policy asks for no resize and the format is one endpoints accept (jpeg, png, webp,
 // gif), the original bytes are sent unchanged (the returned Data shares data's memory), with
 // the sniffed media type and the size read from the header. Otherwise the image is decoded,
-// resized to the size ImageSize gives with Resize (PIL's BICUBIC, as the reference pipelines
-// resize), and re-encoded: JPEG sources as JPEG at JPEGQuality, everything else as PNG. Only
+// resized to the size ImageSize gives with ResizeWith (PIL's BICUBIC, as the reference pipelines
+// resize, or the policy's filter), and re-encoded: JPEG sources as JPEG at the policy's quality
+// (JPEGQuality when it sets none), everything else as PNG. Only
 // the first frame of an animated GIF is kept when it is resized. EXIF orientation is not
 // applied (Pillow, which the reference pipelines use, ignores it too).
 func PrepareImage(data []byte, policy tasks.ImagePolicy) (*Image, error) {
@@ -71,12 +72,16 @@ func PrepareImage(data []byte, policy tasks.ImagePolicy) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prepare image: decode %s: %w", format, err)
 	}
-	dst := Resize(src, w, h)
+	dst := ResizeWith(src, w, h, policy.Filter)
 	var buf bytes.Buffer
 	mime := "image/png"
 	if format == "jpeg" {
 		mime = "image/jpeg"
-		err = jpeg.Encode(&buf, dst, &jpeg.Options{Quality: JPEGQuality})
+		q := policy.Quality
+		if q <= 0 {
+			q = JPEGQuality
+		}
+		err = jpeg.Encode(&buf, dst, &jpeg.Options{Quality: q})
 	} else {
 		err = png.Encode(&buf, dst)
 	}

@@ -162,5 +162,14 @@ func checkImages(im tasks.ImagePolicy) []tasks.Problem {
 	if !slices.Contains([]string{"", "low", "high", "auto"}, im.Detail) {
 		out = append(out, tasks.Problem{Key: "detail", Msg: fmt.Sprintf("%q is not one of low, high, auto", im.Detail)})
 	}
+	if !slices.Contains([]string{"", tasks.FilterBicubic, tasks.FilterBilinear}, im.Filter) {
+		out = append(out, tasks.Problem{Key: "filter", Msg: fmt.Sprintf("%q is not one of bicubic, bilinear", im.Filter)})
+	}
+	if im.Quality < 0 || im.Quality > 100 {
+		out = append(out, tasks.Problem{Key: "quality", Msg: fmt.Sprintf("must be in [0, 100], got %d", im.Quality)})
+	}
+	if !slices.Contains([]string{"", tasks.ToolImagesSent, tasks.ToolImagesOriginal}, im.Tools) {
+		out = append(out, tasks.Problem{Key: "tools", Msg: fmt.Sprintf("%q is not one of sent, original", im.Tools)})
+	}
 	return out
 }

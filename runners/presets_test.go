@@ -48,13 +48,14 @@ func TestPresetsLoad(t *testing.T) {
 func TestModelsFileProtocolAndImages(t *testing.T) {
 	t.Parallel()
 	name := filepath.Join(t.TempDir(), "models.yaml")
-	require.NoError(t, os.WriteFile(name, []byte("a:\n  provider: vllm\n  protocol: deepeyes3\n  images: {factor: -1, detail: ultra}\n  colour: red\n"), 0o644))
+	require.NoError(t, os.WriteFile(name, []byte("a:\n  provider: vllm\n  protocol: deepeyes3\n  images: {factor: -1, detail: ultra, quality: 101}\n  colour: red\n"), 0o644))
 	_, err := ReadModels(name)
 	require.Error(t, err)
 	for _, want := range []string{
 		name + `:3:13: model a: unknown protocol "deepeyes3" (want one of`,
 		name + `:4:20: model a: images.factor must be in [0, 256], got -1`,
 		name + `:4:32: model a: images.detail "ultra" is not one of low, high, auto`,
+		name + `:4:48: model a: images.quality must be in [0, 100], got 101`,
 		name + `:5:3: unknown field "colour" in a`,
 	} {
 		assert.Contains(t, err.Error(), want)

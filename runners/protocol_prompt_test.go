@@ -129,15 +129,10 @@ func TestCheckAgent(t *testing.T) {
 		{tasks.AgentSpec{}, nil},
 		{tasks.AgentSpec{Protocol: "deepeyesv2", Tools: []string{"python"}, System: "deepeyesv2", User: "deepeyesv2"}, nil},
 		{tasks.AgentSpec{Protocol: "hermes", Tools: []string{"python", "crop"}, System: "You are {{.System}}."}, nil},
-		// The search tools are known, and refused: this realx has no search backend.
-		{tasks.AgentSpec{Protocol: "hermes", Tools: []string{"python", "search"}}, []string{
-			`agent.tools[1]: tool "search" is not available yet: this realx has no search backend (leave it out of the tools)`,
-		}},
-		{tasks.AgentSpec{Protocol: "r1v4", Tools: []string{"python", "image_search", "text_search", "web_visit"}}, []string{
-			`agent.tools[1]: tool "image_search" is not available yet: this realx has no search backend (leave it out of the tools)`,
-			`agent.tools[2]: tool "text_search" is not available yet: this realx has no search backend (leave it out of the tools)`,
-			`agent.tools[3]: tool "web_visit" is not available yet: this realx has no search backend (leave it out of the tools)`,
-		}},
+		// The search tools are known and carried.
+		{tasks.AgentSpec{Protocol: "hermes", Tools: []string{"python", "search"}}, nil},
+		{tasks.AgentSpec{Protocol: "r1v4", Tools: []string{"python", "image_search", "text_search", "web_visit"}}, nil},
+		{tasks.AgentSpec{Protocol: "deepeyesv2", Tools: []string{"python", "search", "image_search"}}, nil},
 		{tasks.AgentSpec{Protocol: "mcp"}, []string{`agent.protocol: unknown protocol "mcp": the protocols are deepeyes, deepeyesv2, hermes, native, r1v4`}},
 		{tasks.AgentSpec{Protocol: "native", Tools: []string{"python", "python"}}, []string{`agent.tools[1]: tool "python" is listed twice`}},
 		{tasks.AgentSpec{Protocol: "deepeyesv2", Tools: []string{"crop", "text_search"}}, []string{
@@ -197,12 +192,36 @@ func TestParseReplies(t *testing.T) {
 	st = parse("deepeyesv2", "<answer>4</answer>")
 	assert.True(t, st.Answer)
 	assert.Empty(t, st.Calls)
-	// Only search and image_search go in <tool_call>; image_search takes no arguments.
-	st = parse("deepeyesv2", "<tool_call>{\"name\": \"code\", \"arguments\": {\"code\": \"1\"}}</tool_call>")
-	assert.Contains(t, st.Calls[0].Err, `invalid tool call name "code"`)
-	st = parse("deepeyesv2", "<tool_call>{\"name\": \"image_search\", \"arguments\": {\"q\": 1}}</tool_call>")
-	assert.Contains(t, st.Calls[0].Err, "image_search takes no arguments")
-	st = parse("deepeyesv2", "<tool_call>{\"name\": \"search\", \"arguments\": {\"query\": \"a\"}}</tool_call><tool_call>{\"name\": \"search\", \"arguments\": {\"query\": \"b\"}}</tool_call>")
+	// Without search (VLMEvalKit) a <tool_call> is no action; a bare fence cuts the code short.
+	st = parse("deepeyesv2", "<tool_call>{\"name\": \"search\", \"arguments\": {\"query\": \"a\"}}</tool_call>")
+	assert.Empty(t, st.Calls)
+	assert.False(t, st.Answer)
+	st = parse("deepeyesv2", "<code>\nx = 1\n```\nprint(x)\n```</code>")
+	assert.Equal(t, `{"code":"x = 1"}`, st.Calls[0].Arguments)
+	// With search (the RL environment): only search and image_search go in <tool_call>, and
+	// image_search takes no "arguments" key (null aside), {} included; the errors are the
+	// environment's.
+	bound, ok := runners.ProtocolByName("deepeyesv2")
+	require.True(t, ok)
+	searching := bound.(interface {
+		Bind([]runners.ToolDef) runners.Protocol
+	}).Bind([]runners.ToolDef{{Name: "code"}, {Name: "search"}})
+	parseS := func(content string) *runners.Step { return searching.Parse(&runners.ChatResponse{Content: content}, 1) }
+	st = parseS("<tool_call>{\"name\": \"code\", \"arguments\": {\"code\": \"1\"}}</tool_call>")
+	assert.Equal(t, `Invalid tool call name: {"name": "code", "arguments": {"code": "1"}}.`, st.Calls[0].Err)
+	for _, args := range []string{`{"q": 1}`, `{}`} {
+		st = parseS("<tool_call>{\"name\": \"image_search\", \"arguments\": " + args + "}</tool_call>")
+		assert.Equal(t, `Invalid tool call parameters for image search: {"name": "image_search", "arguments": `+args+`}.`, st.Calls[0].Err)
+	}
+	for _, body := range []string{`{"name": "image_search"}`, `{"name": "image_search", "arguments": null}`} {
+		st = parseS("<tool_call>" + body + "</tool_call>")
+		assert.Empty(t, st.Calls[0].Err, body)
+	}
+	// With search the code is the last ```python fence of the last <code> block; none is no action.
+	st = parseS("<code>\n```python\nx = 1\n```\n</code><code>\n```python\ny = 2\n```\n</code>")
+	assert.Equal(t, `{"code":"y = 2"}`, st.Calls[0].Arguments)
+	assert.Empty(t, parseS("<code>print(2)</code>").Calls)
+	st = parseS("<tool_call>{\"name\": \"search\", \"arguments\": {\"query\": \"a\"}}</tool_call><tool_call>{\"name\": \"search\", \"arguments\": {\"query\": \"b\"}}</tool_call>")
 	require.Len(t, st.Calls, 1, "one call per turn: the last")
 	assert.Equal(t, `{"query":"b"}`, st.Calls[0].Arguments)
 	// Neither: no action.

@@ -6,11 +6,11 @@ import (
 	"strings"
 )
 
-// r1v4Protocol is Skywork-R1V4's format, after its paper's system prompt and its published
-// trajectories (r1v4/parse_utils.py):
+// r1v4Protocol is Skywork-R1V4's format, after its paper's system prompt (Table 1) and its
+// published trajectories (r1v4/parse_utils.py):
 //
-//   - The system prompt is the "r1v4" template, declaring the tools Qwen-style; the question
-//     goes as the suite renders it.
+//   - The system prompt is the "r1v4" template, the paper's, which names the tools and their
+//     arguments itself; the question goes as the suite renders it.
 //   - Each round is <think>…</think> then <tool_call>{"name": …, "arguments": {…}}</tool_call>
 //     with image_search, text_search, web_visit or code, or <think>…</think><answer>…</answer>,
 //     which is final. Requests stop at "</tool_call>", restored in the kept reply, so that the
@@ -18,7 +18,12 @@ import (
 //   - Each result goes back as a user turn "<observation>…</observation>": a result that is
 //     JSON already (the search tools' lists) as it is, any other as {"result": text, "type":
 //     tool} (a failed call as {"error": …, "type": …}), its images after the JSON.
+//   - The answer is the first <answer>…</answer> of the last reply, else the reply (its
+//     evaluation code is not published; firstAnswer).
 type r1v4Protocol struct{}
+
+// Answer reads the first <answer>…</answer> of the reply, else the reply.
+func (r1v4Protocol) Answer(reply string) string { return firstAnswer(reply, true) }
 
 // r1v4Tools are the functions R1V4 was trained to call.
 var r1v4Tools = []string{"code", "image_search", "text_search", "web_visit"}

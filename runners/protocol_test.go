@@ -142,9 +142,10 @@ const deepEyesV2Format = "You must put your answer inside <answer> </answer> tag
 	"Please reason step by step. Use Python code to process the image if necessary. " +
 	"Format strictly as <think> </think> <code> </code> (if code is needed) or <think> <think> <answer> </answer>."
 
-// TestDeepEyesV2CropsInPython plays DeepEyesV2's evaluation loop with the real sandbox: the
-// model crops image_1 in Python, the server stops at </code>, the crop comes back as an image
-// after the "Code execution result" block, and the model answers.
+// TestDeepEyesV2CropsInPython plays DeepEyesV2's evaluation loop with the real sandbox in
+// realx's mode (python.mode: realx): the model crops image_1 in Python, the server stops at
+// </code>, the crop, the cell's last expression, comes back as a PNG image after the "Code
+// execution result" block, and the model answers.
 func TestDeepEyesV2CropsInPython(t *testing.T) {
 	t.Parallel()
 	a, srv := agentFor(t, "deepeyesv2", pythonTool(t, python.Config{DropBlankImages: true}))
@@ -162,7 +163,7 @@ func TestDeepEyesV2CropsInPython(t *testing.T) {
 	})
 	require.NoError(t, err)
 	assert.Equal(t, runners.StopAnswer, tr.Stop)
-	assert.Equal(t, "<think>The crop is red.</think>\n<answer>red</answer>", tr.Final)
+	assert.Equal(t, "red", tr.Final, "the answer as VLMEvalKit reads it")
 
 	reqs := srv.Requests()
 	require.Len(t, reqs, 2)
@@ -171,10 +172,10 @@ func TestDeepEyesV2CropsInPython(t *testing.T) {
 	system := first.Messages[0].Text
 	assert.True(t, strings.HasPrefix(system, "You are an agent"), system)
 	assert.Contains(t, system, `the i-th image has already been read into the global variable "image_i"`)
-	assert.Contains(t, system, "Your python code should be enclosed within <code> </code> tag.\n\nExample for calling Python code in Jupyter Notebook:\n<code>\n```python\n# python code here\n```\n</code>\n")
+	assert.Contains(t, system, "Your python code should be enclosed within <code> </code> tag.\n \nExample for calling Python code in Jupyter Notebook:\n<code>\n```python\n# python code here\n```\n</code>\n")
 	assert.NotContains(t, system, "## search", "no search tool is enabled")
 	assert.Equal(t, []string{"[image 64×48 image/png]", "What colour is the top-left corner?\n\n" + deepEyesV2Format}, sent(t, first, 1))
-	assert.Equal(t, []any{"</code>"}, stops(first))
+	assert.Equal(t, []any{"</code>", "<|im_end|>"}, stops(first))
 	assert.Nil(t, first.JSON["tools"], "tools are declared in the system prompt only")
 
 	second := reqs[1]
@@ -226,11 +227,11 @@ func TestDeepEyesV2Search(t *testing.T) {
 	require.NoError(t, err)
 	reqs := srv.Requests()
 	require.Len(t, reqs, 3)
-	assert.Equal(t, []any{"</code>", "</tool_call>"}, stops(reqs[0]))
+	assert.Equal(t, []any{"</code>", "</tool_call>", "<|im_end|>"}, stops(reqs[0]))
 	system := reqs[0].Messages[0].Text
 	assert.Contains(t, system, "## search\n")
 	assert.Contains(t, system, "you can only call one type of tool in a single round")
-	assert.Contains(t, sent(t, reqs[0], 1)[0], "You can conduct search to seek the Internet. Format strictly as <think> </think> <code> </code> (if code is needed) or <think> </think> <tool_call> </tool_call> (if function call is needed) or <think> <think> <answer> </answer>.")
+	assert.Contains(t, sent(t, reqs[0], 1)[0], "You can conduct search to seek the Internet. Format strictly as <think> </think> <code> </code> (if code is neededs) or <think> </think> <tool_call> </tool_call> (if function call is neededs) or <think> <think> <answer> </answer>.")
 	assert.Equal(t, strings.TrimSpace(call)+"</tool_call>", reqs[1].Messages[2].Text, "the reply is kept stripped, its closing tag restored")
 	assert.Equal(t, "<tool_response>\nA Google search for 'capital of France' found 1 results:\n\n## Web Results\n1. [Paris](https://en.wikipedia.org/wiki/Paris)\n</tool_response>", reqs[1].Last().Text)
 	assert.Equal(t, "<tool_response>\nError: tool \"image_search\" is not available in this run\n</tool_response>", reqs[2].Last().Text)
@@ -241,15 +242,15 @@ func TestDeepEyesV2Search(t *testing.T) {
 	assert.Equal(t, `tool "image_search" is not available in this run`, tr.Turns[3].Calls[0].Error)
 }
 
-// deepEyesSystem is DeepEyes' V* system prompt as its evaluation writes it, with the tool
-// declared by imageops (which requires bbox_2d where DeepEyes' text says "bbox").
+// deepEyesSystem is DeepEyes' V* system prompt as its evaluation writes it, "bbox" required
+// as published (the tool itself requires bbox_2d).
 const deepEyesSystem = `You are a helpful assistant.
 
 # Tools
 You may call one or more functions to assist with the user query.
 You are provided with function signatures within <tools></tools> XML tags:
 <tools>
-{"type":"function","function":{"name":"image_zoom_in_tool","description":"Zoom in on a specific region of an image by cropping it based on a bounding box (bbox) and an optional object label.","parameters":{"type":"object","properties":{"bbox_2d":{"type":"array","items":{"type":"number"},"minItems":4,"maxItems":4,"description":"The bounding box of the region to zoom in, as [x1, y1, x2, y2], where (x1, y1) is the top-left corner and (x2, y2) is the bottom-right corner."},"label":{"type":"string","description":"The name or label of the object in the specified bounding box (optional)."}},"required":["bbox_2d"]}}}
+{"type":"function","function":{"name":"image_zoom_in_tool","description":"Zoom in on a specific region of an image by cropping it based on a bounding box (bbox) and an optional object label.","parameters":{"type":"object","properties":{"bbox_2d":{"type":"array","items":{"type":"number"},"minItems":4,"maxItems":4,"description":"The bounding box of the region to zoom in, as [x1, y1, x2, y2], where (x1, y1) is the top-left corner and (x2, y2) is the bottom-right corner."},"label":{"type":"string","description":"The name or label of the object in the specified bounding box (optional)."}},"required":["bbox"]}}}
 </tools>
 
 # How to call a tool
@@ -285,7 +286,7 @@ func TestDeepEyesZoomsIn(t *testing.T) {
 	require.Len(t, reqs, 2)
 	assert.Equal(t, deepEyesSystem, reqs[0].Messages[0].Text)
 	assert.Equal(t, []string{"[image 280×224 image/png]", question + deepEyesInstruction}, sent(t, reqs[0], 1))
-	assert.Nil(t, stops(reqs[0]))
+	assert.Equal(t, []any{"<|im_end|>"}, stops(reqs[0]))
 	assert.Equal(t, []string{"system", "user", "assistant", "user"}, roles(reqs[1]))
 	assert.Equal(t, reply1, reqs[1].Messages[2].Text)
 	assert.Equal(t, []string{"<tool_response>", "[image 112×84 image/png]", deepEyesInstruction, "</tool_response>"}, sent(t, reqs[1], 3))
@@ -402,9 +403,9 @@ func TestR1V4Observation(t *testing.T) {
 	require.Len(t, reqs, 2)
 	assert.Equal(t, []any{"</tool_call>"}, stops(reqs[0]))
 	system := reqs[0].Messages[0].Text
-	assert.Contains(t, system, "<tool_call>{\"name\": <function-name>, \"arguments\": <args-json-object>}</tool_call>")
-	assert.Contains(t, system, "inside <observation></observation>")
-	assert.Contains(t, system, `{"type": "function", "function": {"name": "code", "description": "Run Python."`)
+	assert.Contains(t, system, `<tool_call>{"name": "code", "arguments": {"code": "your python code here"}}</tool_call>`)
+	assert.Contains(t, system, "placed within <observation>...</observation>")
+	assert.NotContains(t, system, "Run Python.", "no tool block: the paper's prompt names the tools")
 	assert.Equal(t, "Say hello with code.", reqs[0].Messages[1].Text)
 	assert.Equal(t, strings.TrimSpace(call)+"</tool_call>", reqs[1].Messages[2].Text, "the reply is kept stripped, its closing tag restored")
 	assert.Equal(t, `<observation>{"result": "hello\n", "type": "code"}</observation>`, reqs[1].Last().Text)

@@ -4,6 +4,8 @@ import (
 	"image"
 	"image/draw"
 	"math"
+
+	"github.com/realx-bench/realx/tasks"
 )
 
 // Resize scales img to w×h pixels as PIL's Image.resize with BICUBIC does, the filter that
@@ -19,6 +21,16 @@ import (
 // image/draw would convert it, and only the rows of the horizontal pass that one output row
 // needs are kept, so a large source is never held in RGBA.
 func Resize(img image.Image, w, h int) image.Image {
+	return ResizeWith(img, w, h, tasks.FilterBicubic)
+}
+
+// ResizeWith is Resize with PIL's filter called filter: tasks.FilterBicubic (also when empty) or
+// tasks.FilterBilinear, PIL's triangle filter, with which DeepEyesV2's evaluation resizes.
+func ResizeWith(img image.Image, w, h int, filter string) image.Image {
+	f := bicubicFilter
+	if filter == tasks.FilterBilinear {
+		f = bilinearFilter
+	}
 	w, h = max(w, 1), max(h, 1)
 	b := img.Bounds()
 	if b.Dx() == w && b.Dy() == h {
@@ -31,10 +43,10 @@ func Resize(img image.Image, w, h int) image.Image {
 	src := newSourceRows(img)
 	var horiz []span
 	if w != b.Dx() {
-		horiz = resampleSpans(b.Dx(), w)
+		horiz = resampleSpans(b.Dx(), w, f)
 	}
 	// Where the height is kept, these spans give every row back as it is (weights 0, 1, 0).
-	vert := resampleSpans(b.Dy(), h)
+	vert := resampleSpans(b.Dy(), h, f)
 	// The rows of the horizontal pass, in a ring of as many as one output row reads: the spans
 	// move down monotonically, so each row is made once and kept while a span needs it.
 	n := 0
@@ -232,12 +244,23 @@ func bicubic(x float64) float64 {
 	return 0
 }
 
+// filter is one of PIL's resampling filters: its kernel and the support of the kernel.
+type filter struct {
+	support float64
+	kernel  func(float64) float64
+}
+
+var (
+	bicubicFilter  = filter{2, bicubic}
+	bilinearFilter = filter{1, func(x float64) float64 { return max(0, 1-math.Abs(x)) }}
+)
+
 // resampleSpans computes, as PIL's precompute_coeffs and normalize_coeffs_8bpc do, the spans
-// and fixed-point weights that resample in pixels to out.
-func resampleSpans(in, out int) []span {
+// and fixed-point weights that resample in pixels to out with filter f.
+func resampleSpans(in, out int, f filter) []span {
 	scale := float64(in) / float64(out)
 	filterScale := max(scale, 1)
-	support := 2 * filterScale
+	support := f.support * filterScale
 	spans := make([]span, out)
 	taps := int(math.Ceil(support))*2 + 1
 	weights := make([]float64, taps)
@@ -249,7 +272,7 @@ func resampleSpans(in, out int) []span {
 		ws := weights[:hi-lo]
 		var sum float64
 		for j := range ws {
-			ws[j] = bicubic((float64(j+lo) - center + 0.5) / filterScale)
+			ws[j] = f.kernel((float64(j+lo) - center + 0.5) / filterScale)
 			sum += ws[j]
 		}
 		n := len(all)

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/realx-bench/realx/tasks"
 )
 
 func TestResize(t *testing.T) {
@@ -28,15 +30,21 @@ func TestResize(t *testing.T) {
 	assert.Equal(t, image.Rect(0, 0, 1, 1), Resize(src, 0, -3).Bounds())
 }
 
-func TestResizeMatchesPIL(t *testing.T) {
-	t.Parallel()
-	// Values from PIL 9.4: a 7×5 RGB image resized with resample=BICUBIC.
+// pilSource is the 7×5 RGB image whose resizes by PIL 9.4 the tests compare with.
+func pilSource() *image.RGBA {
 	src := image.NewRGBA(image.Rect(0, 0, 7, 5))
 	for y := 0; y < 5; y++ {
 		for x := 0; x < 7; x++ {
 			src.SetRGBA(x, y, color.RGBA{uint8((x*37 + y*11) % 256), uint8((x*5 + y*60) % 256), uint8((255 - x*30 - y*7) % 256), 255})
 		}
 	}
+	return src
+}
+
+func TestResizeMatchesPIL(t *testing.T) {
+	t.Parallel()
+	// Values from PIL 9.4: a 7×5 RGB image resized with resample=BICUBIC.
+	src := pilSource()
 	for _, tt := range []struct {
 		w, h int
 		want [][3]uint8
@@ -65,7 +73,7 @@ func plainResize(src *image.RGBA, w, h int) *image.RGBA {
 	tmp, first := src, 0
 	var vert []span
 	if h != sh {
-		vert = resampleSpans(sh, h)
+		vert = resampleSpans(sh, h, bicubicFilter)
 		first = vert[0].start
 	}
 	if w != sw {
@@ -75,7 +83,7 @@ func plainResize(src *image.RGBA, w, h int) *image.RGBA {
 		}
 		tmp = image.NewRGBA(image.Rect(0, 0, w, last-first))
 		for y := first; y < last; y++ {
-			for x, sp := range resampleSpans(sw, w) {
+			for x, sp := range resampleSpans(sw, w, bicubicFilter) {
 				for c := range 4 {
 					sum := int32(half)
 					for j, k := range sp.k {
@@ -203,5 +211,25 @@ func BenchmarkResize4K(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Resize(src, 1232, 784)
+	}
+}
+
+func TestResizeBilinearMatchesPIL(t *testing.T) {
+	t.Parallel()
+	// Values from PIL 9.4: the image of TestResizeMatchesPIL resized with resample=BILINEAR, as
+	// DeepEyesV2's evaluation resizes (maybe_resize_image_v2).
+	src := pilSource()
+	for _, tt := range []struct {
+		w, h int
+		want [][3]uint8
+	}{
+		{11, 3, [][3]uint8{{5, 26, 252}, {22, 28, 238}, {45, 31, 219}, {69, 35, 200}, {92, 38, 181}, {116, 41, 162}, {140, 44, 143}, {163, 47, 124}, {187, 51, 105}, {210, 54, 86}, {227, 56, 72}, {22, 120, 241}, {39, 122, 227}, {62, 125, 208}, {86, 129, 189}, {109, 132, 170}, {133, 135, 151}, {157, 138, 132}, {180, 141, 113}, {204, 145, 94}, {227, 148, 75}, {244, 150, 61}, {39, 214, 230}, {56, 216, 216}, {79, 219, 197}, {103, 223, 178}, {126, 226, 159}, {150, 229, 140}, {174, 139, 121}, {197, 89, 102}, {221, 93, 83}, {165, 96, 64}, {115, 98, 50}}},
+		{3, 8, [][3]uint8{{32, 4, 229}, {111, 15, 165}, {190, 26, 101}, {37, 30, 226}, {116, 41, 162}, {195, 52, 98}, {44, 68, 222}, {123, 79, 158}, {202, 90, 94}, {51, 105, 217}, {130, 116, 153}, {209, 127, 89}, {57, 143, 213}, {136, 154, 149}, {215, 165, 85}, {64, 180, 208}, {143, 191, 144}, {222, 202, 80}, {71, 218, 204}, {150, 187, 140}, {178, 96, 76}, {76, 244, 201}, {155, 180, 137}, {143, 10, 73}}},
+		{4, 4, [][3]uint8{{22, 18, 237}, {80, 25, 191}, {148, 35, 135}, {206, 42, 89}, {35, 88, 229}, {93, 95, 183}, {161, 105, 127}, {219, 112, 81}, {47, 158, 221}, {105, 165, 175}, {173, 175, 119}, {231, 182, 73}, {60, 228, 213}, {118, 235, 167}, {186, 106, 111}, {144, 60, 65}}},
+	} {
+		got := ResizeWith(src, tt.w, tt.h, tasks.FilterBilinear).(*image.RGBA)
+		for i, w := range tt.want {
+			assert.Equal(t, color.RGBA{w[0], w[1], w[2], 255}, got.RGBAAt(i%tt.w, i/tt.w), "%d×%d pixel %d", tt.w, tt.h, i)
+		}
 	}
 }

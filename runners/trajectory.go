@@ -7,6 +7,9 @@ type StopReason string
 const (
 	// StopAnswer: the model gave a final answer (or, single-turn, simply replied).
 	StopAnswer StopReason = "answer"
+	// StopRefusal: the model refused to answer (an OpenAI refusal, ChatResponse.Refusal) in a
+	// turn without tool calls; the sample is graded as wrong, with reason refusal.
+	StopRefusal StopReason = "refusal"
 	// StopNoAction: a turn had neither a tool call nor an answer and the loop was told to stop.
 	StopNoAction StopReason = "no_action"
 	// StopMaxTurns, StopMaxToolCalls, StopMaxTokens and StopTimeout: a budget ran out.
@@ -17,17 +20,33 @@ const (
 	// StopReplyLimit: a reply passed a cap of its output (ReplyLimits, Limits.MaxTurnCalls);
 	// nothing of it is graded, so the sample fails (Trajectory.StopDetail says which cap).
 	StopReplyLimit StopReason = "reply_limit"
+	// StopCallError: a call failed and the agent was told to stop then (tasks.OnCallErrorStop),
+	// as DeepEyes' V* evaluation ends a sample whose tool call raises; the last reply is graded.
+	StopCallError StopReason = "call_error"
+	// StopContextLength: the endpoint refused a turn because the conversation is longer than
+	// the model's context (RefusedForSize); StopRequestTooLarge: because it holds more images,
+	// or larger ones, or more bytes, than the server takes. Either is the model's limit: the
+	// sample has no answer, is graded as wrong, and is not run again (Trajectory.StopDetail
+	// has the endpoint's words).
+	StopContextLength   StopReason = "context_length"
+	StopRequestTooLarge StopReason = "request_too_large"
 	// StopError: an infrastructure error ended the sample.
 	StopError StopReason = "error"
 )
 
-// Budget reports whether the loop was ended by a budget.
+// Budget reports whether the loop was ended by a budget, the model's context included.
 func (r StopReason) Budget() bool {
 	switch r {
-	case StopMaxTurns, StopMaxToolCalls, StopMaxTokens, StopTimeout, StopReplyLimit:
+	case StopMaxTurns, StopMaxToolCalls, StopMaxTokens, StopTimeout, StopReplyLimit, StopContextLength, StopRequestTooLarge:
 		return true
 	}
 	return false
+}
+
+// SizeRefusal reports whether the loop was ended by the endpoint's refusal of a request for
+// its size (StopContextLength, StopRequestTooLarge): the sample has no answer to grade.
+func (r StopReason) SizeRefusal() bool {
+	return r == StopContextLength || r == StopRequestTooLarge
 }
 
 // Trajectory is what happened in one sample: every turn, tool call and observation, in order.
@@ -46,10 +65,16 @@ type Trajectory struct {
 	Truncated bool `json:"truncated,omitempty"`
 	// ImagesDropped counts the tool-result images not shown to the model for its image caps
 	// (Limits).
-	ImagesDropped int   `json:"images_dropped,omitempty"`
-	Usage         Usage `json:"-"`
+	ImagesDropped int `json:"images_dropped,omitempty"`
+	// Search is what the sample's searches did (the search tools' SearchReporter); nil when
+	// it made no search request.
+	Search *SearchUse `json:"search,omitempty"`
+	Usage  Usage      `json:"-"`
 	// LatencyMS is the time spent waiting for the model, all turns.
 	LatencyMS int64 `json:"-"`
+	// Refusal is the refusal of the model's last turn, if it refused (StopRefusal); the
+	// turn keeps it too, capped.
+	Refusal string `json:"-"`
 }
 
 // Turn is one message of a trajectory: a model turn (with the tool calls it made) or an
@@ -68,6 +93,9 @@ type Turn struct {
 	// Truncated is set when some text of the turn (its calls' included) was cut to the
 	// record's caps.
 	Truncated bool `json:"truncated,omitempty"`
+	// Refusal is the model's refusal to answer in this turn (ChatResponse.Refusal), capped
+	// like its text.
+	Refusal string `json:"refusal,omitempty"`
 }
 
 // Call is one tool call and its outcome.

@@ -134,6 +134,12 @@ func TestBadSuites(t *testing.T) {
 			`:5:15: images.min_pixels (2000) must not exceed images.max_pixels (1000)`,
 			`:6:11: images.factor must be in [0, 256], got -28`,
 			`:7:11: images.detail "ultra" is not one of low, high, auto`,
+			`:8:11: images.filter "lanczos" is not one of bicubic, bilinear`,
+			`:9:12: images.quality must be in [0, 100], got 101`,
+			`:10:10: images.tools "resized" is not one of sent, original`,
+			`:12:24: agent.on_call_error "retry" is not one of continue, stop`,
+			`:12:37: agent.crop "cut" is not one of pil, clamp`,
+			`:12:57: agent.python.mode "jupyter" is not one of deepeyesv2, realx`,
 		},
 		"judge-missing.bad.yaml": {`:3:1: judge.kind is required`},
 		// Every limit a suite can set, far above its bound (the suite-set limits of issue 8).

@@ -237,7 +237,7 @@ func (s *Suite) Render(sm *Sample) (*Prompt, error) {
 	if err := ExecuteCapped(user, &b, data); err != nil {
 		return nil, fmt.Errorf("sample %q: %w", sm.ID, cleanTemplateErr(err))
 	}
-	p.User, err = splitImages(b.String(), len(sm.Images))
+	p.User, err = splitImages(b.String(), len(sm.Images), s.Prompt.Verbatim)
 	if err != nil {
 		return nil, fmt.Errorf("sample %q: prompt.user: %w", sm.ID, err)
 	}
@@ -245,29 +245,37 @@ func (s *Suite) Render(sm *Sample) (*Prompt, error) {
 }
 
 // splitImages cuts rendered text into parts around the image markers; with no marker, the n
-// images come first.
-func splitImages(text string, n int) ([]PromptPart, error) {
+// images come first. Unless verbatim, the line breaks next to an image and the space around
+// the text are dropped, and so is text that is only white space; verbatim drops only empty
+// text.
+func splitImages(text string, n int, verbatim bool) ([]PromptPart, error) {
 	var parts []PromptPart
 	addText := func(t string) {
-		if strings.TrimSpace(t) != "" {
+		if t != "" && (verbatim || strings.TrimSpace(t) != "") {
 			parts = append(parts, PromptPart{Text: t})
 		}
+	}
+	trim := func(s, cut string, f func(string, string) string) string {
+		if verbatim {
+			return s
+		}
+		return f(s, cut)
 	}
 	marks := imageMarkerRE.FindAllStringSubmatchIndex(text, -1)
 	if len(marks) == 0 {
 		for i := 1; i <= n; i++ {
 			parts = append(parts, PromptPart{Image: i})
 		}
-		addText(strings.TrimSpace(text))
+		addText(trim(text, " \t\r\n", strings.Trim))
 		return parts, nil
 	}
 	last := 0
 	for k, m := range marks {
 		seg := text[last:m[0]]
 		if k > 0 {
-			seg = strings.TrimLeft(seg, "\r\n")
+			seg = trim(seg, "\r\n", strings.TrimLeft)
 		}
-		addText(strings.TrimRight(seg, "\r\n"))
+		addText(trim(seg, "\r\n", strings.TrimRight))
 		last = m[1]
 		i, _ := strconv.Atoi(text[m[2]:m[3]])
 		if i > n {
@@ -275,7 +283,10 @@ func splitImages(text string, n int) ([]PromptPart, error) {
 		}
 		parts = append(parts, PromptPart{Image: i})
 	}
-	addText(strings.TrimLeft(text[last:], "\r\n"))
+	addText(trim(text[last:], "\r\n", strings.TrimLeft))
+	if verbatim {
+		return parts, nil
+	}
 	if parts[0].Image == 0 {
 		parts[0].Text = strings.TrimLeft(parts[0].Text, " \t\r\n")
 	}

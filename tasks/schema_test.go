@@ -79,9 +79,15 @@ func yamlAsJSON(t *testing.T, file string) any {
 // The bounds and choices that realx checks, by Go type and field, which the schema states.
 var (
 	schemaEnums = map[string][]any{
-		"DataSpec.Format":      {"jsonl", "json", "csv", "tsv", "parquet"},
-		"ImagePolicy.Detail":   {"", "low", "high", "auto"},
-		"AgentSpec.OnNoAction": {"", "stop", "reprompt", "retry"},
+		"DataSpec.Format":       {"jsonl", "json", "csv", "tsv", "parquet"},
+		"ImagePolicy.Detail":    {"", "low", "high", "auto"},
+		"AgentSpec.OnNoAction":  {"", "stop", "reprompt", "retry"},
+		"AgentSpec.OnCallError": {"", tasks.OnCallErrorContinue, tasks.OnCallErrorStop},
+		"AgentSpec.Crop":        {"", tasks.CropPIL, tasks.CropClamp},
+		"PythonSpec.Mode":       {"", tasks.PythonModeDeepEyesV2, tasks.PythonModeRealx},
+		"ImagePolicy.Filter":    {"", tasks.FilterBicubic, tasks.FilterBilinear},
+		"ImagePolicy.Tools":     {"", tasks.ToolImagesSent, tasks.ToolImagesOriginal},
+		"JudgeSpec.Strategy":    {"", tasks.StrategyConfident, tasks.StrategyLLMRecall},
 	}
 	schemaBounds = map[string][2]float64{
 		"Suite.Schema":           {0, tasks.SchemaVersion},
@@ -135,7 +141,7 @@ type schemaGen struct {
 
 // schemaEnums adds the choices that live outside package tasks.
 func (g *schemaGen) schemaEnums() {
-	protocols := []any{""}
+	protocols := []any{"", tasks.ProtocolNone}
 	for _, p := range runners.Protocols {
 		protocols = append(protocols, p)
 	}

@@ -28,6 +28,8 @@ type Suite struct {
 	Images       ImagePolicy  `yaml:"images"`
 	Judge        JudgeSpec    `yaml:"judge"`
 	Agent        AgentSpec    `yaml:"agent"`
+	// Search is the suite's search setup: provider, offline corpus, shipped store.
+	Search SearchSpec `yaml:"search"`
 	// Repeats is how many times `realx run` puts each sample to the model (for mean ± std over
 	// repeats, pass@k and majority vote); 0 means once. --repeats overrides it.
 	Repeats int `yaml:"repeats"`
@@ -140,6 +142,10 @@ type FieldMap struct {
 type PromptSpec struct {
 	System string `yaml:"system"`
 	User   string `yaml:"user"`
+	// Verbatim sends the user text exactly as the template renders it: its blank lines, the
+	// line breaks next to images and the space around it are kept (DeepEyes' V* prompt ends
+	// its options with a blank line). By default they are trimmed.
+	Verbatim bool `yaml:"verbatim"`
 }
 
 // Generation holds sampling parameters. A nil field is not sent, so the endpoint's default
@@ -201,7 +207,25 @@ type ImagePolicy struct {
 	Factor int `yaml:"factor" json:"factor,omitempty"`
 	// Detail is OpenAI's image detail ("low", "high", "auto"); not sent when empty.
 	Detail string `yaml:"detail" json:"detail,omitempty"`
+	// Filter is the resampling filter of a resize: "bicubic" (PIL's, the default, as Qwen's
+	// processors resize) or "bilinear" (as DeepEyesV2's VLMEvalKit evaluation resizes).
+	Filter string `yaml:"filter" json:"filter,omitempty"`
+	// Quality is the JPEG quality a resized JPEG is encoded at; 0 is runners.JPEGQuality (95).
+	// DeepEyesV2's evaluation saves at PIL's default, 75.
+	Quality int `yaml:"quality" json:"quality,omitempty"`
+	// Tools says which image the tools work on: "sent" (the default), the image as the model
+	// saw it, so that coordinates read off it fall on the same pixels; or "original", the file
+	// as it is, at full resolution (for ablations).
+	Tools string `yaml:"tools" json:"tools,omitempty"`
 }
+
+// The values of ImagePolicy.Filter and ImagePolicy.Tools.
+const (
+	FilterBicubic      = "bicubic"
+	FilterBilinear     = "bilinear"
+	ToolImagesSent     = "sent"
+	ToolImagesOriginal = "original"
+)
 
 // Merge returns p with every field that o sets taken from o.
 func (p ImagePolicy) Merge(o ImagePolicy) ImagePolicy {
@@ -217,13 +241,24 @@ func (p ImagePolicy) Merge(o ImagePolicy) ImagePolicy {
 	if o.Detail != "" {
 		p.Detail = o.Detail
 	}
+	if o.Filter != "" {
+		p.Filter = o.Filter
+	}
+	if o.Quality != 0 {
+		p.Quality = o.Quality
+	}
+	if o.Tools != "" {
+		p.Tools = o.Tools
+	}
 	return p
 }
 
 // AgentSpec declares the agent loop: the protocol the model speaks, its tools and its budgets.
-// An empty Protocol means a single model turn with no tools.
+// An empty Protocol (or ProtocolNone, which loading makes empty) means a single model turn with
+// no tools.
 type AgentSpec struct {
-	// Protocol is native, hermes, deepeyesv2, deepeyes or r1v4.
+	// Protocol is native, hermes, deepeyesv2, deepeyes or r1v4; "" or "none" for one turn
+	// without tools.
 	Protocol string `yaml:"protocol" json:"protocol,omitempty"`
 	// Tools names the tools the model may call.
 	Tools []string `yaml:"tools" json:"tools,omitempty"`
@@ -250,7 +285,32 @@ type AgentSpec struct {
 	User string `yaml:"user" json:"user,omitempty"`
 	// Python configures the python tool.
 	Python PythonSpec `yaml:"python" json:"python,omitzero"`
+	// OnCallError says what follows a call that failed (malformed, or its tool reported an
+	// error): "continue" sends the error back to the model; "stop" ends the sample (stop:
+	// call_error), graded on its last reply, as DeepEyes' V* evaluation ends a sample whose crop
+	// raises. Empty takes the protocol's (deepeyes: stop; the others: continue).
+	OnCallError string `yaml:"on_call_error" json:"on_call_error,omitempty"`
+	// Crop says how the image tools crop a box: "pil" as PIL's Image.crop does (the box rounded,
+	// what lies outside the image black, any size and aspect), as DeepEyes' V* evaluation
+	// crops; or "clamp", realx's (the box clamped to the image, grown to the minimum size,
+	// refused past the aspect limit). Empty takes the protocol's (deepeyes: pil; the others:
+	// clamp).
+	Crop string `yaml:"crop" json:"crop,omitempty"`
 }
+
+// The values of AgentSpec.OnCallError, AgentSpec.Crop and PythonSpec.Mode.
+const (
+	OnCallErrorContinue  = "continue"
+	OnCallErrorStop      = "stop"
+	CropPIL              = "pil"
+	CropClamp            = "clamp"
+	PythonModeDeepEyesV2 = "deepeyesv2"
+	PythonModeRealx      = "realx"
+)
+
+// ProtocolNone is the protocol a suite (or --protocol) names for a single model turn with no
+// tools: the same as naming none.
+const ProtocolNone = "none"
 
 // PythonSpec configures the python tool of a suite. Zero fields take the tool's defaults.
 type PythonSpec struct {
@@ -263,6 +323,14 @@ type PythonSpec struct {
 	// DropBlankImages drops returned images that are all white; unset, the protocol decides
 	// (deepeyesv2 drops them, as its evaluation does).
 	DropBlankImages *bool `yaml:"drop_blank_images" json:"drop_blank_images,omitempty"`
+	// Mode is how the sandbox behaves: "deepeyesv2" as DeepEyesV2's evaluation sandbox did
+	// (its kernel's namespace, images only from plt.show(), IPython's Out[1] and tracebacks,
+	// returned images resized with smart_resize and sent as JPEG, the model's code passed
+	// through its indentation fixer and autopep8 first), or "realx" (a plain kernel: any
+	// figure, displayed image or last-expression image comes back as PNG, the code runs as
+	// written). Empty takes the protocol's: deepeyesv2 under the deepeyesv2 protocol, realx
+	// elsewhere.
+	Mode string `yaml:"mode" json:"mode,omitempty"`
 }
 
 // Duration is a time.Duration written in YAML and JSON as a Go duration string ("90s", "2m").

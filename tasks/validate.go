@@ -44,7 +44,8 @@ func (c *checker) validate(s *Suite) {
 
 	c.judge(&s.Judge, yamlPath("judge"), s.tree)
 
-	c.agent(s.Agent)
+	c.agent(&s.Agent)
+	c.search(s)
 	c.intIn(yamlPath("repeats"), s.Repeats, 0, MaxRepeats)
 }
 
@@ -127,9 +128,19 @@ func (c *checker) images(im ImagePolicy) {
 	if !slices.Contains([]string{"", "low", "high", "auto"}, im.Detail) {
 		c.errorf(yamlPath("images", "detail"), "images.detail %q is not one of low, high, auto", im.Detail)
 	}
+	if !slices.Contains([]string{"", FilterBicubic, FilterBilinear}, im.Filter) {
+		c.errorf(yamlPath("images", "filter"), "images.filter %q is not one of bicubic, bilinear", im.Filter)
+	}
+	c.intIn(yamlPath("images", "quality"), im.Quality, 0, 100)
+	if !slices.Contains([]string{"", ToolImagesSent, ToolImagesOriginal}, im.Tools) {
+		c.errorf(yamlPath("images", "tools"), "images.tools %q is not one of sent, original", im.Tools)
+	}
 }
 
-func (c *checker) agent(a AgentSpec) {
+func (c *checker) agent(a *AgentSpec) {
+	if a.Protocol == ProtocolNone {
+		a.Protocol = "" // one turn, no tools
+	}
 	c.intIn(yamlPath("agent", "max_turns"), a.MaxTurns, 0, MaxAgentTurns)
 	c.intIn(yamlPath("agent", "max_tool_calls"), a.MaxToolCalls, 0, MaxAgentToolCalls)
 	c.intIn(yamlPath("agent", "max_tokens"), a.MaxTokens, 0, MaxAgentTokens)
@@ -137,7 +148,16 @@ func (c *checker) agent(a AgentSpec) {
 	if !slices.Contains([]string{"", "stop", "reprompt", "retry"}, a.OnNoAction) {
 		c.errorf(yamlPath("agent", "on_no_action"), "agent.on_no_action %q is not one of stop, reprompt, retry", a.OnNoAction)
 	}
+	if !slices.Contains([]string{"", OnCallErrorContinue, OnCallErrorStop}, a.OnCallError) {
+		c.errorf(yamlPath("agent", "on_call_error"), "agent.on_call_error %q is not one of continue, stop", a.OnCallError)
+	}
+	if !slices.Contains([]string{"", CropPIL, CropClamp}, a.Crop) {
+		c.errorf(yamlPath("agent", "crop"), "agent.crop %q is not one of pil, clamp", a.Crop)
+	}
 	py := a.Python
+	if !slices.Contains([]string{"", PythonModeDeepEyesV2, PythonModeRealx}, py.Mode) {
+		c.errorf(yamlPath("agent", "python", "mode"), "agent.python.mode %q is not one of deepeyesv2, realx", py.Mode)
+	}
 	c.durationIn(yamlPath("agent", "python", "timeout"), py.Timeout, MaxPythonTimeout)
 	c.intIn(yamlPath("agent", "python", "memory_mb"), py.MemoryMB, 0, MaxPythonMemoryMB)
 	c.intIn(yamlPath("agent", "python", "max_images"), py.MaxImages, 0, MaxPythonImages)

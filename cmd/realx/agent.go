@@ -19,8 +19,8 @@ import (
 // suite's agent block.
 func agentFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "protocol", Usage: "the agent protocol: " + strings.Join(runners.Protocols, ", ") +
-			" (a different protocol than the suite's also takes that protocol's prompts, and its default tools unless the suite's fit)"},
+		&cli.StringFlag{Name: "protocol", Usage: "the agent protocol: " + strings.Join(runners.Protocols, ", ") + ", or " + tasks.ProtocolNone +
+			" for one turn without tools (a different protocol than the suite's also takes that protocol's prompts, and its default tools unless the suite's fit)"},
 		&cli.StringFlag{Name: "tools", Usage: "the tools the model may call, comma-separated (" + strings.Join(tools.Names(), ", ") + ")"},
 		&cli.IntFlag{Name: "max-turns", Usage: "model turns per sample", DefaultText: fmt.Sprintf("the suite's, else %d", runners.DefaultMaxTurns)},
 		&cli.IntFlag{Name: "max-tool-calls", Usage: "tool calls per sample (0: no limit)", DefaultText: "the suite's, else no limit"},
@@ -30,6 +30,9 @@ func agentFlags() []cli.Flag {
 		&cli.StringFlag{Name: "python", Value: python.DefaultInterpreter, Usage: "the interpreter of the python tool (it needs PIL)"},
 		&cli.BoolFlag{Name: "unsafe-no-sandbox", Usage: "run model code without the bubblewrap sandbox: it can read and write your files and reach the network"},
 		&cli.StringFlag{Name: "sandbox-url", Usage: "run model code on a DeepEyesV2-style Jupyter sandbox server at this URL instead of locally"},
+		&cli.StringFlag{Name: "python-mode", Usage: "the sandbox's behaviour: deepeyesv2 (as DeepEyesV2's evaluation sandbox) or realx", DefaultText: "the suite's, else the protocol's"},
+		&cli.StringFlag{Name: "crop", Usage: "how the image tools crop: pil (as DeepEyes' evaluation) or clamp (realx's)", DefaultText: "the suite's, else the protocol's"},
+		&cli.StringFlag{Name: "on-call-error", Usage: "after a call that failed: continue (send the error back) or stop (end the sample, as DeepEyes' evaluation)", DefaultText: "the suite's, else the protocol's"},
 	}
 }
 
@@ -64,6 +67,9 @@ func agentSpec(c *cli.Context, s *tasks.Suite, modelProtocol string) (tasks.Agen
 	protocol, given := c.String("protocol"), c.IsSet("protocol")
 	if !given && modelProtocol != "" {
 		protocol, given = modelProtocol, true
+	}
+	if protocol == tasks.ProtocolNone {
+		protocol = "" // one turn, no tools
 	}
 	if given && protocol != spec.Protocol {
 		spec.Protocol, spec.System, spec.User = protocol, "", ""
@@ -107,6 +113,22 @@ func agentSpec(c *cli.Context, s *tasks.Suite, modelProtocol string) (tasks.Agen
 	}
 	if c.IsSet("on-no-action") {
 		spec.OnNoAction = c.String("on-no-action")
+	}
+	for _, f := range []struct {
+		flag  string
+		dst   *string
+		allow []string
+	}{
+		{"python-mode", &spec.Python.Mode, []string{tasks.PythonModeDeepEyesV2, tasks.PythonModeRealx}},
+		{"crop", &spec.Crop, []string{tasks.CropPIL, tasks.CropClamp}},
+		{"on-call-error", &spec.OnCallError, []string{tasks.OnCallErrorContinue, tasks.OnCallErrorStop}},
+	} {
+		if !c.IsSet(f.flag) {
+			continue
+		}
+		if *f.dst = c.String(f.flag); !slices.Contains(f.allow, *f.dst) {
+			return spec, fmt.Errorf("--%s %q is not one of %s", f.flag, *f.dst, strings.Join(f.allow, ", "))
+		}
 	}
 	if !slices.Contains([]string{"", runners.NoActionStop, runners.NoActionReprompt, runners.NoActionRetry}, spec.OnNoAction) {
 		return spec, fmt.Errorf("--on-no-action %q is not one of stop, reprompt, retry", spec.OnNoAction)

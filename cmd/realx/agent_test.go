@@ -49,14 +49,14 @@ func imageSize(t *testing.T, url string) (string, int, int) {
 	return meta, cfg.Width, cfg.Height
 }
 
-// TestRunDeepEyesV2Trajectory runs the agent suite through `realx run` with the real sandbox:
-// DeepEyesV2 crops image_1 in Python (the server stopping at </code>), gets the crop back as
-// an image, and answers. results.jsonl holds the trajectory with images by hash, blobs/ holds
+// TestRunDeepEyesV2Trajectory runs the agent suite through `realx run` with the real sandbox in
+// DeepEyesV2's mode: DeepEyesV2 crops image_1 in Python (the server stopping at </code>), shows
+// it with plt.show(), gets it back as a JPEG, and answers. results.jsonl holds the trajectory with images by hash, blobs/ holds
 // the images, and `realx report --table tools` shows the code call.
 func TestRunDeepEyesV2Trajectory(t *testing.T) {
 	needSandbox(t)
 	srv := runnertest.NewServer(t)
-	crop := "<think>The shooter is on the right; let me zoom in on his jersey.</think>\n<code>\n```python\ncrop = image_1.crop((280, 0, 560, 210))\ncrop = crop.resize((560, 420))\nprint(crop.size)\ncrop\n```"
+	crop := "<think>The shooter is on the right; let me zoom in on his jersey.</think>\n<code>\n```python\ncrop = image_1.crop((280, 0, 560, 210))\ncrop = crop.resize((560, 420))\nprint(crop.size)\nplt.imshow(crop)\nplt.axis('off')\nplt.show()\n```"
 	srv.Script(
 		runnertest.Reply{Content: crop, FinishReason: "stop"},
 		runnertest.Reply{Content: "<think>The jersey reads 8.</think>\n<answer>8</answer>"},
@@ -75,7 +75,8 @@ func TestRunDeepEyesV2Trajectory(t *testing.T) {
 	mime, w, h := imageSize(t, first.Messages[1].ImageURLs[0])
 	assert.Equal(t, []any{"image/jpeg", 560, 420}, []any{mime, w, h})
 	assert.True(t, strings.HasPrefix(first.Messages[1].Text, "Tell me the number of that player who is shooting.\n\nYou must put your answer inside <answer> </answer> tags"))
-	assert.Equal(t, []any{"</code>"}, first.JSON["stop"])
+	assert.Equal(t, []any{"</code>", "<|im_end|>"}, first.JSON["stop"])
+	assert.Equal(t, 0.0, first.JSON["temperature"], "DeepEyesV2's temperature; the suite's max_tokens stands over its 20480")
 
 	second := reqs[1]
 	require.Len(t, second.Messages, 4)
@@ -85,7 +86,8 @@ func TestRunDeepEyesV2Trajectory(t *testing.T) {
 	assert.Equal(t, "Code execution result:\nstdout:\n```\n(560, 420)\n\n```\n\nstderr:\n```\n\n```\n\nImages:\n", obs.Text)
 	require.Equal(t, 1, obs.Images)
 	mime, w, h = imageSize(t, obs.ImageURLs[0])
-	assert.Equal(t, []any{"image/png", 560, 420}, []any{mime, w, h}, "the crop, resized in Python, comes back")
+	assert.Equal(t, "image/jpeg", mime, "the figure comes back as DeepEyesV2's client sent it")
+	assert.Zero(t, w%28+h%28, "resized with smart_resize: %d×%d", w, h)
 
 	results := readResults(t, dir)
 	require.Len(t, results, 1)
@@ -117,7 +119,7 @@ func TestRunDeepEyesV2Trajectory(t *testing.T) {
 	rep := realxCLI(t, nil, "report", dir, "--table", "tools")
 	require.Equal(t, 0, rep.code, rep.stderr)
 	assert.Contains(t, rep.stdout, "code/sample")
-	assert.Regexp(t, `overall\s+│\s+\S+\s+│\s+1\s+│\s+100\.0\s+│\s+1\.00\s`, rep.stdout)
+	assert.Regexp(t, `overall\s+│\s+\S+\s+│\s+1/1\s+│\s+100\.0\s+│\s+1\.00\s`, rep.stdout)
 }
 
 // TestRunDeepEyesFlags runs the suite as DeepEyes by flags (its zoom tool is the protocol's
@@ -159,24 +161,38 @@ func TestRunDeepEyesFlags(t *testing.T) {
 	assert.Equal(t, map[string]int{"image_zoom_in_tool": 2}, overall.PerTool)
 }
 
-// TestRunWithoutTheAgent runs the agent suite in a single turn with --protocol "".
+// TestRunWithoutTheAgent runs the agent suite in a single turn with --protocol "" and
+// --protocol none, and a suite of its own that says protocol: none, as docs/agents.md has it.
 func TestRunWithoutTheAgent(t *testing.T) {
-	srv := runnertest.NewServer(t)
-	srv.Script(runnertest.Reply{Content: "It is 8."})
-	dir := filepath.Join(t.TempDir(), "run")
-	r := realxCLI(t, nil, "run", agentSuite, "--model", "m", "--base-url", srv.URL(), "--out", dir, "--progress", "none", "--protocol", "")
+	dir := t.TempDir()
+	writeFile(t, dir, "data.jsonl", `{"id":"1","question":"Tell me the number of that player who is shooting.","answer":"8"}`+"\n")
+	none := writeFile(t, dir, "none.yaml", "name: s\ndata:\n  path: data.jsonl\njudge:\n  kind: em\nagent:\n  protocol: none\n  max_turns: 3\n")
+	r := realxCLI(t, nil, "validate", none)
 	require.Equal(t, 0, r.code, r.stderr)
-	reqs := srv.Requests()
-	require.Len(t, reqs, 1)
-	assert.Equal(t, []string{"user"}, []string{reqs[0].Messages[0].Role})
-	assert.Equal(t, "Tell me the number of that player who is shooting.", reqs[0].Messages[0].Text)
-	res := readResults(t, dir)
-	require.Len(t, res, 1)
-	assert.Equal(t, runners.StopAnswer, res[0].Stop)
-	m, err := reports.ReadManifest(dir)
-	require.NoError(t, err)
-	assert.Equal(t, "", m.Suites[0].Agent.Protocol)
-	assert.Empty(t, m.Suites[0].Agent.Tools)
+	for i, args := range [][]string{{agentSuite, "--protocol", ""}, {agentSuite, "--protocol", "none"}, {none}} {
+		srv := runnertest.NewServer(t)
+		srv.Script(runnertest.Reply{Content: "It is 8."})
+		out := filepath.Join(dir, fmt.Sprint("run", i))
+		r := realxCLI(t, nil, append([]string{"run", "--model", "m", "--base-url", srv.URL(), "--out", out, "--progress", "none"}, args...)...)
+		require.Equal(t, 0, r.code, "%v: %s", args, r.stderr)
+		reqs := srv.Requests()
+		require.Len(t, reqs, 1)
+		assert.Equal(t, []string{"user"}, []string{reqs[0].Messages[0].Role})
+		assert.Equal(t, "Tell me the number of that player who is shooting.", reqs[0].Messages[0].Text)
+		assert.Nil(t, reqs[0].JSON["tools"], "no tools are offered")
+		res := readResults(t, out)
+		require.Len(t, res, 1)
+		assert.Equal(t, runners.StopAnswer, res[0].Stop)
+		m, err := reports.ReadManifest(out)
+		require.NoError(t, err)
+		assert.Equal(t, "", m.Suites[0].Agent.Protocol, "none is no protocol")
+		assert.Empty(t, m.Suites[0].Agent.Tools)
+	}
+	// Tools still need a protocol.
+	tools := writeFile(t, dir, "tools.yaml", "name: s\ndata:\n  path: data.jsonl\njudge:\n  kind: em\nagent:\n  protocol: none\n  tools: [python]\n")
+	r = realxCLI(t, nil, "validate", tools)
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, `tool "python" needs an agent protocol`)
 }
 
 // TestRunAgentConfigErrors stops the run with exit 2, before any model call, for each mistake
@@ -204,7 +220,9 @@ func TestRunAgentConfigErrors(t *testing.T) {
 		{"flag tools", []string{agentSuite, "--tools", "python,crop"}, []string{`--tools: protocol deepeyesv2 cannot carry tool "crop"`}},
 		{"flag budget", []string{agentSuite, "--max-turns", "-1"}, []string{`--max-turns cannot be negative`}},
 		{"flag on-no-action", []string{agentSuite, "--on-no-action", "again"}, []string{`--on-no-action "again" is not one of stop, reprompt, retry`}},
-		{"search not yet", []string{agentSuite, "--tools", "python,search"}, []string{`--tools: tool "search" is not available yet: this realx has no search backend`}},
+		{"search without a backend", []string{agentSuite, "--tools", "python,search"}, []string{`search: suite agent-demo calls search tools, and nothing can answer them: name a provider (--search-provider`}},
+		{"search mode", []string{agentSuite, "--search", "offline"}, []string{`--search: unknown search mode "offline"`}},
+		{"search provider", []string{agentSuite, "--search-provider", "bing"}, []string{`--search-provider: unknown search provider "bing"`}},
 		{"sandbox url", []string{agentSuite, "--sandbox-url", "localhost:8080"}, []string{`--sandbox-url "localhost:8080" is not an http(s) URL`}},
 	}
 	for _, tc := range cases {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/urfave/cli/v2"
 	"gopkg.in/yaml.v3"
 )
 
@@ -225,4 +226,68 @@ func TestSecurityDocCitesTests(t *testing.T) {
 		want[i] = i + 1
 	}
 	assert.Equal(t, want, slices.Compact(holes), "the holes of issue 8 that docs/SECURITY.md places")
+}
+
+// TestParityListsEveryAuditPoint keeps docs/parity.md true to the fidelity audit
+// (shared/research/fidelity.md, beside the repository, when it is there): every point of the
+// audit, named by its first words, has its row, and every row has a status; each option the
+// page names is one realx reads.
+func TestParityListsEveryAuditPoint(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "parity.md"))
+	require.NoError(t, err)
+	parity := strings.ToLower(string(b))
+	for _, row := range regexp.MustCompile(`(?m)^\| [^|]+ \| (\S+) \|`).FindAllStringSubmatch(string(b), -1) {
+		if row[1] != "status" && row[1] != "---" && row[1] != "flag" && !strings.HasPrefix(row[1], "`") && !strings.HasPrefix(row[1], "—") {
+			assert.Contains(t, []string{"exact", "on", "unknown"}, row[1], "row %q", row[0])
+		}
+	}
+	for _, opt := range []string{"python-mode", "crop", "on-call-error", "tool-images"} {
+		assert.Contains(t, parity, "`--"+opt+"`")
+		assert.NotNil(t, findFlag(runCommand(nil).Flags, opt), opt)
+	}
+	var audit []byte
+	for _, p := range []string{filepath.Join("..", "..", "..", "shared"), filepath.Join("..", "..", "..", "..", "shared")} {
+		if audit, err = os.ReadFile(filepath.Join(p, "research", "fidelity.md")); err == nil {
+			break
+		}
+	}
+	if audit == nil {
+		t.Skip("shared/research/fidelity.md is not beside the repository")
+	}
+	cut := regexp.MustCompile(`[:;.(]`)
+	key := func(s string) string {
+		s = cut.Split(s, 2)[0]
+		w := strings.Fields(s)
+		return strings.ToLower(strings.Join(w[:min(3, len(w))], " "))
+	}
+	text := string(audit)
+	var points []string
+	for _, line := range strings.Split(text, "\n") {
+		if p, ok := strings.CutPrefix(line, "- "); ok {
+			points = append(points, key(p))
+		}
+	}
+	if _, top, ok := strings.Cut(text, "## Top 10"); ok {
+		_, items, _ := strings.Cut(top, "\n")
+		for _, it := range strings.Split(strings.ReplaceAll(items, "\n", " "), ";") {
+			if it = strings.TrimSpace(it); it != "" {
+				points = append(points, key(it))
+			}
+		}
+	}
+	require.NotEmpty(t, points)
+	for _, p := range points {
+		assert.Contains(t, parity, p, "docs/parity.md has no row for the audit point %q", p)
+	}
+}
+
+// findFlag returns the flag called name among flags, or nil.
+func findFlag(flags []cli.Flag, name string) cli.Flag {
+	for _, f := range append(flags, agentFlags()...) {
+		if slices.Contains(f.Names(), name) {
+			return f
+		}
+	}
+	return nil
 }

@@ -18,8 +18,9 @@ func judgeCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "judge",
 		Usage: "grade JSONL rows (prediction, answer, …) and write each back with pass, score and extracted",
-		Description: `Each input row holds "prediction" (the model's output) and "answer" (the gold answer), and
-where the judge needs them "question" (an LLM judge shows it), "choices", "answer_type",
+		Description: `Each input row holds "prediction" (the model's output) and "answer" (the gold answer, or a list
+of them: the first and its alternatives), and where the judge needs them "question" (an LLM
+judge shows it), "choices" (a list, or an object from letters to options), "answer_type",
 "precision", "question_type" or "alternatives". Each row is written back, its fields in their order, with "pass", "score" and
 "extracted" added (and "reason" when the judge gives one). A row that cannot be judged gets an
 "error" field instead, is reported on stderr with its line number, and makes the exit code 1.

@@ -106,6 +106,25 @@ func TestJudgeKeepsFieldOrder(t *testing.T) {
 	assert.True(t, strings.HasPrefix(out, `{"zeta":1,"prediction":"The answer is \\boxed{\\frac{1}{2}}","answer":"0.5","alpha":"x","pass":true,"score":1,"extracted":`), out)
 }
 
+// TestJudgeRowShapes takes a list of gold answers and choices keyed by letter, as datasets
+// write them.
+func TestJudgeRowShapes(t *testing.T) {
+	in := `{"prediction":"It is Paris.","answer":["Lyon","Paris"]}
+{"prediction":"The answer is (B).","answer":"B","choices":{"B":"dog","A":"cat"}}
+{"prediction":"dog","answer":"B","choices":{"A":"cat","B":"dog"}}
+`
+	lines := strings.SplitAfter(in, "\n")
+	r := realxCLI(t, strings.NewReader(lines[0]), "judge", "--judge", "subem")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, `"pass":true`, "Paris is one of the gold answers")
+	r = realxCLI(t, strings.NewReader(lines[1]+lines[2]), "judge", "--judge", "choice")
+	require.Equal(t, 0, r.code, r.stderr)
+	out := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	require.Len(t, out, 2)
+	assert.Contains(t, out[0], `"pass":true`, "B is dog")
+	assert.Contains(t, out[1], `"pass":true`, "dog is B")
+}
+
 // TestJudgeFiles reads --in and writes --out, and reports a bad row with its line number
 // while writing the others.
 func TestJudgeFiles(t *testing.T) {

@@ -6,17 +6,23 @@
 //	realx validate SUITE...                      exit 0, or every error as file:line:col and exit 2
 //	realx run SUITE... --model NAME [--base-url URL] [--out DIR] [-c N] [--limit N] [--shard i/N]
 //	                   [--repeats K] [--retry-errors] [--max-cost USD] [--cache MODE] [--progress P]
+//	                   [--search MODE] [--search-store DIR] [--record-model FILE | --replay-model FILE]
 //	realx score SUITE --predictions FILE [--id-field F] [--response-field F] --out DIR
 //	realx judge --judge KIND [--in FILE]         JSONL rows in, rows with pass, score, extracted out
 //	realx rejudge RUN [--judge KIND|FILE] [--out DIR]   grade a run's outputs again, no model calls
-//	realx report RUN... [--by FIELD] [--table capability|tools|repeats|judges] [--format text|md|csv|json] [-o FILE]
+//	realx report RUN... [--by FIELD] [--table capability|tools|search|repeats|judges] [--common] [--require-complete]
+//	                   [--format text|md|csv|json] [-o FILE]
 //	realx merge SHARD... --out DIR               one run from the shards of a run
 //	realx data pull SUITE... [--data-cache DIR]  download suites' data.source into the data cache, verified
+//	realx search export STORE -o FILE.tar.gz     a search store as a deterministic archive
+//	realx search import STORE SOURCE [--from deepeyesv2 --images DIR]   add an archive, a store or DeepEyesV2's cache
+//	realx version                                the version (as realx --version)
 //
-// Exit codes: 0 success; 1 a run-fatal error; 2 a configuration error (bad suite, bad flag or
-// command, a run directory that holds another run), found before any model call; 3 a run
-// stopped by its budget (--max-cost, --max-tokens-total); 4 a run or score that ended with
-// samples without a verdict (more than --max-error-rate of them, or every one); 130 a run
+// Exit codes: 0 success; 1 a run-fatal error (a model endpoint that cannot serve the run); 2 a
+// configuration error (bad suite, bad flag or command, a run directory that holds another
+// run), found before any model call; 3 a run stopped by its budget (--max-cost,
+// --max-tokens-total); 4 a run or score that ended with samples without a verdict (more than
+// --max-error-rate of them, or every one), or a report --require-complete of such a run; 130 a run
 // stopped by Ctrl-C or SIGTERM. A stopped or incomplete run keeps every finished sample and
 // resumes when the same command is run again.
 //
@@ -139,6 +145,7 @@ func run(ctx context.Context, in *interrupt, args []string, stdin io.Reader, std
 		Commands: []*cli.Command{
 			listCommand(),
 			validateCommand(),
+			searchCommand(),
 			runCommand(in),
 			scoreCommand(in),
 			judgeCommand(),
@@ -146,6 +153,7 @@ func run(ctx context.Context, in *interrupt, args []string, stdin io.Reader, std
 			reportCommand(),
 			mergeCommand(),
 			dataCommand(),
+			versionCommand(),
 		},
 		Metadata:     map[string]any{argsKey: args},
 		OnUsageError: onUsageError,
@@ -220,7 +228,8 @@ func unknownCommand(app *cli.App, args []string) error {
 
 // flagsFirst moves a command's flags before its positional arguments, so that
 // `realx score SUITE --out DIR` parses as the CLI contract says (urfave/cli v2 stops reading flags
-// at the first positional argument). Everything after "--" stays as it is.
+// at the first positional argument). Everything after "--" stays as it is. A subcommand's
+// flags go after its name (`realx search import DIR SRC --from deepeyesv2`).
 func flagsFirst(app *cli.App, args []string) []string {
 	if len(args) < 2 {
 		return args
@@ -229,11 +238,10 @@ func flagsFirst(app *cli.App, args []string) []string {
 	if cmd == nil {
 		return args
 	}
+	head := 2
 	if len(args) > 2 && len(cmd.Subcommands) > 0 {
-		// A command of commands (realx data pull …): the flags go after the subcommand's name.
 		if sub := cmd.Command(args[2]); sub != nil {
-			inner := flagsFirst(&cli.App{Commands: []*cli.Command{sub}}, append([]string{args[0]}, args[2:]...))
-			return append([]string{args[0], args[1]}, inner[1:]...)
+			cmd, head = sub, 3
 		}
 	}
 	takesValue := map[string]bool{}
@@ -244,7 +252,7 @@ func flagsFirst(app *cli.App, args []string) []string {
 		}
 	}
 	var flags, positional []string
-	rest := args[2:]
+	rest := args[head:]
 	for i := 0; i < len(rest); i++ {
 		a := rest[i]
 		if a == "--" {
@@ -265,7 +273,7 @@ func flagsFirst(app *cli.App, args []string) []string {
 			flags = append(flags, rest[i])
 		}
 	}
-	out := append([]string{args[0], args[1]}, flags...)
+	out := append(slices.Clone(args[:head]), flags...)
 	return append(out, positional...)
 }
 

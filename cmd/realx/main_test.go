@@ -52,7 +52,7 @@ func TestExitCodesOfTheCommandLine(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"bogus"}, `realx: unknown command "bogus" (want one of data, judge, list, merge, rejudge, report, run, score, validate`},
+		{[]string{"bogus"}, `realx: unknown command "bogus" (want one of data, judge, list, merge, rejudge, report, run, score, search, validate, version`},
 		{[]string{"help", "bogus"}, `unknown command "bogus"`},
 		{[]string{"run", "x", "--bogus-flag"}, "realx: run: flag provided but not defined: -bogus-flag"},
 		{[]string{"run", "x", "-c", "many"}, `realx: run: invalid value "many" for flag -c`},
@@ -82,6 +82,17 @@ func TestListJSON(t *testing.T) {
 		Suite   string `json:"suite"`
 		Samples int    `json:"samples"`
 	}{"aime24", 30})
+}
+
+// TestVersionCommand prints the version as `realx version` and `realx --version` do alike.
+func TestVersionCommand(t *testing.T) {
+	r := realxCLI(t, nil, "version")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "realx version "+version+"\n", r.stdout)
+	flag := realxCLI(t, nil, "--version")
+	require.Equal(t, 0, flag.code, flag.stderr)
+	assert.Equal(t, r.stdout, flag.stdout)
+	assert.Equal(t, 2, realxCLI(t, nil, "version", "extra").code)
 }
 
 // TestBuildVersion takes the version from -ldflags, else from the module version Go records,

@@ -19,7 +19,9 @@ func rejudgeCommand() *cli.Command {
 		Description: `The run's suites are loaded again from the sources its manifest names (or --suite) for
 the questions and gold answers; a suite file or data file that changed since the run is refused
 unless --allow-changed-data. A sample is judged again when its judge changed (its record's
-judge id is not the new judge's) or when its judge failed; every other record is copied. LLM
+judge id is not the new judge's), when its judge failed, or, with --allow-changed-data, when
+what the judge reads of it changed (its gold answers, choices, question or metadata); every
+other record is copied, and the command says how many of each. LLM
 verdicts come from the judge cache when it holds them: the run's own cache is read, and new
 verdicts are added to it (and to the new run's), so that grading the same run again with the
 same judge asks nobody. The result is a new run directory, built beside --out under a hidden
@@ -30,7 +32,7 @@ the verdicts it had. The old run is never rewritten.`,
 			&cli.StringFlag{Name: "judge", Aliases: []string{"j"}, Usage: "the new judge: a kind (llm, math, em …) or a YAML file holding a judge (default: each suite's own)"},
 			&cli.StringFlag{Name: "judge-template", Usage: "the llm judge's prompt: a shipped template (equivalence, simpleqa, option) or a template file"},
 			&cli.StringSliceFlag{Name: "suite", Usage: "a suite (shipped name or YAML file) to load instead of the one the manifest names, matched by name"},
-			&cli.BoolFlag{Name: "allow-changed-data", Usage: "grade against the suite and data as they are now, though their files changed since the run (the new manifest records their digests)"},
+			&cli.BoolFlag{Name: "allow-changed-data", Usage: "grade against the suite and data as they are now, though their files changed since the run: every sample whose gold answers, choices, question or metadata changed is judged again (the new manifest records the new digests)"},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "the new run directory (default RUN-rejudged, or RUN-rejudged-N when taken)"},
 			concurrencyFlag("samples judged"),
 			progressFlag(),
@@ -79,6 +81,9 @@ func rejudgeRun(c *cli.Context) error {
 	}
 	fmt.Fprintf(c.App.ErrWriter, "realx: %d samples: %d judged again (%d judge failures), %d copied; results in %s\n",
 		res.Rejudged+res.Copied, res.Rejudged, res.Failed, res.Copied, res.Out)
+	if rj.AllowChangedData {
+		fmt.Fprintf(c.App.ErrWriter, "realx: %d judged again because their gold answers, choices, question or metadata changed with the data\n", res.Changed)
+	}
 	if res.Unknown > 0 {
 		fmt.Fprintf(c.App.ErrWriter, "realx: %d records name a sample their suite no longer has: copied as they were\n", res.Unknown)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -139,8 +140,8 @@ func TestRejudge(t *testing.T) {
 	assert.Equal(t, id1, res["q5"].JudgeID)
 	assert.Equal(t, "two", res["q5"].Output)
 	acc := reportJSON(t, run1)
-	assert.Equal(t, 5, acc.Overall.Cells[0].Total, "the judge failure is not counted in accuracy")
-	assert.Equal(t, 1, acc.Overall.Cells[0].Errors)
+	assert.Equal(t, 5, acc.Overall.Cells[0].Graded, "the judge failure is not counted in accuracy")
+	assert.Equal(t, 1, acc.Overall.Cells[0].Errored)
 	assert.InDelta(t, 4.0, acc.Overall.Cells[0].Correct, 1e-9)
 
 	// Rejudged with another judge model: every sample's judge changed; the LLM judge is
@@ -217,13 +218,17 @@ func TestRejudge(t *testing.T) {
 	var jt reports.JudgeTable
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &jt))
 	require.Len(t, jt.Runs, 2)
-	assert.Equal(t, []reports.StepCount{{Step: "llm:equivalence", Samples: 3}, {Step: "math", Samples: 2}}, jt.Runs[0].Steps)
+	assert.Equal(t, []reports.StepCount{{Step: "llm:equivalence", Samples: 3, Passes: 3}, {Step: "math", Samples: 2, Passes: 1}}, jt.Runs[0].Steps)
 	assert.Equal(t, 1, jt.Runs[0].JudgeFailures)
-	assert.Equal(t, []reports.StepCount{{Step: "llm:equivalence", Samples: 4}, {Step: "math", Samples: 2}}, jt.Runs[1].Steps)
+	assert.Zero(t, jt.Runs[0].InvalidVerdicts, "the endpoint failed: no invalid verdict")
+	assert.Equal(t, []reports.StepCount{{Step: "llm:equivalence", Samples: 4, Passes: 3}, {Step: "math", Samples: 2, Passes: 1}}, jt.Runs[1].Steps)
 	require.Len(t, jt.Agreement, 1)
 	ag := jt.Agreement[0]
 	assert.Equal(t, 5, ag.Samples)
 	assert.Equal(t, 1, ag.Disagree)
+	require.Len(t, ag.Disagreements, 1)
+	assert.Equal(t, "q4", ag.Disagreements[0].ID)
+	assert.Equal(t, []bool{true, false}, []bool{ag.Disagreements[0].PassA, ag.Disagreements[0].PassB})
 	require.NotNil(t, ag.Kappa)
 	assert.InDelta(t, 0.24/0.44, *ag.Kappa, 1e-12)
 	r = realxCLI(t, nil, "report", "--table", "judges", run1, run2)
@@ -434,6 +439,55 @@ func TestRejudgeChangedData(t *testing.T) {
 	assert.Equal(t, m1.Suites[0].Digest, m2.Suites[0].Digest)
 	assert.NotEqual(t, m1.Suites[0].DataDigest, m2.Suites[0].DataDigest, "the manifest records the data graded against")
 	assert.Equal(t, m1.Suites[0].Samples, m2.Suites[0].Samples)
+}
+
+// TestRejudgeCorrectedGold: after a gold answer is corrected in the data, a rejudge with the
+// same judge grades that sample again (its verdict changes), copies the others, and says how
+// many it graded again for their changed inputs.
+func TestRejudgeCorrectedGold(t *testing.T) {
+	srv, dir, suite := synthSetup(t, 8)
+	run := filepath.Join(dir, "run")
+	r := realxCLI(t, nil, "run", suite, "--model", "m", "--base-url", srv.URL(), "--out", run, "--progress", "none")
+	require.Equal(t, 0, r.code, r.stderr)
+	before := byID(t, run)
+	require.False(t, before["q3"].Pass, "the model says 11 to q3, whose gold is 10")
+	require.False(t, before["q7"].Pass)
+
+	// The data had it wrong: q3's gold answer is corrected to the model's.
+	data, err := os.ReadFile(filepath.Join(dir, "synth.jsonl"))
+	require.NoError(t, err)
+	fixed := strings.Replace(string(data), `"answer":"10"`, `"answer":"11"`, 1)
+	require.NotEqual(t, string(data), fixed)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "synth.jsonl"), []byte(fixed), 0o644))
+
+	out := filepath.Join(dir, "fixed")
+	r = realxCLI(t, nil, "rejudge", run, "--out", out, "--allow-changed-data", "--progress", "none")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "realx: 8 samples: 1 judged again (0 judge failures), 7 copied")
+	assert.Contains(t, r.stderr, "realx: 1 judged again because their gold answers, choices, question or metadata changed with the data")
+	after := byID(t, out)
+	assert.True(t, after["q3"].Pass, "graded against the corrected gold")
+	assert.Equal(t, "11", after["q3"].Answer)
+	assert.False(t, after["q7"].Pass, "unchanged, copied")
+	m, err := reports.ReadManifest(out)
+	require.NoError(t, err)
+	assert.Equal(t, 1, m.Rejudged.Changed)
+
+	// Records from before realx recorded the judge's inputs cannot tell: all are graded again.
+	old := filepath.Join(dir, "old")
+	require.NoError(t, os.MkdirAll(old, 0o755))
+	for _, f := range []string{reports.ManifestFile, reports.ResultsFile} {
+		data, err := os.ReadFile(filepath.Join(run, f))
+		require.NoError(t, err)
+		if f == reports.ResultsFile {
+			data = regexp.MustCompile(`"judge_input":"[0-9a-f]+",`).ReplaceAll(data, nil)
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(old, f), data, 0o644))
+	}
+	r = realxCLI(t, nil, "rejudge", old, "--out", filepath.Join(dir, "old-fixed"), "--allow-changed-data", "--progress", "none")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "realx: 8 judged again because")
+	assert.True(t, byID(t, filepath.Join(dir, "old-fixed"))["q3"].Pass)
 }
 
 // TestRejudgeFromAnotherDirectory finds a suite recorded by a relative path when rejudging

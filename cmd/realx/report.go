@@ -2,6 +2,9 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"io"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -15,13 +18,15 @@ func reportCommand() *cli.Command {
 		Usage:     "report accuracy per capability (or any field) for run directories or results logs",
 		ArgsUsage: "RUN... (run directories, results.jsonl files, or - for stdin)",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "table", Aliases: []string{"t"}, Value: "capability", Usage: "capability (accuracy per group), tools (tool usage per group) repeats (mean ± std over repeats, pass@k, majority vote) or judges (samples decided per judge step, judge failures, agreement between runs of the same samples)"},
+			&cli.StringFlag{Name: "table", Aliases: []string{"t"}, Value: "capability", Usage: "capability (accuracy per group), tools (tool usage per group), search (share of samples that searched, searches per sample by kind, store hits and misses, search recall), repeats (mean ± std over repeats, pass@k, majority vote) or judges (judge coverage, exclusions and refusals, samples decided per judge step, agreement and disagreements between judges of the same outputs)"},
 			&cli.IntSliceFlag{Name: "k", Usage: "the k of pass@k columns in --table repeats (default 1 and the number of repeats)"},
 			&cli.StringFlag{Name: "by", Value: "capability", Usage: "group rows by capability, suite, model, stop, judge_step, error … or metadata.FIELD"},
 			formatFlag("the table's format", "f"),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to this file instead of stdout"},
 			&cli.IntFlag{Name: "decimals", Value: 1, Usage: "decimals of percentages in text and md"},
-			&cli.StringFlag{Name: "section", Usage: "with --table judges: steps or agreement, to print one of the two tables (CSV holds one table: the steps unless agreement)"},
+			&cli.StringFlag{Name: "section", Usage: "with --table judges: summary, steps, agreement or disagreements, to print that table alone, every disagreement listed (CSV holds one table: the steps unless another is named)"},
+			&cli.BoolFlag{Name: "common", Usage: "count in every column only the samples that every run graded, so that runs side by side count the same samples"},
+			&cli.BoolFlag{Name: "require-complete", Usage: "exit 4 when a run lacks a verdict for a sample it should have (missing, or an error), or its expected count is unknown: for CI"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
@@ -36,29 +41,65 @@ func reportCommand() *cli.Command {
 				if !ok {
 					return usageError("report: --section goes with --table judges")
 				}
-				if section != reports.JudgeSteps && section != reports.JudgeAgreement {
-					return usageError("report: unknown --section %q (want %s or %s)", section, reports.JudgeSteps, reports.JudgeAgreement)
+				if !slices.Contains(reports.JudgeSections, section) {
+					return usageError("report: unknown --section %q (want %s)", section, orList(reports.JudgeSections))
 				}
 				js.Section = section
 			}
-			path := c.String("output")
-			if path == "" {
-				return reports.Print(c.App.Writer, c.Args().Slice(), c.App.Reader, c.App.ErrWriter, table, c.String("format"), c.Int("decimals"))
+			opts := reports.PrintOptions{Format: c.String("format"), Decimals: c.Int("decimals"), Common: c.Bool("common")}
+			write := func(w io.Writer) ([]reports.Coverage, error) {
+				covs, err := reports.PrintWith(w, c.Args().Slice(), c.App.Reader, c.App.ErrWriter, table, opts)
+				var nf *reports.NoFieldError
+				if errors.As(err, &nf) {
+					return nil, usageError("report: %v", err)
+				}
+				return covs, err
 			}
-			if in := reports.ReadsFile(c.Args().Slice(), path); in != "" {
-				return usageError("report: -o %s would write over the input %s", path, in)
+			var covs []reports.Coverage
+			if path := c.String("output"); path == "" {
+				if covs, err = write(c.App.Writer); err != nil {
+					return err
+				}
+			} else {
+				if in := reports.ReadsFile(c.Args().Slice(), path); in != "" {
+					return usageError("report: -o %s would write over the input %s", path, in)
+				}
+				f, err := reports.CreateOutput(path)
+				if err != nil {
+					return err
+				}
+				defer f.Abort()
+				if covs, err = write(f); err != nil {
+					return err
+				}
+				if err := f.Commit(); err != nil {
+					return err
+				}
 			}
-			f, err := reports.CreateOutput(path)
-			if err != nil {
-				return err
+			if c.Bool("require-complete") {
+				return requireComplete(covs)
 			}
-			defer f.Abort()
-			if err := reports.Print(f, c.Args().Slice(), c.App.Reader, c.App.ErrWriter, table, c.String("format"), c.Int("decimals")); err != nil {
-				return err
-			}
-			return f.Commit()
+			return nil
 		},
 	}
+}
+
+// requireComplete returns the exit-4 error of --require-complete when a run falls short of
+// its expected sample set, or cannot tell what that set is.
+func requireComplete(covs []reports.Coverage) error {
+	var problems []string
+	for _, cv := range covs {
+		switch {
+		case !cv.Complete():
+			problems = append(problems, fmt.Sprintf("%s: %s", cv.Run, cv.Problem()))
+		case !cv.Known():
+			problems = append(problems, fmt.Sprintf("%s: how many samples it should have is unknown (give its run directory, whose manifest says)", cv.Run))
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return cli.Exit("realx: report: --require-complete: "+strings.Join(problems, "; "), exitIncomplete)
 }
 
 // newReport returns the empty report named by --table, grouped by --by.

@@ -55,16 +55,16 @@ func TestReportColumns(t *testing.T) {
 
 	r := realxCLI(t, nil, "report", a, b, empty, "--format", "csv", "--by", "error")
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Equal(t, "error,run,correct,total,errors,accuracy,ci_low,ci_high\n"+
-		"(none),m [a],1,1,0,100.0000,20.6549,100.0000\n"+
-		"(none),m [b],0,1,0,0.0000,0.0000,79.3451\n"+
-		"(none),m [empty],0,0,0,,,\n"+
-		"model,m [a],0,0,1,,,\n"+
-		"model,m [b],0,0,0,,,\n"+
-		"model,m [empty],0,0,0,,,\n"+
-		"overall,m [a],1,1,1,100.0000,20.6549,100.0000\n"+
-		"overall,m [b],0,1,0,0.0000,0.0000,79.3451\n"+
-		"overall,m [empty],0,0,0,,,\n", r.stdout)
+	assert.Equal(t, "error,run,samples,expected_samples,repeats,graded,errored,missing,expected,complete,correct,accuracy,ci_low,ci_high,stopped,stopped_share\n"+
+		"(none),m [a],1,,1,1,0,,,true,1,100.0000,20.6549,100.0000,0,0.0000\n"+
+		"(none),m [b],1,,1,1,0,,,true,0,0.0000,0.0000,79.3451,0,0.0000\n"+
+		"(none),m [empty],0,,0,0,0,,,true,0,,,,0,\n"+
+		"model,m [a],0,,0,0,1,,,false,0,,,,0,\n"+
+		"model,m [b],0,,0,0,0,,,true,0,,,,0,\n"+
+		"model,m [empty],0,,0,0,0,,,true,0,,,,0,\n"+
+		"overall,m [a],1,,1,1,1,,,false,1,100.0000,20.6549,100.0000,0,0.0000\n"+
+		"overall,m [b],1,,1,1,0,,,true,0,0.0000,0.0000,79.3451,0,0.0000\n"+
+		"overall,m [empty],0,,0,0,0,,,true,0,,,,0,\n", r.stdout)
 
 	r = realxCLI(t, nil, "report", empty)
 	require.Equal(t, 0, r.code, r.stderr)
@@ -78,7 +78,9 @@ func TestReportJudgesSections(t *testing.T) {
 	a := writeRunDir(t, filepath.Join(dir, "a"), "m", record("q1", true, ""), record("q2", false, ""))
 	b := writeRunDir(t, filepath.Join(dir, "b"), "m", record("q1", true, ""), record("q2", true, ""))
 	for section, header := range map[string][]string{"": {"run", "step", "samples", "percent"}, "steps": {"run", "step", "samples", "percent"},
-		"agreement": {"a", "b", "samples", "agree", "disagree", "pass_a", "pass_b", "agree_percent", "kappa"}} {
+		"agreement":     {"a", "b", "samples", "agree", "disagree", "pass_a", "pass_b", "agree_percent", "kappa", "different_outputs"},
+		"summary":       {"run", "judged", "verdicts", "coverage_percent", "excluded", "invalid_verdicts", "refusals"},
+		"disagreements": {"a", "b", "suite", "id", "repeat", "pass_a", "pass_b", "step_a", "step_b"}} {
 		args := []string{"report", "--table", "judges", "-f", "csv", a, b}
 		if section != "" {
 			args = append(args, "--section", section)
@@ -94,6 +96,7 @@ func TestReportJudgesSections(t *testing.T) {
 	assert.Contains(t, r.stderr, "--section goes with --table judges")
 	r = realxCLI(t, nil, "report", "--table", "judges", "--section", "kappa", a)
 	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, `unknown --section "kappa" (want summary, steps, agreement or disagreements)`)
 }
 
 // TestReportOutputFile writes -o when the report is done, and never over an input.
@@ -115,7 +118,7 @@ func TestReportOutputFile(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	data, err := os.ReadFile(out)
 	require.NoError(t, err)
-	assert.Contains(t, string(data), "overall,m,1,1,0,100.0000")
+	assert.Contains(t, string(data), "overall,m,1,,1,1,0,,,true,1,100.0000")
 	r = realxCLI(t, nil, "report", a, "-o", out, "--table", "nope")
 	assert.Equal(t, 2, r.code)
 	again, err := os.ReadFile(out)
@@ -147,7 +150,7 @@ func TestReportReadsALibraryRun(t *testing.T) {
 	r := realxCLI(t, nil, "report", dir)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Equal(t, want.String(), r.stdout)
-	assert.Regexp(t, `overall\s+│\s+100\.0\s+│\s+12\s`, r.stdout)
+	assert.Regexp(t, `overall\s+│\s+100\.0\s+│\s+6/6\s`, r.stdout, "6 samples of 6, each run twice: n counts samples")
 	r = realxCLI(t, nil, "report", dir, "--table", "repeats", "--format", "csv")
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "overall,lib,6,2,")

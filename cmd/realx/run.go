@@ -43,10 +43,11 @@ func runCommand(in *interrupt) *cli.Command {
 			&cli.IntFlag{Name: "image-factor", Usage: "round image sides to multiples of this (28 for Qwen2.5-VL)", DefaultText: "the suite's, else none"},
 			&cli.StringFlag{Name: "image-root", Usage: "the directory relative image paths resolve against"},
 			dataCacheFlag(),
-			&cli.BoolFlag{Name: "allow-private-urls", Usage: "let image URLs reach loopback, link-local and private addresses (refused by default)"},
+			&cli.StringFlag{Name: "tool-images", Usage: "the image the tools work on: sent (the image the model saw) or original (the file, at full resolution)", DefaultText: "the suite's, else sent"},
+			&cli.BoolFlag{Name: "allow-private-urls", Usage: "let image URLs, and the pages and images the search tools fetch, reach loopback, link-local and private addresses (refused by default)"},
 			&cli.DurationFlag{Name: "request-timeout", Value: 10 * time.Minute, Usage: "time limit of one model request"},
 			formatFlag("format of the summary printed at the end"),
-		}, append(append(agentFlags(), engineFlags()...), judgeFlags()...)...),
+		}, slices.Concat(agentFlags(), searchFlags(), engineFlags(), judgeFlags())...),
 		Action: func(c *cli.Context) error {
 			return runSuites(c, in)
 		},
@@ -75,7 +76,10 @@ func readRunSettings(c *cli.Context) (*runSettings, error) {
 			problems = append(problems, fmt.Sprintf("--extra: want a JSON object: %v", err))
 		}
 	}
-	rs.images = tasks.ImagePolicy{MaxPixels: c.Int("max-pixels"), MinPixels: c.Int("min-pixels"), Factor: c.Int("image-factor")}
+	rs.images = tasks.ImagePolicy{MaxPixels: c.Int("max-pixels"), MinPixels: c.Int("min-pixels"), Factor: c.Int("image-factor"), Tools: c.String("tool-images")}
+	if t := rs.images.Tools; t != "" && t != tasks.ToolImagesSent && t != tasks.ToolImagesOriginal {
+		problems = append(problems, fmt.Sprintf("--tool-images %q is not one of sent, original", t))
+	}
 	if rs.images.MaxPixels < 0 || rs.images.MinPixels < 0 || rs.images.Factor < 0 {
 		problems = append(problems, "--max-pixels, --min-pixels and --image-factor cannot be negative")
 	}
@@ -120,7 +124,16 @@ func runSuites(c *cli.Context, in *interrupt) error {
 	for _, n := range notes {
 		fmt.Fprintln(c.App.ErrWriter, "realx: note:", n)
 	}
-	model, models, err := modelFromFlags(c, os.Getenv)
+	var model *realx.Model
+	var models map[string]runners.ModelEntry
+	var connect func(runners.Endpoint) runners.Model
+	if file := c.String("replay-model"); file != "" {
+		if model, connect, err = replayedModel(c, file); err == nil && c.String("models") != "" {
+			models, err = runners.ReadModels(c.String("models"))
+		}
+	} else {
+		model, models, err = modelFromFlags(c, os.Getenv)
+	}
 	if err != nil {
 		return usageError("run: %v", err)
 	}
@@ -129,9 +142,13 @@ func runSuites(c *cli.Context, in *interrupt) error {
 	if err != nil {
 		return usageError("run: %v", err)
 	}
+	searchCfg, err := readSearchConfig(c, os.Getenv, models)
+	if err != nil {
+		return usageError("run: %v", err)
+	}
 	progress := reports.NewProgress(c.App.ErrWriter, opts.progress, model.Prices != nil)
 	eng, err := realx.New(realx.Config{Concurrency: opts.concurrency, Throttle: opts.throttle, Retry: opts.retry,
-		Judges: jc, Observer: progress, Log: c.App.ErrWriter})
+		Judges: jc, Observer: progress, Log: c.App.ErrWriter, Connect: connect})
 	if err != nil {
 		return usageError("run: %v", err)
 	}
@@ -139,6 +156,16 @@ func runSuites(c *cli.Context, in *interrupt) error {
 	client, err := eng.Connect(model)
 	if err != nil {
 		return usageError("run: %v", err)
+	}
+	var recorder *runners.Recorder
+	if file := c.String("record-model"); file != "" {
+		f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			return usageError("run: --record-model: %v", err)
+		}
+		defer f.Close()
+		recorder = runners.NewRecorder(client, f)
+		client = recorder
 	}
 
 	// Every suite is loaded and checked, its judge and its agent built, before the first
@@ -159,7 +186,7 @@ func runSuites(c *cli.Context, in *interrupt) error {
 		gen := model.Generation.Merge(settings.gen)
 		p, err := eng.NewPlan(s, ds, realx.PlanOptions{Limit: c.Int("limit"), ImageRoot: c.String("image-root"),
 			AllowPrivateURLs: c.Bool("allow-private-urls"), Model: client, Agent: &spec, Generation: gen, Images: model.Images.Merge(settings.images),
-			Tools: toolsConfig(c), ToolError: toolError(c, s, spec, s.Agent.Tools)})
+			Tools: toolsConfig(c), ToolError: toolError(c, s, spec, s.Agent.Tools), Search: searchCfg})
 		if err != nil {
 			problems = append(problems, err)
 			continue
@@ -172,6 +199,7 @@ func runSuites(c *cli.Context, in *interrupt) error {
 	if len(problems) > 0 {
 		return configErrors(errors.Join(problems...))
 	}
+	noteUnusedSearchFlags(c, eng)
 	if opts.cacheMode != runners.CacheOff {
 		cache, err := runners.OpenCache(opts.cachePath)
 		if err != nil {
@@ -196,6 +224,15 @@ func runSuites(c *cli.Context, in *interrupt) error {
 		cs := cache.Stats()
 		fmt.Fprintf(stderr, "realx: response cache %s: %d hits, %d misses, %d stored\n", cache.Path(), cs.Hits, cs.Misses, cs.Writes)
 	}
+	if file := c.String("replay-model"); file != "" {
+		fmt.Fprintf(stderr, "realx: the model's turns were replayed from %s: no model was called\n", file)
+	}
+	if recorder != nil {
+		if err := recorder.Err(); err != nil {
+			return err
+		}
+	}
+	printSearchCounts(stderr, eng)
 	if ts := eng.ThrottleStats(); ts.Decreases > 0 {
 		fmt.Fprintf(stderr, "realx: the endpoint pushed back (%d rate-limited, %d overloaded): concurrency lowered %d times, %d at the end\n",
 			ts.RateLimited, ts.Overloaded, ts.Decreases, ts.Limit)

@@ -125,12 +125,12 @@ func TestRunMath500(t *testing.T) {
 				assert.Equal(t, "fake-model", req.Model)
 			}
 
-			assert.Regexp(t, `overall\s+│\s+75\.0\s+│\s+20\s`, r.stdout)
+			assert.Regexp(t, `overall\s+│\s+75\.0\s+│\s+20/20\s`, r.stdout)
 			rep := realxCLI(t, nil, "report", dir, "--format", "json")
 			require.Equal(t, 0, rep.code, rep.stderr)
 			var table reports.Table
 			require.NoError(t, json.Unmarshal([]byte(rep.stdout), &table))
-			assert.Equal(t, 20, table.Overall.Cells[0].Total)
+			assert.Equal(t, 20, table.Overall.Cells[0].Graded)
 			assert.InDelta(t, 75.0, table.Overall.Cells[0].Accuracy, 1e-9)
 		})
 	}
@@ -166,8 +166,8 @@ func TestRunEndpointErrorsAreNotWrongAnswers(t *testing.T) {
 	assert.Equal(t, 1, errs)
 	var table reports.Table
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &table))
-	assert.Equal(t, 4, table.Overall.Cells[0].Total)
-	assert.Equal(t, 1, table.Overall.Cells[0].Errors)
+	assert.Equal(t, 4, table.Overall.Cells[0].Graded)
+	assert.Equal(t, 1, table.Overall.Cells[0].Errored)
 	assert.InDelta(t, 100.0, table.Overall.Cells[0].Accuracy, 1e-9)
 
 	// Without --max-error-rate, the same run exits 4 (the model error runs again, and fails).
@@ -257,9 +257,10 @@ func TestRunConfigErrorsBeforeAnyCall(t *testing.T) {
 	assert.Contains(t, r.stderr, "REALX_SURELY_UNSET_KEY")
 }
 
-// TestRunWithoutAnyVerdictExits4 exits 4 when no sample of a run has a verdict — nothing
-// listens at the base URL, or the endpoint refuses every request — whatever --max-error-rate
-// says; a base URL that is not one is a configuration error before any call.
+// TestRunWithoutAnyVerdictExits4 exits 4 when no sample of a run has a verdict — the endpoint
+// refuses every request — whatever --max-error-rate says; nothing listening at the base URL is
+// a run-fatal error before the first sample (exit 1); a base URL that is not one is a
+// configuration error before any call.
 func TestRunWithoutAnyVerdictExits4(t *testing.T) {
 	srv := runnertest.NewServer(t)
 	srv.Handle(func(*runnertest.Request) runnertest.Reply {
@@ -270,6 +271,11 @@ func TestRunWithoutAnyVerdictExits4(t *testing.T) {
 	for name, url := range map[string]string{"refused": "http://127.0.0.1:1/v1", "400": srv.URL()} {
 		r := realxCLI(t, nil, "run", suite, "--model", "m", "--base-url", url, "--out", filepath.Join(dir, name), "--progress", "none",
 			"--retries", "0", "--max-error-rate", "1")
+		if name == "refused" {
+			assert.Equal(t, 1, r.code, "%s: %s", name, r.stderr)
+			assert.Contains(t, r.stderr, "cannot be reached", name)
+			continue
+		}
 		assert.Equal(t, exitIncomplete, r.code, "%s: %s", name, r.stderr)
 		assert.Contains(t, r.stderr, "realx: incomplete: none of the 3 samples has a verdict (3 model)", name)
 	}

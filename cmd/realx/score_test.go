@@ -117,7 +117,7 @@ func assertPublishedMathVista(t *testing.T, dir string) {
 				if !assert.True(t, ok, "group %q missing", group) {
 					continue
 				}
-				assert.Equal(t, w.Total, c.Total, group)
+				assert.Equal(t, w.Total, c.Graded, group)
 				assert.Equal(t, float64(w.Correct), c.Correct, group)
 				assert.Equal(t, w.Accuracy, roundTo(c.Accuracy, w.Accuracy), group)
 			}
@@ -250,8 +250,8 @@ func TestScoreMissingPredictions(t *testing.T) {
 	assert.Contains(t, r.stderr, "500 of 1000 samples have no prediction")
 	var table reports.Table
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &table))
-	assert.Equal(t, 500, table.Overall.Cells[0].Total)
-	assert.Equal(t, 500, table.Overall.Cells[0].Errors)
+	assert.Equal(t, 500, table.Overall.Cells[0].Graded)
+	assert.Equal(t, 500, table.Overall.Cells[0].Errored)
 }
 
 // TestScoreBadPredictions names the file and line of a record with no response field.

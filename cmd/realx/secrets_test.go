@@ -2,6 +2,10 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -17,14 +21,15 @@ import (
 )
 
 // fakeSecrets are recognisable fake keys, each set in realx's environment by the secrets test:
-// the model's and the judge's keys, the provider default, and variables realx has no business
-// reading. Every one is long and unique, so that finding a part of it is finding a leak.
+// the model's and the judge's keys, the provider default, a search provider's key, and
+// variables realx has no business reading. Every one is long and unique, so that finding a part of it is finding a leak.
 var fakeSecrets = map[string]string{
 	"REALX_SECRET_MODEL_KEY": "sk-model-fake-0c4e7a19d2b85f63",
 	"REALX_SECRET_JUDGE_KEY": "sk-judge-fake-9b1d5e2c7f40a836",
 	"OPENAI_API_KEY":         "sk-openai-fake-3f8a2c6e1d9b0574",
 	"AWS_SECRET_ACCESS_KEY":  "aws-fake-5d2e8c1b7a4f9036e2b1",
 	"HF_TOKEN":               "hf_fake_7e3a9c5b1d8f2604ab",
+	"SERPER_API_KEY":         "serper-fake-4c7e1a9d3b2f8065",
 }
 
 // Secrets that live in the base URL instead of the environment: a query-string key and the
@@ -56,6 +61,10 @@ func TestSecretsNeverWritten(t *testing.T) {
 	model.Handle(func(r *runnertest.Request) runnertest.Reply {
 		q := r.Last().Text
 		switch {
+		case strings.HasPrefix(q, "Look up "):
+			return runnertest.Reply{Content: "<tool_call>\n{\"name\": \"search\", \"arguments\": {\"query\": \"" + strings.TrimPrefix(q, "Look up ") + "\"}}\n</tool_call>"}
+		case strings.Contains(q, "<tool_response>"):
+			return runnertest.Reply{Content: "<answer>330 m</answer>" + echo(r)}
 		case strings.Contains(q, "1+1"):
 			return runnertest.Reply{Status: 500, Body: `{"error":{"message":"boom` + echo(r) + `"}}`}
 		case strings.Contains(q, "9-9"):
@@ -74,7 +83,22 @@ func TestSecretsNeverWritten(t *testing.T) {
 		}
 		return runnertest.Reply{Content: "The answers agree" + echo(r) + "\nYes"}
 	})
-	withSecrets := func(srv *runnertest.Server) string {
+	// The search provider echoes its key in its results, and in its refusal of the query "fail".
+	serper := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct{ Q string }
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		heard := "heard " + r.URL.String() + " with " + r.Header.Get("X-API-KEY")
+		w.Header().Set("Content-Type", "application/json")
+		if body.Q == "fail" {
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprintf(w, `{"message": "Unauthorized: %s", "statusCode": 403}`, heard)
+			return
+		}
+		fmt.Fprintf(w, `{"organic": [{"title": "Eiffel Tower (%s)", "link": "https://encyclopedia.example/eiffel?k=%s", "snippet": "330 m; %s", "position": 1}]}`,
+			heard, r.Header.Get("X-API-KEY"), heard)
+	}))
+	t.Cleanup(serper.Close)
+	withSecrets := func(srv interface{ URL() string }) string {
 		u, err := url.Parse(srv.URL())
 		require.NoError(t, err)
 		u.User = url.UserPassword("realx", urlPasswordSecret)
@@ -82,12 +106,16 @@ func TestSecretsNeverWritten(t *testing.T) {
 		return u.String()
 	}
 	modelURL, judgeURL := withSecrets(model), withSecrets(judge)
+	serperURL := withSecrets(urlOf(serper.URL))
 
 	writeFile(t, dir, "data.jsonl", arithData)
 	suite := writeFile(t, dir, "suite.yaml", "name: arith\ndata: {path: data.jsonl}\nprompt:\n  user: \"{{.Question}}\"\n"+
 		"judge:\n  steps:\n    - kind: math\n    - kind: llm\n      template: equivalence\n      model: judge-model\n      retries: 0\n")
 	preds := writeFile(t, dir, "preds.jsonl", `{"id": "q3", "response": "five"}`+"\n"+`{"id": "q4", "response": "it is five"}`+"\n")
 	rows := writeFile(t, dir, "rows.jsonl", `{"question": "Name the number after 4.", "prediction": "five", "answer": "5"}`+"\n")
+	writeFile(t, dir, "search.jsonl", `{"id": "s1", "question": "Look up eiffel tower", "answer": "330 m"}`+"\n"+`{"id": "s2", "question": "Look up fail", "answer": "330 m"}`+"\n")
+	searchSuite := writeFile(t, dir, "search.yaml", "name: looked\ndata: {path: search.jsonl}\nprompt:\n  user: \"{{.Question}}\"\n"+
+		"judge: {kind: subem}\nagent: {protocol: hermes, tools: [search]}\nsearch: {provider: serper}\n")
 	cachePath := filepath.Join(dir, "cache", "responses.sqlite")
 	// A suite whose data is in a private repository of a hub that quotes the token back in
 	// its refusals; and one that names a file the repository does not have.
@@ -131,6 +159,13 @@ func TestSecretsNeverWritten(t *testing.T) {
 		append([]string{"score", suite, "--predictions", preds, "--out", "scored"}, judgeFlags...),
 		append([]string{"judge", "--judge", "llm", "--in", rows, "--out", "judged.jsonl"}, judgeFlags...),
 		{"merge", "run", "--out", "merged"},
+		append([]string{"run", searchSuite, "--out", "searched", "--progress", "none", "--search", "record", "--search-store", "store",
+			"--search-base-url", serperURL, "--record-model", "turns.jsonl", "--max-error-rate", "1"}, modelFlags...),
+		{"run", searchSuite, "--out", "replayed", "--progress", "none", "--search", "replay", "--search-store", "store",
+			"--replay-model", "turns.jsonl", "--max-error-rate", "1"},
+		{"report", "searched", "replayed", "--table", "search"},
+		{"search", "export", "store", "-o", "store.tar.gz"},
+		{"search", "import", "store2", "store.tar.gz"},
 		{"data", "pull", hubSuite, "--allow-private-urls"},
 		append([]string{"run", hubSuite, "--out", "hub", "--progress", "none"}, modelFlags...),
 	} {
@@ -160,6 +195,10 @@ func TestSecretsNeverWritten(t *testing.T) {
 	agentLog, err := os.ReadFile(filepath.Join(dir, "agent", "results.jsonl"))
 	require.NoError(t, err)
 	require.Contains(t, string(agentLog), "/proc/1/environ", "the model's code did not run in the sandbox")
+	searched, err := os.ReadFile(filepath.Join(dir, "searched", "results.jsonl"))
+	require.NoError(t, err)
+	require.Contains(t, string(searched), "Eiffel Tower (heard", "the search provider was not asked")
+	require.FileExists(t, filepath.Join(dir, "store2", "realx-search-store.json"))
 
 	secrets := []string{urlQuerySecret, urlPasswordSecret}
 	for _, v := range fakeSecrets {
@@ -190,6 +229,12 @@ func TestSecretsNeverWritten(t *testing.T) {
 	}))
 	assert.Greater(t, files, 15, "the commands wrote fewer files than expected")
 }
+
+// urlOf is a fixed URL, for withSecrets.
+type urlOf string
+
+// URL returns u.
+func (u urlOf) URL() string { return string(u) }
 
 // wd returns the test's working directory (the package's).
 func wd(t *testing.T) string {

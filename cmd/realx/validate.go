@@ -16,7 +16,8 @@ func validateCommand() *cli.Command {
 		Name:  "validate",
 		Usage: "check suites and their data; print every problem as file:line:col and exit 2",
 		Description: `Everything run checks before its first model call is checked, and every problem is printed at
-once: the suite file, its judge and agent blocks, every data record, and every sample's prompt.
+once: the suite file, its judge, agent and search blocks (the corpus read, the store opened),
+every data record, and every sample's prompt.
 Warnings (exit 0) say what run allows but is likely a mistake: image files that are missing
 (looked for, never read; a missing image fails its sample as an input error), records without
 a gold answer in a suite that says it has none, no bubblewrap for a suite that runs Python.`,
@@ -40,6 +41,9 @@ a gold answer in a suite that says it has none, no bubblewrap for a suite that r
 				}
 				if s == nil {
 					continue
+				}
+				if ps := realx.CheckSearch(s); len(ps) > 0 {
+					problems = append(problems, ps.Err())
 				}
 				if root := c.String("image-root"); root != "" {
 					s.SetImageRoot(root)

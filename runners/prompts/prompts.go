@@ -1,8 +1,8 @@
 // Package prompts owns the prompt templates realx ships for agentic models: the system prompts
-// and question wrappers that DeepEyesV2, DeepEyes and Skywork-R1V4 were trained with (their
-// prose paraphrased, their tags and format strings exact), and Qwen's hermes tool block. They
-// are Go text/template files, embedded in the binary; package runners renders them. A suite
-// names one (agent.system: deepeyesv2) or gives its own text.
+// and question wrappers that DeepEyesV2, DeepEyes and Skywork-R1V4 were evaluated with, verbatim
+// from their authors' code and paper (Apache-2.0 and MIT; each file names its source), and
+// Qwen's hermes tool block. They are Go text/template files, embedded in the binary; package
+// runners renders them. A suite names one (agent.system: deepeyesv2) or gives its own text.
 //
 // System templates see .System (the suite's own system prompt), .Tools (each with .Name,
 // .Description, .JSON as Qwen's chat template writes a tool, and .Compact as DeepEyes' prompt

@@ -1,8 +1,9 @@
 // Package tools is the one registry of the tools a suite may name under agent.tools: New
 // builds each by its name, from the suite's settings and the run's. The tools themselves live
 // in the packages below: python (model code in a bubblewrap sandbox, or on a remote Jupyter
-// sandbox) and imageops (crop, zoom, rotate, flip, resize, contrast, in Go). A new tool is one
-// entry in builders; runners.ToolFunctions names the function the model calls it by, and
+// sandbox), imageops (crop, zoom, rotate, flip, resize, contrast, in Go) and search (search,
+// image_search, text_search and web_visit, on the run's one search.Service). A new tool is
+// one entry in builders; runners.ToolFunctions names the function the model calls it by, and
 // runners.Check refuses names that are not there.
 package tools
 
@@ -15,6 +16,7 @@ import (
 	"github.com/realx-bench/realx/runners"
 	"github.com/realx-bench/realx/runners/tools/imageops"
 	"github.com/realx-bench/realx/runners/tools/python"
+	"github.com/realx-bench/realx/runners/tools/search"
 	"github.com/realx-bench/realx/tasks"
 )
 
@@ -29,8 +31,12 @@ type Config struct {
 	// Images is the suite's image policy, which the image tools prepare the images they
 	// return by (but under deepeyes).
 	Images tasks.ImagePolicy
-	// Python is the suite's python block: time and memory limits, images kept, blank images.
+	// Python is the suite's python block: time and memory limits, images kept, blank images,
+	// the sandbox's mode.
 	Python tasks.PythonSpec
+	// Crop is how the image tools crop: tasks.CropPIL or tasks.CropClamp; empty is the
+	// protocol's (pil under deepeyes).
+	Crop string
 	// Interpreter is the python tool's interpreter (it needs PIL); python's default when "".
 	Interpreter string
 	// Unsafe runs model code without the bubblewrap sandbox.
@@ -38,17 +44,27 @@ type Config struct {
 	// SandboxURL, when set, runs model code on a DeepEyesV2-style Jupyter sandbox server at
 	// this URL instead of locally.
 	SandboxURL string
+	// Search is the run's search service, which the search tools answer from; they cannot be
+	// built without one. One Service serves every sample and every search tool of a run.
+	Search *search.Service
+	// SearchOptions configure the search tools (results shown, page budget); their Style is
+	// the protocol's: DeepEyesV2's image search under deepeyesv2, R1V4's under every other.
+	SearchOptions search.ToolOptions
 }
 
 // builders make each tool New knows, by name.
 var builders = func() map[string]func(Config) (runners.Tool, error) {
 	m := map[string]func(Config) (runners.Tool, error){"python": newPython}
+	for _, name := range search.Names() {
+		m[name] = func(cfg Config) (runners.Tool, error) { return newSearch(name, cfg) }
+	}
 	for _, name := range imageops.Names() {
 		m[name] = func(cfg Config) (runners.Tool, error) {
 			opt := imageops.Options{Resize: cfg.Images}
 			if protocolName(cfg) == "deepeyes" {
 				opt = imageops.DeepEyesOptions()
 			}
+			opt.PIL = cfg.Crop == tasks.CropPIL || cfg.Crop == "" && protocolName(cfg) == "deepeyes"
 			t, _ := imageops.ByName(name, opt)
 			return t, nil
 		}
@@ -56,9 +72,8 @@ var builders = func() map[string]func(Config) (runners.Tool, error) {
 	return m
 }()
 
-// ErrNotAvailable is New's error for a tool realx knows by name but cannot run yet (the search
-// tools, until their backends exist).
-var ErrNotAvailable = errors.New("not available yet: this realx has no search backend (leave the tool out of agent.tools)")
+// ErrNoSearch is New's error for a search tool when the Config has no search service.
+var ErrNoSearch = errors.New("no search service is configured for the run (tools.Config.Search)")
 
 // New returns the tool called name (a key of runners.ToolFunctions), built as cfg says. The
 // python tool runs in the local bubblewrap sandbox, refusing to run without it unless
@@ -66,9 +81,6 @@ var ErrNotAvailable = errors.New("not available yet: this realx has no search ba
 func New(name string, cfg Config) (runners.Tool, error) {
 	b, ok := builders[name]
 	if !ok {
-		if _, known := runners.ToolFunctions[name]; known {
-			return nil, ErrNotAvailable
-		}
 		return nil, fmt.Errorf("unknown tool %q", name)
 	}
 	return b(cfg)
@@ -84,14 +96,40 @@ func newPython(cfg Config) (runners.Tool, error) {
 	if spec.DropBlankImages != nil {
 		drop = *spec.DropBlankImages
 	}
+	mode := spec.Mode
+	if mode == "" {
+		mode = runners.ProtocolDefaults(protocolName(cfg)).PythonMode
+	}
 	if cfg.SandboxURL != "" {
-		return &python.Remote{URL: cfg.SandboxURL, CodeTimeout: spec.Timeout.D(), MaxImages: spec.MaxImages}, nil
+		return &python.Remote{URL: cfg.SandboxURL, CodeTimeout: spec.Timeout.D(), MaxImages: spec.MaxImages,
+			DropBlankImages: drop, Mode: mode}, nil
 	}
 	return python.New(python.Config{
 		Interpreter: cfg.Interpreter, Unsafe: cfg.Unsafe,
 		CallTimeout: spec.Timeout.D(), MemoryBytes: int64(spec.MemoryMB) << 20,
-		MaxImages: spec.MaxImages, DropBlankImages: drop,
+		MaxImages: spec.MaxImages, DropBlankImages: drop, Mode: mode,
 	})
+}
+
+// newSearch makes the search tool called name on the run's service, its image search in the
+// protocol's style.
+func newSearch(name string, cfg Config) (runners.Tool, error) {
+	if cfg.Search == nil {
+		return nil, ErrNoSearch
+	}
+	o := cfg.SearchOptions
+	o.Style = SearchStyle(cfg.Protocol)
+	return search.NewTool(name, cfg.Search, o)
+}
+
+// SearchStyle returns the style of image search a protocol's models were trained on:
+// DeepEyesV2's (no arguments, the question's image) under deepeyesv2, R1V4's (image_paths)
+// under r1v4, native and hermes.
+func SearchStyle(p runners.Protocol) search.Style {
+	if p != nil && p.Name() == "deepeyesv2" {
+		return search.DeepEyesV2
+	}
+	return search.R1V4
 }
 
 // protocolName returns the name of cfg's protocol, "" when none.

@@ -1,7 +1,6 @@
 package tools
 
 import (
-	"errors"
 	"os/exec"
 	"slices"
 	"testing"
@@ -12,25 +11,29 @@ import (
 	"github.com/realx-bench/realx/runners"
 	"github.com/realx-bench/realx/runners/tools/imageops"
 	"github.com/realx-bench/realx/runners/tools/python"
+	"github.com/realx-bench/realx/runners/tools/search"
 )
 
 // TestToolCatalogMatchesTheTools checks that every tool name runners.Check accepts is one New
-// builds (or a search tool, whose backends come later, which New says so of), and the other
-// way round.
+// builds, and the other way round; the search tools need the run's search service.
 func TestToolCatalogMatchesTheTools(t *testing.T) {
 	t.Parallel()
-	buildable := append([]string{"python"}, imageops.Names()...)
+	buildable := append(append([]string{"python"}, imageops.Names()...), search.Names()...)
 	slices.Sort(buildable)
 	assert.Equal(t, buildable, Names())
+	svc, err := search.New(search.Config{})
+	require.NoError(t, err)
 	for name, fn := range runners.ToolFunctions {
-		if slices.Contains([]string{"search", "image_search", "text_search", "web_visit"}, name) {
-			_, err := New(name, Config{})
-			assert.True(t, errors.Is(err, ErrNotAvailable), "%s: %v", name, err)
-			continue
-		}
 		assert.Contains(t, buildable, name)
 		if name != "python" {
 			assert.Equal(t, name, fn)
+		}
+		if slices.Contains(search.Names(), name) {
+			_, err := New(name, Config{})
+			assert.ErrorIs(t, err, ErrNoSearch, name)
+			tool, err := New(name, Config{Search: svc})
+			require.NoError(t, err)
+			assert.Equal(t, name, tool.Def().Name)
 		}
 	}
 	for _, name := range buildable {
@@ -42,8 +45,28 @@ func TestToolCatalogMatchesTheTools(t *testing.T) {
 			assert.Equal(t, runners.ToolFunctions["python"], tool.Def().Name)
 		}
 	}
-	_, err := New("browser", Config{})
+	_, err = New("browser", Config{})
 	assert.ErrorContains(t, err, `unknown tool "browser"`)
+}
+
+// TestImageSearchTakesTheProtocolsStyle builds DeepEyesV2's image search (no arguments) under
+// its protocol and R1V4's (image_paths) under the others.
+func TestImageSearchTakesTheProtocolsStyle(t *testing.T) {
+	t.Parallel()
+	svc, err := search.New(search.Config{})
+	require.NoError(t, err)
+	for _, c := range []struct{ protocol, required string }{
+		{"deepeyesv2", ""}, {"r1v4", "image_paths"}, {"native", "image_paths"}, {"hermes", "image_paths"},
+	} {
+		p, _ := runners.ProtocolByName(c.protocol)
+		tool, err := New("image_search", Config{Protocol: p, Search: svc})
+		require.NoError(t, err)
+		if c.required == "" {
+			assert.NotContains(t, string(tool.Def().Parameters), "required", c.protocol)
+		} else {
+			assert.Contains(t, string(tool.Def().Parameters), `"required":["image_paths"]`, c.protocol)
+		}
+	}
 }
 
 // TestNewTakesTheProtocol builds the image tools as DeepEyes does under its protocol, and the

@@ -57,6 +57,13 @@ type Options struct {
 	Format string
 	// Quality is the JPEG quality of returned images; 0 means runners.JPEGQuality (95).
 	Quality int
+	// PIL crops as DeepEyes' V* evaluation does, with PIL's Image.crop (pilCrop): the box is
+	// rounded but not clamped, grown or checked for its aspect (MinSize and MaxAspect do not
+	// apply), what lies outside the image is black, and the crop is resized with that
+	// evaluation's smart_resize of the box's own size (deepEyesSize), bicubic, whatever Resize
+	// says. A box whose right is left of its left (or lower above its upper), or that selects
+	// no pixels, is an error.
+	PIL bool
 }
 
 // DeepEyesOptions returns the options DeepEyes evaluates with: pixel boxes, a 28-pixel minimum

@@ -174,14 +174,23 @@ func (t *tool) emit(s *session, img image.Image, format, what string) (*runners.
 	if b.Empty() {
 		return nil, modelError{errEmpty}
 	}
-	if t.opt.Resize.Factor > 1 && max(b.Dx(), b.Dy()) > maxAspectSent*min(b.Dx(), b.Dy()) {
-		return nil, modelError{fmt.Errorf("the resulting image of %d×%d pixels is too thin to send: its longer side is more than %d times its shorter side", b.Dx(), b.Dy(), maxAspectSent)}
+	var w, h int
+	if sized, ok := img.(boxSized); ok {
+		var err error
+		if w, h, err = deepEyesSize(sized.w, sized.h); err != nil {
+			return nil, modelError{err}
+		}
+		img = runners.Resize(sized.Image, w, h)
+	} else {
+		if t.opt.Resize.Factor > 1 && max(b.Dx(), b.Dy()) > maxAspectSent*min(b.Dx(), b.Dy()) {
+			return nil, modelError{fmt.Errorf("the resulting image of %d×%d pixels is too thin to send: its longer side is more than %d times its shorter side", b.Dx(), b.Dy(), maxAspectSent)}
+		}
+		var err error
+		if w, h, err = runners.ImageSize(b.Dx(), b.Dy(), t.opt.Resize); err != nil {
+			return nil, err // the policy itself is wrong
+		}
+		img = runners.ResizeWith(img, w, h, t.opt.Resize.Filter)
 	}
-	w, h, err := runners.ImageSize(b.Dx(), b.Dy(), t.opt.Resize)
-	if err != nil {
-		return nil, err // the policy itself is wrong
-	}
-	img = runners.Resize(img, w, h)
 	format = OutputFormat(format)
 	if t.opt.Format != "" {
 		format = t.opt.Format
@@ -268,6 +277,13 @@ func cropEdit(opt Options, a args, img image.Image, from int) (image.Image, stri
 	}
 	if err != nil {
 		return nil, "", err
+	}
+	if opt.PIL {
+		crop, err := pilCrop(img, b)
+		if err != nil {
+			return nil, "", err
+		}
+		return crop, fmt.Sprintf("the region %s of image %d", b, from), nil
 	}
 	r, err := ResolveBox(b, img.Bounds(), opt)
 	if err != nil {

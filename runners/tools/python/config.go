@@ -31,6 +31,17 @@ const (
 	DefaultUID = 65534
 )
 
+// The modes of Config.Mode.
+const (
+	ModeRealx      = "realx"
+	ModeDeepEyesV2 = "deepeyesv2"
+)
+
+// deepEyesV2Grace is how long past CallTimeout a call of the deepeyesv2 mode may run before its
+// kernel is killed: the sandbox server interrupted the code at the timeout and killed its
+// process a second later.
+const deepEyesV2Grace = time.Second
+
 // ErrNoSandbox is returned by New when bubblewrap is missing and Config.Unsafe is not set.
 var ErrNoSandbox = errors.New("bubblewrap (bwrap) not found: install it, or pass --unsafe-no-sandbox to run model code without a sandbox")
 
@@ -96,9 +107,13 @@ type Config struct {
 	// MaxImagePixels downscales larger returned images (keeping the aspect ratio); default
 	// 16384·28².
 	MaxImagePixels int64
-	// DropBlankImages drops returned images whose every channel is ≥ 250, as DeepEyesV2's RL
-	// environment does.
+	// DropBlankImages drops returned images whose every channel is ≥ 250, as DeepEyesV2's
+	// evaluation does.
 	DropBlankImages bool
+	// Mode is how the kernel behaves: ModeDeepEyesV2 as DeepEyesV2's evaluation sandbox did
+	// (see the package doc), or ModeRealx (also when empty). ModeDeepEyesV2 needs autopep8 in
+	// the interpreter (Debian: python3-autopep8).
+	Mode string
 
 	// UID and GID are the ids the interpreter runs as when realx runs as root; default 65534.
 	// They are never 0: the kernel exempts root from RLIMIT_NPROC.
@@ -156,7 +171,18 @@ func (c Config) withDefaults() Config {
 	if c.SandboxCPUs == 0 {
 		c.SandboxCPUs = DefaultSandboxCPUs
 	}
+	if c.Mode == "" {
+		c.Mode = ModeRealx
+	}
 	return c
+}
+
+// hardTimeout is how long realx waits for a call before it kills the kernel.
+func (c *Config) hardTimeout() time.Duration {
+	if c.Mode == ModeDeepEyesV2 {
+		return c.CallTimeout + deepEyesV2Grace
+	}
+	return c.CallTimeout
 }
 
 // positive sets *p to v unless it is positive.
@@ -170,6 +196,9 @@ func positive[T int | time.Duration](p *T, v T) {
 // bwrap unless Unsafe.
 func (c Config) resolve() (Config, error) {
 	c = c.withDefaults()
+	if c.Mode != ModeRealx && c.Mode != ModeDeepEyesV2 {
+		return c, fmt.Errorf("python sandbox mode %q is not one of %s, %s", c.Mode, ModeDeepEyesV2, ModeRealx)
+	}
 	if !c.Unsafe {
 		p, err := exec.LookPath(c.Bwrap)
 		if err != nil {
@@ -190,14 +219,20 @@ func (c Config) resolve() (Config, error) {
 // checkPIL runs the interpreter once to see that it can import PIL, which pre-loading the
 // images needs (a pyenv or venv Python often lacks it).
 func checkPIL(ctx context.Context, interpreter string) error {
+	return checkImport(ctx, interpreter, "PIL.Image", "python3-pil")
+}
+
+// checkImport runs the interpreter once to see that it can import module, which Debian's
+// package pkg provides.
+func checkImport(ctx context.Context, interpreter, module, pkg string) error {
 	ctx, cancel := context.WithTimeout(ctx, DefaultStartTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, interpreter, "-I", "-c", "import PIL.Image")
+	cmd := exec.CommandContext(ctx, interpreter, "-I", "-c", "import "+module)
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "LANG=C.UTF-8"}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("python interpreter %s cannot import PIL (install python3-pil, or set the interpreter path): %v: %s",
-			interpreter, err, strings.TrimSpace(string(out)))
+		return fmt.Errorf("python interpreter %s cannot import %s (install %s, or set the interpreter path): %v: %s",
+			interpreter, module, pkg, err, strings.TrimSpace(string(out)))
 	}
 	return nil
 }

@@ -40,8 +40,8 @@
 // call and capped. Once the driver replied, realx ends the call's output with a random marker
 // that it writes itself into its copy of the sandbox's end of each socket: the marker never
 // enters the sandbox. realx reads the replies with a size cap and checks them (at most
-// MaxImages PNG images, with sizes read from the PNGs themselves, within MaxImagePixels and a
-// byte cap per image and per call); a reply that breaks them, like a crashed kernel, stops the
+// MaxImages images, PNG or, in the deepeyesv2 mode, JPEG, with sizes read from the images' own
+// headers, within MaxImagePixels and a byte cap per image and per call); a reply that breaks them, like a crashed kernel, stops the
 // interpreter with an error that says why.
 //
 // A call that outlives its wall-clock timeout, or an interpreter that dies, is killed with its
@@ -54,7 +54,16 @@
 // Images. plt.show(), display(obj), figures left open at the end of a cell (as Jupyter's inline
 // backend shows them) and a PIL image or figure as a cell's last expression come back as PNG
 // images, at most Config.MaxImages per call, downscaled to Config.MaxImagePixels, and within 64
-// MiB of PNG per call (an image past it is dropped with a note). White images
-// (every channel ≥ 250) are kept unless Config.DropBlankImages: DeepEyesV2's RL environment drops
-// them, its VLMEvalKit evaluation does not, and an empty result is easier to debug than a missing one.
+// MiB per call (an image past it is dropped with a note). White images (every channel ≥ 250)
+// are dropped when Config.DropBlankImages, as DeepEyesV2's evaluation drops them.
+//
+// Modes. Config.Mode ModeDeepEyesV2 makes the kernel behave as DeepEyesV2's evaluation sandbox
+// did (its Jupyter server and VLMEvalKit's client): the code passes the client's indentation
+// fixer and autopep8 first; the namespace holds builtins, os, shutil, subprocess, sys, plt, Image
+// and image_1 (the first image only); a value prints as IPython's "Out[1]: …", an exception as
+// IPython's traceback without colour, a syntax error as "SyntaxError - …"; writes to sys.stderr
+// are lost; images come only from plt.show() (every open figure after fig.tight_layout()),
+// resized with smart_resize (bilinear) and sent as JPEG quality 75; a call past CallTimeout gets
+// the server's TimeoutException, and its kernel is killed a second later with the server's
+// "TimeOutError: code execution timed out". ModeRealx is the plain kernel above.
 package python

@@ -8,9 +8,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	_ "image/gif"  // decode sizes of returned GIFs
-	_ "image/jpeg" // and JPEGs
-	_ "image/png"  // and PNGs
+	"image"
+	_ "image/gif" // decode sizes of returned GIFs
+	"image/jpeg"  // and JPEGs
+	_ "image/png" // and PNGs
 	"io"
 	"net/http"
 	"regexp"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/realx-bench/realx/runners"
+	"github.com/realx-bench/realx/tasks"
 )
 
 // Remote is the code tool backed by a sandbox server that users already run: the Jupyter
@@ -56,6 +58,13 @@ type Remote struct {
 	MaxOutputBytes int
 	// MaxImages caps the images of one call; default 10.
 	MaxImages int
+	// DropBlankImages drops returned images whose every channel is ≥ 250, as DeepEyesV2's
+	// evaluation drops them.
+	DropBlankImages bool
+	// Mode is the sandbox's mode (Config.Mode). With ModeDeepEyesV2 the images the server
+	// returns are resized with smart_resize (bilinear) and sent as JPEG, as DeepEyesV2's client
+	// did; the server does the rest itself.
+	Mode string
 }
 
 func (r *Remote) name() string {
@@ -210,10 +219,9 @@ func (s *RemoteSession) post(ctx context.Context, code string) (*Result, error) 
 	if limit <= 0 {
 		limit = DefaultMaxOutput
 	}
+	// The server's "result" is the value of the last expression, which its stdout already
+	// shows ("Out[1]: …"), or "None": DeepEyesV2's client never sends it to the model.
 	res.Stdout = capString(stripANSI(out.Stdout), limit)
-	if v := resultText(out.Result); v != "" {
-		res.Stdout = appendLine(res.Stdout, v)
-	}
 	res.Stderr = capString(stripANSI(out.Stderr), limit)
 	if reply.Status != "success" {
 		res.Error = firstNonEmpty(strings.TrimSpace(msg), "sandbox status "+reply.Status)
@@ -227,6 +235,13 @@ func (s *RemoteSession) post(ctx context.Context, code string) (*Result, error) 
 	total, tooBig := 0, 0
 	for _, enc := range out.Images {
 		img, err := decodeImage(enc)
+		if err == nil && (s.r.DropBlankImages || s.r.Mode == ModeDeepEyesV2) {
+			var blank bool
+			if img, blank, err = s.r.prepare(img); err == nil && blank {
+				res.DroppedImages++
+				continue
+			}
+		}
 		if err != nil {
 			res.Stderr = appendLine(res.Stderr, "Note: an image could not be decoded: "+err.Error())
 			continue
@@ -290,19 +305,45 @@ func decodeImage(enc string) (*runners.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	return checkedImage(data, false, runners.MaxImagePixels)
+	return checkedImage(data, "", runners.MaxImagePixels)
 }
 
-func resultText(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	default:
-		b, _ := json.Marshal(v)
-		return string(b)
+// prepare processes an image the server returned as the client of the mode did: resized
+// with smart_resize and encoded as JPEG in the deepeyesv2 mode; and reports whether it is
+// blank (every channel ≥ 250, after the resize), when blank images are dropped.
+func (r *Remote) prepare(img *runners.Image) (*runners.Image, bool, error) {
+	m, _, err := image.Decode(bytes.NewReader(img.Data))
+	if err != nil {
+		return nil, false, err
 	}
+	if r.Mode == ModeDeepEyesV2 {
+		policy := tasks.ImagePolicy{Factor: 28, MinPixels: 4 * 28 * 28, MaxPixels: 16384 * 28 * 28, Filter: tasks.FilterBilinear}
+		w, h, err := runners.ImageSize(img.Width, img.Height, policy)
+		if err != nil {
+			return nil, false, err
+		}
+		m = runners.ResizeWith(m, w, h, policy.Filter)
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, m, &jpeg.Options{Quality: 75}); err != nil {
+			return nil, false, err
+		}
+		img = &runners.Image{Data: buf.Bytes(), MIME: "image/jpeg", Width: w, Height: h}
+	}
+	return img, r.DropBlankImages && isBlank(m), nil
+}
+
+// isBlank reports whether every channel of every pixel of m is at least 250.
+func isBlank(m image.Image) bool {
+	b := m.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, a := m.At(x, y).RGBA()
+			if min(r, g, bl, a) < 250*0x101 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 var (

@@ -1,9 +1,12 @@
 package python
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"image"
+	"image/png"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -104,7 +107,7 @@ func TestRemoteSpeaksDeepEyesV2Protocol(t *testing.T) {
 
 	obs, err = inst.Call(context.Background(), json.RawMessage(`{"code": "x"}`))
 	require.NoError(t, err)
-	assert.Equal(t, "42\n'value'\n", obs.Stdout)
+	assert.Equal(t, "42\n", obs.Stdout, "the server's result field is not appended: DeepEyesV2's client never sent it")
 
 	obs, err = inst.Call(context.Background(), json.RawMessage(`{"code": "   "}`))
 	require.NoError(t, err)
@@ -168,4 +171,32 @@ func TestRemoteRefusesImagesOfAbsurdSizes(t *testing.T) {
 	assert.Equal(t, [2]int{3, 2}, [2]int{res.Images[0].Width, res.Images[0].Height})
 	assert.Contains(t, res.Stderr, "Note: an image could not be decoded: 1048576×1048576 pixels, want a positive size of at most 178956970 pixels")
 	assert.Contains(t, res.Stderr, "Note: an image could not be decoded: png: invalid format: non-positive dimension")
+}
+
+// TestRemoteAsDeepEyesV2sClient: in the deepeyesv2 mode the remote backend treats the server's
+// images as DeepEyesV2's client did: an all-white one dropped, the others resized with
+// smart_resize (100×70 to 112×56: 2.5 rounds to even) and sent as JPEG; the server's result
+// is never appended.
+func TestRemoteAsDeepEyesV2sClient(t *testing.T) {
+	t.Parallel()
+	white := image.NewRGBA(image.Rect(0, 0, 40, 30))
+	for i := range white.Pix {
+		white.Pix[i] = 255
+	}
+	var w, c bytes.Buffer
+	require.NoError(t, png.Encode(&w, white))
+	require.NoError(t, png.Encode(&c, image.NewRGBA(image.Rect(0, 0, 100, 70))))
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(rw).Encode(map[string]any{"status": "success", "output": map[string]any{
+			"stdout": "", "stderr": "", "result": "None",
+			"images": []string{base64.StdEncoding.EncodeToString(w.Bytes()), base64.StdEncoding.EncodeToString(c.Bytes())}}})
+	}))
+	defer srv.Close()
+	r := &Remote{URL: srv.URL, DropBlankImages: true, Mode: ModeDeepEyesV2}
+	res, err := r.NewSession("s", nil).Exec(context.Background(), "plt.show()")
+	require.NoError(t, err)
+	assert.Empty(t, res.Stdout, "no None appended")
+	require.Len(t, res.Images, 1, "the white image is dropped")
+	assert.Equal(t, 1, res.DroppedImages)
+	assert.Equal(t, []any{"image/jpeg", 112, 56}, []any{res.Images[0].MIME, res.Images[0].Width, res.Images[0].Height})
 }

@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/jpeg"
 	"image/png"
+	"strings"
 
 	"github.com/realx-bench/realx/runners"
 )
@@ -75,9 +77,11 @@ type driverReply struct {
 	OK bool `json:"ok"`
 	// Err is, for init, why it failed; for exec, the exception's last line, or, when OK is
 	// false, why the supervisor found the kernel's reply garbled.
-	Err    string `json:"error"`
+	Err string `json:"error"`
+	// Images are each a PNG, or in the deepeyesv2 mode a JPEG, in base64.
 	Images []struct {
-		PNG string `json:"png"`
+		PNG  string `json:"png"`
+		JPEG string `json:"jpeg"`
 	} `json:"images"`
 	// Dropped counts images over MaxImages, Blank the blank ones dropped, TooBig those over the
 	// byte caps.
@@ -95,10 +99,11 @@ type execReply struct {
 
 // parseExecReply parses and checks the supervisor's reply to exec. Any reply that the driver
 // cannot have written on its own is an error, which describes it: at most maxImages images,
-// each a PNG (whose width and height are read from the PNG itself, never from the reply) of
-// positive size within maxPixels and imageBytes, all within callBytes; counts that are not
-// negative. The error line is capped at maxErr bytes.
-func parseExecReply(line []byte, l replyLimits, maxErr int) (*execReply, error) {
+// each a PNG, or when jpeg (the deepeyesv2 mode) a JPEG, whose width and height are read from
+// the image's own header, never from the reply, of positive size within maxPixels and
+// imageBytes, all within callBytes; counts that are not negative. The error line is capped at
+// maxErr bytes.
+func parseExecReply(line []byte, l replyLimits, maxErr int, jpeg bool) (*execReply, error) {
 	var rep driverReply
 	if err := json.Unmarshal(line, &rep); err != nil {
 		return nil, fmt.Errorf("not the driver's JSON: %v", err)
@@ -118,12 +123,19 @@ func parseExecReply(line []byte, l replyLimits, maxErr int) (*execReply, error) 
 	out := &execReply{dropped: rep.Dropped, blank: rep.Blank, tooBig: rep.TooBig, err: capString(rep.Err, maxErr)}
 	total := 0
 	for i, im := range rep.Images {
+		enc, format := im.PNG, "png"
+		if jpeg {
+			enc, format = im.JPEG, "jpeg"
+		}
+		if (jpeg && im.PNG != "") || (!jpeg && im.JPEG != "") {
+			return nil, fmt.Errorf("image %d: not a %s", i+1, strings.ToUpper(format))
+		}
 		// Checked before decoding too: base64 may hold up to 2 bytes of padding.
 		tooBig := fmt.Errorf("image %d: over %d bytes", i+1, l.imageBytes)
-		if base64.StdEncoding.DecodedLen(len(im.PNG)) > l.imageBytes+2 {
+		if base64.StdEncoding.DecodedLen(len(enc)) > l.imageBytes+2 {
 			return nil, tooBig
 		}
-		data, err := base64.StdEncoding.DecodeString(im.PNG)
+		data, err := base64.StdEncoding.DecodeString(enc)
 		if err != nil {
 			return nil, fmt.Errorf("image %d: bad base64: %v", i+1, err)
 		}
@@ -133,7 +145,7 @@ func parseExecReply(line []byte, l replyLimits, maxErr int) (*execReply, error) 
 		if total += len(data); total > l.callBytes {
 			return nil, fmt.Errorf("images over %d bytes in all", l.callBytes)
 		}
-		img, err := checkedImage(data, true, l.maxPixels)
+		img, err := checkedImage(data, format, l.maxPixels)
 		if err != nil {
 			return nil, fmt.Errorf("image %d: %v", i+1, err)
 		}
@@ -143,17 +155,25 @@ func parseExecReply(line []byte, l replyLimits, maxErr int) (*execReply, error) 
 }
 
 // checkedImage returns data as an image whose width and height are read from its header: a
-// PNG when pngOnly, else any format that the image package decodes. The size must be positive
-// and at most maxPixels: the header, not whoever sent it, says what a later decode would take.
-func checkedImage(data []byte, pngOnly bool, maxPixels int64) (*runners.Image, error) {
+// PNG when want is "png", a JPEG when it is "jpeg", else any format that the image package
+// decodes. The size must be positive and at most maxPixels: the header, not whoever sent it,
+// says what a later decode would take.
+func checkedImage(data []byte, want string, maxPixels int64) (*runners.Image, error) {
 	var cfg image.Config
-	format, err := "png", error(nil)
-	if pngOnly {
+	format, err := want, error(nil)
+	switch want {
+	case "png":
 		if cfg, err = png.DecodeConfig(bytes.NewReader(data)); err != nil {
 			return nil, fmt.Errorf("not a PNG: %v", err)
 		}
-	} else if cfg, format, err = image.DecodeConfig(bytes.NewReader(data)); err != nil {
-		return nil, err
+	case "jpeg":
+		if cfg, err = jpeg.DecodeConfig(bytes.NewReader(data)); err != nil {
+			return nil, fmt.Errorf("not a JPEG: %v", err)
+		}
+	default:
+		if cfg, format, err = image.DecodeConfig(bytes.NewReader(data)); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxPixels {
 		return nil, fmt.Errorf("%d×%d pixels, want a positive size of at most %d pixels", cfg.Width, cfg.Height, maxPixels)

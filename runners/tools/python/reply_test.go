@@ -7,6 +7,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"image"
+	"image/jpeg"
 	"image/png"
 	"strings"
 	"testing"
@@ -50,7 +52,7 @@ func images(pngs ...[]byte) string {
 func TestParseExecReply(t *testing.T) {
 	small := testImage(t, 4, 5).Data
 	require.Less(t, len(small), 300)
-	rep, err := parseExecReply([]byte(`{"ok": true, "images": `+images(small)+`, "dropped": 2, "blank": 1, "too_big": 3, "error": "ValueError: bad"}`), testLimits, 1000)
+	rep, err := parseExecReply([]byte(`{"ok": true, "images": `+images(small)+`, "dropped": 2, "blank": 1, "too_big": 3, "error": "ValueError: bad"}`), testLimits, 1000, false)
 	require.NoError(t, err)
 	require.Len(t, rep.images, 1)
 	assert.Equal(t, [2]int{4, 5}, [2]int{rep.images[0].Width, rep.images[0].Height}, "the sizes are the PNG's, not the reply's")
@@ -58,7 +60,7 @@ func TestParseExecReply(t *testing.T) {
 	assert.Equal(t, [3]int{2, 1, 3}, [3]int{rep.dropped, rep.blank, rep.tooBig})
 	assert.Equal(t, "ValueError: bad", rep.err)
 
-	rep, err = parseExecReply([]byte(`{"ok": true, "error": "`+strings.Repeat("e", 5000)+`"}`), testLimits, 1000)
+	rep, err = parseExecReply([]byte(`{"ok": true, "error": "`+strings.Repeat("e", 5000)+`"}`), testLimits, 1000, false)
 	require.NoError(t, err)
 	assert.Less(t, len(rep.err), 1100, "the error line is capped")
 
@@ -80,7 +82,7 @@ func TestParseExecReply(t *testing.T) {
 		{"images over the call's cap", `{"ok": true, "images": ` + images(pad(200), pad(200)) + `}`, "images over 500 bytes in all"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := parseExecReply([]byte(tc.line), testLimits, 1000)
+			_, err := parseExecReply([]byte(tc.line), testLimits, 1000, false)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 		})
@@ -142,7 +144,7 @@ func FuzzDriverReply(f *testing.F) {
 		f.Add([]byte(line))
 	}
 	f.Fuzz(func(t *testing.T, line []byte) {
-		rep, err := parseExecReply(line, testLimits, 200)
+		rep, err := parseExecReply(line, testLimits, 200, false)
 		if err != nil {
 			return
 		}
@@ -162,4 +164,32 @@ func FuzzDriverReply(f *testing.F) {
 		}
 		require.LessOrEqual(t, total, testLimits.callBytes)
 	})
+}
+
+// TestJPEGReplies: in the deepeyesv2 mode the images are JPEGs, checked as the PNGs are (their
+// size read from their own header, within the caps); a PNG is refused there, and a JPEG in the
+// realx mode.
+func TestJPEGReplies(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	require.NoError(t, jpeg.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 30, 20)), nil))
+	enc := base64.StdEncoding.EncodeToString(buf.Bytes())
+	lim := replyLimits{maxImages: 3, maxPixels: 1000, imageBytes: 4000, callBytes: 8000, line: 1 << 16}
+	rep, err := parseExecReply([]byte(`{"ok": true, "images": [{"jpeg": "`+enc+`"}]}`), lim, 1000, true)
+	require.NoError(t, err)
+	require.Len(t, rep.images, 1)
+	assert.Equal(t, []any{"image/jpeg", 30, 20}, []any{rep.images[0].MIME, rep.images[0].Width, rep.images[0].Height})
+	_, err = parseExecReply([]byte(`{"ok": true, "images": [{"jpeg": "`+enc+`"}]}`), lim, 1000, false)
+	assert.ErrorContains(t, err, "not a PNG")
+	_, err = parseExecReply([]byte(`{"ok": true, "images": [{"png": "`+base64.StdEncoding.EncodeToString(pngHeader(4, 4))+`"}]}`), lim, 1000, true)
+	assert.ErrorContains(t, err, "not a JPEG")
+	_, err = parseExecReply([]byte(`{"ok": true, "images": [{"jpeg": "`+base64.StdEncoding.EncodeToString(pngHeader(4, 4))+`"}]}`), lim, 1000, true)
+	assert.ErrorContains(t, err, "not a JPEG")
+	huge := bytes.Clone(buf.Bytes())
+	// The SOF0 marker's height and width, past the pixel cap: refused from the header.
+	i := bytes.Index(huge, []byte{0xff, 0xc0})
+	require.Positive(t, i)
+	huge[i+5], huge[i+6], huge[i+7], huge[i+8] = 0xff, 0xff, 0xff, 0xff
+	_, err = parseExecReply([]byte(`{"ok": true, "images": [{"jpeg": "`+base64.StdEncoding.EncodeToString(huge)+`"}]}`), lim, 1000, true)
+	assert.ErrorContains(t, err, "pixels")
 }

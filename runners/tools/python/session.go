@@ -276,6 +276,11 @@ func (s *Session) startLocked(ctx context.Context) error {
 		"call_image_bytes": s.limits.callBytes,
 		"reply_bytes":      s.limits.line,
 		"drop_blank":       s.cfg.DropBlankImages,
+		"mode":             s.cfg.Mode,
+		"soft_timeout":     0.0,
+	}
+	if s.cfg.Mode == ModeDeepEyesV2 {
+		init["soft_timeout"] = s.cfg.CallTimeout.Seconds()
 	}
 	line, st := p.roundTrip(ctx, init, s.cfg.StartTimeout)
 	var ready driverReply
@@ -420,13 +425,13 @@ func (s *Session) execLocked(ctx context.Context, code string, res *Result) erro
 	p := s.proc
 	marker := newMarker()
 	outC, errC := p.out.expect(marker), p.errs.expect(marker)
-	line, st := p.roundTrip(ctx, map[string]string{"op": "exec", "code": code}, s.cfg.CallTimeout)
+	line, st := p.roundTrip(ctx, map[string]string{"op": "exec", "code": code}, s.cfg.hardTimeout())
 	var why string // what was garbled
 	var out *execReply
 	switch st {
 	case replied:
 		var err error
-		if out, err = parseExecReply(line, s.limits, s.cfg.MaxOutputBytes); err != nil {
+		if out, err = parseExecReply(line, s.limits, s.cfg.MaxOutputBytes, s.cfg.Mode == ModeDeepEyesV2); err != nil {
 			st, why = garbled, err.Error()
 		}
 	case garbled:
@@ -452,6 +457,12 @@ func (s *Session) execLocked(ctx context.Context, code string, res *Result) erro
 			res.Error = fmt.Sprintf("process crashed: the driver's reply was garbled (%s)", why)
 		default:
 			res.Error = "process crashed: " + exitText(p.cmd.ProcessState)
+		}
+		if s.cfg.Mode == ModeDeepEyesV2 {
+			// The sandbox server answered a call whose process it had to kill, or that died,
+			// with this and nothing else.
+			res.Stdout, res.Stderr = "", "TimeOutError: code execution timed out"
+			return nil
 		}
 		res.Stderr = appendLine(res.Stderr, fmt.Sprintf(
 			"Error: %s. The Python kernel was stopped; the next call starts a fresh one, without the variables defined so far.", res.Error))

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -626,5 +627,75 @@ func BenchmarkOpenSession(b *testing.B) {
 			b.Fatal(err)
 		}
 		_ = s.Close()
+	}
+}
+
+// TestDeepEyesV2Mode: the kernel as DeepEyesV2's sandbox ran it. A call past its timeout is
+// interrupted with the server's TimeoutException, in an IPython traceback, and the kernel lives
+// on; one that kills its kernel reads as the server's answer to a killed call; writes to
+// sys.stderr are lost; display() prints; only image_1 is loaded; the namespace has the server's
+// imports.
+func TestDeepEyesV2Mode(t *testing.T) {
+	t.Parallel()
+	s := openSession(t, func(c *Config) { c.Mode = ModeDeepEyesV2; c.CallTimeout = 2 * time.Second })
+	ctx := context.Background()
+	res, err := s.Exec(ctx, "x = 7\nwhile True:\n    pass")
+	require.NoError(t, err)
+	assert.Contains(t, res.Stderr, "TimeoutException                          Traceback (most recent call last)\n")
+	assert.True(t, strings.HasSuffix(res.Stderr, "\nTimeoutException: Timed out!\n"), res.Stderr)
+	assert.NotContains(t, res.Stderr, "driver.py")
+	res, err = s.Exec(ctx, "import sys\nprint(x, sorted(k for k in ('os', 'sys', 'shutil', 'subprocess', 'plt', 'builtins', 'Image', 'image_1', 'image_2') if k in globals()))\nprint('lost', file=sys.stderr)\ndisplay([1, 2])")
+	require.NoError(t, err)
+	assert.Equal(t, "7 ['Image', 'builtins', 'image_1', 'os', 'plt', 'shutil', 'subprocess', 'sys']\n[1, 2]\n", res.Stdout)
+	assert.Empty(t, res.Stderr)
+	res, err = s.Exec(ctx, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+	require.NoError(t, err)
+	assert.Equal(t, "", res.Stdout)
+	assert.Equal(t, "TimeOutError: code execution timed out", res.Stderr)
+	assert.Contains(t, res.Error, "process crashed")
+}
+
+// TestDeepEyesV2ModeMatchesIPython runs cells through the deepeyesv2 mode and through
+// testdata/ipython_reference.py, which runs them as DeepEyesV2's client and sandbox server did,
+// under the interpreter's IPython (Debian's python3-ipython), and compares stdout and stderr
+// byte for byte (object addresses aside): values printed as Out[1], containers broken as
+// IPython breaks them, types, functions and objects without a repr, tracebacks of the cell, of
+// a function, of the standard library and chained ones, code the fixer rewrites. It skips when
+// the interpreter has no IPython.
+func TestDeepEyesV2ModeMatchesIPython(t *testing.T) {
+	t.Parallel()
+	if err := exec.Command(DefaultInterpreter, "-c", "import IPython, autopep8").Run(); err != nil {
+		t.Skipf("skipping: %s cannot import IPython and autopep8 (Debian: python3-ipython, python3-autopep8)", DefaultInterpreter)
+	}
+	cells := []string{
+		"print('hi')", "1+1", `{"b": 1, "a": list(range(30))}`, "[[1,2]]*20", `{i: "v"*10 for i in range(10)}`,
+		"set(range(40))", "(1,)", "class Foo:\n    pass\nFoo()", "int", "def g(x, *a, k=1, **kw):\n    return x\ng",
+		"try:\n    1/0\nexcept Exception as e:\n    raise ValueError(\"wrapped\")", "import json\njson.loads(\"{bad\")",
+		"raise KeyError(\"x\")", "raise ValueError()", "a=1\nb=2\nc=3\nd=4\ne=5\nf=6\ng=7\nh=8\n1/0\nz=1\ny=2\nx=3\nw=4",
+		"x = [1, 2]; x", "import numpy as np\nnp.arange(12).reshape(3, 4)", `"a" * 100`, "print(\"a\")\n5",
+		"[list(range(12)) for _ in range(3)]", "for i in range(2):\n    print(i)\nprint('done')", "if x",
+		"def f(a):\nreturn a / 0\nf(3)", "import numpy as np\narr = np.array([True, False])\nprint(arr[arr == True])",
+	}
+	s := openSession(t, func(c *Config) { c.Mode = ModeDeepEyesV2 })
+	var got []map[string]string
+	for _, c := range cells {
+		res, err := s.Exec(context.Background(), c)
+		require.NoError(t, err)
+		got = append(got, map[string]string{"stdout": res.Stdout, "stderr": res.Stderr})
+	}
+	in, err := json.Marshal(cells)
+	require.NoError(t, err)
+	cmd := exec.Command(DefaultInterpreter, filepath.Join("testdata", "ipython_reference.py"))
+	cmd.Stdin = bytes.NewReader(in)
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "LANG=C.UTF-8", "MPLBACKEND=Agg", "HOME=" + t.TempDir()}
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	var want []map[string]string
+	require.NoError(t, json.Unmarshal(out, &want))
+	addr := regexp.MustCompile(`0x[0-9a-f]+`)
+	for i, c := range cells {
+		for _, k := range []string{"stdout", "stderr"} {
+			assert.Equal(t, addr.ReplaceAllString(want[i][k], "0x…"), addr.ReplaceAllString(got[i][k], "0x…"), "%s of %q", k, c)
+		}
 	}
 }

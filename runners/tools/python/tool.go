@@ -36,6 +36,11 @@ func New(cfg Config) (*Tool, error) {
 	if err := checkPIL(context.Background(), cfg.Interpreter); err != nil {
 		return nil, err
 	}
+	if cfg.Mode == ModeDeepEyesV2 {
+		if err := checkImport(context.Background(), cfg.Interpreter, "autopep8", "python3-autopep8, or use python.mode: realx"); err != nil {
+			return nil, err
+		}
+	}
 	return &Tool{cfg: cfg}, nil
 }
 

@@ -29,7 +29,9 @@
 // the model exactly what the recording did. Concurrent identical requests are sent once.
 // Providers' keys (Config.Secrets) are taken out of every answer before it is shown or stored.
 // Counts (per service, and per sample through an Instance or ToolOptions.OnClose) tell
-// requests, store hits and misses, live calls and recordings by kind, for reports.
+// requests, store hits and misses, live calls and recordings by kind; an Instance reports them
+// with the URLs and corpus ids of the results it showed (runners.SearchReporter), which the
+// agent keeps in the sample's trajectory for reports (searches, store hits, search recall).
 //
 // A provider's failure (a refused key, an empty account, a rate limit that outlasted the
 // retries) is an error that ends the sample and is recorded in its result, never a wrong

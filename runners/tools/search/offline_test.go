@@ -93,3 +93,43 @@ func TestDeepEyesV2CacheAnswersBySample(t *testing.T) {
 	var miss *MissError
 	require.ErrorAs(t, err, &miss)
 }
+
+// TestInstanceReportsWhatItShowed reports a sample's requests and the results it showed the
+// model: the URLs and corpus ids of the hits shown (not of those past the tool's count) and of
+// the pages read.
+func TestInstanceReportsWhatItShowed(t *testing.T) {
+	c, err := corpus.Open(fstest.MapFS{
+		"corpus.jsonl": {Data: []byte(`{"id": "eiffel", "title": "Eiffel Tower", "url": "https://en.wikipedia.org/wiki/Eiffel_Tower", "text": "The Eiffel Tower is in Paris."}
+{"id": "louvre", "title": "Louvre", "text": "The Louvre is a museum in Paris."}
+{"id": "colosseum", "title": "Colosseum", "text": "The Colosseum is in Rome."}
+`)},
+	}, "corpus.jsonl")
+	require.NoError(t, err)
+	defer c.Close()
+	svc, err := New(Config{Corpus: c})
+	require.NoError(t, err)
+	tool, err := NewTool(TextSearchTool, svc, ToolOptions{TextResults: 1})
+	require.NoError(t, err)
+	inst, err := tool.Open(ctx, nil)
+	require.NoError(t, err)
+	assert.Nil(t, inst.(runners.SearchReporter).SearchUse(), "nothing asked yet")
+	_, err = inst.Call(ctx, json.RawMessage(`{"queries": ["Paris museum", "Rome"]}`))
+	require.NoError(t, err)
+	visit, err := NewTool(WebVisitTool, svc, ToolOptions{})
+	require.NoError(t, err)
+	vinst, err := visit.Open(ctx, nil)
+	require.NoError(t, err)
+	_, err = vinst.Call(ctx, json.RawMessage(`{"urls": ["HTTPS://en.wikipedia.org/wiki/Eiffel_Tower#History", "https://nowhere.example/"]}`))
+	require.NoError(t, err)
+
+	assert.Equal(t, &runners.SearchUse{
+		Requests: map[string]runners.SearchCount{"text": {Requests: 2, Live: 2}},
+		URLs:     []string{"corpus://colosseum/", "corpus://louvre/"},
+		Docs:     []string{"colosseum", "louvre"},
+	}, inst.(runners.SearchReporter).SearchUse())
+	assert.Equal(t, &runners.SearchUse{
+		Requests: map[string]runners.SearchCount{"page": {Requests: 2, Live: 2}},
+		URLs:     []string{"https://en.wikipedia.org/wiki/Eiffel_Tower"},
+		Docs:     []string{"eiffel"},
+	}, vinst.(runners.SearchReporter).SearchUse())
+}

@@ -497,6 +497,16 @@ func TestKeysNeverReachTheStoreNorTheModel(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, obs.Text, key)
 	assert.Contains(t, obs.Text, "echo [redacted]")
+
+	// A provider's failure that echoes a secret (the query value of its base URL, say) ends the
+	// sample with an error that does not hold it, and is still the provider's error.
+	failing, err := New(Config{Text: &fakeProvider{err: &provider.Error{Provider: "fake", Kind: provider.KindAuth, Message: "refused " + key}}, Secrets: []string{key}})
+	require.NoError(t, err)
+	_, err = call(t, failing, SearchTool, ToolOptions{}, nil, `{"query": "anything"}`)
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), key)
+	assert.Contains(t, err.Error(), "refused [redacted]")
+	assert.True(t, provider.IsKind(err, provider.KindAuth))
 	require.NoError(t, filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		require.NoError(t, err)
 		if !d.IsDir() {

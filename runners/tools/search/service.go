@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/realx-bench/realx/runners"
 	"github.com/realx-bench/realx/runners/tools/search/corpus"
 	"github.com/realx-bench/realx/runners/tools/search/provider"
 	"github.com/realx-bench/realx/runners/tools/search/store"
@@ -147,6 +148,23 @@ func (s *Service) Mode() Mode { return s.mode }
 // Store returns the service's store, nil in live mode without one.
 func (s *Service) Store() *store.Store { return s.cfg.Store }
 
+// Backends names what answers each kind of live request: "text", "image" (reverse image
+// search), "images" (images by words) and "pages" map to a provider's name ("serper",
+// "corpus", "fetch"), and "summary" to the summarizing model's identity; a kind nothing
+// answers is left out. A replay's service names only what its Config set.
+func (s *Service) Backends() map[string]string {
+	out := map[string]string{}
+	for kind, b := range map[string]any{"text": s.cfg.Text, "image": s.cfg.Image, "images": s.cfg.Images, "pages": s.cfg.Reader} {
+		if b != nil {
+			out[kind] = nameOf(b)
+		}
+	}
+	if s.cfg.Summarizer != nil {
+		out["summary"] = s.cfg.Summarizer.Identity()
+	}
+	return out
+}
+
 // Answer is what a request came to: its record (Error holds the failure of a page or image
 // that could not be had, shown to the model), the images' bytes in memory.
 type Answer struct {
@@ -166,31 +184,10 @@ func (e *MissError) Error() string {
 		e.Request, e.Request.Key())
 }
 
-// KindCounts counts the requests of one kind (a store.Kind).
-type KindCounts struct {
-	// Requests counts every request.
-	Requests int64 `json:"requests"`
-	// StoreHits and StoreMisses count the requests looked up in the store, by outcome.
-	StoreHits   int64 `json:"store_hits"`
-	StoreMisses int64 `json:"store_misses"`
-	// Live counts the requests sent to a provider (or the offline corpus).
-	Live int64 `json:"live"`
-	// Recorded counts the answers written to the store.
-	Recorded int64 `json:"recorded"`
-	// Failed counts the requests that failed (a provider's failure or a replay miss); a page
-	// that could not be read is an answer, not a failure.
-	Failed int64 `json:"failed"`
-}
-
-// add adds o to c.
-func (c *KindCounts) add(o KindCounts) {
-	c.Requests += o.Requests
-	c.StoreHits += o.StoreHits
-	c.StoreMisses += o.StoreMisses
-	c.Live += o.Live
-	c.Recorded += o.Recorded
-	c.Failed += o.Failed
-}
+// KindCounts counts the requests of one kind (a store.Kind): requests, store hits and misses,
+// live calls, recordings and failures (a provider's failure or a replay miss; a page that
+// could not be read is an answer, not a failure). It is the count a sample's record keeps.
+type KindCounts = runners.SearchCount
 
 // Counts are a Service's (or a sample's) counts of requests, by kind.
 type Counts struct {
@@ -201,7 +198,7 @@ type Counts struct {
 func (c Counts) Total() KindCounts {
 	var t KindCounts
 	for _, k := range c.ByKind {
-		t.add(k)
+		t.Add(k)
 	}
 	return t
 }
@@ -209,7 +206,7 @@ func (c Counts) Total() KindCounts {
 // add adds o to c, which must have its map.
 func (c *Counts) add(kind string, o KindCounts) {
 	k := c.ByKind[kind]
-	k.add(o)
+	k.Add(o)
 	c.ByKind[kind] = k
 }
 
@@ -301,7 +298,7 @@ func (s *Service) resolve(ctx context.Context, t *Counts, req store.Request, alt
 	})
 	if err != nil {
 		c.Failed++
-		return nil, err
+		return nil, s.scrubError(err)
 	}
 	fr := v.(*flightResult)
 	c.Live++
@@ -396,6 +393,27 @@ func (s *Service) scrub(text string) string {
 	}
 	return text
 }
+
+// scrubError returns err with the providers' keys taken out of its text; it is still err to
+// errors.Is and errors.As.
+func (s *Service) scrubError(err error) error {
+	if msg := err.Error(); s.scrub(msg) != msg {
+		return &scrubbedError{msg: s.scrub(msg), err: err}
+	}
+	return err
+}
+
+// scrubbedError is an error whose text had a key taken out.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+// Error returns the error's text without the keys.
+func (e *scrubbedError) Error() string { return e.msg }
+
+// Unwrap returns the error as it was.
+func (e *scrubbedError) Unwrap() error { return e.err }
 
 // scrubRecord takes the providers' keys out of every text of rec.
 func (s *Service) scrubRecord(rec *store.Record) {
@@ -540,7 +558,7 @@ func (s *Service) Summarize(ctx context.Context, t *Counts, p *provider.Page) (*
 	if sum == nil {
 		return nil, errors.New("no page summarizer is configured")
 	}
-	req := store.Summary(p.Text, sum.identity(), sum.prompt())
+	req := store.Summary(p.Text, sum.Identity(), sum.prompt())
 	return s.resolve(ctx, t, req, nil, func(ctx context.Context) (*store.Record, error) {
 		text, err := sum.Summarize(ctx, p)
 		if err != nil {

@@ -54,8 +54,9 @@ func (s *Summarizer) prompt() string {
 	return s.Prompt
 }
 
-// identity is the summarizer as keys hold it: its name and generation settings.
-func (s *Summarizer) identity() string {
+// Identity is the summarizer as keys and manifests hold it: its name and generation settings,
+// "qwen3-32b {\"temperature\":0}".
+func (s *Summarizer) Identity() string {
 	g, _ := json.Marshal(s.Generation)
 	return s.Name + " " + string(g)
 }

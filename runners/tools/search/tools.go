@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/realx-bench/realx/runners"
 	"github.com/realx-bench/realx/runners/tools/search/provider"
+	"github.com/realx-bench/realx/runners/tools/search/store"
 	"github.com/realx-bench/realx/tasks"
 )
 
@@ -148,7 +150,7 @@ func (t *Tool) Open(_ context.Context, env *runners.ToolEnv) (runners.ToolInstan
 	if env == nil {
 		env = &runners.ToolEnv{}
 	}
-	return &Instance{tool: t, env: env, counts: Counts{ByKind: map[string]KindCounts{}}}, nil
+	return &Instance{tool: t, env: env, counts: Counts{ByKind: map[string]KindCounts{}}, urls: map[string]bool{}, docs: map[string]bool{}}, nil
 }
 
 // Instance is a search tool opened for one sample.
@@ -158,6 +160,37 @@ type Instance struct {
 
 	mu     sync.Mutex
 	counts Counts
+	// urls and docs are the (normalised) URLs and the corpus ids of the results shown to the
+	// model and of the pages it read.
+	urls, docs map[string]bool
+}
+
+// SearchUse reports what the sample's calls of the tool did (runners.SearchReporter): its
+// requests by kind, and the results it showed. It is nil when the tool made no request.
+func (i *Instance) SearchUse() *runners.SearchUse {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.counts.Total().Requests == 0 {
+		return nil
+	}
+	u := &runners.SearchUse{Requests: i.counts.clone().ByKind}
+	u.URLs = slices.Sorted(maps.Keys(i.urls))
+	u.Docs = slices.Sorted(maps.Keys(i.docs))
+	return u
+}
+
+// shown notes the results the model is shown.
+func (i *Instance) shown(hits ...provider.Hit) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	for _, h := range hits {
+		if h.URL != "" {
+			i.urls[store.NormalizeURL(h.URL)] = true
+		}
+		if h.ID != "" {
+			i.docs[h.ID] = true
+		}
+	}
 }
 
 // Counts returns the sample's counts so far.
@@ -265,7 +298,9 @@ func (i *Instance) search(ctx context.Context, t *Counts, args json.RawMessage) 
 		if err != nil {
 			return nil, err
 		}
-		texts[k] = deepEyesV2Search(q, first(a.Hits, i.tool.opt.TextResults))
+		hits := first(a.Hits, i.tool.opt.TextResults)
+		i.shown(hits...)
+		texts[k] = deepEyesV2Search(q, hits)
 	}
 	return &runners.Observation{Text: strings.Join(texts, "\n\n"), Kind: "text_search"}, nil
 }
@@ -298,7 +333,9 @@ func (i *Instance) textSearch(ctx context.Context, t *Counts, args json.RawMessa
 			return nil, err
 		}
 		out[k] = result{Query: q, Results: []r1v4Hit{}}
-		for _, h := range first(a.Hits, i.tool.opt.TextResults) {
+		hits := first(a.Hits, i.tool.opt.TextResults)
+		i.shown(hits...)
+		for _, h := range hits {
 			out[k].Results = append(out[k].Results, r1v4Hit{Title: h.Title, URL: h.URL, Snippet: h.Snippet, Date: h.Date})
 		}
 	}
@@ -332,6 +369,7 @@ func (i *Instance) webVisit(ctx context.Context, t *Counts, args json.RawMessage
 			continue
 		}
 		out[k].Title = a.Page.Title
+		i.shown(provider.Hit{URL: u}, provider.Hit{URL: a.Page.URL, ID: a.Page.ID})
 		budget := i.tool.opt.PageTokens
 		if Tokens(a.Page.Text) > budget && i.tool.svc.cfg.Summarizer != nil {
 			s, err := i.tool.svc.Summarize(ctx, t, a.Page)
@@ -381,6 +419,7 @@ func (i *Instance) imageSearch(ctx context.Context, t *Counts, args json.RawMess
 			}
 			titles = append(titles, h.Title)
 			images = append(images, im)
+			i.shown(h)
 		}
 		return &runners.Observation{Text: deepEyesV2ImageSearch(titles), Images: images, Kind: "image_search"}, nil
 	}
@@ -420,6 +459,7 @@ func (i *Instance) imageSearch(ctx context.Context, t *Counts, args json.RawMess
 			continue
 		}
 		for _, h := range first(ans.Hits, i.tool.opt.ImageResults) {
+			i.shown(h)
 			r := r1v4Hit{Title: h.Title, URL: h.URL, Source: h.Source}
 			if im := i.thumb(h); im != nil && len(images) < maxCallImages {
 				images = append(images, im)
@@ -442,6 +482,7 @@ const maxCallImages = 10
 // callErr is a problem of an image_paths entry, for the model.
 type callErr struct{ msg string }
 
+// Error returns the problem, for the model.
 func (e *callErr) Error() string { return e.msg }
 
 var imageNameRe = regexp.MustCompile(`^(?:image[ _-]?)?(\d+)$`)

@@ -21,7 +21,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -90,6 +92,7 @@ type Corpus struct {
 	docs     map[string]*Doc
 	byURL    map[string]*Doc
 	pictures []picture
+	digest   string
 	// MaxDistance is the largest pHash distance at which an image matches; DefaultMaxDistance
 	// unless set.
 	MaxDistance int
@@ -166,8 +169,18 @@ func Open(fsys fs.FS, name string) (*Corpus, error) {
 	if err := c.index(docs); err != nil {
 		return nil, err
 	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%x\n", sha256.Sum256(data))
+	for _, p := range c.pictures {
+		fmt.Fprintf(h, "%s %s\n", p.path, p.blob.SHA256)
+	}
+	c.digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
 	return c, nil
 }
+
+// Digest returns "sha256:…" of the corpus: of its file's bytes and of its images' paths and
+// bytes. The same corpus has the same digest on any machine; a run's manifest records it.
+func (c *Corpus) Digest() string { return c.digest }
 
 // loadPicture reads and hashes an image.
 func loadPicture(fsys fs.FS, p string) (picture, error) {
@@ -285,7 +298,7 @@ func (c *Corpus) SearchText(ctx context.Context, q provider.TextQuery) ([]provid
 			return nil, fmt.Errorf("corpus: %w", err)
 		}
 		d := c.docs[id]
-		hits = append(hits, provider.Hit{Title: d.Title, URL: d.pageURL(), Snippet: strings.Join(strings.Fields(snippet), " "), Source: Name})
+		hits = append(hits, provider.Hit{Title: d.Title, URL: d.pageURL(), Snippet: strings.Join(strings.Fields(snippet), " "), Source: Name, ID: d.ID})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("corpus: %w", err)
@@ -309,7 +322,7 @@ func (c *Corpus) SearchImages(ctx context.Context, q provider.TextQuery) ([]prov
 		for _, p := range c.pictures {
 			if p.doc.pageURL() == h.URL && len(hits) < n {
 				blob := p.blob
-				hits = append(hits, provider.Hit{Title: h.Title, URL: h.URL, Source: Name, Thumb: &blob})
+				hits = append(hits, provider.Hit{Title: h.Title, URL: h.URL, Source: Name, ID: h.ID, Thumb: &blob})
 				break
 			}
 		}
@@ -358,7 +371,7 @@ func (c *Corpus) SearchImage(_ context.Context, q provider.ImageQuery) ([]provid
 	var hits []provider.Hit
 	for _, m := range ms[:min(n, len(ms))] {
 		blob := m.pic.blob
-		hits = append(hits, provider.Hit{Title: m.pic.doc.Title, URL: m.pic.doc.pageURL(), Source: Name, Thumb: &blob})
+		hits = append(hits, provider.Hit{Title: m.pic.doc.Title, URL: m.pic.doc.pageURL(), Source: Name, ID: m.pic.doc.ID, Thumb: &blob})
 	}
 	return hits, nil
 }
@@ -369,7 +382,7 @@ func (c *Corpus) ReadPage(_ context.Context, u string) (*provider.Page, error) {
 	if d == nil {
 		return nil, &provider.Error{Provider: Name, Kind: provider.KindTarget, Message: fmt.Sprintf("%s is not in the offline corpus", u)}
 	}
-	return &provider.Page{URL: d.pageURL(), Title: d.Title, Text: d.Text}, nil
+	return &provider.Page{URL: d.pageURL(), Title: d.Title, ID: d.ID, Text: d.Text}, nil
 }
 
 // stopWords are Lucene's English stop words, which Pyserini's BM25 leaves out of queries.

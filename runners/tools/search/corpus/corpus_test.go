@@ -194,3 +194,20 @@ func BenchmarkSearchText(b *testing.B) {
 		}
 	}
 }
+
+// TestDigestCoversTheImages gives two corpora the same digest only when their file and their
+// images are the same.
+func TestDigestCoversTheImages(t *testing.T) {
+	t.Parallel()
+	doc := []byte(`{"id": "a", "title": "A", "images": ["a.png"]}` + "\n")
+	open := func(img []byte) *Corpus {
+		c, err := Open(fstest.MapFS{"c.jsonl": {Data: doc}, "a.png": {Data: img}}, "c.jsonl")
+		require.NoError(t, err)
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	one, two := open(picturePNG(t, "stripes", 16, 16)), open(picturePNG(t, "stripes", 16, 16))
+	assert.Equal(t, one.Digest(), two.Digest())
+	assert.Regexp(t, `^sha256:[0-9a-f]{64}$`, one.Digest())
+	assert.NotEqual(t, one.Digest(), open(picturePNG(t, "checks", 16, 16)).Digest())
+}

@@ -24,6 +24,8 @@ type Hit struct {
 	Date string `json:"date,omitempty"`
 	// Source names the site ("Wikipedia", "nasa.gov").
 	Source string `json:"source,omitempty"`
+	// ID is the document's id in an offline corpus; providers leave it empty.
+	ID string `json:"id,omitempty"`
 	// ImageURL is the full-size image of an image result.
 	ImageURL string `json:"image_url,omitempty"`
 	// ThumbnailURL is a small version of the image, the one shown to the model.
@@ -46,6 +48,8 @@ type Page struct {
 	// URL is the page's address (after redirects, when the reader says).
 	URL   string `json:"url"`
 	Title string `json:"title,omitempty"`
+	// ID is the document's id when the page is an offline corpus's.
+	ID string `json:"id,omitempty"`
 	// Text is the page's readable text: the main content, without navigation and markup.
 	Text string `json:"text"`
 }
