@@ -13,6 +13,7 @@
 //	realx report RUN... [--by FIELD] [--table capability|tools|search|repeats|judges] [--common] [--require-complete]
 //	                   [--format text|md|csv|json] [-o FILE]
 //	realx merge SHARD... --out DIR               one run from the shards of a run
+//	realx data pull SUITE... [--data-cache DIR]  download suites' data.source into the data cache, verified
 //	realx search export STORE -o FILE.tar.gz     a search store as a deterministic archive
 //	realx search import STORE SOURCE [--from deepeyesv2 --images DIR]   add an archive, a store or DeepEyesV2's cache
 //	realx version                                the version (as realx --version)
@@ -151,6 +152,7 @@ func run(ctx context.Context, in *interrupt, args []string, stdin io.Reader, std
 			rejudgeCommand(),
 			reportCommand(),
 			mergeCommand(),
+			dataCommand(),
 			versionCommand(),
 		},
 		Metadata:     map[string]any{argsKey: args},
