@@ -151,7 +151,7 @@ func (p *Plan) useModel(o PlanOptions) error {
 	if spec.Protocol == "" {
 		return nil
 	}
-	a.Protocol, _ = runners.ProtocolByName(spec.Protocol)
+	a.Protocol, _ = runners.ProtocolFor(spec)
 	var err error
 	if a.Prompts, err = runners.NewPrompts(a.Protocol, spec.System, spec.User); err != nil {
 		return fmt.Errorf("%s: agent: %w", p.Suite.Source, err)
@@ -172,6 +172,14 @@ func (p *Plan) useModel(o PlanOptions) error {
 			continue
 		}
 		a.Tools = append(a.Tools, t)
+	}
+	if e := spec.Environment; e != nil {
+		t, err := tools.New(e.Name, tc)
+		if err != nil {
+			problems = append(problems, p.Suite.Errorf([]string{"agent", "environment", "name"}, "environment %s: %v", e.Name, err))
+		} else {
+			a.Tools = append(a.Tools, t)
+		}
 	}
 	return errors.Join(problems...)
 }

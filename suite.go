@@ -12,6 +12,7 @@ import (
 	"github.com/realx-bench/realx/benchmarks"
 	"github.com/realx-bench/realx/judges"
 	"github.com/realx-bench/realx/runners"
+	"github.com/realx-bench/realx/runners/tools"
 	"github.com/realx-bench/realx/runners/tools/python"
 	"github.com/realx-bench/realx/tasks"
 )
@@ -45,6 +46,11 @@ func ReadSuite(arg string) (*tasks.Suite, *tasks.Dataset, error) {
 	}
 	problems = append(problems, judges.Check(s)...)
 	problems = append(problems, runners.Check(s)...)
+	if e := s.Agent.Environment; e != nil && e.Name != "" {
+		if err := tools.CheckEnvironment(e.Name); err != nil {
+			problems = append(problems, s.Errorf([]string{"agent", "environment", "name"}, "agent.environment.name: %v", err))
+		}
+	}
 	problems.Sort()
 	if !s.CanReadData() {
 		return s, nil, problems.Err()
@@ -57,6 +63,9 @@ func ReadSuite(arg string) (*tasks.Suite, *tasks.Dataset, error) {
 		problems = append(problems, dataErrs...)
 	case err != nil:
 		problems = append(problems, s.Errorf([]string{"data", "path"}, "data.path: %v", err))
+	}
+	if ds != nil {
+		problems = append(problems, checkAgentFields(s, ds)...)
 	}
 	return s, ds, problems.Err()
 }
@@ -129,7 +138,7 @@ var lookBwrap = func() error {
 // a run then refuses the suite, unless it is given --unsafe-no-sandbox or --sandbox-url.
 func sandboxWarnings(s *tasks.Suite) tasks.Errors {
 	tools, at := s.Agent.Tools, []string{"agent", "tools"}
-	if p, ok := runners.ProtocolByName(s.Agent.Protocol); ok && len(tools) == 0 {
+	if p, ok := runners.ProtocolFor(s.Agent); ok && len(tools) == 0 {
 		tools, at = p.DefaultTools(), []string{"agent", "protocol"}
 	}
 	i := slices.Index(tools, "python")
@@ -140,4 +149,27 @@ func sandboxWarnings(s *tasks.Suite) tasks.Errors {
 		at = append(at, strconv.Itoa(i))
 	}
 	return tasks.Errors{s.Errorf(at, "tool python: %v, or --sandbox-url to run it elsewhere; until then realx run refuses this suite", python.ErrNoSandbox)}
+}
+
+// maxFieldErrors is how many samples with an unreadable state or turns field ReadSuite names.
+const maxFieldErrors = 10
+
+// checkAgentFields reads every sample's initial state and user turns as a run will, so that a
+// field that cannot be read is reported at its record before any model call.
+func checkAgentFields(s *tasks.Suite, ds *tasks.Dataset) tasks.Errors {
+	if s.Agent.Turns == "" && (s.Agent.Environment == nil || s.Agent.Environment.State == "") {
+		return nil
+	}
+	var out tasks.Errors
+	for i := range ds.Samples {
+		sm := &ds.Samples[i]
+		if _, _, err := agentFields(s.Agent, sm); err != nil {
+			if len(out) == maxFieldErrors {
+				out = append(out, &tasks.Error{File: ds.Path, Msg: "… and more samples whose agent fields cannot be read"})
+				break
+			}
+			out = append(out, &tasks.Error{File: sm.Source, Msg: err.Error()})
+		}
+	}
+	return out
 }
