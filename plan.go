@@ -69,6 +69,10 @@ type PlanOptions struct {
 	// Search says how the agent's search tools are answered, over the suite's search block;
 	// nil is the zero SearchConfig. The Engine makes one search Service for all its plans.
 	Search *SearchConfig
+	// MCP says which MCP servers the agent may call besides the suite's, which of the suite's
+	// may start, and how their answers are recorded or replayed; nil is the zero MCPConfig.
+	// The Engine stops the servers when it closes.
+	MCP *MCPConfig
 }
 
 // NewPlan builds the plan of suite s and its data ds: its samples, its judge (resolved and
@@ -122,6 +126,11 @@ func (e *Engine) NewPlan(s *tasks.Suite, ds *tasks.Dataset, o PlanOptions) (*Pla
 			o.Tools.Search, o.Tools.SearchOptions, p.search = st.svc, cfg.Tools, true
 		}
 		if err := p.useModel(o); err != nil {
+			return nil, err
+		}
+		servers, err := e.startMCP(p, &p.Suite.Agent, o.MCP)
+		p.Agent.Tools = append(p.Agent.Tools, servers...)
+		if err != nil {
 			return nil, err
 		}
 	}

@@ -3,6 +3,7 @@ package tasks
 import (
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -317,4 +318,39 @@ func kindOf(v any) string {
 		return "an object"
 	}
 	return "a number"
+}
+
+// MCPCommand returns the command of the suite's MCP server m as realx starts it, and the
+// directory it runs in (the suite's, on disk). A program written as a relative path
+// ("./server.py", "bin/server") is a file beneath the suite's directory, as the suite's data
+// is: a "../" above it or a symlink out of it is refused, as is such a program in a suite
+// shipped inside realx (whose directory is not on disk). An absolute path is taken as it is,
+// and a bare name is found on realx's PATH.
+func (s *Suite) MCPCommand(m MCPServer) (argv []string, dir string, err error) {
+	if len(m.Command) == 0 {
+		return nil, "", fmt.Errorf("MCP server %s has no command", m.Name)
+	}
+	argv = append([]string(nil), m.Command...)
+	prog := argv[0]
+	if s.tree.fsys == nil {
+		dir = s.tree.dir
+	}
+	if !strings.ContainsRune(prog, '/') || filepath.IsAbs(prog) {
+		return argv, dir, nil
+	}
+	rel, ok := localPath(prog)
+	if !ok {
+		return nil, "", refuse("MCP server %s: its program %q is not beneath %s", m.Name, prog, s.tree.where())
+	}
+	if s.tree.fsys != nil {
+		return nil, "", fmt.Errorf("MCP server %s: a suite shipped inside realx cannot start a program of its own", m.Name)
+	}
+	if _, err := s.tree.stat(rel); err != nil {
+		return nil, "", fmt.Errorf("MCP server %s: its program: %w", m.Name, err)
+	}
+	// Absolute, so that it names the same file from the directory it runs in.
+	if argv[0], err = filepath.Abs(s.tree.name(rel)); err != nil {
+		return nil, "", fmt.Errorf("MCP server %s: its program: %w", m.Name, err)
+	}
+	return argv, dir, nil
 }

@@ -3,13 +3,10 @@ package mcp_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http/httptest"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -48,25 +45,6 @@ func names(s *mcp.Server) []string {
 		out = append(out, f.Name)
 	}
 	return out
-}
-
-// Gone waits until the process pid has ended (gone, or a zombie), failing the test if it is
-// still running after a generous bound.
-func gone(t *testing.T, pid int) {
-	t.Helper()
-	for range 3000 {
-		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-		if errors.Is(err, os.ErrNotExist) {
-			return
-		}
-		require.NoError(t, err)
-		// The state follows the command's name in parentheses.
-		if fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:])); len(fields) > 0 && fields[0] == "Z" {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("process %d is still running", pid)
 }
 
 // TestStdioServer starts the test server as a command: its tools are listed and called (text,
@@ -111,8 +89,8 @@ func TestStdioServer(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(call(t, s, "pid", `{}`).Text), &pids))
 	assert.Equal(t, s.PID(), pids.PID)
 	require.NoError(t, s.Close())
-	gone(t, pids.PID)
-	gone(t, pids.Child)
+	mcptest.WaitGone(t, pids.PID)
+	mcptest.WaitGone(t, pids.Child)
 	_, err = s.Open(context.Background(), &runners.ToolEnv{})
 	require.NoError(t, err)
 	inst, _ := s.Open(context.Background(), &runners.ToolEnv{})
