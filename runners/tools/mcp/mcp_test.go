@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -56,7 +58,7 @@ func TestStdioServer(t *testing.T) {
 	s, err := mcp.Start(context.Background(), mcp.Config{Name: "t", Command: stdio(), Env: []string{"ALLOWED_TOKEN=value-of-the-token"}})
 	require.NoError(t, err)
 	defer s.Close()
-	assert.Equal(t, []string{"add", "echo", "env", "fail", "image", "pid"}, names(s))
+	assert.Equal(t, []string{"add", "echo", "env", "fail", "fds", "image", "pid"}, names(s))
 	assert.Equal(t, "mcp:t", s.Def().Name)
 
 	assert.Equal(t, "echo: hi", call(t, s, "echo", `{"text": "hi"}`).Text)
@@ -137,7 +139,7 @@ func TestRecordAndReplay(t *testing.T) {
 	require.NoError(t, err)
 	defer r.Close()
 	assert.Zero(t, r.PID(), "a replay starts no server")
-	assert.Equal(t, []string{"add", "echo", "env", "fail", "image", "pid"}, names(r))
+	assert.Equal(t, []string{"add", "echo", "env", "fail", "fds", "image", "pid"}, names(r))
 	replayed := []*runners.Observation{call(t, r, "echo", `{"extra": {"x": 2, "y": 1}, "text": "a"}`), call(t, r, "image", `{}`), call(t, r, "fail", `{}`)}
 	for i := range live {
 		assert.Equal(t, live[i].Text, replayed[i].Text)
@@ -152,4 +154,21 @@ func TestRecordAndReplay(t *testing.T) {
 	var miss *search.MissError
 	require.ErrorAs(t, err, &miss)
 	assert.Contains(t, err.Error(), `call of echo on MCP server "t" with {"text":"b"}`)
+}
+
+// TestInheritedDescriptorsDoNotReachTheServer opens a file as an inherited descriptor is open
+// (without close-on-exec) and starts a server: the server holds no descriptor of it.
+func TestInheritedDescriptorsDoNotReachTheServer(t *testing.T) {
+	t.Parallel()
+	secret := filepath.Join(t.TempDir(), "inherited-secret")
+	require.NoError(t, os.WriteFile(secret, []byte("key"), 0o600))
+	fd, err := syscall.Open(secret, syscall.O_RDONLY, 0) // no O_CLOEXEC, as a shell's `exec 7<file`
+	require.NoError(t, err)
+	defer syscall.Close(fd)
+	s, err := mcp.Start(context.Background(), mcp.Config{Name: "t", Command: stdio(), Tools: []string{"fds"}})
+	require.NoError(t, err)
+	defer s.Close()
+	fds := call(t, s, "fds", `{}`).Text
+	assert.Contains(t, fds, "0 pipe:", "the server's own descriptors are listed")
+	assert.NotContains(t, fds, "inherited-secret")
 }

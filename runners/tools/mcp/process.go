@@ -32,8 +32,6 @@ type process struct {
 	exited chan struct{}
 }
 
-var closeOnExec sync.Once
-
 // cleanEnv is the environment every server command starts with, before the variables the user
 // allows it.
 func cleanEnv(home string) []string {
@@ -43,9 +41,9 @@ func cleanEnv(home string) []string {
 // startProcess starts cfg's command: in its own process group, killed with realx, with a clean
 // environment and a private HOME, no descriptor of realx's but its pipes.
 func startProcess(cfg Config) (*process, error) {
-	var err error
-	closeOnExec.Do(func() { err = python.MarkInheritedCloseOnExec() })
-	if err != nil {
+	// Marked before each start, not once: a descriptor opened without the flag since (by C
+	// code, or syscall.Open) would reach the server too.
+	if err := python.MarkInheritedCloseOnExec(); err != nil {
 		return nil, fmt.Errorf("MCP server %s: %w", cfg.Name, err)
 	}
 	home, err := os.MkdirTemp("", "realx-mcp-*")

@@ -1,6 +1,7 @@
 // Package mcptest provides a small MCP server for tests across the project: NewServer's tools
 // echo, add, pid (the server's process id, and that of a child it leaves running in its
-// process group), env (the server's environment), image (a PNG) and fail (an error result).
+// process group), env (the server's environment), fds (what its open descriptors lead to),
+// image (a PNG) and fail (an error result).
 // A test binary becomes the server over stdio when it is run with Arg (Main, called from its
 // TestMain); Handler serves it over streamable HTTP, for httptest.
 package mcptest
@@ -95,6 +96,20 @@ func NewServer() *sdk.Server {
 	s.AddTool(&sdk.Tool{Name: "env", Description: "The server's environment.", InputSchema: obj(``)},
 		func(context.Context, *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
 			return text(strings.Join(os.Environ(), "\n")), nil
+		})
+	s.AddTool(&sdk.Tool{Name: "fds", Description: "What the server's open descriptors lead to.", InputSchema: obj(``)},
+		func(context.Context, *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
+			entries, err := os.ReadDir("/proc/self/fd")
+			if err != nil {
+				return nil, err
+			}
+			var out []string
+			for _, e := range entries {
+				if target, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil {
+					out = append(out, e.Name()+" "+target)
+				}
+			}
+			return text(strings.Join(out, "\n")), nil
 		})
 	s.AddTool(&sdk.Tool{Name: "image", Description: "A 4×2 red PNG.", InputSchema: obj(``)},
 		func(context.Context, *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
