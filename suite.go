@@ -74,8 +74,9 @@ func ReadSuite(arg string) (*tasks.Suite, *tasks.Dataset, error) {
 const maxImageExamples = 3
 
 // Warnings returns what a run allows in suite s (its data ds, nil when it could not be read)
-// but is likely a mistake: the data's warnings, image files that are missing (stat'ed, never
-// read) or inline images that do not decode, and a python tool without bubblewrap. rootGiven
+// but is likely a mistake or needs the user's leave: the data's warnings, image files that are
+// missing (stat'ed, never read) or inline images that do not decode, MCP commands, and a
+// python tool without bubblewrap. rootGiven
 // says whether an image root was given (--image-root).
 func Warnings(s *tasks.Suite, ds *tasks.Dataset, rootGiven bool) tasks.Errors {
 	var out tasks.Errors
@@ -86,7 +87,21 @@ func Warnings(s *tasks.Suite, ds *tasks.Dataset, rootGiven bool) tasks.Errors {
 		}
 	}
 	out = append(out, searchWarning(s)...)
+	out = append(out, mcpWarnings(s)...)
 	return append(out, sandboxWarnings(s)...)
+}
+
+// mcpWarnings warns of each MCP command the suite would start: a program of its choosing,
+// which realx run starts only with --allow-mcp-command.
+func mcpWarnings(s *tasks.Suite) tasks.Errors {
+	var out tasks.Errors
+	for i, m := range s.Agent.MCP {
+		if len(m.Command) > 0 {
+			out = append(out, s.Errorf([]string{"agent", "mcp", strconv.Itoa(i), "command"},
+				"MCP server %s runs %s, a program of the suite's choosing, with no sandbox: realx run starts it only with --allow-mcp-command", m.Name, m.Command[0]))
+		}
+	}
+	return out
 }
 
 // imageWarning sums up the images of ds that a run could not read, or returns nil.

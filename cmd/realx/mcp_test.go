@@ -85,24 +85,9 @@ func TestRunWithMCPServers(t *testing.T) {
 	srv := runnertest.NewServer(t)
 	srv.Handle(mcpModel)
 	base := []string{"run", suite, "--model", "fake", "--base-url", srv.URL(), "--progress", "none", "--concurrency", "1"}
-
-	// Refused, before any model call, without the user's leave.
-	r := realxCLI(t, nil, append(base, "--out", filepath.Join(dir, "refused"))...)
-	require.Equal(t, 2, r.code, r.stderr)
-	assert.Contains(t, r.stderr, "suite.yaml:9:16: agent.mcp[0].command runs "+os.Args[0]+", a program of the suite's choosing, on this machine with no sandbox: realx starts it only with --allow-mcp-command")
-	assert.Contains(t, r.stderr, "suite.yaml:11:13: agent.mcp[0].env: the variable MCP_DEMO_TOKEN goes to the server only when you allow it: --mcp-env MCP_DEMO_TOKEN")
-	assert.Empty(t, srv.Requests())
-	// The web server's address is loopback: refused without --allow-private-urls, and the
-	// local server, started by then, is stopped with the run.
-	r = realxCLI(t, nil, append(base, "--out", filepath.Join(dir, "refused"), "--allow-mcp-command", "--mcp-env", "MCP_DEMO_TOKEN")...)
-	require.Equal(t, 2, r.code, r.stderr)
-	assert.Contains(t, r.stderr, "suite.yaml:12:7: MCP server web: connecting")
-	assert.Contains(t, r.stderr, "is loopback")
-	assert.Empty(t, srv.Requests())
-
 	store := filepath.Join(dir, "store")
 	out := filepath.Join(dir, "run")
-	r = realxCLI(t, nil, append(base, "--out", out, "--allow-mcp-command", "--mcp-env", "MCP_DEMO_TOKEN", "--allow-private-urls",
+	r := realxCLI(t, nil, append(base, "--out", out, "--allow-mcp-command", "--mcp-env", "MCP_DEMO_TOKEN", "--allow-private-urls",
 		"--mcp-mode", "record", "--mcp-store", store)...)
 	require.Equal(t, 0, r.code, r.stderr)
 	recs := readRecords(t, out)
@@ -157,6 +142,35 @@ func readRecords(t *testing.T, dir string) []*reports.Result {
 	}
 	require.NoError(t, rd.Err())
 	return out
+}
+
+// TestSuiteMCPNeedsLeave refuses, before any model call and with exit 2, a suite's MCP command
+// without --allow-mcp-command, a variable it names without --mcp-env, and a server URL on a
+// loopback address without --allow-private-urls; `realx validate` warns of the command.
+func TestSuiteMCPNeedsLeave(t *testing.T) {
+	web := httptest.NewServer(mcptest.Handler())
+	defer web.Close()
+	dir := t.TempDir()
+	suite := mcpSuite(t, dir, web.URL)
+	t.Setenv("MCP_DEMO_TOKEN", "token-value")
+	srv := runnertest.NewServer(t)
+	base := []string{"run", suite, "--model", "fake", "--base-url", srv.URL(), "--progress", "none", "--out", filepath.Join(dir, "refused")}
+
+	r := realxCLI(t, nil, base...)
+	require.Equal(t, 2, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "suite.yaml:9:16: agent.mcp[0].command runs "+os.Args[0]+", a program of the suite's choosing, on this machine with no sandbox: realx starts it only with --allow-mcp-command")
+	assert.Contains(t, r.stderr, "suite.yaml:11:13: agent.mcp[0].env: the variable MCP_DEMO_TOKEN goes to the server only when you allow it: --mcp-env MCP_DEMO_TOKEN")
+
+	// The web server's address is loopback: refused without --allow-private-urls, and the
+	// local server, started by then, is stopped with the run.
+	r = realxCLI(t, nil, append(base, "--allow-mcp-command", "--mcp-env", "MCP_DEMO_TOKEN")...)
+	require.Equal(t, 2, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "suite.yaml:12:7: MCP server web: connecting")
+	assert.Contains(t, r.stderr, "is loopback")
+	assert.Empty(t, srv.Requests())
+
+	r = realxCLI(t, nil, "validate", suite)
+	assert.Contains(t, r.stderr, "suite.yaml:9:16: warning: MCP server local runs "+os.Args[0]+", a program of the suite's choosing, with no sandbox: realx run starts it only with --allow-mcp-command")
 }
 
 // TestMCPServerFlag adds a server of the user's own with --mcp-server: its command runs
