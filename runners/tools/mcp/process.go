@@ -154,16 +154,49 @@ func httpClient(allowPrivate bool) *http.Client {
 		},
 	}
 	return &http.Client{
-		Transport: &http.Transport{
+		Transport: cappedTransport{&http.Transport{
 			Proxy:                  nil,
 			DialContext:            dialer.DialContext,
 			ForceAttemptHTTP2:      true,
 			TLSHandshakeTimeout:    10 * time.Second,
 			MaxResponseHeaderBytes: 64 << 10,
 			IdleConnTimeout:        90 * time.Second,
-		},
+		}},
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return errors.New("an MCP server may not redirect")
 		},
 	}
+}
+
+// maxResponse caps the body of one HTTP answer of a server: the SDK reads a JSON answer whole.
+const maxResponse = 16 << 20
+
+// cappedTransport caps the body of every answer at maxResponse.
+type cappedTransport struct{ base http.RoundTripper }
+
+func (t cappedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err == nil {
+		resp.Body = &cappedBody{ReadCloser: resp.Body, left: maxResponse}
+	}
+	return resp, err
+}
+
+// cappedBody reads a body up to left bytes, and fails past them.
+type cappedBody struct {
+	io.ReadCloser
+	left int64
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.ReadCloser.Read(p)
+	if int64(n) > b.left {
+		b.left = -1
+		return 0, fmt.Errorf("the MCP server's answer is longer than %d bytes", maxResponse)
+	}
+	b.left -= int64(n)
+	return n, err
 }
