@@ -18,15 +18,21 @@ import (
 	"github.com/realx-bench/realx/runners/tools/mcp/mcptest"
 )
 
-// mcpSuite writes a suite whose agent calls two MCP servers: the test binary over stdio
-// (local: echo, env, pid; given the variable MCP_DEMO_TOKEN) and the test server over HTTP at
-// url (web: add, image). Each of its two samples asks for a sum.
-func mcpSuite(t *testing.T, dir, url string) string {
+// mcpSuite writes a suite in a new directory whose agent calls two MCP servers: the test
+// binary over stdio (local: echo, env, pid; given the variable MCP_DEMO_TOKEN, set to token)
+// and the test server over HTTP (web: add, image), which it starts. Each of its two samples
+// asks for a sum. It returns the suite's path, its directory and the web server.
+func mcpSuite(t *testing.T, token string) (suite, dir string, web *httptest.Server) {
 	t.Helper()
+	web = httptest.NewServer(mcptest.Handler())
+	t.Cleanup(web.Close)
+	dir = t.TempDir()
+	url := web.URL
+	t.Setenv("MCP_DEMO_TOKEN", token)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "d.jsonl"), []byte(`{"id": "a", "question": "add 2 and 3", "answer": "5"}
 {"id": "b", "question": "add 4 and 5", "answer": "9"}
 `), 0o644))
-	suite := filepath.Join(dir, "suite.yaml")
+	suite = filepath.Join(dir, "suite.yaml")
 	require.NoError(t, os.WriteFile(suite, []byte(fmt.Sprintf(`name: mcp-demo
 data: {path: d.jsonl}
 prompt: {user: "{{.Question}}"}
@@ -42,7 +48,7 @@ agent:
       url: %s
       tools: [add, image]
 `, os.Args[0], mcptest.Arg, url)), 0o644))
-	return suite
+	return suite, dir, web
 }
 
 // mcpModel plays a model under native function calling: it calls pid, env and echo on the
@@ -76,11 +82,7 @@ func mcpModel(r *runnertest.Request) runnertest.Reply {
 // the variable allowed, whose value never reached the record. The run is then replayed from
 // its store with no server started and without --allow-mcp-command.
 func TestRunWithMCPServers(t *testing.T) {
-	web := httptest.NewServer(mcptest.Handler())
-	defer web.Close()
-	dir := t.TempDir()
-	suite := mcpSuite(t, dir, web.URL)
-	t.Setenv("MCP_DEMO_TOKEN", "token-value-never-recorded")
+	suite, dir, web := mcpSuite(t, "token-value-never-recorded")
 	t.Setenv("OPENAI_API_KEY", "sk-realx-key-never-given-to-servers")
 	srv := runnertest.NewServer(t)
 	srv.Handle(mcpModel)
@@ -90,7 +92,7 @@ func TestRunWithMCPServers(t *testing.T) {
 	r := realxCLI(t, nil, append(base, "--out", out, "--allow-mcp-command", "--mcp-env", "MCP_DEMO_TOKEN", "--allow-private-urls",
 		"--mcp-mode", "record", "--mcp-store", store)...)
 	require.Equal(t, 0, r.code, r.stderr)
-	recs := readRecords(t, out)
+	recs := readResults(t, out)
 	require.Len(t, recs, 2)
 	for _, rec := range recs {
 		assert.True(t, rec.Pass, "%s: %s", rec.ID, rec.Output)
@@ -123,36 +125,16 @@ func TestRunWithMCPServers(t *testing.T) {
 	replay := filepath.Join(dir, "replay")
 	r = realxCLI(t, nil, append(base, "--out", replay, "--mcp-env", "MCP_DEMO_TOKEN", "--allow-private-urls", "--mcp-mode", "replay", "--mcp-store", store)...)
 	require.Equal(t, 0, r.code, r.stderr)
-	for _, rec := range readRecords(t, replay) {
+	for _, rec := range readResults(t, replay) {
 		assert.True(t, rec.Pass, rec.ID)
 	}
-}
-
-// readRecords reads the results of the run in dir.
-func readRecords(t *testing.T, dir string) []*reports.Result {
-	t.Helper()
-	f, err := os.Open(filepath.Join(dir, reports.ResultsFile))
-	require.NoError(t, err)
-	defer f.Close()
-	var out []*reports.Result
-	rd := reports.NewReader(f, "log")
-	for rd.Scan() {
-		require.NoError(t, rd.LineErr())
-		out = append(out, rd.Result())
-	}
-	require.NoError(t, rd.Err())
-	return out
 }
 
 // TestSuiteMCPNeedsLeave refuses, before any model call and with exit 2, a suite's MCP command
 // without --allow-mcp-command, a variable it names without --mcp-env, and a server URL on a
 // loopback address without --allow-private-urls; `realx validate` warns of the command.
 func TestSuiteMCPNeedsLeave(t *testing.T) {
-	web := httptest.NewServer(mcptest.Handler())
-	defer web.Close()
-	dir := t.TempDir()
-	suite := mcpSuite(t, dir, web.URL)
-	t.Setenv("MCP_DEMO_TOKEN", "token-value")
+	suite, dir, _ := mcpSuite(t, "token-value")
 	srv := runnertest.NewServer(t)
 	base := []string{"run", suite, "--model", "fake", "--base-url", srv.URL(), "--progress", "none", "--out", filepath.Join(dir, "refused")}
 

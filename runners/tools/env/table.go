@@ -82,26 +82,14 @@ func ResultText(v any) (string, error) {
 	if s, ok := v.(string); ok {
 		return s, nil
 	}
-	b, err := encodeJSON(v)
+	b, err := runners.MarshalPlain(v)
 	return string(b), err
-}
-
-// encodeJSON encodes v without a final newline, HTML left as it is.
-func encodeJSON(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // StateJSON writes a state as canonical JSON, as State returns it: Go's encoding (maps with
 // their keys sorted, structs in field order) with HTML left as it is.
 func StateJSON(v any) (json.RawMessage, error) {
-	b, err := encodeJSON(v)
-	return json.RawMessage(b), err
+	return runners.MarshalPlain(v)
 }
 
 // Args decodes a call's arguments into dst strictly: an argument dst has no field for is an
