@@ -169,3 +169,39 @@ agent:
 	assert.Contains(t, err.Error(), `d.jsonl:1: sample a: agent.turns "turns": turn 0 is a number: a turn is a text, a list of messages or {content, reveal}`)
 	assert.Contains(t, err.Error(), `d.jsonl:2: sample b: agent.turns "turns": the turns are a list, not a string`)
 }
+
+// TestPlanUsers gives each sample and repeat the user its plan's UserFactory makes (as τ2's
+// simulated user will be): asked once per sample and repeat, its turns recorded.
+func TestPlanUsers(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	suite := filepath.Join(dir, "chat.yaml")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "d.jsonl"), []byte(`{"id": "a", "question": "hi", "answer": "bye"}`+"\n"+`{"id": "b", "question": "hi", "answer": "bye"}`+"\n"), 0o644))
+	require.NoError(t, os.WriteFile(suite, []byte("name: chat\ndata: {path: d.jsonl}\njudge: {kind: exact}\nagent: {protocol: hermes}\n"), 0o644))
+	srv := runnertest.NewServer(t)
+	srv.Handle(func(r *runnertest.Request) runnertest.Reply {
+		if r.Last().Text == "hi" {
+			return runnertest.Reply{Content: "hello"}
+		}
+		return runnertest.Reply{Content: "bye"}
+	})
+	eng, m, p := setup(t, realx.Config{Concurrency: 2}, srv, nil, suite, realx.PlanOptions{})
+	asked := make(chan string, 10)
+	p.Users = func(s *tasks.Sample, repeat int) (runners.UserSource, []string, error) {
+		asked <- fmt.Sprintf("%s/%d", s.ID, repeat)
+		return runners.NewScriptedUser([]runners.UserTurn{{Parts: []runners.Part{{Text: "goodbye then"}}}}), nil, nil
+	}
+	out, err := eng.Run(context.Background(), []*realx.Plan{p}, realx.Run{Dir: filepath.Join(dir, "run"), Model: m, Repeats: 2})
+	require.NoError(t, err)
+	assert.Equal(t, 4, out.Ran)
+	close(asked)
+	var got []string
+	for a := range asked {
+		got = append(got, a)
+	}
+	assert.ElementsMatch(t, []string{"a/0", "a/1", "b/0", "b/1"}, got)
+	for _, r := range records(t, filepath.Join(dir, "run")) {
+		assert.True(t, r.Pass, r.ID)
+		assert.Len(t, r.Trajectory.Turns, 4, "hi, hello, goodbye then, bye")
+	}
+}

@@ -31,6 +31,9 @@ type Plan struct {
 	Images tasks.ImagePolicy
 	// ImageRoot is the directory relative image paths resolve against, "" when not given.
 	ImageRoot string
+	// Users, when set, makes the user of each sample and repeat (a simulated user), in place
+	// of the turns agent.turns names.
+	Users UserFactory
 
 	// dataChanged is set, in a rejudge, when the suite's files changed since the run: the
 	// records whose judge inputs changed are judged again.
@@ -73,7 +76,14 @@ type PlanOptions struct {
 	// may start, and how their answers are recorded or replayed; nil is the zero MCPConfig.
 	// The Engine stops the servers when it closes.
 	MCP *MCPConfig
+	// Users, when set, makes each sample's user (Plan.Users).
+	Users UserFactory
 }
+
+// UserFactory makes the user of one repeat of a sample: a runners.UserSource that gives its
+// later user turns (τ2's user, simulated by a model), and the functions hidden until a turn
+// reveals them. An error is the sample's input error.
+type UserFactory func(s *tasks.Sample, repeat int) (runners.UserSource, []string, error)
 
 // NewPlan builds the plan of suite s and its data ds: its samples, its judge (resolved and
 // built with the Engine's machinery; a judge that would send a key to an endpoint the suite
@@ -108,7 +118,7 @@ func (e *Engine) NewPlan(s *tasks.Suite, ds *tasks.Dataset, o PlanOptions) (*Pla
 		images = runners.ProtocolDefaults(agentSpec(s, o).Protocol).Images.Merge(images)
 	}
 	p := &Plan{Suite: s, Data: ds, Samples: samples, Judge: j, Predictions: o.Predictions,
-		Images: images.Merge(o.Images), ImageRoot: o.ImageRoot, endpoints: eps, judgeEPs: conn}
+		Images: images.Merge(o.Images), ImageRoot: o.ImageRoot, Users: o.Users, endpoints: eps, judgeEPs: conn}
 	if o.Model != nil {
 		spec := s.Agent
 		if o.Agent != nil {

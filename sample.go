@@ -162,7 +162,7 @@ func (p *Plan) evaluate(ctx context.Context, runID, model string, s *tasks.Sampl
 		}
 	}
 	in := &runners.Input{SampleID: s.ID, System: prompt.System, Images: toolImages}
-	if err := p.sampleWorld(in, s); err != nil {
+	if err := p.sampleWorld(in, s, repeat); err != nil {
 		return fail(res, reports.ErrInput, err)
 	}
 	for _, part := range prompt.User {
@@ -231,16 +231,21 @@ func (p *Plan) imageError(ref tasks.ImageRef, err error) error {
 }
 
 // sampleWorld sets what the sample's environment and its later user turns come from: its
-// initial state (the field agent.environment.state names) and its user turns (agent.turns),
-// each sample and repeat getting its own. A field that is missing leaves the sample without
-// a state or later turns; one that cannot be read is an input error.
-func (p *Plan) sampleWorld(in *runners.Input, s *tasks.Sample) error {
+// initial state (the field agent.environment.state names) and its user (the plan's Users, or
+// the turns agent.turns names), each sample and repeat getting its own. A field that is missing
+// leaves the sample without a state or later turns; one that cannot be read is an input error.
+func (p *Plan) sampleWorld(in *runners.Input, s *tasks.Sample, repeat int) error {
 	state, turns, err := agentFields(p.Suite.Agent, s)
 	if err != nil {
 		return err
 	}
 	in.State = state
-	if turns != nil {
+	switch {
+	case p.Users != nil:
+		if in.Users, in.Hidden, err = p.Users(s, repeat); err != nil {
+			return err
+		}
+	case turns != nil:
 		u := runners.NewScriptedUser(turns)
 		in.Users, in.Hidden = u, u.Hidden()
 	}

@@ -252,17 +252,20 @@ func (s *sample) run(ctx context.Context, in *Input) error {
 		switch {
 		case len(step.Calls) > s.lim.MaxTurnCalls && !step.Answer:
 			return &ReplyLimitError{What: "tool calls", Limit: int64(s.lim.MaxTurnCalls)}
-		case step.Answer && in.Users != nil && s.spent(turn+1) != "" && !userDone(in.Users):
+		case in.Users != nil && s.endsTurn(step) && s.spent(turn+1) != "" && !userDone(in.Users):
 			// The user may have more to say, and no turn is left to hear it.
 			tr.Stop = s.spent(turn + 1)
 			return nil
-		case step.Answer && in.Users != nil && s.spent(turn+1) == "":
+		case in.Users != nil && s.endsTurn(step) && s.spent(turn+1) == "":
 			next, err := in.Users.Next(ctx, append(slices.Clip(msgs), step.Message))
 			if err != nil {
 				return &ToolError{Tool: "user", Err: err}
 			}
 			if next == nil {
 				tr.Stop = StopAnswer
+				if !step.Answer {
+					tr.Stop = StopNoAction
+				}
 				return nil
 			}
 			s.userTurn++
@@ -316,6 +319,13 @@ func (s *sample) run(ctx context.Context, in *Input) error {
 			return err
 		}
 	}
+}
+
+// endsTurn reports whether step ends the model's turn of a conversation: it answers, or it
+// has no call and the agent does not ask again (OnNoAction stop), as BFCL ends a turn on a
+// reply without a call.
+func (s *sample) endsTurn(step *Step) bool {
+	return step.Answer || len(step.Calls) == 0 && s.a.OnNoAction != NoActionReprompt && s.a.OnNoAction != NoActionRetry
 }
 
 // userDone reports whether u is known to have nothing more to say (a script said in full).

@@ -75,8 +75,8 @@ func (e *Episode) Turns() [][]EpisodeCall {
 	return out
 }
 
-// UserSource gives the agent the user's next message when the model ends its turn with an
-// answer, for samples of several user turns: BFCL's scripted turns (ScriptedUser), τ2's user
+// UserSource gives the agent the user's next message when the model ends its turn — it
+// answers, or replies without a call under OnNoAction stop — for samples of several user turns: BFCL's scripted turns (ScriptedUser), τ2's user
 // simulated by a model. Each sample (and repeat) has its own.
 type UserSource interface {
 	// Next returns the user's next message, given the conversation so far (the model's last

@@ -241,3 +241,19 @@ func TestFunctionNamesMustBeDistinct(t *testing.T) {
 	require.ErrorContains(t, err, `function "get" is also another tool's`)
 	assert.Empty(t, srv.Requests())
 }
+
+// TestReplyWithoutCallEndsTheTurn moves on to the user's next turn after a reply with neither a
+// call nor an answer (an empty one), as BFCL ends a turn on a reply without a call; the last
+// such reply ends the sample as no_action.
+func TestReplyWithoutCallEndsTheTurn(t *testing.T) {
+	t.Parallel()
+	srv := runnertest.NewServer(t)
+	srv.Script(runnertest.Reply{Content: ""}, runnertest.Reply{Content: "done"}, runnertest.Reply{Content: ""})
+	p, _ := runners.ProtocolByName("hermes")
+	a := &runners.Agent{Model: runners.NewOpenAI(runners.Endpoint{BaseURL: srv.URL(), Model: "m"}), Protocol: p}
+	script := []runners.UserTurn{{Parts: []runners.Part{{Text: "two"}}}, {Parts: []runners.Part{{Text: "three"}}}}
+	tr, err := a.Run(context.Background(), &runners.Input{User: []runners.Part{{Text: "one"}}, Users: runners.NewScriptedUser(script)})
+	require.NoError(t, err)
+	assert.Equal(t, runners.StopNoAction, tr.Stop)
+	assert.Equal(t, []runners.Role{"user", "assistant", "user", "assistant", "user", "assistant"}, turnRoles(tr))
+}
