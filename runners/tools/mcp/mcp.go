@@ -119,7 +119,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	if cfg.Store != nil && cfg.Store.Writable() {
-		cfg.Store.SetSecrets(s.secrets...)
+		cfg.Store.AddSecrets(s.secrets...)
 	}
 	if mode != search.Replay {
 		if err := s.connect(ctx); err != nil {

@@ -197,6 +197,18 @@ func (s *Store) SetSecrets(secrets ...string) {
 	}
 }
 
+// AddSecrets adds values to those SetSecrets named, for a store that several owners of
+// secrets share (the MCP servers of a run).
+func (s *Store) AddSecrets(secrets ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range secrets {
+		if len(k) >= 4 && !slices.Contains(s.secrets, k) {
+			s.secrets = append(s.secrets, k)
+		}
+	}
+}
+
 // recordPath returns the path of key's record.
 func recordPath(key string) string { return "records/" + key[:2] + "/" + key + ".json" }
 
@@ -266,7 +278,7 @@ func (s *Store) Put(rec *Record) error {
 	s.mu.RUnlock()
 	for _, k := range secrets {
 		if bytes.Contains(b, []byte(k)) {
-			return fmt.Errorf("search store: the record of %s holds a provider's API key; it was not written", rec.Request)
+			return fmt.Errorf("search store: the record of %s holds a secret (a provider's API key, or a variable given to an MCP server); it was not written", rec.Request)
 		}
 	}
 	for _, blob := range blobsOf(rec) {
