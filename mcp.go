@@ -182,15 +182,19 @@ func (e *Engine) startMCP(p *Plan, spec *tasks.AgentSpec, cfg *MCPConfig) ([]run
 		recorded = append(recorded, m)
 	}
 	spec.MCP = recorded
-	if err := distinctFunctions(out); err != nil {
+	if err := distinctFunctions(spec.Tools, out); err != nil {
 		problems = append(problems, err)
 	}
 	return out, errors.Join(problems...)
 }
 
-// distinctFunctions refuses MCP servers whose tools share a name.
-func distinctFunctions(servers []runners.Tool) error {
+// distinctFunctions refuses MCP servers whose tools share a name, with each other or with the
+// suite's tools (tools, as agent.tools names them).
+func distinctFunctions(tools []string, servers []runners.Tool) error {
 	owner := map[string]string{}
+	for _, t := range tools {
+		owner[runners.ToolFunctions[t]] = "tool " + t
+	}
 	var problems []string
 	for _, t := range servers {
 		srv := t.(*mcp.Server)

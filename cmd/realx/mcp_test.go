@@ -176,4 +176,12 @@ func TestMCPServerFlag(t *testing.T) {
 	r = realxCLI(t, nil, "run", suite, "--model", "fake", "--base-url", srv.URL(), "--mcp-server", "Bad Name")
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, `--mcp-server "Bad Name": write NAME=URL or NAME=PROGRAM ARGS…`)
+
+	// Two servers with tools of one name are refused (as is a tool named as a suite tool).
+	web := httptest.NewServer(mcptest.Handler())
+	defer web.Close()
+	r = realxCLI(t, nil, "run", suite, "--model", "fake", "--base-url", srv.URL(), "--out", filepath.Join(dir, "twice"),
+		"--mcp-server", "one="+web.URL, "--mcp-server", "two="+web.URL)
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, `tool "add" is both mcp:one's and mcp:two's`)
 }
