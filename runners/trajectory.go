@@ -69,7 +69,10 @@ type Trajectory struct {
 	// Search is what the sample's searches did (the search tools' SearchReporter); nil when
 	// it made no search request.
 	Search *SearchUse `json:"search,omitempty"`
-	Usage  Usage      `json:"-"`
+	// Episode is what the sample did to its environment, when it has one (a Stateful tool):
+	// its states and calls, for the judge.
+	Episode *Episode `json:"episode,omitempty"`
+	Usage   Usage    `json:"-"`
 	// LatencyMS is the time spent waiting for the model, all turns.
 	LatencyMS int64 `json:"-"`
 	// Refusal is the refusal of the model's last turn, if it refused (StopRefusal); the

@@ -296,6 +296,17 @@ type AgentSpec struct {
 	// refused past the aspect limit). Empty takes the protocol's (deepeyes: pil; the others:
 	// clamp).
 	Crop string `yaml:"crop" json:"crop,omitempty"`
+	// Environment is the stateful tool set each sample (and repeat) opens afresh from its own
+	// initial state, its functions joining the tools (see EnvironmentSpec).
+	Environment *EnvironmentSpec `yaml:"environment" json:"environment,omitempty"`
+	// Turns names the sample field (a key of its metadata) holding the user's later turns,
+	// for samples of several user turns (see UserTurns); empty, the first answer ends a sample.
+	Turns string `yaml:"turns" json:"turns,omitempty"`
+	// MCP names the MCP tool servers whose tools the model may call (see MCPServer).
+	MCP []MCPServer `yaml:"mcp" json:"mcp,omitempty"`
+	// Tags declares the tag protocol (protocol: tags): the model's own call, observation and
+	// answer tags (see TagSpec).
+	Tags *TagSpec `yaml:"tags" json:"tags,omitempty"`
 }
 
 // The values of AgentSpec.OnCallError, AgentSpec.Crop and PythonSpec.Mode.
