@@ -120,6 +120,7 @@ type Input struct {
 // the end of ctx, its text cut to Limits.MaxErrorText; the trajectory so far is returned with
 // it.
 func (a *Agent) Run(ctx context.Context, in *Input) (*Trajectory, error) {
+	start := time.Now()
 	if a.Budget.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, a.Budget.Timeout, errSampleTimeout)
@@ -128,8 +129,10 @@ func (a *Agent) Run(ctx context.Context, in *Input) (*Trajectory, error) {
 	lim := a.Limits.withDefaults()
 	s := &sample{a: a, lim: lim, tr: &Trajectory{}, tools: map[string]ToolInstance{}, hashes: map[*Image]string{},
 		recordLeft: lim.MaxTrajectoryRecord}
-	defer s.closeTools()
+	defer s.closeTools() // when run panics
 	err := s.run(ctx, in)
+	s.closeTools()
+	s.tr.WallMS = time.Since(start).Milliseconds()
 	if ar, ok := a.Protocol.(answerReader); ok {
 		s.tr.Final = ar.Answer(s.tr.Final)
 	}
@@ -293,6 +296,8 @@ func (s *sample) spent(turn int) StopReason {
 // openTools opens every tool for the sample, with one environment.
 func (s *sample) openTools(ctx context.Context, in *Input) error {
 	env := &ToolEnv{SampleID: in.SampleID, Images: in.Images}
+	start := time.Now()
+	defer func() { s.tr.ToolOpenMS = time.Since(start).Milliseconds() }()
 	s.required = map[string][]string{}
 	for _, t := range s.a.Tools {
 		def := t.Def()
@@ -308,7 +313,7 @@ func (s *sample) openTools(ctx context.Context, in *Input) error {
 }
 
 // closeTools closes every tool opened for the sample, first merging what the search tools
-// report into the trajectory.
+// report into the trajectory; once they are closed, it does nothing.
 func (s *sample) closeTools() {
 	var use SearchUse
 	for _, inst := range s.tools {
@@ -322,6 +327,7 @@ func (s *sample) closeTools() {
 	for _, inst := range s.tools {
 		_ = inst.Close()
 	}
+	s.tools = nil
 }
 
 // runCalls runs a turn's calls one after the other, in order (a stateful kernel sees them as

@@ -135,6 +135,7 @@ func comparable(t *testing.T, dir string) []string {
 	for _, r := range readResults(t, dir) {
 		r.Run, r.LatencyMS = "", 0
 		if tr := r.Trajectory; tr != nil {
+			tr.WallMS, tr.ToolOpenMS = 0, 0
 			for i := range tr.Turns {
 				tr.Turns[i].LatencyMS = 0
 				for j := range tr.Turns[i].Calls {
