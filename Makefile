@@ -52,7 +52,7 @@ demo: build
 ## golden: regenerate golden files after an intended change (the packages whose tests have
 ## them: -update is runnertest.Golden's flag, which the others do not know)
 golden:
-	$(GO) test ./cmd/realx ./reports ./runners -update
+	$(GO) test ./cmd/realx ./reports ./reports/plots ./runners -update
 
 ## bench: the benchmarks (speed and memory)
 bench:

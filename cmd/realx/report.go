@@ -26,6 +26,7 @@ func reportCommand() *cli.Command {
 			&cli.IntFlag{Name: "decimals", Value: 1, Usage: "decimals of percentages in text and md"},
 			&cli.StringFlag{Name: "section", Usage: "print one table of a report of several: with --table judges, steps or agreement (CSV holds one table: the steps unless agreement); with --table tools, " + orList(reports.ToolSections) + " (CSV: the usage unless another)"},
 			&cli.BoolFlag{Name: "common", Usage: "count in every column only the samples that every run graded, so that runs side by side count the same samples"},
+			&cli.StringFlag{Name: "plots", Usage: "also draw figures into this directory, each as SVG and PNG: accuracy per group and run, tool calls by category, tool calls per sample, accuracy by number of calls"},
 			&cli.BoolFlag{Name: "require-complete", Usage: "exit 4 when a run lacks a verdict for a sample it should have (missing, or an error), or its expected count is unknown: for CI"},
 		},
 		Action: func(c *cli.Context) error {
@@ -38,6 +39,12 @@ func reportCommand() *cli.Command {
 			}
 			if section := c.String("section"); section != "" {
 				if err := setSection(table, section); err != nil {
+					return err
+				}
+			}
+			var figures func() error
+			if dir := c.String("plots"); dir != "" {
+				if table, figures, err = withPlots(table, c.String("by"), dir); err != nil {
 					return err
 				}
 			}
@@ -68,6 +75,11 @@ func reportCommand() *cli.Command {
 					return err
 				}
 				if err := f.Commit(); err != nil {
+					return err
+				}
+			}
+			if figures != nil {
+				if err := figures(); err != nil {
 					return err
 				}
 			}

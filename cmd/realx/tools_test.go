@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/csv"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -57,4 +58,31 @@ func TestReportToolsSections(t *testing.T) {
 	r = realxCLI(t, nil, "report", "--table", "tools", "--section", "bogus", a)
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, `unknown --section "bogus" of --table tools (want usage, categories, per-tool, calls, sequences or time)`)
+}
+
+// TestReportPlots draws the figures of the runs read, beside the table it prints, also of
+// runs read from standard input; runs without tool calls get the accuracy figure alone.
+func TestReportPlots(t *testing.T) {
+	dir := t.TempDir()
+	a := writeRunDir(t, filepath.Join(dir, "a"), "m",
+		withCalls(record("q1", true, ""), runners.Call{Name: "code", Kind: "crop"}),
+		withCalls(record("q2", false, ""), runners.Call{Name: "search"}))
+	plain := writeRunDir(t, filepath.Join(dir, "plain"), "p", record("q1", true, ""))
+	out := filepath.Join(dir, "figs")
+	r := realxCLI(t, nil, "report", a, "--plots", out)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "overall", "the table is printed as ever")
+	for _, name := range []string{"accuracy", "tool-categories", "calls-per-sample", "accuracy-by-calls"} {
+		for _, ext := range []string{".svg", ".png"} {
+			assert.FileExists(t, filepath.Join(out, name+ext))
+		}
+	}
+	log, err := os.ReadFile(filepath.Join(plain, reports.ResultsFile))
+	require.NoError(t, err)
+	out = filepath.Join(dir, "plain-figs")
+	r = realxCLI(t, strings.NewReader(string(log)), "report", "-", "--plots", out, "--table", "tools")
+	require.Equal(t, 0, r.code, r.stderr)
+	entries, err := os.ReadDir(out)
+	require.NoError(t, err)
+	assert.Len(t, entries, 2, "the accuracy figure alone: no tool calls")
 }
