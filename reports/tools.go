@@ -141,7 +141,7 @@ func (u *ToolUsage) Add(run string, r *Result) {
 	for _, turn := range r.Trajectory.Turns {
 		for i := range turn.Calls {
 			c := &turn.Calls[i]
-			name := Printable(c.Name)
+			name := ToolName(c)
 			u.tools[name] = true
 			tc := ru.tools[name]
 			if tc == nil {
@@ -176,7 +176,7 @@ type ToolStats struct {
 	Tokens runners.Usage `json:"tokens"`
 	// BudgetStops is the number of samples a budget ended.
 	BudgetStops int `json:"budget_stops"`
-	// PerTool counts calls by tool name (made printable); CodeKinds counts code calls by what
+	// PerTool counts calls by tool name (ToolName); CodeKinds counts code calls by what
 	// the code did; Categories counts every call by its category (CategoryOf).
 	PerTool    map[string]int `json:"per_tool"`
 	CodeKinds  map[string]int `json:"code_kinds"`
@@ -219,7 +219,7 @@ func (st *ToolStats) add(r *Result, use *SampleUse) {
 	for _, turn := range r.Trajectory.Turns {
 		for i := range turn.Calls {
 			c := &turn.Calls[i]
-			st.PerTool[Printable(c.Name)]++
+			st.PerTool[ToolName(c)]++
 			st.Categories[CategoryOf(c)]++
 			if c.Kind != "" {
 				st.CodeKinds[c.Kind]++

@@ -49,16 +49,23 @@ func CategoryOf(c *runners.Call) string {
 // codeFunction is the name the model calls the python tool by.
 const codeFunction = "code"
 
-// CallLabel names call c in a tool sequence: the function called, made printable and cut to
-// 40 characters ("(none)" when the call had no name), and for code what it did ("code:crop").
-func CallLabel(c *runners.Call) string {
+// ToolName names the function call c called as reports show it: made printable (the model
+// chose it) and cut to 40 characters; "(none)" when the call had no name.
+func ToolName(c *runners.Call) string {
 	name := Printable(c.Name)
 	if name == "" {
-		name = "(none)"
+		return "(none)"
 	}
 	if utf8.RuneCountInString(name) > 40 {
 		name = string([]rune(name)[:39]) + "…"
 	}
+	return name
+}
+
+// CallLabel names call c in a tool sequence: its ToolName, and for code what it did
+// ("code:crop").
+func CallLabel(c *runners.Call) string {
+	name := ToolName(c)
 	if c.Name == codeFunction && c.Kind != "" {
 		name += ":" + Printable(c.Kind)
 	}
@@ -75,7 +82,7 @@ type SampleUse struct {
 	Calls      int `json:"calls"`
 	CallErrors int `json:"call_errors"`
 	Turns      int `json:"turns"`
-	// Tools are the functions called (made printable), and Categories the categories of the
+	// Tools are the functions called (ToolName), and Categories the categories of the
 	// calls (CategoryOf), each once, sorted (the categories in the order of Categories).
 	Tools      []string `json:"tools,omitempty"`
 	Categories []string `json:"categories,omitempty"`
@@ -108,7 +115,7 @@ func UseOf(r *Result) SampleUse {
 				u.CallErrors++
 			}
 			u.ToolMS += c.DurationMS
-			tools[Printable(c.Name)] = true
+			tools[ToolName(c)] = true
 			cats[CategoryOf(c)] = true
 			label := CallLabel(c)
 			if n := len(steps); n > 0 && steps[n-1] == label {
@@ -188,7 +195,7 @@ func safeRune(r rune) bool {
 	case r == utf8.RuneError, r == 0x200c, r == 0x200d: // joiners make emoji and scripts whole
 		return true
 	}
-	return unicode.IsPrint(r) || unicode.IsSpace(r) || unicode.Is(unicode.Mn, r)
+	return unicode.IsPrint(r) || unicode.In(r, unicode.Zs, unicode.Mn) // not U+2028, U+2029: they break lines
 }
 
 func hex2(b byte) string {

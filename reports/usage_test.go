@@ -74,6 +74,7 @@ func TestUseOf(t *testing.T) {
 	assert.True(t, strings.HasPrefix(label, `\x1b[2J\x1b]0;owned\x07`), label)
 	assert.Equal(t, 40, len([]rune(label)), "cut to 40 characters")
 	assert.Equal(t, "(none)", CallLabel(&runners.Call{Error: "malformed"}))
+	assert.Equal(t, label, ToolName(&hostile), "the name of a tool is cut alike")
 }
 
 // TestPrintable escapes what could drive a terminal or reorder text, and keeps the rest.
