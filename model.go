@@ -27,6 +27,12 @@ type Model struct {
 	Prices *runners.Prices
 	// Generation applies over the suite's and under the caller's (a models file gives it).
 	Generation tasks.Generation
+	// Protocol is the agent protocol the model speaks whatever the suite names (a models
+	// file or a preset gives it); "" leaves the suite's.
+	Protocol string
+	// Images is how the model's images are prepared, over the suite's policy and under the
+	// caller's (a models file or a preset gives it).
+	Images tasks.ImagePolicy
 }
 
 // Describe returns the model's endpoint as a run lists it and records it: its URL without
@@ -56,21 +62,29 @@ type ModelRef struct {
 	Label string
 }
 
-// ResolveModel resolves ref: a name from the models file first, else PROVIDER:MODEL or a bare
-// name with a base URL. The key is read from the environment (getenv) here and nowhere else:
-// a variable named on purpose (--api-key-env, or a models file) must be set; without one, the
+// ResolveModel resolves ref: a name from the models file first, then a shipped preset
+// (runners.Presets; one of a hosted provider only without a base URL, so that a name sent to
+// a URL of one's own keeps meaning that), else PROVIDER:MODEL or a bare name with a base URL.
+// The key is read from the environment (getenv) here and nowhere else: a variable named on
+// purpose (--api-key-env, or a models file) must be set; without one, the
 // provider's variable is read, and must be set only for a provider that needs a key (not a
 // local server's).
 func ResolveModel(ref ModelRef, getenv func(string) string) (*Model, error) {
 	name, baseURL, keyEnv, file := ref.Name, ref.BaseURL, ref.KeyEnv, ref.ModelsFile
+	from := "the models file " + file
+	preset, isPreset := runners.Presets()[name]
 	var m *Model
 	var err error
 	if ref.Models != nil && name != "" {
 		if e, ok := ref.Models[name]; ok {
 			m, err = resolveEntry(name, e, baseURL, keyEnv, getenv)
-		} else if ref.ModelsNamed && !strings.Contains(name, ":") && baseURL == "" {
+		} else if ref.ModelsNamed && !strings.Contains(name, ":") && baseURL == "" && !isPreset {
 			return nil, fmt.Errorf("--model %q is not in %s (it has %s), and is not PROVIDER:MODEL", name, file, strings.Join(slices.Sorted(maps.Keys(ref.Models)), ", "))
 		}
+	}
+	if isPreset && m == nil && err == nil && (baseURL == "" || !runners.Providers[preset.Provider].KeyNeeded) {
+		m, err = resolveEntry(name, preset, baseURL, keyEnv, getenv)
+		from = runners.PresetsFile
 	}
 	if m == nil && err == nil {
 		m, err = resolveModel(name, baseURL, keyEnv, getenv)
@@ -79,12 +93,12 @@ func ResolveModel(ref ModelRef, getenv func(string) string) (*Model, error) {
 		return nil, err
 	}
 	// What resolveModel did not take from the provider came from the flags, or else from the
-	// models file.
+	// models file (or the presets).
 	if m.URLFrom == "" {
-		m.URLFrom = cmp.Or(flagIf(baseURL != "", "--base-url"), "the models file "+file)
+		m.URLFrom = cmp.Or(flagIf(baseURL != "", "--base-url"), from)
 	}
 	if m.KeyFrom == "" {
-		m.KeyFrom = cmp.Or(flagIf(keyEnv != "", "--api-key-env"), "the models file "+file)
+		m.KeyFrom = cmp.Or(flagIf(keyEnv != "", "--api-key-env"), from)
 	}
 	if ref.Label != "" {
 		m.Label = ref.Label
@@ -156,6 +170,6 @@ func resolveEntry(name string, e runners.ModelEntry, baseURL, keyEnv string, get
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", name, err)
 	}
-	m.Label, m.Prices, m.Generation = name, e.Prices, e.Generation
+	m.Label, m.Prices, m.Generation, m.Protocol, m.Images = name, e.Prices, e.Generation, e.Protocol, e.Images
 	return m, nil
 }

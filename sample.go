@@ -44,10 +44,12 @@ func noGold(s *tasks.Sample) error {
 }
 
 // grade judges output for s and records the judge's verdict in res; a judge failure is
-// recorded as such (with the judge's ID and the step that failed), never as a wrong answer. A
-// sample without a gold answer is an input error. A sample the endpoint refused for its size
-// (res.Stop: the model's context exceeded, too many images) has no answer: it is graded as
-// wrong without asking the judge.
+// recorded as such (with the judge's ID and the step that failed, and reason invalid_verdict
+// when the judge answered without a valid verdict), never as a wrong answer. A sample without
+// a gold answer is an input error. A sample the endpoint refused for its size (res.Stop: the
+// model's context exceeded, too many images) has no answer: it is graded as wrong without
+// asking the judge. So is an answer the model refused to give (res.Refusal), with reason
+// refusal: the model's failure, not the infrastructure's.
 func (p *Plan) grade(ctx context.Context, res *reports.Result, s *tasks.Sample, output string) *reports.Result {
 	res.Output = output
 	if err := noGold(s); err != nil {
@@ -60,11 +62,18 @@ func (p *Plan) grade(ctx context.Context, res *reports.Result, s *tasks.Sample, 
 			Reason: fmt.Sprintf("no answer: the endpoint refused the conversation for its size (stop %s); graded as wrong", res.Stop)}
 		return res
 	}
+	if res.Refusal != "" {
+		res.Verdict = judges.Verdict{JudgeID: p.JudgeID(), Reason: judges.ReasonRefusal, Confident: true}
+		return res
+	}
 	v, err := p.Judge.Judge(ctx, s, output)
 	if err != nil {
 		res.Verdict = judges.Verdict{JudgeID: p.JudgeID(), Step: v.Step}
 		if errors.Is(err, context.Canceled) {
 			return fail(res, reports.ErrCanceled, err)
+		}
+		if errors.Is(err, judges.ErrNoVerdict) {
+			res.Reason = judges.ReasonInvalidVerdict
 		}
 		return fail(res, reports.ErrJudge, err)
 	}
@@ -153,6 +162,7 @@ func (p *Plan) evaluate(ctx context.Context, runID, model string, s *tasks.Sampl
 		res.Tokens = tr.Usage
 		res.LatencyMS = tr.LatencyMS
 		res.Stop = tr.Stop
+		res.Refusal = tr.Refusal
 	}
 	if err != nil {
 		if tr != nil {

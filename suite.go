@@ -20,7 +20,22 @@ import (
 // them, returning every problem at once (tasks.Errors, each at its file:line:col): the suite's
 // schema, its judge, its agent, its data records and their prompts.
 func LoadSuite(arg string) (*tasks.Suite, *tasks.Dataset, error) {
-	s, ds, err := ReadSuite(arg)
+	return LoadSuiteWith(arg, SuiteOptions{})
+}
+
+// SuiteOptions say where a suite's files are found besides its own directory.
+type SuiteOptions struct {
+	// DataCache is the data cache a suite's data.source is read from (--data-cache);
+	// tasks.DefaultDataCache's when empty.
+	DataCache string
+	// AllowNotPulled makes a suite whose data.source is not pulled no problem: it is returned
+	// without its data, and Warnings says so (realx validate).
+	AllowNotPulled bool
+}
+
+// LoadSuiteWith loads a suite as LoadSuite does, with o.
+func LoadSuiteWith(arg string, o SuiteOptions) (*tasks.Suite, *tasks.Dataset, error) {
+	s, ds, err := ReadSuiteWith(arg, o)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -31,7 +46,15 @@ func LoadSuite(arg string) (*tasks.Suite, *tasks.Dataset, error) {
 // along with the problems: the suite is nil only when its file could not be read or parsed. A
 // suite file's problems do not keep the data from being read, unless they are in its data
 // section (whose mapping the records would be read with).
+//
+// A suite whose data.source is not in the data cache is a problem at data.source that names
+// the command that pulls it (realx data pull ARG): its data is never downloaded here.
 func ReadSuite(arg string) (*tasks.Suite, *tasks.Dataset, error) {
+	return ReadSuiteWith(arg, SuiteOptions{})
+}
+
+// ReadSuiteWith reads a suite as ReadSuite does, with o.
+func ReadSuiteWith(arg string, o SuiteOptions) (*tasks.Suite, *tasks.Dataset, error) {
 	s, err := benchmarks.Load(arg)
 	if s == nil {
 		return nil, nil, err
@@ -49,16 +72,33 @@ func ReadSuite(arg string) (*tasks.Suite, *tasks.Dataset, error) {
 	if !s.CanReadData() {
 		return s, nil, problems.Err()
 	}
+	if o.DataCache != "" {
+		s.SetDataCache(o.DataCache)
+	}
 	ds, err := s.Samples()
 	var dataErrs tasks.Errors
 	switch {
 	case errors.As(err, &dataErrs):
 		dataErrs.Sort()
 		problems = append(problems, dataErrs...)
+	case errors.Is(err, tasks.ErrNotPulled) && o.AllowNotPulled:
+	case errors.Is(err, tasks.ErrNotPulled):
+		problems = append(problems, s.Errorf([]string{"data", "source"}, "%v: pull it first with `realx data pull %s%s` (a run never downloads)",
+			err, arg, cacheFlag(o)))
+	case errors.Is(err, tasks.ErrChecksum):
+		problems = append(problems, s.Errorf([]string{"data", "source"}, "%v", err))
 	case err != nil:
 		problems = append(problems, s.Errorf([]string{"data", "path"}, "data.path: %v", err))
 	}
 	return s, ds, problems.Err()
+}
+
+// cacheFlag returns the --data-cache flag that names o's data cache, for a command to give.
+func cacheFlag(o SuiteOptions) string {
+	if o.DataCache == "" {
+		return ""
+	}
+	return " --data-cache " + o.DataCache
 }
 
 // maxImageExamples is how many unreadable images a warning names.
@@ -66,7 +106,8 @@ const maxImageExamples = 3
 
 // Warnings returns what a run allows in suite s (its data ds, nil when it could not be read)
 // but is likely a mistake: the data's warnings, image files that are missing (stat'ed, never
-// read) or inline images that do not decode, and a python tool without bubblewrap. rootGiven
+// read) or inline images that do not decode, a python tool without bubblewrap, and a
+// data.source not pulled into the data cache. rootGiven
 // says whether an image root was given (--image-root).
 func Warnings(s *tasks.Suite, ds *tasks.Dataset, rootGiven bool) tasks.Errors {
 	var out tasks.Errors
@@ -75,6 +116,10 @@ func Warnings(s *tasks.Suite, ds *tasks.Dataset, rootGiven bool) tasks.Errors {
 		if w := imageWarning(ds, rootGiven); w != nil {
 			out = append(out, w)
 		}
+	}
+	if st, err := s.PullStatus(); ds == nil && err == nil && st != nil && !st.Pulled() {
+		out = append(out, s.Errorf([]string{"data", "source"}, "%v: its records are not checked until it is pulled (realx data pull), and realx run refuses it until then",
+			&tasks.NotPulledError{Source: s.Data.Source.Name(), Cache: st.Cache, Missing: st.Missing}))
 	}
 	out = append(out, searchWarning(s)...)
 	return append(out, sandboxWarnings(s)...)

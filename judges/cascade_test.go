@@ -205,16 +205,14 @@ func TestCheckCascade(t *testing.T) {
 	}, got, "the unreadable file, the nested cascade and the negative tolerance are tasks.Load's to report")
 }
 
-// TestDocCascadeExample keeps the judge example of tasks/doc.go a judge that Check accepts.
+// TestDocCascadeExample keeps the judge example of docs/suites.md (the suite schema, moved
+// there from tasks/doc.go) a judge that Check accepts.
 func TestDocCascadeExample(t *testing.T) {
 	t.Parallel()
-	src, err := os.ReadFile("../tasks/doc.go")
+	src, err := os.ReadFile("../docs/suites.md")
 	require.NoError(t, err)
-	m := regexp.MustCompile(`(?s)# Judging.*?\n//\n(//\tjudge:.*?)\n//\n`).FindSubmatch(src)
-	require.NotNil(t, m, "tasks/doc.go has a judge example under # Judging")
-	var lines []string
-	for _, l := range strings.Split(string(m[1]), "\n") {
-		lines = append(lines, strings.TrimPrefix(strings.TrimPrefix(l, "//"), "\t"))
-	}
+	m := regexp.MustCompile("(?s)## Judging.*?\n```yaml\n(judge:.*?)\n```\n").FindSubmatch(src)
+	require.NotNil(t, m, "docs/suites.md has a judge example under ## Judging")
+	lines := strings.Split(string(m[1]), "\n")
 	assert.Empty(t, checkSuite(t, strings.Join(lines, "\n")+"\n"))
 }

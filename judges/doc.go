@@ -37,7 +37,9 @@
 // answer. Verdicts are cached (Cache, FileCache) by the judge's identity, the question, the
 // golds and the answer, so that grading again asks nobody.
 //
-// A spec with steps is a cascade (see tasks.JudgeSpec): the first confident verdict decides.
+// A spec with steps is a cascade (see tasks.JudgeSpec): the first confident verdict decides;
+// under strategy llm_recall a later step is asked whenever no step before it passed, and the
+// higher verdict is kept. An LLM judge whose replies hold no verdict fails with ErrNoVerdict.
 // Every verdict carries the judge's ID (for a cascade, the whole cascade's) and the step that
 // decided; ID hashes everything that decides verdicts, so a run can be graded again with only
 // the samples whose judge changed (`realx rejudge`).

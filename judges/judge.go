@@ -32,7 +32,9 @@ type Verdict struct {
 	// Step names the judge or cascade step that decided: the kind of a rule judge ("math"),
 	// "llm:TEMPLATE" for an LLM judge, or the name a cascade gives its step.
 	Step string `json:"judge_step,omitempty"`
-	// Reason says briefly why, where a judge has more to say than pass or fail.
+	// Reason says briefly why, where a judge has more to say than pass or fail;
+	// ReasonRefusal for an answer the model refused to give, and ReasonInvalidVerdict in the
+	// record of a sample whose LLM judge gave no valid verdict.
 	Reason string `json:"reason,omitempty"`
 	// Confident is true when the verdict can stand without a second opinion: every pass, and
 	// a fail whose "no" the rule can vouch for (a cleanly parsed wrong number, a clearly
@@ -42,3 +44,15 @@ type Verdict struct {
 	// verdicts the rules settled.
 	Confident bool `json:"confident,omitempty"`
 }
+
+// The reasons of verdicts that no judge gave.
+const (
+	// ReasonRefusal is the reason of the verdict on a sample the model refused to answer (an
+	// OpenAI refusal): a fail, given without asking the judge. A refusal is the model's
+	// failure, never the infrastructure's.
+	ReasonRefusal = "refusal"
+	// ReasonInvalidVerdict is the reason kept in the record of a sample whose LLM judge
+	// answered without a valid verdict, after every retry (ErrNoVerdict): a judge failure,
+	// so the sample is left out of the scores, not scored 0.
+	ReasonInvalidVerdict = "invalid_verdict"
+)

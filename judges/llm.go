@@ -439,16 +439,22 @@ func (j *llmJudge) ask(ctx context.Context, s *tasks.Sample, answer string) (Ver
 			return v, resp.Content, nil
 		}
 		unread = resp.Content
-		last = fmt.Errorf("%w %q", errNoVerdict, clip(resp.Content, 300))
+		last = fmt.Errorf("%w %q", ErrNoVerdict, clip(resp.Content, 300))
+		if resp.Content == "" && resp.Refusal != "" {
+			last = fmt.Errorf("%w: the judge refused: %q", ErrNoVerdict, clip(resp.Refusal, 300))
+		}
 	}
-	if j.rule.exhausted != nil && unread != "" && errors.Is(last, errNoVerdict) {
+	if j.rule.exhausted != nil && unread != "" && errors.Is(last, ErrNoVerdict) {
 		return j.rule.exhausted(s), unread, nil
 	}
 	return Verdict{}, "", fmt.Errorf("llm judge: no verdict after %d attempt(s): %w", j.retries+1, last)
 }
 
-// errNoVerdict is the error of a reply from which the verdict rule reads nothing.
-var errNoVerdict = errors.New("no verdict in the judge's reply")
+// ErrNoVerdict is the error of a reply from which the verdict rule reads nothing (a judge that
+// refused included). An LLM judge whose last reply held none fails with an error that wraps
+// it: the judge answered, but gave no valid verdict, and the sample is left out of the scores
+// (reason ReasonInvalidVerdict in its record), never scored 0.
+var ErrNoVerdict = errors.New("no verdict in the judge's reply")
 
 // nextWait is the wait after a reply with no verdict, the attempt-th (from 0): the backoff
 // doubled per attempt, up to maxBackoff.

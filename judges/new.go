@@ -203,9 +203,16 @@ func validate(spec tasks.JudgeSpec) []problem {
 	}
 	v.extractors(spec.Extract, at)
 	for _, f := range setFields(spec) {
-		if f != "extract" && f != "name" && f != "steps" && f != "kind" {
+		if f != "extract" && f != "name" && f != "steps" && f != "kind" && f != "strategy" {
 			v.add(false, at, fmt.Sprintf("%s is not read by a cascade: set it on its steps", f), f)
 		}
+	}
+	recall := spec.Strategy == tasks.StrategyLLMRecall
+	switch {
+	case spec.Strategy != "" && spec.Strategy != tasks.StrategyConfident && !recall:
+		v.add(false, at, unknownName("strategy", spec.Strategy, strategies), "strategy")
+	case recall && len(spec.Steps) == 1:
+		v.add(false, at, "llm_recall needs a step after the first, to be asked about the answers the first fails", "steps")
 	}
 	names := map[string]int{}
 	decider := ""
@@ -226,7 +233,7 @@ func validate(spec tasks.JudgeSpec) []problem {
 		} else {
 			names[name] = i
 		}
-		if decider != "" {
+		if decider != "" && !recall {
 			v.add(false, sat, fmt.Sprintf("this step is never reached: the %s step before it always decides", decider), "kind")
 		}
 		if alwaysDecides(step) && decider == "" {
@@ -240,6 +247,9 @@ func validate(spec tasks.JudgeSpec) []problem {
 func (v *validator) judge(spec tasks.JudgeSpec, at []string) {
 	kind := spec.Kind
 	k, known := kinds[kind]
+	if spec.Strategy != "" {
+		v.add(false, at, "strategy is read only by a cascade: give the judges as its steps", "strategy")
+	}
 	switch {
 	case kind == "":
 		v.add(true, at, "judge kind is missing; known kinds: "+strings.Join(Kinds(), ", "), "kind")
@@ -391,7 +401,7 @@ func setFields(spec tasks.JudgeSpec) []string {
 		{"template", spec.Template != ""}, {"template_file", spec.TemplateFile != "" || spec.TemplateText != ""},
 		{"verdict", spec.Verdict != ""}, {"model", spec.Model != ""}, {"base_url", spec.BaseURL != ""},
 		{"api_key_env", spec.APIKeyEnv != ""}, {"max_tokens", spec.MaxTokens != nil}, {"retries", spec.Retries != nil},
-		{"steps", len(spec.Steps) > 0},
+		{"steps", len(spec.Steps) > 0}, {"strategy", spec.Strategy != ""},
 	} {
 		if f.set {
 			out = append(out, f.key)
@@ -478,7 +488,7 @@ func NewWith(spec tasks.JudgeSpec, opt Options) (Judge, error) {
 	if !spec.IsCascade() {
 		return newStep(spec, opt, []string{"judge"})
 	}
-	c := &cascade{id: ID(spec)}
+	c := &cascade{id: ID(spec), recall: spec.Strategy == tasks.StrategyLLMRecall}
 	var errs []error
 	for i, step := range steps(spec) {
 		j, err := newStep(step, opt, []string{"judge", "steps", strconv.Itoa(i)})
@@ -589,7 +599,7 @@ const (
 // default does not, and neither does a step's name. An LLM judge's ID covers its template's
 // text, verdict rule, model, base URL, generation settings and extractors, never its key;
 // so spec should be resolved (Override) before its ID is taken. A cascade's ID covers its
-// steps' identities, in order.
+// strategy and its steps' identities, in order.
 func ID(spec tasks.JudgeSpec) string {
 	kind, sum := identity(spec)
 	return kind + ":" + hex.EncodeToString(sum[:4])
@@ -604,6 +614,9 @@ func identity(spec tasks.JudgeSpec) (string, [32]byte) {
 	switch {
 	case spec.IsCascade():
 		fmt.Fprintf(h, "realx-cascade/%d\n", cascadeVersion)
+		if spec.Strategy == tasks.StrategyLLMRecall {
+			fmt.Fprintf(h, "strategy %s\n", spec.Strategy) // the default changes no ID
+		}
 		for _, st := range steps(spec) {
 			_, s := identity(st)
 			h.Write(s[:])

@@ -79,11 +79,12 @@ func TestJudgeStats(t *testing.T) {
 	require.Len(t, tab.Runs, 3)
 	base := tab.Runs[0]
 	assert.Equal(t, JudgeRun{Run: "base", Samples: 52, Graded: 50,
-		Steps:         []StepCount{{"llm:equivalence", 10}, {"math", 40}},
-		JudgeFailures: 1, NotJudged: 1, JudgeIDs: []string{"cascade:base"}}, base)
-	assert.Equal(t, []StepCount{{"llm:equivalence", 50}, {"math", 1}}, tab.Runs[1].Steps)
+		Steps:         []StepCount{{"llm:equivalence", 10, 5}, {"math", 40, 20}},
+		JudgeFailures: 1, NotJudged: 1, JudgeIDs: []string{"cascade:base"}, Judged: 51, JudgeCoverage: ptr(50.0 / 51)}, base)
+	assert.Equal(t, []StepCount{{"llm:equivalence", 50, 30}, {"math", 1, 1}}, tab.Runs[1].Steps)
 	assert.Equal(t, 0, tab.Runs[1].JudgeFailures)
-	assert.Equal(t, JudgeRun{Run: "other", Samples: 1, Graded: 1, Steps: []StepCount{{"em", 1}}, JudgeIDs: []string{"em:1"}}, tab.Runs[2])
+	assert.Equal(t, JudgeRun{Run: "other", Samples: 1, Graded: 1, Steps: []StepCount{{"em", 1, 1}}, JudgeIDs: []string{"em:1"},
+		Judged: 1, JudgeCoverage: ptr(1.0)}, tab.Runs[2])
 
 	require.Len(t, tab.Agreement, 1, "only runs with samples in common are compared")
 	ag := tab.Agreement[0]
@@ -111,7 +112,7 @@ func TestJudgeTableRendering(t *testing.T) {
 	one.Add("r", &Result{V: 1, Suite: "s", ID: "1", Verdict: judges.Verdict{Step: "math"}})
 	var b bytes.Buffer
 	require.NoError(t, Write(&b, one.Table(), "csv", 1))
-	assert.Equal(t, "run,step,samples,percent\nr,math,1,100.0000\nr,(judge failure),0,0.0000\nr,(not judged),0,0.0000\n", b.String())
+	assert.Equal(t, "run,step,samples,percent\nr,math,1,100.0000\nr,(refusal),0,0.0000\nr,(judge failure),0,0.0000\nr,(not judged),0,0.0000\n", b.String())
 }
 
 // TestJudgeTableSections prints one well-formed CSV table (the steps, or the agreement when
@@ -123,11 +124,11 @@ func TestJudgeTableSections(t *testing.T) {
 	require.NoError(t, err, "one CSV table: every line has the header's fields")
 	assert.Equal(t, []string{"run", "step", "samples", "percent"}, rows[0])
 	assert.Equal(t, []string{"base", "llm:equivalence", "10", "19.2308"}, rows[1])
-	assert.Len(t, rows, 1+4+4+3)
+	assert.Len(t, rows, 1+5+5+4)
 
 	js.Section = JudgeAgreement
-	assert.Equal(t, "a,b,samples,agree,disagree,pass_a,pass_b,agree_percent,kappa\n"+
-		"base,rejudged,50,35,15,25,30,70.0000,0.4000\n", rendered(t, js.Layout(), "csv"))
+	assert.Equal(t, "a,b,samples,agree,disagree,pass_a,pass_b,agree_percent,kappa,different_outputs\n"+
+		"base,rejudged,50,35,15,25,30,70.0000,0.4000,0\n", rendered(t, js.Layout(), "csv"))
 	text := rendered(t, js.Layout(), "text")
 	assert.NotContains(t, text, "(judge failure)")
 	assert.Contains(t, text, "base vs rejudged")

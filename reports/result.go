@@ -35,6 +35,11 @@ type Result struct {
 	JudgeInput string `json:"judge_input,omitempty"`
 	// Output is the text of the model's final turn.
 	Output string `json:"output"`
+	// Refusal is the model's refusal to answer in its final turn (an OpenAI refusal), if it
+	// refused: Output is empty then, and the sample is graded wrong with reason refusal
+	// (judges.ReasonRefusal), without asking the judge. Records written before refusals
+	// were recorded read as having none.
+	Refusal string `json:"refusal,omitempty"`
 	// Verdict is the judge's verdict on Output, as the judge gave it; its fields are the
 	// record's own on the wire ("extracted", "pass", "score", "judge_id", "judge_step",
 	// "reason", "confident"). A record with an error has no verdict, but for the judge's ID

@@ -72,3 +72,44 @@ func TestRecordCarriesTheWholeVerdict(t *testing.T) {
 	assert.NotContains(t, string(line), `"score"`)
 	assert.Contains(t, string(line), `"judge_step":"math"`)
 }
+
+// TestRefusalRecords writes a refused sample's record and an invalid verdict's and reads them
+// back, refusal and reasons included; records written before refusals were recorded read as
+// having none, and the judge report counts neither in them.
+func TestRefusalRecords(t *testing.T) {
+	t.Parallel()
+	refused := &Result{V: SchemaVersion, Run: "r", Suite: "s", ID: "refused", Refusal: "I can't help with that.",
+		Verdict: judges.Verdict{JudgeID: "exact:0a1b2c3d", Reason: judges.ReasonRefusal, Confident: true}, Stop: runners.StopRefusal,
+		Trajectory: &runners.Trajectory{Stop: runners.StopRefusal, Turns: []runners.Turn{{Role: runners.RoleUser, Text: "q"},
+			{Role: runners.RoleAssistant, Refusal: "I can't help with that.", Finish: "stop"}}}}
+	invalid := &Result{V: SchemaVersion, Run: "r", Suite: "s", ID: "invalid", Output: "7",
+		Verdict: judges.Verdict{JudgeID: "cascade:0a1b2c3d", Step: "llm:equivalence", Reason: judges.ReasonInvalidVerdict},
+		Error:   &Failure{Class: ErrJudge, Message: "llm judge: no verdict after 1 attempt(s): no verdict in the judge's reply \"hmm\""}}
+	var log strings.Builder
+	for _, r := range []*Result{refused, invalid} {
+		data, err := json.Marshal(r)
+		require.NoError(t, err)
+		log.Write(append(data, '\n'))
+	}
+	assert.Contains(t, log.String(), `"output":"","refusal":"I can't help with that.","extracted":"","pass":false,"score":0,"judge_id":"exact:0a1b2c3d","reason":"refusal"`)
+	assert.Contains(t, log.String(), `{"role":"assistant","finish":"stop","refusal":"I can't help with that."}`)
+	rd := NewReader(strings.NewReader(log.String()+oldRecords), "log")
+	js := NewJudgeStats()
+	var got []*Result
+	for rd.Scan() {
+		require.NoError(t, rd.LineErr())
+		got = append(got, rd.Result())
+		js.Add("r", rd.Result())
+	}
+	require.NoError(t, rd.Err())
+	require.Len(t, got, 5)
+	assert.Equal(t, refused, got[0])
+	assert.Equal(t, invalid, got[1])
+	for _, old := range got[2:] {
+		assert.Empty(t, old.Refusal)
+	}
+	run := js.Table().Runs[0]
+	assert.Equal(t, 1, run.Refusals)
+	assert.Equal(t, 2, run.JudgeFailures, "the invalid verdict and the old judge failure")
+	assert.Equal(t, 1, run.InvalidVerdicts)
+}

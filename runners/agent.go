@@ -234,6 +234,10 @@ func (s *sample) run(ctx context.Context, in *Input) error {
 		switch {
 		case len(step.Calls) > s.lim.MaxTurnCalls && !step.Answer:
 			return &ReplyLimitError{What: "tool calls", Limit: int64(s.lim.MaxTurnCalls)}
+		case resp.Refusal != "" && len(step.Calls) == 0:
+			// A refusal is the model's last word: neither re-prompted nor asked again.
+			tr.Stop = StopRefusal
+			return nil
 		case step.Answer:
 			tr.Stop = StopAnswer
 			return nil
@@ -499,8 +503,9 @@ func (s *sample) recordReply(resp *ChatResponse, step *Step) {
 	s.turnLeft = s.lim.MaxTurnRecord
 	turn.Text = s.keep(&turn, text, s.lim.MaxTurnRecord)
 	turn.Reasoning = s.keep(&turn, resp.Reasoning, s.lim.MaxTurnRecord)
+	turn.Refusal = s.keep(&turn, resp.Refusal, s.lim.MaxTurnRecord)
 	s.tr.Turns = append(s.tr.Turns, turn)
-	s.tr.Final = text
+	s.tr.Final, s.tr.Refusal = text, resp.Refusal
 	s.tr.Usage = s.tr.Usage.Add(u)
 	s.tr.LatencyMS += resp.Latency.Milliseconds()
 }

@@ -145,6 +145,7 @@ func (c *Cache) fail(err error) {
 type cachedResponse struct {
 	Content      string     `json:"content,omitempty"`
 	Reasoning    string     `json:"reasoning,omitempty"`
+	Refusal      string     `json:"refusal,omitempty"`
 	ToolCalls    []ToolCall `json:"tool_calls,omitempty"`
 	FinishReason string     `json:"finish_reason,omitempty"`
 	Usage        Usage      `json:"usage"`
@@ -166,20 +167,21 @@ func (c *Cache) Get(ctx context.Context, key CacheKey) (*ChatResponse, bool, err
 		return nil, false, fmt.Errorf("cache %s: entry %s: %w", c.path, key, err)
 	}
 	return &ChatResponse{
-		Content: cr.Content, Reasoning: cr.Reasoning, ToolCalls: cr.ToolCalls,
+		Content: cr.Content, Reasoning: cr.Reasoning, Refusal: cr.Refusal, ToolCalls: cr.ToolCalls,
 		FinishReason: cr.FinishReason, Usage: cr.Usage, Cached: true,
 	}, true, nil
 }
 
 // Put stores resp under key, replacing what was there. endpointID is kept beside it for
-// inspection. Empty answers (no content and no tool calls) are not stored: Put returns
-// false for them.
+// inspection. Empty answers (no content, no refusal and no tool calls) are not stored: Put
+// returns false for them. A refusal is stored: it is the model's answer to the request, as
+// deterministic as any other, and asking again would be paid for the same refusal.
 func (c *Cache) Put(ctx context.Context, key CacheKey, endpointID string, resp *ChatResponse) (bool, error) {
-	if resp == nil || (resp.Content == "" && len(resp.ToolCalls) == 0) {
+	if resp == nil || (resp.Content == "" && resp.Refusal == "" && len(resp.ToolCalls) == 0) {
 		return false, nil
 	}
 	blob, err := json.Marshal(cachedResponse{
-		Content: resp.Content, Reasoning: resp.Reasoning, ToolCalls: resp.ToolCalls,
+		Content: resp.Content, Reasoning: resp.Reasoning, Refusal: resp.Refusal, ToolCalls: resp.ToolCalls,
 		FinishReason: resp.FinishReason, Usage: resp.Usage,
 	})
 	if err != nil {
@@ -308,7 +310,7 @@ func canonicalJSON(b []byte) json.RawMessage {
 // names the endpoint behind m (EndpointID); the request's repeat index is part of its key, so
 // that the repeats of a sample, sampled at a temperature, get answers of their own.
 //
-// Errors are never cached, nor are empty answers (no content and no tool calls). A request
+// Errors are never cached, nor are empty answers (no content, no refusal and no tool calls). A request
 // whose key cannot be computed, and a failing cache, fall through to m: the cache never
 // fails a call (Stats counts its failures). A cached answer has Cached set, Latency 0, and
 // the Usage of the call that produced it. Wrap the outermost layer (outside WithRetry and

@@ -199,26 +199,15 @@ func TestOpenAIStreamOutlivesNoTimeout(t *testing.T) {
 }
 
 // TestOpenAIRefusal reads a refusal as OpenAI sends it, in the shape of gpt-4o-2024-08-06's
-// answers recorded from the live API for openai-python's tests: in a stream, a first delta
-// with the role, a null content and an empty refusal, then deltas of the refusal, a finish
-// chunk and the usage; in JSON, the message's refusal beside a null content. The refusal is
-// kept apart from the content, counts as output against the caps, and is scrubbed of the key.
+// answers recorded from the live API for openai-python's tests (runnertest.RefusalStream and
+// RefusalAnswer): in a stream, a first delta with the role, a null content and an empty
+// refusal, then deltas of the refusal, a finish chunk and the usage; in JSON, the message's
+// refusal beside a null content. The refusal is kept apart from the content, counts as output
+// against the caps, and is scrubbed of the key.
 func TestOpenAIRefusal(t *testing.T) {
-	const refusal = "I'm sorry, but I can't assist with that request."
-	head := `{"id":"chatcmpl-9tXmRefusal","object":"chat.completion.chunk","created":1723024914,"model":"gpt-4o-2024-08-06","system_fingerprint":"fp_845eaabc1f","choices":[{"index":0,"delta":`
-	chunks := []string{head + `{"role":"assistant","content":null,"refusal":""},"logprobs":null,"finish_reason":null}]}`}
-	for _, part := range []string{"I'm", " sorry", ",", " but", " I", " can't", " assist", " with", " that", " request", "."} {
-		chunks = append(chunks, head+`{"refusal":"`+part+`"},"logprobs":null,"finish_reason":null}]}`)
-	}
-	chunks = append(chunks, head+`{},"logprobs":null,"finish_reason":"stop"}]}`,
-		`{"id":"chatcmpl-9tXmRefusal","object":"chat.completion.chunk","created":1723024914,"model":"gpt-4o-2024-08-06","system_fingerprint":"fp_845eaabc1f","choices":[],"usage":{"prompt_tokens":17,"completion_tokens":12,"total_tokens":29}}`,
-		"[DONE]")
-	stream := runnertest.Reply{Header: map[string]string{"Content-Type": "text/event-stream"}, Body: sse(chunks...)}
-	answer := func(refusal string) runnertest.Reply {
-		return runnertest.Reply{Body: `{"id":"chatcmpl-ABfvRefusal","object":"chat.completion","created":1727346164,"model":"gpt-4o-2024-08-06",` +
-			`"choices":[{"index":0,"message":{"role":"assistant","content":null,"refusal":"` + refusal + `"},"logprobs":null,"finish_reason":"stop"}],` +
-			`"usage":{"prompt_tokens":79,"completion_tokens":12,"total_tokens":91,"completion_tokens_details":{"reasoning_tokens":0}},"system_fingerprint":"fp_5050236cbd"}`}
-	}
+	refusal := runnertest.Refusal
+	stream, answer := runnertest.RefusalStream(runnertest.RefusalDeltas...), runnertest.RefusalAnswer
+	assert.Equal(t, "I'm sorry, but I can't assist with that request.", refusal)
 
 	m, srv := newClient(t, "gpt-4o-2024-08-06")
 	srv.Script(stream, answer(refusal))

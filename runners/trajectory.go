@@ -7,6 +7,9 @@ type StopReason string
 const (
 	// StopAnswer: the model gave a final answer (or, single-turn, simply replied).
 	StopAnswer StopReason = "answer"
+	// StopRefusal: the model refused to answer (an OpenAI refusal, ChatResponse.Refusal) in a
+	// turn without tool calls; the sample is graded as wrong, with reason refusal.
+	StopRefusal StopReason = "refusal"
 	// StopNoAction: a turn had neither a tool call nor an answer and the loop was told to stop.
 	StopNoAction StopReason = "no_action"
 	// StopMaxTurns, StopMaxToolCalls, StopMaxTokens and StopTimeout: a budget ran out.
@@ -77,6 +80,9 @@ type Trajectory struct {
 	// ToolOpenMS is the part of WallMS spent opening the sample's tools (starting its
 	// sandbox); 0 when it has none, and in records written before realx recorded it.
 	ToolOpenMS int64 `json:"tool_open_ms,omitempty"`
+	// Refusal is the refusal of the model's last turn, if it refused (StopRefusal); the
+	// turn keeps it too, capped.
+	Refusal string `json:"-"`
 }
 
 // Turn is one message of a trajectory: a model turn (with the tool calls it made) or an
@@ -95,6 +101,9 @@ type Turn struct {
 	// Truncated is set when some text of the turn (its calls' included) was cut to the
 	// record's caps.
 	Truncated bool `json:"truncated,omitempty"`
+	// Refusal is the model's refusal to answer in this turn (ChatResponse.Refusal), capped
+	// like its text.
+	Refusal string `json:"refusal,omitempty"`
 }
 
 // Call is one tool call and its outcome.

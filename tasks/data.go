@@ -45,29 +45,54 @@ type Dataset struct {
 // Dataset.Warnings. The records that are good are still
 // returned, so a caller may go on with them or stop. Samples returns a nil Dataset only when
 // the file cannot be read. Images are not read here.
+//
+// A suite with a data.source reads its files from the data cache (DataCache) only, never from
+// the network: a file not pulled there is a *NotPulledError, and a file whose SHA-256 is not
+// the one the suite pins (or the lock file recorded when it was pulled) a *ChecksumError.
+// Several files (a source's shards) are read in order, as one data set.
 func (s *Suite) Samples() (*Dataset, error) {
-	rel, ok := localPath(s.Data.Path)
-	if !ok {
-		return nil, refuse("%q is not beneath %s", s.Data.Path, s.tree.where())
-	}
-	name := s.tree.name(rel)
-	data, err := s.tree.readAll(rel)
+	t, files, err := s.dataFiles()
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(data)
-	ds := &Dataset{Digest: hex.EncodeToString(sum[:]), Path: name}
-	r := &recordReader{suite: s, file: name, data: data, seen: map[string]int{}}
-	r.images.tree, r.images.base = s.imageDir(rel)
+	r := &recordReader{suite: s, fm: s.Data.Fields, seen: map[string]place{}}
 	if _, _, err := s.templates(); err == nil && !s.templatesBroken {
 		r.render = true
 	}
-
 	format := s.Data.Format
 	if format == "" {
-		format = strings.TrimPrefix(strings.ToLower(path.Ext(s.Data.Path)), ".")
+		format = strings.TrimPrefix(strings.ToLower(path.Ext(files[0].rel)), ".")
 	}
-	r.read(format, "set data.format")
+	ds := &Dataset{}
+	var sums strings.Builder
+	for _, f := range files {
+		name := t.name(f.rel)
+		data, err := t.readAll(f.rel)
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(data)
+		ds.Digest = hex.EncodeToString(sum[:])
+		if f.want != "" && f.want != ds.Digest {
+			return nil, &ChecksumError{File: name, Got: ds.Digest, Want: f.want,
+				From: f.from + "; the cached file changed since it was pulled: pull it again (realx data pull)"}
+		}
+		fmt.Fprintf(&sums, "%s  %s\n", ds.Digest, f.rel)
+		ds.Path = name
+		r.file, r.data, r.newline = name, data, nil
+		r.images.tree, r.images.base = s.imageDir(t, f.rel)
+		r.read(format, "set data.format")
+	}
+	if len(files) > 1 {
+		// Several files: the digest of their digests, as sha256sum lists them.
+		ds.Digest, ds.Path = digestHex([]byte(sums.String())), t.dir
+	}
+	if r.records == 0 && len(r.errs) == 0 {
+		r.errorf(0, "no records")
+	}
+	if src := s.Data.Source; src != nil && src.Samples > 0 && r.records != src.Samples && len(r.errs) == 0 {
+		r.errorf(0, "%d records, but data.source.samples says %d", r.records, src.Samples)
+	}
 	if r.renderFails > MaxRenderErrors {
 		r.errorf(0, "the prompt cannot be rendered for %d of %d samples (the first %d are listed)",
 			r.renderFails, r.renderFails+len(r.samples), MaxRenderErrors)
@@ -75,6 +100,55 @@ func (s *Suite) Samples() (*Dataset, error) {
 	ds.Samples = r.samples
 	ds.Warnings = r.warnings()
 	return ds, r.errs.Err()
+}
+
+// place is a record's place: its file and line.
+type place struct {
+	file string
+	line int
+}
+
+// dataFile is a file of a suite's data, a local path within its tree, with the SHA-256 it
+// must have ("" when none is known) and where that comes from.
+type dataFile struct {
+	rel, want, from string
+}
+
+// dataFiles returns the tree the suite's data is read from and its data files: data.path
+// beneath the suite's directory, or, with a data.source, data.path (or every file of the
+// source) in the source's entry of the data cache, when every file of the source is pulled.
+func (s *Suite) dataFiles() (tree, []dataFile, error) {
+	src := s.Data.Source
+	if src == nil {
+		rel, ok := localPath(s.Data.Path)
+		if !ok {
+			return tree{}, nil, refuse("%q is not beneath %s", s.Data.Path, s.tree.where())
+		}
+		return s.tree, []dataFile{{rel: rel}}, nil
+	}
+	st, err := s.PullStatus()
+	if err != nil {
+		return tree{}, nil, err
+	}
+	if !st.Pulled() {
+		return tree{}, nil, &NotPulledError{Source: src.Name(), Cache: st.Cache, Missing: st.Missing}
+	}
+	var files []dataFile
+	for _, f := range src.Files {
+		if s.Data.Path != "" && f.Path != s.Data.Path {
+			continue
+		}
+		rel, ok := localPath(f.Path)
+		if !ok {
+			return tree{}, nil, refuse("%q is not beneath the data cache's entry", f.Path)
+		}
+		want, from := st.Lock.Want(f)
+		files = append(files, dataFile{rel: rel, want: want, from: from})
+	}
+	if len(files) == 0 {
+		return tree{}, nil, fmt.Errorf("data.path %q is not one of data.source.files", s.Data.Path)
+	}
+	return diskTree(st.Entry, dataCacheDir), files, nil
 }
 
 // warnings returns what the data read allows but is likely a mistake.
@@ -102,7 +176,7 @@ const MaxRenderErrors = 3
 // Samples reads the records as the suite means them. A caller that reports every problem of a
 // suite reads its data only then: with a misspelt field mapping, every record would be wrong.
 func (s *Suite) CanReadData() bool {
-	return !s.dataBroken && s.Data.Path != "" && slices.Contains(formats, s.Data.Format)
+	return !s.dataBroken && (s.Data.Path != "" || s.Data.Source != nil) && slices.Contains(formats, s.Data.Format)
 }
 
 // read reads every record of r.data in format; fix says how to name the format.
@@ -114,11 +188,12 @@ func (r *recordReader) read(format, fix string) {
 		r.readJSON()
 	case "csv":
 		r.readCSV()
+	case "tsv":
+		r.readTSV()
+	case "parquet":
+		r.readParquet()
 	default:
 		r.errorf(0, "cannot tell the data format: %s to one of %s", fix, strings.Join(formats, ", "))
-	}
-	if r.records == 0 && len(r.errs) == 0 {
-		r.errorf(0, "no records")
 	}
 }
 
@@ -132,8 +207,8 @@ type Record struct {
 	Line int
 }
 
-// ReadRecords reads every record of a JSONL, JSON (an array, or an object of records by id) or
-// CSV file on disk; format is taken from the extension when empty. Every bad record is
+// ReadRecords reads every record of a JSONL, JSON (an array, or an object of records by id),
+// CSV, TSV or Parquet file on disk; format is taken from the extension when empty. Every bad record is
 // reported at its line in an Errors value.
 func ReadRecords(file, format string) ([]Record, error) {
 	data, err := os.ReadFile(file)
@@ -153,7 +228,10 @@ func ReadRecords(file, format string) ([]Record, error) {
 		}
 		out = append(out, Record{Value: rec, Key: key, Line: line})
 	}
-	r.read(format, "name the file .jsonl, .json or .csv")
+	r.read(format, "name the file .jsonl, .json, .csv, .tsv or .parquet")
+	if r.records == 0 && len(r.errs) == 0 {
+		r.errorf(0, "no records")
+	}
 	return out, r.errs.Err()
 }
 
@@ -165,15 +243,14 @@ func Text(v any) (string, bool) {
 
 // imageDir returns the tree images are read from and the directory relative image paths
 // resolve against within it: data.image_root, else the directory of the data file (dataFile,
-// a local path in the suite's tree). (SetImageRoot's directory, when set, overrides it:
-// ImageRef.location.) On disk the tree's directory is made absolute, so that a missing
-// image's error names the whole path.
-func (s *Suite) imageDir(dataFile string) (tree, string) {
+// a local path in t, the tree the data is read from: the suite's, or its entry in the data
+// cache). (SetImageRoot's directory, when set, overrides it: ImageRef.location.) On disk the
+// tree's directory is made absolute, so that a missing image's error names the whole path.
+func (s *Suite) imageDir(t tree, dataFile string) (tree, string) {
 	base := path.Dir(dataFile)
 	if s.Data.ImageRoot != "" {
 		base, _ = localPath(s.Data.ImageRoot) // validate refused a root that is not beneath the suite
 	}
-	t := s.tree
 	if t.fsys == nil {
 		if abs, err := filepath.Abs(t.dir); err == nil {
 			t.dir = abs
@@ -182,16 +259,21 @@ func (s *Suite) imageDir(dataFile string) (tree, string) {
 	return t, base
 }
 
-// recordReader turns the records of one data file into samples, collecting every problem.
+// recordReader turns the records of a suite's data files into samples, collecting every
+// problem.
 type recordReader struct {
-	suite   *Suite
+	suite *Suite
+	// fm is the suite's field map, with the defaults of the format read (VLMEvalKit's columns
+	// for tsv) filled in.
+	fm      FieldMap
 	file    string
 	data    []byte
 	newline []int // offsets of the '\n's of data, for lineOf
 	errs    Errors
 	samples []Sample
-	seen    map[string]int // id → line of its first record
-	records int            // records met, good or bad
+	seen    map[string]place // id → the place of its first record
+	line    int              // the line of the record being read
+	records int              // records met, good or bad
 	// emit, when set, receives each record as decoded instead of mapping it onto a sample.
 	emit func(v any, key string, line int)
 	// render says whether each sample is tried in the suite's prompt; renderFails counts
@@ -200,7 +282,10 @@ type recordReader struct {
 	renderFails int
 	// imageFields holds the image fields met in some record.
 	imageFields map[string]bool
-	images      struct {
+	// options are the option columns (A, B, …) of a TSV file, which give a sample's choices
+	// when data.fields.choices is left out.
+	options []string
+	images  struct {
 		tree tree
 		base string
 	}
@@ -325,21 +410,9 @@ func (r *recordReader) readJSON() {
 // as a JSON array is a list.
 func (r *recordReader) readCSV() {
 	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(r.data, bom)))
-	header, err := cr.Read()
-	switch {
-	case errors.Is(err, io.EOF):
-		r.errorf(0, "no header row")
+	header, _, ok := r.header(cr)
+	if !ok {
 		return
-	case err != nil:
-		r.csvError(err)
-		return
-	}
-	first := map[string]int{}
-	for i, h := range header {
-		if j, dup := first[h]; dup {
-			r.errorf(1, "column %d repeats the name %q of column %d", i+1, h, j+1)
-		}
-		first[h] = i
 	}
 	for {
 		row, err := cr.Read()
@@ -362,6 +435,29 @@ func (r *recordReader) readCSV() {
 		}
 		r.record(rec, "", false, line)
 	}
+}
+
+// header reads the header row of a CSV or TSV file: the columns' names, and each name's
+// column (the first, when a name repeats, which is reported). ok is false when there is none.
+func (r *recordReader) header(cr *csv.Reader) (names []string, first map[string]int, ok bool) {
+	names, err := cr.Read()
+	switch {
+	case errors.Is(err, io.EOF):
+		r.errorf(0, "no header row")
+		return nil, nil, false
+	case err != nil:
+		r.csvError(err)
+		return nil, nil, false
+	}
+	first = map[string]int{}
+	for i, h := range names {
+		if j, dup := first[h]; dup {
+			r.errorf(1, "column %d repeats the name %q of column %d", i+1, h, j+1)
+			continue
+		}
+		first[h] = i
+	}
+	return names, first, true
 }
 
 func (r *recordReader) csvError(err error) {
@@ -404,10 +500,15 @@ func (r *recordReader) record(v any, key string, keyed bool, line int) {
 		return
 	}
 	if first, dup := r.seen[id]; dup {
-		r.errorf(line, "duplicate id %q (first at line %d)", id, first)
+		if first.file != r.file {
+			r.errorf(line, "duplicate id %q (first at %s:%d)", id, first.file, first.line)
+		} else {
+			r.errorf(line, "duplicate id %q (first at line %d)", id, first.line)
+		}
 		return
 	}
-	r.seen[id] = line
+	r.seen[id] = place{r.file, line}
+	r.line = line
 
 	sm, errs := r.sample(rec, keyed)
 	sm.ID, sm.Source = id, fmt.Sprintf("%s:%d", r.file, line)
@@ -431,7 +532,7 @@ func (r *recordReader) record(v any, key string, keyed bool, line int) {
 // id returns a record's id: its number in file order (IndexID), its key in a JSON object of
 // records, or the text of its id field.
 func (r *recordReader) id(rec map[string]any, key string, keyed bool) (string, error) {
-	fm := r.suite.Data.Fields
+	fm := r.fm
 	switch {
 	case fm.ID == IndexID:
 		return strconv.Itoa(r.records - 1), nil
@@ -454,7 +555,7 @@ func (r *recordReader) id(rec map[string]any, key string, keyed bool) (string, e
 
 // sample maps a record's fields, but its id, onto a Sample, with every problem found.
 func (r *recordReader) sample(rec map[string]any, keyed bool) (Sample, []error) {
-	fm := r.suite.Data.Fields
+	fm := r.fm
 	var sm Sample
 	var errs []error
 	check := func(err error) {
@@ -482,7 +583,8 @@ func (r *recordReader) sample(rec map[string]any, keyed bool) (Sample, []error) 
 	}
 	alternatives, err := textList(field(rec, fm.Alternatives))
 	check(err)
-	if answers = append(answers, alternatives...); len(answers) > 0 {
+	answers = splitAnswers(append(answers, alternatives...), fm.AnswerSeparator)
+	if len(answers) > 0 {
 		sm.Answer = answers[0]
 	}
 	if len(answers) > 1 {
@@ -493,7 +595,11 @@ func (r *recordReader) sample(rec map[string]any, keyed bool) (Sample, []error) 
 			describeField(rec, cmp.Or(fm.Answer, "answer"))))
 	}
 
-	sm.Choices, err = choiceList(field(rec, fm.Choices))
+	if fm.Choices == "" && r.options != nil {
+		sm.Choices, err = optionColumns(rec, r.options)
+	} else {
+		sm.Choices, err = choiceList(field(rec, fm.Choices))
+	}
 	check(err)
 
 	imageErrs, present := len(errs), false
@@ -507,10 +613,14 @@ func (r *recordReader) sample(rec map[string]any, keyed bool) (Sample, []error) 
 		}
 		refs, err := imageList(field(rec, f))
 		check(err)
-		for _, ref := range refs {
-			img := ImageRef{Ref: ref, tree: r.images.tree, base: r.images.base, suite: r.suite}
+		for i, ref := range refs {
+			img := ImageRef{Ref: ref.ref, tree: r.images.tree, base: r.images.base, suite: r.suite}
+			if ref.inline != nil {
+				img.Ref = fmt.Sprintf("%s[%d] of the record at %s:%d (%d bytes)", f, i, filepath.Base(r.file), r.line, len(ref.inline))
+				img.inline = ref.inline
+			}
 			if err := img.confined(); err != nil {
-				check(fmt.Errorf("image field %q: %q: %w", f, shorten(ref, 80), err))
+				check(fmt.Errorf("image field %q: %q: %w", f, shorten(ref.ref, 80), err))
 				continue
 			}
 			sm.Images = append(sm.Images, img)
@@ -531,6 +641,12 @@ func (r *recordReader) sample(rec map[string]any, keyed bool) (Sample, []error) 
 	check(err)
 	if len(parts) > 0 {
 		sm.Capability = strings.Join(parts, "+")
+	} else if len(fm.CapabilityFlags) > 0 {
+		flags, err := capabilityFlags(rec, fm.CapabilityFlags)
+		check(err)
+		if flags != "" {
+			sm.Capability = flags
+		}
 	}
 	if s := r.suite; sm.Capability != "" && len(s.Capabilities) > 0 && !s.knowsCapability(sm.Capability) {
 		check(fmt.Errorf("capability %q is not one of the suite's capabilities (%s)", sm.Capability, s.capabilityList()))
@@ -538,6 +654,43 @@ func (r *recordReader) sample(rec map[string]any, keyed bool) (Sample, []error) 
 
 	sm.Metadata = r.metadata(rec, keyed)
 	return sm, errs
+}
+
+// splitAnswers splits each answer at sep (none when sep is empty), trimmed, without empty
+// parts.
+func splitAnswers(answers []string, sep string) []string {
+	if sep == "" {
+		return answers
+	}
+	var out []string
+	for _, a := range answers {
+		for _, part := range strings.Split(a, sep) {
+			if part = strings.TrimSpace(part); part != "" {
+				out = append(out, part)
+			}
+		}
+	}
+	return out
+}
+
+// capabilityFlags returns the "+" join of the flag fields set in rec (1, true; 0, false, null
+// and a missing field are unset).
+func capabilityFlags(rec map[string]any, fields []string) (string, error) {
+	var set []string
+	for _, f := range fields {
+		v, _ := lookup(rec, f)
+		text, ok := scalarText(v)
+		switch {
+		case !ok:
+			return "", fmt.Errorf("capability flag %q: expected 0 or 1, got %s", f, jsonKind(v))
+		case text == "1" || text == "true" || text == "1.0":
+			set = append(set, f[strings.LastIndexByte(f, '.')+1:])
+		case text == "0" || text == "false" || text == "0.0" || text == "":
+		default:
+			return "", fmt.Errorf("capability flag %q: expected 0 or 1, got %s", f, jsonKind(v))
+		}
+	}
+	return strings.Join(set, "+"), nil
 }
 
 // fieldValue is a record's value at a field path, and the path, for messages; a path that is
@@ -559,7 +712,7 @@ func field(rec map[string]any, name string) fieldValue {
 // metadata gathers a record's metadata: the listed fields, or every top-level field that no
 // other Sample field is read from.
 func (r *recordReader) metadata(rec map[string]any, keyed bool) map[string]any {
-	fm := r.suite.Data.Fields
+	fm := r.fm
 	md := map[string]any{}
 	if len(fm.Metadata) > 0 {
 		for _, p := range fm.Metadata {
@@ -582,8 +735,11 @@ func (r *recordReader) metadata(rec map[string]any, keyed bool) map[string]any {
 		mapped = append(mapped, cmp.Or(fm.ID, "id"))
 	}
 	mapped = append(mapped, fm.Images...)
+	if fm.Choices == "" {
+		mapped = append(mapped, r.options...)
+	}
 	for k, v := range rec {
-		if !slices.Contains(mapped, k) {
+		if !slices.Contains(mapped, k) && !isBinary(v) {
 			md[k] = v
 		}
 	}
@@ -679,32 +835,55 @@ func choiceList(f fieldValue) ([]string, error) {
 	return nil, fmt.Errorf("choices field %q: expected a list of strings or numbers, got %s", f.name, jsonKind(f.v))
 }
 
-// imageList returns an image field's references: a string, or a list of strings; null and
-// "" are none.
-func imageList(f fieldValue) ([]string, error) {
+// imageItem is one image of an image field: a reference, or the bytes of an image embedded in
+// the data (a Parquet file's binary column, or a Hugging Face Image struct).
+type imageItem struct {
+	ref    string
+	inline []byte
+}
+
+// imageList returns an image field's images: a string, embedded bytes, or a list of them;
+// null and "" are none.
+func imageList(f fieldValue) ([]imageItem, error) {
+	one := func(v any) (imageItem, bool) {
+		switch x := v.(type) {
+		case string:
+			return imageItem{ref: strings.TrimSpace(x)}, true
+		case binaryValue:
+			return imageItem{inline: []byte(x)}, true
+		case embeddedImage:
+			if x.data == nil {
+				return imageItem{ref: strings.TrimSpace(x.path)}, true
+			}
+			return imageItem{inline: x.data}, true
+		}
+		return imageItem{}, false
+	}
 	switch x := f.v.(type) {
 	case nil:
 		return nil, nil
-	case string:
-		if x = strings.TrimSpace(x); x == "" {
-			return nil, nil
-		}
-		return []string{x}, nil
 	case []any:
-		var out []string
+		var out []imageItem
 		for i, item := range x {
-			s, ok := item.(string)
+			img, ok := one(item)
 			if !ok {
 				return nil, fmt.Errorf("image field %q: item %d: expected a string, got %s", f.name, i, jsonKind(item))
 			}
-			if s = strings.TrimSpace(s); s == "" {
+			if img.ref == "" && img.inline == nil {
 				return nil, fmt.Errorf("image field %q: item %d is empty", f.name, i)
 			}
-			out = append(out, s)
+			out = append(out, img)
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("image field %q: expected a string or a list of strings, got %s", f.name, jsonKind(f.v))
+	img, ok := one(f.v)
+	if !ok {
+		return nil, fmt.Errorf("image field %q: expected a string or a list of strings, got %s", f.name, jsonKind(f.v))
+	}
+	if img.ref == "" && img.inline == nil {
+		return nil, nil
+	}
+	return []imageItem{img}, nil
 }
 
 // describeField says why a record's field gives no value: it is missing, null or empty.
@@ -743,6 +922,10 @@ func jsonKind(v any) string {
 		return "a list"
 	case map[string]any:
 		return "an object"
+	case binaryValue:
+		return fmt.Sprintf("binary data (%d bytes)", len(x))
+	case embeddedImage:
+		return "an embedded image"
 	}
 	return fmt.Sprintf("%T", v)
 }

@@ -315,3 +315,20 @@ judge: {kind: mathvista}
 	}
 	assert.Equal(t, 540, multi)
 }
+
+// TestRealXBenchMapping reads records shaped as RealX-Bench's: accepted answers joined by
+// " or ", and 0/1 capability flags whose "+" join is the sample's capability.
+func TestRealXBenchMapping(t *testing.T) {
+	t.Parallel()
+	suite := "name: rx\ncapabilities: [{name: perception}, {name: search}, {name: reason}]\n" +
+		"data: {path: d.jsonl, fields: {id: \"#\", question: query, answer_separator: \" or \", capability_flags: [perception, search, reason]}}\njudge: {kind: em}\n"
+	ds, err := samples(t, suite, `{"query": "q1", "answer": "Paris or paris, France", "perception": 1, "search": 1, "reason": 1}`+"\n"+
+		`{"query": "q2", "answer": "red", "perception": 1, "search": 0, "reason": false}`+"\n"+
+		`{"query": "q3", "answer": "x", "perception": 2}`+"\n")
+	assert.Equal(t, []string{`3: sample "2": capability flag "perception": expected 0 or 1, got the number 2`}, dataErrors(t, err))
+	require.Len(t, ds.Samples, 2)
+	assert.Equal(t, []string{"Paris", "paris, France"}, ds.Samples[0].Answers())
+	assert.Equal(t, "perception+search+reason", ds.Samples[0].Capability)
+	assert.Equal(t, "perception", ds.Samples[1].Capability)
+	assert.Equal(t, json.Number("1"), ds.Samples[1].Metadata["perception"], "the flags stay metadata")
+}

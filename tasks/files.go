@@ -25,8 +25,9 @@ type tree struct {
 
 // Names of trees in messages.
 const (
-	suiteDir  = "the suite's directory"
-	imageRoot = "the image root (--image-root)"
+	suiteDir     = "the suite's directory"
+	imageRoot    = "the image root (--image-root)"
+	dataCacheDir = "the data cache's entry"
 )
 
 // diskTree returns the tree of directory dir on disk; what says what it is.

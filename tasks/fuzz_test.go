@@ -44,6 +44,7 @@ func FuzzLoadSuite(f *testing.F) {
 		if s == nil || !s.CanReadData() {
 			return
 		}
+		s.SetDataCache("/nonexistent/realx-fuzz-cache") // a data.source is never pulled here
 		ds, err := s.Samples()
 		if d, ok := fuzzData[s.Data.Path]; ok {
 			checkPositions(t, err, "s/"+s.Data.Path, strings.Split(d, "\n"))
@@ -84,7 +85,9 @@ func FuzzDataFile(f *testing.F) {
 			return // a format that is none of the three, or not a YAML scalar
 		}
 		_, err = s.Samples()
-		checkPositions(t, err, "s/d.dat", strings.Split(string(data), "\n"))
+		if s.Data.Format != "parquet" { // rows, not lines: FuzzParquet checks them
+			checkPositions(t, err, "s/d.dat", strings.Split(string(data), "\n"))
+		}
 	})
 }
 

@@ -18,7 +18,8 @@ import (
 const MaxImageBytes = 64 << 20
 
 // ImageRef points at one image of a sample: a file path (relative paths resolve against the
-// suite's image directory), an http(s) URL, or inline base64 (a data URL or bare base64).
+// suite's image directory), an http(s) URL, inline base64 (a data URL or bare base64), or
+// bytes embedded in the data file (a Parquet file's image column).
 //
 // A path is read only beneath the suite's directory, or beneath the image root when one is set
 // (Suite.SetImageRoot): a relative path may not climb above it, an absolute path must lie
@@ -27,8 +28,11 @@ const MaxImageBytes = 64 << 20
 // not from loopback, link-local, private or other local addresses unless the suite allows
 // them (Suite.AllowPrivateURLs).
 type ImageRef struct {
-	// Ref is the reference as written in the record.
+	// Ref is the reference as written in the record; for an image embedded in the data (a
+	// Parquet file's image bytes), a description of where it is.
 	Ref string
+
+	inline []byte // the image's bytes, when it is embedded in the data
 
 	tree  tree   // the suite's files, which a path is confined beneath
 	base  string // what a relative path is relative to: a local path within tree
@@ -79,6 +83,9 @@ func (r ImageRef) file() (tree, string, error) {
 // set: a file: URL, or a relative path that climbs above the directory it is relative to
 // (which climbs above any image root, too). Samples reports these in the data file.
 func (r ImageRef) confined() error {
+	if r.inline != nil {
+		return nil
+	}
 	switch ref := r.Ref; {
 	case isFileURL(ref):
 		return refuse("file: URLs are not read: name an image by a path relative to the data (or to --image-root), an http(s) URL or inline data")
@@ -150,6 +157,8 @@ func imageType(b []byte) (string, error) {
 func (r ImageRef) Check() error {
 	var err error
 	switch ref := r.Ref; {
+	case r.inline != nil:
+		_, err = imageType(r.inline)
 	case ref == "":
 		err = errors.New("empty reference")
 	case isURL(ref):
@@ -184,7 +193,7 @@ func (r ImageRef) Check() error {
 // path written out of the directories it may be read from. (Symlinks are not looked at:
 // one out of them fails Read and Check.)
 func (r ImageRef) Path() string {
-	if isURL(r.Ref) || isDataURL(r.Ref) || looksBase64(r.Ref) {
+	if r.inline != nil || isURL(r.Ref) || isDataURL(r.Ref) || looksBase64(r.Ref) {
 		return ""
 	}
 	t, rel, err := r.file()
@@ -198,6 +207,11 @@ func (r ImageRef) Path() string {
 func (r ImageRef) bytes(ctx context.Context) ([]byte, error) {
 	ref := r.Ref
 	switch {
+	case r.inline != nil:
+		if len(r.inline) > MaxImageBytes {
+			return nil, errTooLarge
+		}
+		return r.inline, nil
 	case ref == "":
 		return nil, errors.New("empty reference")
 	case isURL(ref):

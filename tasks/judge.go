@@ -67,6 +67,10 @@ type JudgeSpec struct {
 
 	// Steps are the judges of a cascade, in order.
 	Steps []JudgeSpec `yaml:"steps" json:"steps,omitempty"`
+	// Strategy is how a cascade asks its steps: StrategyConfident (also when empty), the
+	// first confident verdict decides; or StrategyLLMRecall, a step is asked only when every
+	// step before it failed the answer, and the highest verdict is kept.
+	Strategy string `yaml:"strategy" json:"strategy,omitempty"`
 
 	// origin is the judge file LoadJudgeFile read the spec from; nil for a suite's judge and
 	// for a spec decoded or made elsewhere.
@@ -96,6 +100,17 @@ func (j *JudgeSpec) Errorf(path []string, format string, args ...any) *Error {
 
 // KindCascade is the kind a cascade may state; one with Steps and no kind is a cascade too.
 const KindCascade = "cascade"
+
+// The strategies of a cascade (JudgeSpec.Strategy).
+const (
+	// StrategyConfident asks the steps in order until one gives a confident verdict; when
+	// none does, the last step's stands. It is the default.
+	StrategyConfident = "confident"
+	// StrategyLLMRecall asks the first step (a rule), then each later one (an LLM judge)
+	// only when no step before it passed the answer, and keeps the highest verdict: a later
+	// step can recall a fail, never overturn a pass. EvalScope's llm_recall.
+	StrategyLLMRecall = "llm_recall"
+)
 
 // IsCascade reports whether j declares a cascade of steps.
 func (j *JudgeSpec) IsCascade() bool { return len(j.Steps) > 0 || j.Kind == KindCascade }

@@ -124,7 +124,7 @@ func TestBadSuites(t *testing.T) {
 			`:7:14: generation.extra "penalty" cannot be sent in a JSON request body: it holds NaN, which JSON has no number for`,
 			`:8:13: generation.extra "kwargs" cannot be sent in a JSON request body: it holds a mapping whose keys are not all strings`,
 		},
-		"format.bad.yaml": {`:4:11: data.format "xml" is not one of jsonl, json, csv`},
+		"format.bad.yaml": {`:4:11: data.format "xml" is not one of jsonl, json, csv, tsv, parquet`},
 		"generation.bad.yaml": {
 			`:4:16: generation.temperature must be ≥ 0, got -0.5`,
 			`:5:10: generation.top_p must be in (0, 1], got 0`,
@@ -186,11 +186,28 @@ func TestBadSuites(t *testing.T) {
 			`:7:16: generation.temperature: expected a number, got the string "warm"`,
 			`:8:10: generation.top_p must be in (0, 1], got 1.5`,
 		},
-		"timeout.bad.yaml":       {`:5:12: agent.timeout must be in [0s, 2h0m0s], got -5s`},
-		"two-documents.bad.yaml": {`:4:1: a suite file holds one YAML document`},
-		"unknown-far.bad.yaml":   {`:2:1: unknown field "colour" in suite`},
-		"unknown-key.bad.yaml":   {`:5:5: unknown field "answr" in data.fields; did you mean "answer"?`},
-		"wrong-type.bad.yaml":    {`:4:16: generation.temperature: expected a number, got the string "hot"`},
+		"source.bad.yaml": {
+			`:4:11: data.source.repo "../etc" is not a Hugging Face repository name (owner/name)`,
+			`:5:14: data.source.samples must be in [0, 2147483647], got -1`,
+			`:7:15: data.source.files[0].path "a/../../b.parquet" must be a clean relative path that stays beneath the cache entry`,
+			`:8:14: data.source.files[0].url: the files of a repository come from the hub; url is for a source without repo`,
+			`:9:17: data.source.files[0].sha256 must be 64 lowercase hex digits, got "ABC"`,
+			`:11:15: data.source.files[1].size cannot be negative`,
+			`:12:15: data.source.files[2].path "c.parquet" is data.source.files[1] too`,
+			`:13:9: data.path "d.parquet" is not one of data.source.files`,
+			`:16:12: paper[0].model is required`,
+			`:17:12: paper[0].value 181.8: an accuracy is in percent, at most 100`,
+			`:18:17: capability "search" is not one of the suite's capabilities (perception)`,
+			`:19:13: paper[0].source is required`,
+			`:21:13: paper[2] gives the same model, metric and capability as paper[1]`,
+		},
+		"source-revision.bad.yaml": {`:3:47: data.source.revision "main" is not a commit hash (40 lowercase hex digits): a branch or a tag can move, so the data could change`},
+		"source-url.bad.yaml":      {`:4:20: data.source.files[0].url is required: a source without repo fetches each file from its URL`},
+		"timeout.bad.yaml":         {`:5:12: agent.timeout must be in [0s, 2h0m0s], got -5s`},
+		"two-documents.bad.yaml":   {`:4:1: a suite file holds one YAML document`},
+		"unknown-far.bad.yaml":     {`:2:1: unknown field "colour" in suite`},
+		"unknown-key.bad.yaml":     {`:5:5: unknown field "answr" in data.fields; did you mean "answer"?`},
+		"wrong-type.bad.yaml":      {`:4:16: generation.temperature: expected a number, got the string "hot"`},
 		// Syntax errors: no suite at all.
 		"flow.bad.yaml": {`flow.bad.yaml:2: invalid YAML: did not find expected ',' or '}'`},
 		"tab.bad.yaml":  {`tab.bad.yaml:3: invalid YAML: found character that cannot start any token (a tab: indent with spaces)`},
@@ -445,19 +462,14 @@ func TestSetImageRoot(t *testing.T) {
 	assert.Equal(t, filepath.Join(other, "cat.png"), ds.Samples[0].Images[0].Path())
 }
 
-// TestDocExampleLoads keeps the annotated example of doc.go a suite that loads.
+// TestDocExampleLoads keeps the annotated example of docs/suites.md a suite that loads.
 func TestDocExampleLoads(t *testing.T) {
 	t.Parallel()
-	src, err := os.ReadFile("doc.go")
+	src, err := os.ReadFile("../docs/suites.md") // the schema for users, moved there from doc.go
 	require.NoError(t, err)
-	m := regexp.MustCompile(`(?s)An annotated example:\n//\n(.*?)\n//\n// YAML anchors`).FindSubmatch(src)
-	require.NotNil(t, m, "doc.go has its annotated example")
-	var lines []string
-	for _, l := range strings.Split(string(m[1]), "\n") {
-		l = strings.TrimPrefix(strings.TrimPrefix(l, "//"), "\t")
-		lines = append(lines, l)
-	}
-	s, err := loadString(t, strings.Join(lines, "\n"))
+	m := regexp.MustCompile("(?s)An annotated example:\n\n```yaml\n(.*?)\n```\n").FindSubmatch(src)
+	require.NotNil(t, m, "docs/suites.md has its annotated example")
+	s, err := loadString(t, string(m[1]))
 	require.NoError(t, err)
 	assert.Equal(t, "chartqa-mini", s.Name)
 	assert.Equal(t, "jsonl", s.Data.Format)

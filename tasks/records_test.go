@@ -45,5 +45,5 @@ func TestReadRecordsUnknownFormat(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "preds.txt")
 	require.NoError(t, os.WriteFile(path, []byte("x"), 0o644))
 	_, err := ReadRecords(path, "")
-	require.ErrorContains(t, err, ".jsonl, .json or .csv")
+	require.ErrorContains(t, err, ".jsonl, .json, .csv, .tsv or .parquet")
 }

@@ -33,6 +33,8 @@ type Suite struct {
 	// Repeats is how many times `realx run` puts each sample to the model (for mean ± std over
 	// repeats, pass@k and majority vote); 0 means once. --repeats overrides it.
 	Repeats int `yaml:"repeats"`
+	// Paper holds the numbers papers report on the suite, which runs should reproduce.
+	Paper []PaperNumber `yaml:"paper"`
 
 	// Source names where the suite was loaded from: the file path as given to LoadFile, or
 	// the name given to LoadFS ("math500/suite.yaml"). Problems are reported against it.
@@ -49,6 +51,8 @@ type Suite struct {
 	imageRoot tree
 	// privateURLs lets image URLs reach local and private addresses (AllowPrivateURLs).
 	privateURLs bool
+	// dataCache is the data cache's directory (SetDataCache); "" for DefaultDataCache's.
+	dataCache string
 
 	// system and user are the parsed prompt templates; nil when the suite was not loaded, in
 	// which case Render parses them on each call.
@@ -70,13 +74,18 @@ type Capability struct {
 
 // DataSpec says where the samples are and how a record's fields map onto a Sample.
 type DataSpec struct {
-	// Path is the data file, relative to the suite file and beneath its directory.
+	// Source, when set, is where the data is pulled from (realx data pull) into the data
+	// cache, which the data is then read from; nil for data beside the suite file.
+	Source *DataSource `yaml:"source"`
+	// Path is the data file, relative to the suite file and beneath its directory; with a
+	// Source, one of its files (by its path), or, when empty, every file of it in order.
 	Path string `yaml:"path"`
-	// Format is jsonl, json or csv; taken from Path's extension when empty.
+	// Format is jsonl, json, csv, tsv or parquet; taken from Path's extension (with a Source
+	// and no Path, the first file's) when empty.
 	Format string `yaml:"format"`
 	// ImageRoot is the directory relative image paths resolve against, relative to the suite
-	// file and beneath its directory; the data file's directory when empty. `realx run
-	// --image-root` overrides it.
+	// file and beneath its directory (with a Source, relative to its cache entry and beneath
+	// it); the data file's directory when empty. `realx run --image-root` overrides it.
 	ImageRoot string `yaml:"image_root"`
 	// Capability is the capability of every sample whose record has none.
 	Capability string `yaml:"capability"`
@@ -107,8 +116,16 @@ type FieldMap struct {
 	Choices string `yaml:"choices"`
 	// Images are the fields that hold image references (a string or a list of strings each).
 	Images []string `yaml:"images"`
+	// AnswerSeparator splits each gold answer written as several accepted answers joined by it
+	// (RealX-Bench's " or "): the first part is the answer, the others alternatives. Empty: no
+	// split.
+	AnswerSeparator string `yaml:"answer_separator"`
 	// Capability is the field holding the sample's capability (a string, or a list joined by "+").
 	Capability string `yaml:"capability"`
+	// CapabilityFlags are fields holding 0/1 (or false/true) flags, each named as a capability:
+	// a sample's capability is the "+" join of those set, in this order (RealX-Bench's
+	// perception, search and reason flags). They apply when the capability field gives none.
+	CapabilityFlags []string `yaml:"capability_flags"`
 	// Metadata lists the fields kept as the sample's metadata (numbers as json.Number, so
 	// that they keep their literal text). An object's keys are merged in;
 	// any other value is kept under the path's last segment. When empty, every top-level field

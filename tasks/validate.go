@@ -15,7 +15,7 @@ import (
 var validName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 
 // formats are the data file formats Samples reads.
-var formats = []string{"jsonl", "json", "csv"}
+var formats = []string{"jsonl", "json", "csv", "tsv", "parquet"}
 
 // validate checks the meaning of a decoded suite, filling in what is inferred (schema 1, the
 // data format from the file's extension).
@@ -37,6 +37,8 @@ func (c *checker) validate(s *Suite) {
 
 	c.capabilities(s)
 	c.data(s)
+	c.source(s)
+	c.paper(s)
 	c.generation(s.Generation)
 	c.images(s.Images)
 
@@ -70,8 +72,8 @@ func (c *checker) capabilities(s *Suite) {
 
 func (c *checker) data(s *Suite) {
 	d := &s.Data
-	if d.Path == "" {
-		c.errorf(yamlPath("data", "path"), "data.path is required")
+	if d.Path == "" && d.Source == nil {
+		c.errorf(yamlPath("data", "path"), "data.path is required (or a data.source to pull the data from)")
 	}
 	for _, f := range []struct{ key, v string }{{"path", d.Path}, {"image_root", d.ImageRoot}} {
 		if _, ok := localPath(f.v); f.v != "" && !ok {
@@ -84,12 +86,16 @@ func (c *checker) data(s *Suite) {
 		if !slices.Contains(formats, d.Format) {
 			c.errorf(yamlPath("data", "format"), "data.format %q is not one of %s", d.Format, strings.Join(formats, ", "))
 		}
-	case d.Path != "":
-		ext := strings.TrimPrefix(strings.ToLower(path.Ext(d.Path)), ".")
+	case d.Path != "" || (d.Source != nil && len(d.Source.Files) > 0):
+		file := d.Path
+		if file == "" {
+			file = d.Source.Files[0].Path
+		}
+		ext := strings.TrimPrefix(strings.ToLower(path.Ext(file)), ".")
 		if slices.Contains(formats, ext) {
 			d.Format = ext
 		} else {
-			c.errorf(yamlPath("data", "path"), "cannot tell the format of %q from its extension: set data.format to one of %s", d.Path, strings.Join(formats, ", "))
+			c.errorf(yamlPath("data", "path"), "cannot tell the format of %q from its extension: set data.format to one of %s", file, strings.Join(formats, ", "))
 		}
 	}
 	if node, _, ok := c.pos.find(yamlPath("data", "fields", "answer")); ok && node.Kind == yaml.ScalarNode && (node.Value == "" || node.ShortTag() == "!!null") {

@@ -59,14 +59,19 @@ func toolsConfig(c *cli.Context) tools.Config {
 	return tools.Config{Interpreter: c.String("python"), Unsafe: c.Bool("unsafe-no-sandbox"), SandboxURL: c.String("sandbox-url")}
 }
 
-// agentSpec returns the suite's agent block with the run's flags applied, checked.
-func agentSpec(c *cli.Context, s *tasks.Suite) (tasks.AgentSpec, error) {
+// agentSpec returns the suite's agent block with the run's flags applied, checked. The model's
+// protocol (modelProtocol, from a models file or a preset; "" for none) applies as --protocol
+// does, unless --protocol is given.
+func agentSpec(c *cli.Context, s *tasks.Suite, modelProtocol string) (tasks.AgentSpec, error) {
 	spec := s.Agent
-	protocol := c.String("protocol")
+	protocol, given := c.String("protocol"), c.IsSet("protocol")
+	if !given && modelProtocol != "" {
+		protocol, given = modelProtocol, true
+	}
 	if protocol == tasks.ProtocolNone {
 		protocol = "" // one turn, no tools
 	}
-	if c.IsSet("protocol") && protocol != spec.Protocol {
+	if given && protocol != spec.Protocol {
 		spec.Protocol, spec.System, spec.User = protocol, "", ""
 		if p, ok := runners.ProtocolByName(spec.Protocol); ok && !c.IsSet("tools") && !carriesAll(p, spec.Tools) {
 			if len(spec.Tools) > 0 {

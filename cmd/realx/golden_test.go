@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/realx-bench/realx/judges"
 	"github.com/realx-bench/realx/runners/runnertest"
 )
 
@@ -19,11 +20,25 @@ import (
 // one's run.
 func TestGoldenCommands(t *testing.T) {
 	srv := runnertest.NewServer(t)
-	srv.Handle(synthAnswer(t))
+	synth := synthAnswer(t)
+	srv.Handle(func(r *runnertest.Request) runnertest.Reply {
+		// The LLM judge of recall.yaml: it passes q3's wrong 11, and has no verdict on q7.
+		if prompt := r.Last().Text; strings.Contains(prompt, judges.AnswerBegin) {
+			switch {
+			case strings.Contains(prompt, "q3:"):
+				return runnertest.Reply{Content: `\boxed{Yes}`}
+			case strings.Contains(prompt, "q7:"):
+				return runnertest.Reply{Content: "I cannot tell."}
+			}
+			return runnertest.Reply{Content: `\boxed{No}`}
+		}
+		return synth(r)
+	})
 	dir := t.TempDir()
 	synthSuite(t, dir, 9, 4)
 	writeFile(t, dir, "bad.yaml", "name: tiny\nversion: \"1\"\ndata:\n  path: synth.jsonl\ngeneration:\n  temperature: hot\n  max_tokns: 10\njudge:\n  kind: mathh\n")
 	writeFile(t, dir, "rows.jsonl", `{"prediction":"B","answer":"B"}`+"\n"+`{"prediction":"A"}`+"\n"+`{"prediction":"The answer is \\boxed{\\frac{1}{2}}","answer":"0.5"}`+"\n")
+	writeFile(t, dir, "recall.yaml", "strategy: llm_recall\nsteps:\n  - kind: exact\n  - {kind: llm, template: equivalence, model: judge, retries: 0}\n")
 	writeFile(t, dir, "preds.jsonl", `{"id":"q0","response":"7"}`+"\n"+`{"id":"q1","response":"9"}`+"\n"+`{"id":"q2","response":"nine"}`+"\n")
 	run := func(out string, args ...string) []string {
 		return append([]string{"run", filepath.Join(dir, "synth.yaml"), "--model", "m", "--base-url", srv.URL(),
@@ -59,6 +74,9 @@ func TestGoldenCommands(t *testing.T) {
 		{"score-refused", []string{"score", filepath.Join(dir, "synth.yaml"), "--predictions", filepath.Join(dir, "rows.jsonl"),
 			"--id-field", "prediction", "--response-field", "prediction", "--out", filepath.Join(dir, "scored")}, 2},
 		{"rejudge", []string{"rejudge", filepath.Join(dir, "run"), "--judge", "contains", "--progress", "none"}, 0},
+		{"rejudge-recall", []string{"rejudge", filepath.Join(dir, "run"), "--judge", filepath.Join(dir, "recall.yaml"), "--judge-base-url", srv.URL(),
+			"--out", filepath.Join(dir, "recalled"), "--progress", "none"}, 0},
+		{"report-judges-recall", []string{"report", "--table", "judges", filepath.Join(dir, "run"), filepath.Join(dir, "recalled")}, 0},
 		{"judge-rows", []string{"judge", "--judge", "math", "--in", filepath.Join(dir, "rows.jsonl")}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -72,6 +90,6 @@ func TestGoldenCommands(t *testing.T) {
 	// No golden file is left without a case.
 	entries, err := os.ReadDir(filepath.Join("testdata", "golden"))
 	if err == nil {
-		assert.Len(t, entries, 2*24, fmt.Sprint(entries))
+		assert.Len(t, entries, 2*26, fmt.Sprint(entries))
 	}
 }

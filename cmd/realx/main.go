@@ -15,6 +15,7 @@
 //	realx view RUN... -o FILE.html [--title T] [--image-budget MIB]   one self-contained page of runs
 //	realx show RUN ID [--suite S] [--repeat N]   one sample's trajectory in the terminal
 //	realx merge SHARD... --out DIR               one run from the shards of a run
+//	realx data pull SUITE... [--data-cache DIR]  download suites' data.source into the data cache, verified
 //	realx search export STORE -o FILE.tar.gz     a search store as a deterministic archive
 //	realx search import STORE SOURCE [--from deepeyesv2 --images DIR]   add an archive, a store or DeepEyesV2's cache
 //	realx version                                the version (as realx --version)
@@ -155,6 +156,7 @@ func run(ctx context.Context, in *interrupt, args []string, stdin io.Reader, std
 			viewCommand(),
 			showCommand(),
 			mergeCommand(),
+			dataCommand(),
 			versionCommand(),
 		},
 		Metadata:     map[string]any{argsKey: args},

@@ -78,7 +78,9 @@ func TestReportJudgesSections(t *testing.T) {
 	a := writeRunDir(t, filepath.Join(dir, "a"), "m", record("q1", true, ""), record("q2", false, ""))
 	b := writeRunDir(t, filepath.Join(dir, "b"), "m", record("q1", true, ""), record("q2", true, ""))
 	for section, header := range map[string][]string{"": {"run", "step", "samples", "percent"}, "steps": {"run", "step", "samples", "percent"},
-		"agreement": {"a", "b", "samples", "agree", "disagree", "pass_a", "pass_b", "agree_percent", "kappa"}} {
+		"agreement":     {"a", "b", "samples", "agree", "disagree", "pass_a", "pass_b", "agree_percent", "kappa", "different_outputs"},
+		"summary":       {"run", "judged", "verdicts", "coverage_percent", "excluded", "invalid_verdicts", "refusals"},
+		"disagreements": {"a", "b", "suite", "id", "repeat", "pass_a", "pass_b", "step_a", "step_b"}} {
 		args := []string{"report", "--table", "judges", "-f", "csv", a, b}
 		if section != "" {
 			args = append(args, "--section", section)
@@ -94,6 +96,7 @@ func TestReportJudgesSections(t *testing.T) {
 	assert.Contains(t, r.stderr, "--section goes with --table judges")
 	r = realxCLI(t, nil, "report", "--table", "judges", "--section", "kappa", a)
 	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, `unknown --section "kappa" (want summary, steps, agreement or disagreements)`)
 }
 
 // TestReportOutputFile writes -o when the report is done, and never over an input.

@@ -25,7 +25,7 @@ func runCommand(in *interrupt) *cli.Command {
 		Usage:     "run suites against a model and grade every sample",
 		ArgsUsage: "SUITE...",
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: "PROVIDER:MODEL (openai, openrouter, vllm, sglang, ollama) or a model name with --base-url"},
+			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: "a preset (deepeyesv2-7b, deepeyes-7b, skywork-r1v4, qwen2.5-vl-7b-native … see docs/models.md), a name from --models, PROVIDER:MODEL (openai, openrouter, vllm, sglang, ollama) or a model name with --base-url"},
 			&cli.StringFlag{Name: "base-url", Usage: "the endpoint's OpenAI-compatible base URL, e.g. http://localhost:8000/v1"},
 			&cli.StringFlag{Name: "api-key-env", Usage: "the environment variable holding the API key (default: the provider's, e.g. OPENAI_API_KEY)"},
 			&cli.StringFlag{Name: "label", Usage: "the model's name in results and reports (default: the model name)"},
@@ -42,6 +42,7 @@ func runCommand(in *interrupt) *cli.Command {
 			&cli.IntFlag{Name: "min-pixels", Usage: "scale images up to at least this many pixels", DefaultText: "the suite's, else none"},
 			&cli.IntFlag{Name: "image-factor", Usage: "round image sides to multiples of this (28 for Qwen2.5-VL)", DefaultText: "the suite's, else none"},
 			&cli.StringFlag{Name: "image-root", Usage: "the directory relative image paths resolve against"},
+			dataCacheFlag(),
 			&cli.StringFlag{Name: "tool-images", Usage: "the image the tools work on: sent (the image the model saw) or original (the file, at full resolution)", DefaultText: "the suite's, else sent"},
 			&cli.BoolFlag{Name: "allow-private-urls", Usage: "let image URLs, and the pages and images the search tools fetch, reach loopback, link-local and private addresses (refused by default)"},
 			&cli.DurationFlag{Name: "request-timeout", Value: 10 * time.Minute, Usage: "time limit of one model request"},
@@ -172,19 +173,19 @@ func runSuites(c *cli.Context, in *interrupt) error {
 	var plans []*realx.Plan
 	var problems []error
 	for _, arg := range c.Args().Slice() {
-		s, ds, err := realx.LoadSuite(arg)
+		s, ds, err := realx.LoadSuiteWith(arg, suiteOptions(c))
 		if err != nil {
 			problems = append(problems, err)
 			continue
 		}
-		spec, err := agentSpec(c, s)
+		spec, err := agentSpec(c, s, model.Protocol)
 		if err != nil {
 			problems = append(problems, err) // each problem names its flag, or its place in the suite
 			continue
 		}
 		gen := model.Generation.Merge(settings.gen)
 		p, err := eng.NewPlan(s, ds, realx.PlanOptions{Limit: c.Int("limit"), ImageRoot: c.String("image-root"),
-			AllowPrivateURLs: c.Bool("allow-private-urls"), Model: client, Agent: &spec, Generation: gen, Images: settings.images,
+			AllowPrivateURLs: c.Bool("allow-private-urls"), Model: client, Agent: &spec, Generation: gen, Images: model.Images.Merge(settings.images),
 			Tools: toolsConfig(c), ToolError: toolError(c, s, spec, s.Agent.Tools), Search: searchCfg})
 		if err != nil {
 			problems = append(problems, err)

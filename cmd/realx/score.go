@@ -35,6 +35,7 @@ and LLM verdicts it has (the judge cache in --out) are not asked for again.`,
 			formatFlag("format of the summary printed at the end"),
 			&cli.StringFlag{Name: "judge", Aliases: []string{"j"}, Usage: "grade with this judge instead of the suite's: a kind (mathvista, math …) or a YAML file holding a judge (mathvista with extract: [llm], a cascade …)"},
 			maxErrorRateFlag(),
+			dataCacheFlag(),
 			concurrencyFlag("samples graded"),
 			progressFlag(),
 			graceFlag(),
@@ -59,7 +60,7 @@ func scorePredictions(c *cli.Context, in *interrupt) error {
 	if len(problems) > 0 {
 		return usageError("score: %s", strings.Join(problems, "; "))
 	}
-	s, ds, err := realx.LoadSuite(c.Args().First())
+	s, ds, err := realx.LoadSuiteWith(c.Args().First(), suiteOptions(c))
 	if err != nil {
 		return configErrors(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/realx-bench/realx/runners/runnertest"
+	"github.com/realx-bench/realx/tasks/source/hubtest"
 )
 
 // fakeSecrets are recognisable fake keys, each set in realx's environment by the secrets test:
@@ -116,6 +117,13 @@ func TestSecretsNeverWritten(t *testing.T) {
 	searchSuite := writeFile(t, dir, "search.yaml", "name: looked\ndata: {path: search.jsonl}\nprompt:\n  user: \"{{.Question}}\"\n"+
 		"judge: {kind: subem}\nagent: {protocol: hermes, tools: [search]}\nsearch: {provider: serper}\n")
 	cachePath := filepath.Join(dir, "cache", "responses.sqlite")
+	// A suite whose data is in a private repository of a hub that quotes the token back in
+	// its refusals; and one that names a file the repository does not have.
+	hub := hubtest.New(t)
+	hub.Token, hub.EchoAuth = fakeSecrets["HF_TOKEN"], true
+	hubSuite := hubSuiteOn(t, hub, dir, "hub.yaml")
+	missing := writeFile(t, dir, "missing.yaml", "name: missing\ndata:\n  source: {repo: lab/colours, revision: "+hubRevision+
+		", files: [{path: nope.tsv}]}\njudge: {kind: choice}\n")
 	judgeFlags := []string{"--judge-base-url", judgeURL, "--judge-api-key-env", "REALX_SECRET_JUDGE_KEY"}
 
 	var printed bytes.Buffer
@@ -123,7 +131,7 @@ func TestSecretsNeverWritten(t *testing.T) {
 		t.Helper()
 		cmd := exec.Command(os.Args[0], args...)
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), beMainEnv+"=1")
+		cmd.Env = append(os.Environ(), beMainEnv+"=1", "HF_ENDPOINT="+hub.URL, "REALX_DATA_CACHE="+filepath.Join(dir, "data-cache"))
 		for k, v := range fakeSecrets {
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}
@@ -158,17 +166,32 @@ func TestSecretsNeverWritten(t *testing.T) {
 		{"report", "searched", "replayed", "--table", "search"},
 		{"search", "export", "store", "-o", "store.tar.gz"},
 		{"search", "import", "store2", "store.tar.gz"},
+		{"data", "pull", hubSuite, "--allow-private-urls"},
+		append([]string{"run", hubSuite, "--out", "hub", "--progress", "none"}, modelFlags...),
 	} {
 		code := realxRun(args...)
 		printed.WriteString("\n[exit " + args[0] + "] ")
 		assert.NotEqual(t, 1, code, "realx %s failed:\n%s", strings.Join(args, " "), printed.String())
 	}
 
+	// A pull the hub refuses, quoting the token: realx says why, without it.
+	assert.Equal(t, 1, realxRun("data", "pull", missing, "--allow-private-urls"))
+	assert.Contains(t, printed.String(), "lab/colours has no file nope.tsv at revision "+hubRevision)
+
 	// The runs did happen: the endpoints were called with the keys, and the sandbox ran the code.
 	require.NotEmpty(t, model.Requests())
 	assert.Equal(t, "Bearer "+fakeSecrets["REALX_SECRET_MODEL_KEY"], model.Requests()[0].Header.Get("Authorization"))
 	require.NotEmpty(t, judge.Requests())
 	assert.Equal(t, "Bearer "+fakeSecrets["REALX_SECRET_JUDGE_KEY"], judge.Requests()[0].Header.Get("Authorization"))
+	require.NotEmpty(t, hub.Requests())
+	for _, r := range hub.Requests() {
+		if r.Server == "hub" {
+			assert.Equal(t, "Bearer "+fakeSecrets["HF_TOKEN"], r.Authorization, "the hub gets its token")
+		} else {
+			assert.Empty(t, r.Authorization, "the CDN never gets the hub's token")
+		}
+	}
+	assert.FileExists(t, filepath.Join(dir, "data-cache", "hf", "datasets", "lab", "colours", hubRevision, "colours.tsv"))
 	agentLog, err := os.ReadFile(filepath.Join(dir, "agent", "results.jsonl"))
 	require.NoError(t, err)
 	require.Contains(t, string(agentLog), "/proc/1/environ", "the model's code did not run in the sandbox")

@@ -24,6 +24,7 @@ a gold answer in a suite that says it has none, no bubblewrap for a suite that r
 		ArgsUsage: "SUITE...",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "image-root", Usage: "the directory relative image paths resolve against, as run's --image-root"},
+			dataCacheFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
@@ -32,7 +33,9 @@ a gold answer in a suite that says it has none, no bubblewrap for a suite that r
 			var problems []error
 			var warnings tasks.Errors
 			for _, arg := range c.Args().Slice() {
-				s, ds, err := realx.ReadSuite(arg)
+				o := suiteOptions(c)
+				o.AllowNotPulled = true
+				s, ds, err := realx.ReadSuiteWith(arg, o)
 				if err != nil {
 					problems = append(problems, err)
 				}

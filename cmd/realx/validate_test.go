@@ -284,7 +284,8 @@ func TestMissingSuiteFile(t *testing.T) {
 func TestList(t *testing.T) {
 	r := realxCLI(t, nil, "list", "--format", "csv")
 	require.Equal(t, 0, r.code, r.stderr)
-	for _, want := range []string{"mathvista-testmini,mathvista,", ",1,1000\n", "math500,math,", ",1,500\n", "aime24,math,competition math,1,30\n", "aime25,math,competition math,1,30\n", "amc23,math,competition math,1,40\n"} {
+	for _, want := range []string{"suite,capabilities,tools,judge,paper,data,samples\n", ",-,mathvista,-,shipped,1000\n", ",-,math,-,shipped,500\n",
+		"aime24,competition math,-,math,-,shipped,30\n", "aime25,competition math,-,math,-,shipped,30\n", "amc23,competition math,-,math,-,shipped,40\n"} {
 		assert.Contains(t, r.stdout, want)
 	}
 }
