@@ -11,9 +11,6 @@ import (
 	"github.com/realx-bench/realx/runners"
 )
 
-// CodeKinds are the classes of code calls, as DeepEyesV2's Figure 6 splits them.
-var CodeKinds = []string{"crop", "mark", "numeric", "other"}
-
 // The sections of the tool-usage report, each one table; ToolUsage.Section picks one.
 const (
 	// ToolsUsage: how often samples called a tool, calls, errors, turns and tokens per
@@ -176,8 +173,9 @@ type ToolStats struct {
 	Tokens runners.Usage `json:"tokens"`
 	// BudgetStops is the number of samples a budget ended.
 	BudgetStops int `json:"budget_stops"`
-	// PerTool counts calls by tool name (ToolName); CodeKinds counts code calls by what
-	// the code did; Categories counts every call by its category (CategoryOf).
+	// PerTool counts calls by tool name (ToolName); CodeKinds counts calls by the kind their
+	// tool gave them (for code, what the code did); Categories counts every call by its
+	// category (CategoryOf).
 	PerTool    map[string]int `json:"per_tool"`
 	CodeKinds  map[string]int `json:"code_kinds"`
 	Categories map[string]int `json:"categories"`
@@ -338,7 +336,7 @@ func (u *ToolUsage) Table() *ToolTable {
 		t.Tools = append(t.Tools, name)
 	}
 	sort.Strings(t.Tools)
-	multi := len(u.suite) > 1
+	multi := len(u.suite) > 1 && u.by != "suite" // a row per suite needs no suite before its name
 	for _, g := range sortedGroups(u.group) {
 		for _, run := range u.runs {
 			st := u.stats[cellKey{g, run}]

@@ -155,3 +155,19 @@ func TestToolUsageSections(t *testing.T) {
 		require.Len(t, grids, 1, s)
 	}
 }
+
+// TestToolUsageBySuite names each suite's row by the suite alone, over several suites.
+func TestToolUsageBySuite(t *testing.T) {
+	t.Parallel()
+	u, err := NewToolUsage("suite")
+	require.NoError(t, err)
+	a, b := timedResult("1", true, 0, runners.Call{Name: "search"}), timedResult("1", true, 0)
+	b.Suite = "vstar"
+	u.Add("m", a)
+	u.Add("m", b)
+	var keys []string
+	for _, r := range u.Table().Rows {
+		keys = append(keys, r.Key)
+	}
+	assert.Equal(t, []string{"s", "vstar", OverallKey}, keys)
+}

@@ -104,6 +104,8 @@ type collector struct {
 	page    *page
 	acc     *reports.Accuracy
 	tools   *reports.ToolUsage
+	bySuite *reports.ToolUsage // tool use per benchmark, DeepEyesV2's Figure 7
+	suites  map[string]bool
 	index   map[reports.Key]*sample
 	runs    int
 	caps    map[string]bool
@@ -124,9 +126,13 @@ func collect(inputs []string, stdin io.Reader, warn io.Writer, opts Options) (*p
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &collector{opts: opts, page: &page{Title: opts.Title}, acc: acc, tools: tools, index: map[reports.Key]*sample{},
-		caps: map[string]bool{}, held: map[string]bool{}, refused: map[string]bool{}, budget: opts.ImageBudget}
-	both := reports.Tee(acc, tools)
+	bySuite, err := reports.NewToolUsage("suite")
+	if err != nil {
+		return nil, nil, err
+	}
+	c := &collector{opts: opts, page: &page{Title: opts.Title}, acc: acc, tools: tools, bySuite: bySuite, suites: map[string]bool{},
+		index: map[reports.Key]*sample{}, caps: map[string]bool{}, held: map[string]bool{}, refused: map[string]bool{}, budget: opts.ImageBudget}
+	both := reports.Tee(acc, tools, bySuite)
 	begin := func(in *reports.Input) error {
 		both.AddRun(in.Label)
 		both.Expect(in.Label, reports.ExpectedOf(in.Manifest))
@@ -191,6 +197,7 @@ func (c *collector) add(r *reports.Result) {
 	}
 	s.Records[c.runs-1] = rec
 	c.caps[r.Capability] = true
+	c.suites[r.Suite] = true
 }
 
 // hold puts the images of tr in the page, within the budget, and takes out of tr those it
@@ -263,6 +270,10 @@ func (c *collector) finish() error {
 	}
 	c.page.Tables = append(c.page.Tables, tableOf("Accuracy by capability", acc.Grid(1)))
 	if hasTrajectories(tools) {
+		if len(c.suites) > 1 {
+			c.bySuite.Section = reports.ToolsUsage
+			c.page.Tables = append(c.page.Tables, tableOf("Tool use by benchmark", c.bySuite.Table().Grid(1)))
+		}
 		for i, g := range tools.Grids(1) {
 			c.page.Tables = append(c.page.Tables, tableOf(toolTitles[reports.ToolSections[i]], g))
 		}

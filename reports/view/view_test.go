@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/realx-bench/realx/reports"
+	"github.com/realx-bench/realx/runners"
 )
 
 // pageOf writes the page of the runs at inputs, with budget bytes of images.
@@ -118,4 +119,31 @@ func TestPageOfStandardInput(t *testing.T) {
 	assert.Len(t, p.Samples, 3)
 	assert.Equal(t, "a <title>", p.Title)
 	assert.Empty(t, blobRe.FindAllString(b.String(), -1))
+}
+
+// TestPageToolUseByBenchmark adds, for runs of several suites, the share of samples that
+// called a tool in each (DeepEyesV2's Figure 7).
+func TestPageToolUseByBenchmark(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "run")
+	writeRun(t, dir, "m", 4, false)
+	w, err := reports.OpenLog(filepath.Join(dir, reports.ResultsFile))
+	require.NoError(t, err)
+	other := &reports.Result{V: reports.SchemaVersion, Suite: "vstar", ID: "v1", Capability: "perception", Model: "m",
+		Trajectory: &runners.Trajectory{Turns: []runners.Turn{{Role: runners.RoleAssistant}}}}
+	require.NoError(t, w.Write(other))
+	require.NoError(t, w.Close())
+	var p page
+	require.NoError(t, json.Unmarshal([]byte(dataRe.FindStringSubmatch(pageOf(t, 0, dir))[1]), &p))
+	var titles []string
+	for _, tab := range p.Tables {
+		titles = append(titles, tab.Title)
+		if tab.Title == "Tool use by benchmark" {
+			require.Len(t, tab.Rows, 3)
+			assert.Equal(t, []string{"synth", "m", "4/4", "75.0"}, tab.Rows[0][:4])
+			assert.Equal(t, []string{"vstar", "m", "1", "0.0"}, tab.Rows[1][:4])
+		}
+	}
+	assert.Equal(t, []string{"Accuracy by capability", "Tool use by benchmark", "Tool use", "Tool calls by category", "Each tool's calls",
+		"Samples by number of tool calls", "Most frequent tool sequences", "Where the time went"}, titles)
 }
