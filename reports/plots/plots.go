@@ -359,8 +359,11 @@ func (f *Figure) SVG() ([]byte, error) {
 }
 
 // PNG returns the figure as a PNG image at 96 dots per inch.
-func (f *Figure) PNG() ([]byte, error) {
-	c := vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(f.Width, f.Height), vgimg.UseDPI(96))}
+func (f *Figure) PNG() ([]byte, error) { return f.PNGAt(96) }
+
+// PNGAt returns the figure as a PNG image at dpi dots per inch.
+func (f *Figure) PNGAt(dpi int) ([]byte, error) {
+	c := vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(f.Width, f.Height), vgimg.UseDPI(dpi))}
 	f.draw(draw.New(c))
 	var b bytes.Buffer
 	if _, err := c.WriteTo(&b); err != nil {

@@ -51,10 +51,14 @@ type table struct {
 	Notes  []string   `json:"notes,omitempty"`
 }
 
-// figure is a plot of the summary, as an SVG data URI.
+// figure is a plot of the summary, as a PNG data URI drawn at twice the resolution it is
+// shown at (Width and Height, in CSS pixels): the text of an SVG would be measured with fonts
+// the reader's browser may not have.
 type figure struct {
-	Title string `json:"title"`
-	Src   string `json:"src"`
+	Title  string `json:"title"`
+	Src    string `json:"src"`
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
 }
 
 // category is a category of tool calls: its key and its title.
@@ -283,11 +287,12 @@ func (c *collector) finish() error {
 		return err
 	}
 	for _, f := range figs {
-		svg, err := f.SVG()
+		data, err := f.PNGAt(2 * 96)
 		if err != nil {
 			return err
 		}
-		c.page.Figures = append(c.page.Figures, figure{Title: f.Title, Src: "data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(svg)})
+		c.page.Figures = append(c.page.Figures, figure{Title: f.Title, Src: "data:image/png;base64," + base64.StdEncoding.EncodeToString(data),
+			Width: int(f.Width.Points() * 96 / 72), Height: int(f.Height.Points() * 96 / 72)})
 	}
 	return nil
 }

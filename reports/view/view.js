@@ -101,9 +101,11 @@
   summary.append(el('summary', null, 'Summary'));
   var figures = el('div', 'figures');
   data.figures.forEach(function (f) {
-    if (f.src.indexOf('data:image/svg+xml;base64,') !== 0) return;
+    if (f.src.indexOf('data:image/png;base64,') !== 0) return;
     var img = el('img', 'plot');
     img.alt = f.title;
+    img.width = f.width;
+    img.height = f.height;
     img.src = f.src;
     figures.append(el('figure', 'plot', img));
   });
