@@ -128,6 +128,7 @@ type Input struct {
 // the end of ctx, its text cut to Limits.MaxErrorText; the trajectory so far is returned with
 // it.
 func (a *Agent) Run(ctx context.Context, in *Input) (*Trajectory, error) {
+	start := time.Now()
 	if a.Budget.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, a.Budget.Timeout, errSampleTimeout)
@@ -139,8 +140,10 @@ func (a *Agent) Run(ctx context.Context, in *Input) (*Trajectory, error) {
 	for _, name := range in.Hidden {
 		s.hidden[name] = true
 	}
-	defer s.closeTools()
+	defer s.closeTools() // when run panics
 	err := s.run(ctx, in)
+	s.closeTools()
+	s.tr.WallMS = time.Since(start).Milliseconds()
 	if ar, ok := a.Protocol.(answerReader); ok {
 		s.tr.Final = ar.Answer(s.tr.Final)
 	}
@@ -183,8 +186,10 @@ type sample struct {
 	defs     []ToolDef
 	tools    map[string]route    // by function name
 	required map[string][]string // required arguments by function name
-	// opened are the tool instances opened for the sample, in order.
+	// opened are the tool instances opened for the sample, in order; closed is set once
+	// closeTools has closed them.
 	opened []ToolInstance
+	closed bool
 	// hidden are the functions the model may not call yet (Input.Hidden, less those revealed).
 	hidden map[string]bool
 	// env is the sample's environment, if it has one, and env.Name its suite name.
@@ -368,6 +373,8 @@ type route struct {
 // functions it lists, a Stateful instance (an environment) starts the sample's Episode.
 func (s *sample) openTools(ctx context.Context, in *Input) error {
 	env := &ToolEnv{SampleID: in.SampleID, Images: in.Images, State: in.State}
+	start := time.Now()
+	defer func() { s.tr.ToolOpenMS = time.Since(start).Milliseconds() }()
 	s.required = map[string][]string{}
 	for _, t := range s.a.Tools {
 		def := t.Def()
@@ -445,8 +452,13 @@ func (s *sample) logEpisode(c ParsedCall, args json.RawMessage, obs *Observation
 }
 
 // closeTools closes every tool opened for the sample, first merging what the search tools
-// report into the trajectory and reading the environment's final state.
+// report into the trajectory and reading the environment's final state; once they are
+// closed, it does nothing.
 func (s *sample) closeTools() {
+	if s.closed {
+		return
+	}
+	s.closed = true
 	var use SearchUse
 	for _, inst := range s.opened {
 		if r, ok := inst.(SearchReporter); ok {
@@ -466,6 +478,7 @@ func (s *sample) closeTools() {
 	for _, inst := range s.opened {
 		_ = inst.Close()
 	}
+	s.tools = nil
 }
 
 // runCalls runs a turn's calls one after the other, in order (a stateful kernel sees them as

@@ -10,8 +10,10 @@
 //	realx score SUITE --predictions FILE [--id-field F] [--response-field F] --out DIR
 //	realx judge --judge KIND [--in FILE]         JSONL rows in, rows with pass, score, extracted out
 //	realx rejudge RUN [--judge KIND|FILE] [--out DIR]   grade a run's outputs again, no model calls
-//	realx report RUN... [--by FIELD] [--table capability|tools|search|repeats|judges] [--common] [--require-complete]
-//	                   [--format text|md|csv|json] [-o FILE]
+//	realx report RUN... [--by FIELD] [--table capability|tools|search|repeats|judges] [--section S] [--common]
+//	                   [--require-complete] [--format text|md|csv|json] [-o FILE] [--plots DIR]
+//	realx view RUN... -o FILE.html [--title T] [--image-budget MIB]   one self-contained page of runs
+//	realx show RUN ID [--suite S] [--repeat N]   one sample's trajectory in the terminal
 //	realx merge SHARD... --out DIR               one run from the shards of a run
 //	realx data pull SUITE... [--data-cache DIR]  download suites' data.source into the data cache, verified
 //	realx search export STORE -o FILE.tar.gz     a search store as a deterministic archive
@@ -151,6 +153,8 @@ func run(ctx context.Context, in *interrupt, args []string, stdin io.Reader, std
 			judgeCommand(),
 			rejudgeCommand(),
 			reportCommand(),
+			viewCommand(),
+			showCommand(),
 			mergeCommand(),
 			dataCommand(),
 			versionCommand(),

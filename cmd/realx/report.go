@@ -18,14 +18,15 @@ func reportCommand() *cli.Command {
 		Usage:     "report accuracy per capability (or any field) for run directories or results logs",
 		ArgsUsage: "RUN... (run directories, results.jsonl files, or - for stdin)",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "table", Aliases: []string{"t"}, Value: "capability", Usage: "capability (accuracy per group), tools (tool usage per group), search (share of samples that searched, searches per sample by kind, store hits and misses, search recall), repeats (mean ± std over repeats, pass@k, majority vote) or judges (judge coverage, exclusions and refusals, samples decided per judge step, agreement and disagreements between judges of the same outputs)"},
+			&cli.StringFlag{Name: "table", Aliases: []string{"t"}, Value: "capability", Usage: "capability (accuracy per group), tools (tool usage per group: tool-call rate, categories of calls, each tool, calls per sample, frequent sequences, time; --by suite for each benchmark), search (share of samples that searched, searches per sample by kind, store hits and misses, search recall), repeats (mean ± std over repeats, pass@k, majority vote) or judges (judge coverage, exclusions and refusals, samples decided per judge step, agreement and disagreements between judges of the same outputs)"},
 			&cli.IntSliceFlag{Name: "k", Usage: "the k of pass@k columns in --table repeats (default 1 and the number of repeats)"},
 			&cli.StringFlag{Name: "by", Value: "capability", Usage: "group rows by capability, suite, model, stop, judge_step, error … or metadata.FIELD"},
 			formatFlag("the table's format", "f"),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to this file instead of stdout"},
 			&cli.IntFlag{Name: "decimals", Value: 1, Usage: "decimals of percentages in text and md"},
-			&cli.StringFlag{Name: "section", Usage: "with --table judges: summary, steps, agreement or disagreements, to print that table alone, every disagreement listed (CSV holds one table: the steps unless another is named)"},
+			&cli.StringFlag{Name: "section", Usage: "print one table of a report of several: with --table judges, summary, steps, agreement or disagreements, every disagreement listed (CSV holds one table: the steps unless another is named); with --table tools, " + orList(reports.ToolSections) + " (CSV: the usage unless another)"},
 			&cli.BoolFlag{Name: "common", Usage: "count in every column only the samples that every run graded, so that runs side by side count the same samples"},
+			&cli.StringFlag{Name: "plots", Usage: "also draw figures into this directory, each as SVG and PNG: accuracy per group and run, tool calls by category, tool calls per sample, accuracy by number of calls"},
 			&cli.BoolFlag{Name: "require-complete", Usage: "exit 4 when a run lacks a verdict for a sample it should have (missing, or an error), or its expected count is unknown: for CI"},
 		},
 		Action: func(c *cli.Context) error {
@@ -37,14 +38,15 @@ func reportCommand() *cli.Command {
 				return err
 			}
 			if section := c.String("section"); section != "" {
-				js, ok := table.(*reports.JudgeStats)
-				if !ok {
-					return usageError("report: --section goes with --table judges")
+				if err := setSection(table, section); err != nil {
+					return err
 				}
-				if !slices.Contains(reports.JudgeSections, section) {
-					return usageError("report: unknown --section %q (want %s)", section, orList(reports.JudgeSections))
+			}
+			var figures func() error
+			if dir := c.String("plots"); dir != "" {
+				if table, figures, err = withPlots(table, c.String("by"), dir); err != nil {
+					return err
 				}
-				js.Section = section
 			}
 			opts := reports.PrintOptions{Format: c.String("format"), Decimals: c.Int("decimals"), Common: c.Bool("common")}
 			write := func(w io.Writer) ([]reports.Coverage, error) {
@@ -76,6 +78,11 @@ func reportCommand() *cli.Command {
 					return err
 				}
 			}
+			if figures != nil {
+				if err := figures(); err != nil {
+					return err
+				}
+			}
 			if c.Bool("require-complete") {
 				return requireComplete(covs)
 			}
@@ -100,6 +107,25 @@ func requireComplete(covs []reports.Coverage) error {
 		return nil
 	}
 	return cli.Exit("realx: report: --require-complete: "+strings.Join(problems, "; "), exitIncomplete)
+}
+
+// setSection makes table show only its section named by --section.
+func setSection(table reports.Report, section string) error {
+	switch t := table.(type) {
+	case *reports.JudgeStats:
+		if !slices.Contains(reports.JudgeSections, section) {
+			return usageError("report: unknown --section %q (want %s)", section, orList(reports.JudgeSections))
+		}
+		t.Section = section
+	case *reports.ToolUsage:
+		if !slices.Contains(reports.ToolSections, section) {
+			return usageError("report: unknown --section %q of --table tools (want %s)", section, orList(reports.ToolSections))
+		}
+		t.Section = section
+	default:
+		return usageError("report: --section goes with --table judges or tools")
+	}
+	return nil
 }
 
 // newReport returns the empty report named by --table, grouped by --by.
