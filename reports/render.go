@@ -335,7 +335,8 @@ type Report interface {
 	// Expect says what run should have (ExpectedOf its manifest; nil when unknown), so that
 	// the report counts against it: n of expected, and incomplete runs marked.
 	Expect(run string, e *Expected)
-	// Add counts record r of run.
+	// Add counts record r of run. r is the caller's: the report keeps none of it after the
+	// call (a lean read passes the same record each time, its fields set anew).
 	Add(run string, r *Result)
 	// Note adds a note to the report: what a reader must know to read it right.
 	Note(text string)
@@ -426,13 +427,15 @@ func PrintWith(w io.Writer, inputs []string, stdin io.Reader, warn io.Writer, re
 	var covs []Coverage
 	var common map[sampleKey]bool
 	indexed := func(ins []*Input, ixs []*Index) error {
-		graded := make([]map[sampleKey]bool, len(ins))
 		for i, in := range ins {
 			covs = append(covs, indexCoverage(in, ixs[i]))
-			graded[i] = gradedSamples(ixs[i])
 		}
 		if len(ins) < 2 {
 			return nil
+		}
+		graded := make([]map[sampleKey]bool, len(ins))
+		for i := range ins {
+			graded[i] = gradedSamples(ixs[i])
 		}
 		common = graded[0]
 		same := true
@@ -472,7 +475,7 @@ func PrintWith(w io.Writer, inputs []string, stdin io.Reader, warn io.Writer, re
 	}
 	records, seen := 0, false
 	fields := map[string]bool{}
-	err = scanRuns(inputs, stdin, warn, indexed, begin, func(in *Input, res *Result) error {
+	err = scanRuns(inputs, stdin, warn, readModeOf(rep, by), indexed, begin, func(in *Input, res *Result) error {
 		if common != nil && !common[sampleKey{res.Suite, res.ID}] {
 			return nil
 		}
@@ -493,19 +496,43 @@ func PrintWith(w io.Writer, inputs []string, stdin io.Reader, warn io.Writer, re
 	return covs, r.Render(w, rep.Layout(), o.Decimals)
 }
 
+// LeanReport is implemented by a report that reads only the fields of a lean read of records
+// (their key, run, capability, model, verdict, tokens, stop, error and metadata; not their
+// output, gold answer or trajectory), so that its logs are read without decoding the rest.
+type LeanReport interface {
+	Report
+	// Lean reports whether the report reads only those fields.
+	Lean() bool
+}
+
+// readModeOf returns how the records of report rep, grouped by field by, are read: a lean read
+// (with the metadata when by is a metadata field) when rep is a LeanReport, else in full.
+func readModeOf(rep Report, by string) leanMode {
+	if l, ok := rep.(LeanReport); !ok || !l.Lean() {
+		return fullRecords
+	}
+	if strings.HasPrefix(by, "metadata.") {
+		return leanWithMetadata
+	}
+	return leanRecords
+}
+
 // indexCoverage returns the coverage of input in, whose log ix indexes, against its manifest.
 func indexCoverage(in *Input, ix *Index) Coverage {
 	c := Coverage{Run: in.Label}
-	samples := map[sampleKey]bool{}
-	for _, e := range ix.Latest() {
+	var last *Entry
+	for i, e := range ix.entries() {
 		if e.Class != "" {
 			c.Errored++
 			continue
 		}
 		c.Graded++
-		samples[sampleKey{e.Suite, e.ID}] = true
+		// The entries are sorted by sample, then repeat: a sample's repeats are together.
+		if last == nil || last.Suite != e.Suite || last.ID != e.ID {
+			c.Samples++
+		}
+		last = &ix.entries()[i]
 	}
-	c.Samples = len(samples)
 	e := ExpectedOf(in.Manifest)
 	if e == nil {
 		return c.withExpected(-1, -1)
@@ -518,7 +545,7 @@ func indexCoverage(in *Input, ix *Index) Coverage {
 func gradedSamples(ix *Index) map[sampleKey]bool {
 	out := map[sampleKey]bool{}
 	failed := map[sampleKey]bool{}
-	for _, e := range ix.Latest() {
+	for _, e := range ix.entries() {
 		k := sampleKey{e.Suite, e.ID}
 		if e.Class != "" {
 			failed[k] = true
