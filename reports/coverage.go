@@ -57,10 +57,14 @@ func ExpectedOf(m *Manifest) *Expected {
 }
 
 // commonExpected is the Expected of a run restricted to common: the samples of each suite
-// that every run graded, with the run's repeats.
-func commonExpected(full *Expected, common map[sampleKey]bool) *Expected {
+// that every run graded, with the run's repeats; of the suites in has alone, when it is not
+// nil.
+func commonExpected(full *Expected, common map[sampleKey]bool, has map[string]bool) *Expected {
 	e := &Expected{suites: map[string]expectedSuite{}}
 	for k := range common {
+		if has != nil && !has[k.suite] {
+			continue
+		}
 		es := e.suites[k.suite]
 		es.samples++
 		es.repeats = 1

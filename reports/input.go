@@ -15,6 +15,9 @@ type Input struct {
 	// Manifest is the run's manifest when the input is a run directory, or the results log of
 	// one (beside its manifest).
 	Manifest *Manifest
+	// suites are the suites the input graded samples of, when a report compares runs suite by
+	// suite (compareBySuite); nil otherwise.
+	suites map[string]bool
 }
 
 // ScanInputs streams the results of every path in order, calling fn for each. Within an input

@@ -33,6 +33,8 @@ type Suite struct {
 	// Repeats is how many times `realx run` puts each sample to the model (for mean ± std over
 	// repeats, pass@k and majority vote); 0 means once. --repeats overrides it.
 	Repeats int `yaml:"repeats"`
+	// Paper holds the numbers papers report on the suite, which runs should reproduce.
+	Paper []PaperNumber `yaml:"paper"`
 
 	// Source names where the suite was loaded from: the file path as given to LoadFile, or
 	// the name given to LoadFS ("math500/suite.yaml"). Problems are reported against it.

@@ -56,7 +56,7 @@ func TestExitCodesOfTheCommandLine(t *testing.T) {
 		{[]string{"help", "bogus"}, `unknown command "bogus"`},
 		{[]string{"run", "x", "--bogus-flag"}, "realx: run: flag provided but not defined: -bogus-flag"},
 		{[]string{"run", "x", "-c", "many"}, `realx: run: invalid value "many" for flag -c`},
-		{[]string{"list", "--format", "xml"}, `list: unknown --format "xml" (want one of text, md, csv, json)`},
+		{[]string{"list", "--format", "xml"}, `list: unknown --format "xml" (want one of text, md, csv, json, latex)`},
 		{[]string{"report", "x", "--decimals", "-1"}, "report: --decimals must be between 0 and 10, got -1"},
 	} {
 		r := realxCLI(t, nil, tc.args...)
