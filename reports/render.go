@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"maps"
 	"slices"
@@ -141,6 +142,9 @@ type Grid struct {
 	// Markdown and CSV print Header.
 	Groups []HeaderGroup
 	Sub    []string
+	// Fold, in Markdown, puts the table in a <details> block that its title opens: a long
+	// list in a pull-request comment.
+	Fold bool
 }
 
 // Emphasis is how a cell is set apart: the best of its column in bold, the second underlined.
@@ -189,7 +193,13 @@ func (g *Grid) WriteText(w io.Writer) error {
 // emphasized cells in bold (**) or underlined (<u>), its title over it in bold and its notes
 // under it as a list.
 func (g *Grid) WriteMarkdown(w io.Writer) error {
-	if g.Title != "" {
+	switch {
+	case g.Fold:
+		if _, err := fmt.Fprintf(w, "<details><summary>%s</summary>\n\n", html.EscapeString(g.Title)); err != nil {
+			return err
+		}
+		defer fmt.Fprintf(w, "\n</details>\n")
+	case g.Title != "":
 		if _, err := fmt.Fprintf(w, "**%s**\n\n", g.Title); err != nil {
 			return err
 		}

@@ -52,7 +52,7 @@ func TestExitCodesOfTheCommandLine(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"bogus"}, `realx: unknown command "bogus" (want one of judge, list, merge, rejudge, report, run, score, search, validate, version`},
+		{[]string{"bogus"}, `realx: unknown command "bogus" (want one of compare, judge, list, merge, rejudge, report, run, score, search, validate, version`},
 		{[]string{"help", "bogus"}, `unknown command "bogus"`},
 		{[]string{"run", "x", "--bogus-flag"}, "realx: run: flag provided but not defined: -bogus-flag"},
 		{[]string{"run", "x", "-c", "many"}, `realx: run: invalid value "many" for flag -c`},
