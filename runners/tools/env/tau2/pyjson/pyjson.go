@@ -1,0 +1,247 @@
+// Package pyjson owns what realx's τ2 domains need to behave as τ2's Python tools do: dicts
+// that keep their keys in insertion order (Map), floats written as Python writes them (Float),
+// results written as Python's json.dumps writes them (Dumps), and keyword arguments checked as
+// a Python function checks them (Kwargs).
+package pyjson
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/realx-bench/realx/runners"
+)
+
+// Map is a dict whose keys keep the order they were inserted in, as a Python dict does: it
+// reads and writes JSON objects in that order.
+type Map[V any] struct {
+	keys []string
+	m    map[string]V
+}
+
+// Get returns the value of key.
+func (o *Map[V]) Get(key string) (V, bool) {
+	v, ok := o.m[key]
+	return v, ok
+}
+
+// Set sets the value of key, appending key when it is new.
+func (o *Map[V]) Set(key string, v V) {
+	if o.m == nil {
+		o.m = map[string]V{}
+	}
+	if _, ok := o.m[key]; !ok {
+		o.keys = append(o.keys, key)
+	}
+	o.m[key] = v
+}
+
+// Delete removes key.
+func (o *Map[V]) Delete(key string) {
+	if _, ok := o.m[key]; !ok {
+		return
+	}
+	delete(o.m, key)
+	o.keys = slices.DeleteFunc(o.keys, func(k string) bool { return k == key })
+}
+
+// Keys returns the keys in order.
+func (o *Map[V]) Keys() []string { return slices.Clone(o.keys) }
+
+// Len returns the number of keys.
+func (o *Map[V]) Len() int { return len(o.keys) }
+
+// MarshalJSON writes the object with its keys in order.
+func (o Map[V]) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range o.keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		kb, err := runners.MarshalPlain(k)
+		if err != nil {
+			return nil, err
+		}
+		vb, err := runners.MarshalPlain(o.m[k])
+		if err != nil {
+			return nil, err
+		}
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(vb)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// UnmarshalJSON reads an object, keeping its keys' order.
+func (o *Map[V]) UnmarshalJSON(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	t, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if d, ok := t.(json.Delim); !ok || d != '{' {
+		return fmt.Errorf("want an object, got %s", data[:min(len(data), 20)])
+	}
+	*o = Map[V]{m: map[string]V{}}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		key := t.(string)
+		var v V
+		if err := dec.Decode(&v); err != nil {
+			return fmt.Errorf("key %q: %w", key, err)
+		}
+		o.Set(key, v)
+	}
+	_, err = dec.Token()
+	return err
+}
+
+// Float is a Python float: written with a decimal point even when it is whole (100.0), as
+// Python writes it.
+type Float float64
+
+// MarshalJSON writes f as Python's repr does.
+func (f Float) MarshalJSON() ([]byte, error) { return []byte(FormatFloat(float64(f))), nil }
+
+// FormatFloat writes f as Python's repr(float) does: the shortest text that reads back as f,
+// with ".0" when it is whole, in exponent form below 1e-4 and from 1e16.
+func FormatFloat(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case math.IsNaN(f):
+		return "nan"
+	}
+	if a := math.Abs(f); a != 0 && (a < 1e-4 || a >= 1e16) {
+		s := strconv.FormatFloat(f, 'e', -1, 64)
+		// Python writes at least two exponent digits, as Go does: 1e+16, 1e-05.
+		return s
+	}
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.ContainsAny(s, ".") {
+		s += ".0"
+	}
+	return s
+}
+
+// Int is a Python int argument: a whole number, which pydantic also accepts written as a
+// whole float (2.0) or a numeric string ("2").
+type Int int
+
+// UnmarshalJSON reads a whole number.
+func (n *Int) UnmarshalJSON(data []byte) error {
+	s := string(data)
+	if unq, err := strconv.Unquote(s); err == nil {
+		s = strings.TrimSpace(unq)
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return fmt.Errorf("Input should be a valid integer, got %s", data)
+	}
+	*n = Int(f)
+	return nil
+}
+
+// Dumps writes v as Python's json.dumps does with its defaults: ", " and ": " between items,
+// and every character past ASCII escaped as \uXXXX.
+func Dumps(v any) (string, error) {
+	b, err := runners.MarshalPlain(v)
+	if err != nil {
+		return "", err
+	}
+	return Respace(b), nil
+}
+
+// Respace rewrites compact JSON in json.dumps' layout (see Dumps).
+func Respace(compact []byte) string {
+	var out strings.Builder
+	inString, escaped := false, false
+	for i := 0; i < len(compact); {
+		r, size := utf8.DecodeRune(compact[i:])
+		i += size
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && r == '\\':
+			escaped = true
+		case r == '"':
+			inString = !inString
+		case !inString && (r == ',' || r == ':'):
+			out.WriteRune(r)
+			out.WriteByte(' ')
+			continue
+		}
+		if r > 0x7f {
+			if r > 0xffff {
+				hi, lo := utf16Pair(r)
+				fmt.Fprintf(&out, `\u%04x\u%04x`, hi, lo)
+			} else {
+				fmt.Fprintf(&out, `\u%04x`, r)
+			}
+			continue
+		}
+		out.WriteRune(r)
+	}
+	return out.String()
+}
+
+// utf16Pair splits r into its UTF-16 surrogates.
+func utf16Pair(r rune) (rune, rune) {
+	r -= 0x10000
+	return 0xd800 + (r>>10)&0x3ff, 0xdc00 + r&0x3ff
+}
+
+// Kwargs decodes a call's arguments (a JSON object) into dst as Python binds keyword
+// arguments to function fn: an argument it does not take, or a required one missing, is
+// the TypeError Python raises; the values themselves are decoded leniently, as pydantic
+// ignores unknown keys of a nested object.
+func Kwargs(fn string, args json.RawMessage, dst any, required []string, optional ...string) error {
+	var m map[string]json.RawMessage
+	if len(bytes.TrimSpace(args)) == 0 {
+		args = []byte("{}")
+	}
+	if err := json.Unmarshal(args, &m); err != nil {
+		return fmt.Errorf("the arguments are not a JSON object: %v", err)
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if !slices.Contains(required, k) && !slices.Contains(optional, k) {
+			return fmt.Errorf("%s() got an unexpected keyword argument '%s'", fn, k)
+		}
+	}
+	var missing []string
+	for _, k := range required {
+		if _, ok := m[k]; !ok {
+			missing = append(missing, "'"+k+"'")
+		}
+	}
+	switch len(missing) {
+	case 0:
+	case 1:
+		return fmt.Errorf("%s() missing 1 required positional argument: %s", fn, missing[0])
+	default:
+		return fmt.Errorf("%s() missing %d required positional arguments: %s and %s", fn, len(missing),
+			strings.Join(missing[:len(missing)-1], ", "), missing[len(missing)-1])
+	}
+	if err := json.Unmarshal(args, dst); err != nil {
+		return fmt.Errorf("%s: bad arguments: %v", fn, err)
+	}
+	return nil
+}
