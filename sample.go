@@ -86,11 +86,7 @@ func (p *Plan) grade(ctx context.Context, res *reports.Result, s *tasks.Sample, 
 	var v judges.Verdict
 	var err error
 	if ej, ok := p.Judge.(EpisodeJudge); ok {
-		var ep *runners.Episode
-		if res.Trajectory != nil {
-			ep = res.Trajectory.Episode
-		}
-		v, err = ej.JudgeEpisode(ctx, s, output, ep)
+		v, err = ej.JudgeEpisode(ctx, s, output, episodeOf(res))
 	} else {
 		v, err = p.Judge.Judge(ctx, s, output)
 	}
@@ -109,6 +105,23 @@ func (p *Plan) grade(ctx context.Context, res *reports.Result, s *tasks.Sample, 
 		res.JudgeID = p.JudgeID()
 	}
 	return res
+}
+
+// episodeOf returns the Episode of a record for its judge: a copy, with the texts of the
+// model's messages and the reason the sample stopped; nil when the sample opened no
+// environment.
+func episodeOf(res *reports.Result) *runners.Episode {
+	if res.Trajectory == nil || res.Trajectory.Episode == nil {
+		return nil
+	}
+	ep := *res.Trajectory.Episode
+	ep.Replies, ep.Stop = nil, res.Stop
+	for _, t := range res.Trajectory.Turns {
+		if t.Role == runners.RoleAssistant && t.Text != "" {
+			ep.Replies = append(ep.Replies, t.Text)
+		}
+	}
+	return &ep
 }
 
 // judgeInput returns the digest of what a judge reads of s besides the output: its question,

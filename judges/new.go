@@ -83,6 +83,8 @@ var kinds = map[string]judgeKind{
 	KindContains: {extract: extractText, caseSensitive: true,
 		grader: func(s tasks.JudgeSpec) grader { return containsGrader(s.CaseSensitive) }},
 	KindEM: {extract: extractTextBoxed, grader: func(tasks.JudgeSpec) grader { return gradeEM }},
+	// environment is built by newStep (environmentJudge): the sample's environment grades.
+	KindEnvironment: {extract: extractText},
 	KindExact: {extract: extractText, caseSensitive: true,
 		grader: func(s tasks.JudgeSpec) grader { return exactGrader(s.CaseSensitive) }},
 	KindF1: {extract: extractTextBoxed, threshold: ptr(DefaultF1Threshold),
@@ -537,6 +539,9 @@ func newStep(spec tasks.JudgeSpec, opt Options, at []string) (Judge, error) {
 		return j, nil
 	}
 	spec = effective(spec)
+	if spec.Kind == KindEnvironment {
+		return &environmentJudge{id: ID(spec)}, nil
+	}
 	if readsLLMExtract(spec.Kind) {
 		before, llm := llmStep(spec.Extract)
 		switch {

@@ -24,10 +24,10 @@ func TestKinds(t *testing.T) {
 	t.Parallel()
 	kinds := Kinds()
 	assert.True(t, slices.IsSorted(kinds), "%v", kinds)
-	assert.Len(t, kinds, 16)
+	assert.Len(t, kinds, 17)
 	for _, k := range kinds {
-		if k == KindLLM {
-			continue // it needs an endpoint: llm_test.go
+		if k == KindLLM || k == KindEnvironment {
+			continue // it needs an endpoint (llm_test.go), or an episode (environment_test.go)
 		}
 		spec := tasks.JudgeSpec{Kind: k}
 		if k == KindRegex {
@@ -54,8 +54,8 @@ func TestJudgesConcurrently(t *testing.T) {
 	number := &tasks.Sample{ID: "n", Answer: "2"}
 	var wg sync.WaitGroup
 	for _, k := range Kinds() {
-		if k == KindLLM {
-			continue // llm_test.go
+		if k == KindLLM || k == KindEnvironment {
+			continue // llm_test.go, environment_test.go
 		}
 		spec, s := tasks.JudgeSpec{Kind: k}, letter
 		switch k {
@@ -195,7 +195,7 @@ func TestCheck(t *testing.T) {
 
 	got := checkSuite(t, "judge:\n  kind: mathvist\n")
 	require.Len(t, got, 1)
-	assert.Regexp(t, `^7:9: unknown judge kind "mathvist" \(did you mean "mathvista"\?\); known: anls, bleu1, choice, contains, em, exact, f1, llm, math, mathvista, mathvista-vlmevalkit, numeric, regex, rougeL, subem, vstar$`, got[0])
+	assert.Regexp(t, `^7:9: unknown judge kind "mathvist" \(did you mean "mathvista"\?\); known: anls, bleu1, choice, contains, em, environment, exact, f1, llm, math, mathvista, mathvista-vlmevalkit, numeric, regex, rougeL, subem, vstar$`, got[0])
 
 	got = checkSuite(t, "judge:\n  kind: math\n  extract:\n    - boxed\n    - last_numbr\n")
 	require.Len(t, got, 1)
@@ -271,7 +271,7 @@ func TestEveryKindIsWhole(t *testing.T) {
 	for _, name := range Kinds() {
 		k := kinds[name]
 		assert.NotEmpty(t, k.extract, name)
-		built := name == KindLLM || name == KindMathVistaVLMEvalKit // newLLM and newStep build them
+		built := name == KindLLM || name == KindMathVistaVLMEvalKit || name == KindEnvironment // newLLM and newStep build them
 		assert.Equal(t, !built, k.grader != nil, name)
 	}
 	assert.Equal(t, "anls, bleu1, f1 and rougeL", andList(kindsWhere(func(k judgeKind) bool { return k.threshold != nil })))

@@ -35,6 +35,11 @@ type Episode struct {
 	// (Limits.MaxTrajectoryRecord) and those past it were left out: the calls can no longer
 	// be replayed.
 	Truncated bool `json:"truncated,omitempty"`
+	// Replies are the texts of the model's messages, in order, and Stop is why the sample
+	// ended: the judge's only, set when the sample is graded (τ2 checks that the model told
+	// the user what it had to, and scores a conversation cut short by a budget 0).
+	Replies []string   `json:"-"`
+	Stop    StopReason `json:"-"`
 }
 
 // EpisodeCall is one call that ran on an environment.

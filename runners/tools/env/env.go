@@ -23,6 +23,7 @@ import (
 	"sync"
 
 	"github.com/realx-bench/realx/runners"
+	"github.com/realx-bench/realx/tasks"
 )
 
 // Environment is one sample's world: the functions the model may call and the state they
@@ -48,6 +49,20 @@ type Kind struct {
 	// New builds an environment from a sample's initial state (JSON; nil when the sample has
 	// none). An initial state it cannot read is an error.
 	New func(initial json.RawMessage) (Environment, error)
+	// Grade, when set, grades what a sample did to an environment of the kind, as the judge
+	// kind "environment" asks it to: the sample (its gold is the kind's to read), the model's
+	// final output, and the Episode (in a rejudge without its states, which Grade rebuilds
+	// with Replay). An error is a failure of the grader, never a wrong answer.
+	Grade func(ctx context.Context, s *tasks.Sample, output string, ep *runners.Episode) (Grade, error)
+}
+
+// Grade is an environment's verdict on one sample.
+type Grade struct {
+	Pass bool
+	// Score is in [0, 1].
+	Score float64
+	// Reason says why, briefly.
+	Reason string
 }
 
 var (
