@@ -378,12 +378,12 @@ func (c Cell) StoppedShare() float64 {
 // the figures that are undefined null.
 type cellWire struct {
 	coverageWire
-	Repeats      int      `json:"repeats"`
-	Correct      float64  `json:"correct"`
-	Accuracy     *float64 `json:"accuracy"`
-	CILow        *float64 `json:"ci_low"`
-	CIHigh       *float64 `json:"ci_high"`
-	StoppedShare *float64 `json:"stopped_share"`
+	Repeats      int       `json:"repeats"`
+	Correct      float64   `json:"correct"`
+	Accuracy     *float64  `json:"accuracy"`
+	CILow        *float64  `json:"ci_low"`
+	CIHigh       *float64  `json:"ci_high"`
+	StoppedShare *float64  `json:"stopped_share"`
 	PassHat      []float64 `json:"pass_hat,omitempty"`
 }
 
