@@ -85,8 +85,3 @@ func Domains() []string {
 	slices.Sort(out)
 	return out
 }
-
-// kind returns the domain's environment kind.
-func (d *Domain) kind() env.Kind {
-	return env.Kind{Name: d.Kind, New: d.New}
-}

@@ -174,3 +174,22 @@ func TestFunctions(t *testing.T) {
 	assert.NotEmpty(t, airline.Policy())
 	assert.True(t, json.Valid(airline.Tasks()))
 }
+
+// TestPublished opens the published database afresh each time: a change to one environment is
+// not seen by the next.
+func TestPublished(t *testing.T) {
+	t.Parallel()
+	a, err := airline.New(nil)
+	require.NoError(t, err)
+	before := state(t, a)
+	_, errText := call(t, a, "send_certificate", `{"user_id": "chen_jackson_3290", "amount": 50}`)
+	require.Empty(t, errText)
+	_, errText = call(t, a, "cancel_reservation", `{"reservation_id": "4WQ150"}`)
+	require.Empty(t, errText)
+	b, err := airline.New(nil)
+	require.NoError(t, err)
+	assert.Equal(t, before, state(t, b))
+	assert.NotEqual(t, before, state(t, a))
+	text, _ := call(t, b, "get_reservation_details", `{"reservation_id": "4WQ150"}`)
+	assert.Contains(t, text, `"status": null`)
+}

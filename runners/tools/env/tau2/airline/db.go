@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 
 	"github.com/realx-bench/realx/runners/tools/env/tau2/pyjson"
@@ -159,6 +160,71 @@ type Reservation struct {
 	NonfreeBaggages pyjson.Int          `json:"nonfree_baggages"`
 	Insurance       string              `json:"insurance"`
 	Status          *string             `json:"status"`
+}
+
+// published is the published database, parsed once: New copies it (Clone) rather than
+// parsing it again for every sample.
+var published struct {
+	once sync.Once
+	db   *Database
+	err  error
+}
+
+// publishedDB returns a copy of the published database.
+func publishedDB() (*Database, error) {
+	published.once.Do(func() { published.db, published.err = ParseDatabase(DB()) })
+	if published.err != nil {
+		return nil, published.err
+	}
+	return published.db.Clone(), nil
+}
+
+// Clone returns a deep copy of db.
+func (db *Database) Clone() *Database {
+	same := func(v pyjson.Int) pyjson.Int { return v }
+	return &Database{
+		Flights: db.Flights.Clone(func(f *Flight) *Flight {
+			c := *f
+			c.Dates = f.Dates.Clone(func(d *FlightDateStatus) *FlightDateStatus {
+				c := *d
+				if d.AvailableSeats != nil {
+					s := d.AvailableSeats.Clone(same)
+					c.AvailableSeats = &s
+				}
+				if d.Prices != nil {
+					p := d.Prices.Clone(same)
+					c.Prices = &p
+				}
+				return &c
+			})
+			return &c
+		}),
+		Users: db.Users.Clone(func(u *User) *User {
+			c := *u
+			c.PaymentMethods = u.PaymentMethods.Clone(func(p *PaymentMethod) *PaymentMethod {
+				c := *p
+				if p.Amount != nil {
+					a := *p.Amount
+					c.Amount = &a
+				}
+				return &c
+			})
+			c.SavedPassengers = slices.Clone(u.SavedPassengers)
+			c.Reservations = slices.Clone(u.Reservations)
+			return &c
+		}),
+		Reservations: db.Reservations.Clone(func(r *Reservation) *Reservation {
+			c := *r
+			c.Flights = slices.Clone(r.Flights)
+			c.Passengers = slices.Clone(r.Passengers)
+			c.PaymentHistory = slices.Clone(r.PaymentHistory)
+			if r.Status != nil {
+				st := *r.Status
+				c.Status = &st
+			}
+			return &c
+		}),
+	}
 }
 
 // ParseDatabase reads a database (DB's JSON, or a state an environment wrote).

@@ -25,10 +25,13 @@ type Airline struct {
 
 // New opens an airline on a copy of db (the published database when db is empty).
 func New(db json.RawMessage) (env.Environment, error) {
+	var d *Database
+	var err error
 	if len(db) == 0 {
-		db = DB()
+		d, err = publishedDB()
+	} else {
+		d, err = ParseDatabase(db)
 	}
-	d, err := ParseDatabase(db)
 	if err != nil {
 		return nil, err
 	}

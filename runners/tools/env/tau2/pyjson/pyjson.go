@@ -50,6 +50,15 @@ func (o *Map[V]) Delete(key string) {
 	o.keys = slices.DeleteFunc(o.keys, func(k string) bool { return k == key })
 }
 
+// Clone returns a copy of o, each value copied by clone.
+func (o *Map[V]) Clone(clone func(V) V) Map[V] {
+	out := Map[V]{keys: slices.Clone(o.keys), m: make(map[string]V, len(o.m))}
+	for k, v := range o.m {
+		out.m[k] = clone(v)
+	}
+	return out
+}
+
 // Keys returns the keys in order.
 func (o *Map[V]) Keys() []string { return slices.Clone(o.keys) }
 
@@ -64,20 +73,49 @@ func (o Map[V]) MarshalJSON() ([]byte, error) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		kb, err := runners.MarshalPlain(k)
-		if err != nil {
+		if err := writeValue(&b, k); err != nil {
 			return nil, err
 		}
-		vb, err := runners.MarshalPlain(o.m[k])
-		if err != nil {
-			return nil, err
-		}
-		b.Write(kb)
 		b.WriteByte(':')
-		b.Write(vb)
+		if err := writeValue(&b, o.m[k]); err != nil {
+			return nil, err
+		}
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
+}
+
+// writeValue writes v as JSON to b, plain strings and numbers directly (a database holds
+// many), anything else as runners.MarshalPlain writes it.
+func writeValue(b *bytes.Buffer, v any) error {
+	switch x := v.(type) {
+	case Int:
+		b.WriteString(strconv.Itoa(int(x)))
+		return nil
+	case Float:
+		b.WriteString(FormatFloat(float64(x)))
+		return nil
+	case string:
+		if plain(x) {
+			b.WriteByte('"')
+			b.WriteString(x)
+			b.WriteByte('"')
+			return nil
+		}
+	}
+	out, err := runners.MarshalPlain(v)
+	b.Write(out)
+	return err
+}
+
+// plain reports whether s is printable ASCII that JSON writes as it is.
+func plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // UnmarshalJSON reads an object, keeping its keys' order.
