@@ -229,8 +229,22 @@ func (s *sample) run(ctx context.Context, in *Input) error {
 	if system != "" {
 		msgs = append(msgs, TextMessage(RoleSystem, system))
 	}
+	first := len(msgs)
+	if o, ok := in.Users.(Opener); ok {
+		greeting, turn, err := o.Open(ctx)
+		switch {
+		case err != nil:
+			return &ToolError{Tool: "user", Err: err}
+		case turn == nil:
+			return &ToolError{Tool: "user", Err: errors.New("the user said nothing to begin with")}
+		}
+		if greeting != "" {
+			msgs = append(msgs, TextMessage(RoleAssistant, greeting))
+		}
+		user = turn.Parts
+	}
 	msgs = append(msgs, Message{Role: RoleUser, Parts: user})
-	if err := s.recordMessages(msgs[len(msgs)-1:]); err != nil {
+	if err := s.recordMessages(msgs[first:]); err != nil {
 		return err
 	}
 	for turn := 1; ; turn++ {

@@ -91,6 +91,15 @@ type UserSource interface {
 	Next(ctx context.Context, conversation []Message) (*UserTurn, error)
 }
 
+// Opener is a UserSource that says the first user message too, in place of the sample's
+// rendered prompt: τ2's simulated user, who answers the agent's greeting. Open returns the
+// greeting, which the conversation opens with as the model's own message ("" for none), and
+// the user's first message.
+type Opener interface {
+	UserSource
+	Open(ctx context.Context) (greeting string, first *UserTurn, err error)
+}
+
 // UserTurn is one user message of a multi-turn sample.
 type UserTurn struct {
 	// Parts are the message's text and images.
