@@ -76,8 +76,10 @@ type PlanOptions struct {
 	// may start, and how their answers are recorded or replayed; nil is the zero MCPConfig.
 	// The Engine stops the servers when it closes.
 	MCP *MCPConfig
-	// Users, when set, makes each sample's user (Plan.Users).
-	Users UserFactory
+	// Users, when set, makes each sample's user (Plan.Users); UserEndpoint describes the model
+	// that plays it, for the manifest (UserEndpoint).
+	Users        UserFactory
+	UserEndpoint *reports.Endpoint
 }
 
 // UserFactory makes the user of one repeat of a sample: a runners.UserSource that gives its
@@ -119,6 +121,9 @@ func (e *Engine) NewPlan(s *tasks.Suite, ds *tasks.Dataset, o PlanOptions) (*Pla
 	}
 	p := &Plan{Suite: s, Data: ds, Samples: samples, Judge: j, Predictions: o.Predictions,
 		Images: images.Merge(o.Images), ImageRoot: o.ImageRoot, Users: o.Users, endpoints: eps, judgeEPs: conn}
+	if o.UserEndpoint != nil {
+		p.endpoints = append(p.endpoints, *o.UserEndpoint)
+	}
 	if o.Model != nil {
 		spec := s.Agent
 		if o.Agent != nil {

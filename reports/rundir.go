@@ -110,7 +110,8 @@ type Prices = runners.Prices
 // call and records it in the manifest: where it is, without credentials, who chose it, and
 // which key, by the name of its environment variable, is sent to it.
 type Endpoint struct {
-	// Role is "model" or "judge"; a judge's Suite and Step say which one.
+	// Role is "model", "judge" or "user" (the model that plays a simulated user); a judge's
+	// Suite and Step say which one, a user's Suite.
 	Role  string `json:"role"`
 	Suite string `json:"suite,omitempty"`
 	Step  string `json:"step,omitempty"`
@@ -124,6 +125,9 @@ type Endpoint struct {
 	// who chose it, as URLFrom does.
 	KeyEnv  string `json:"key_env,omitempty"`
 	KeyFrom string `json:"key_from,omitempty"`
+	// Prompt is the hex SHA-256 of the fixed prompt a simulated user's model is given (role
+	// "user": τ2's guidelines), part of the simulator's identity.
+	Prompt string `json:"prompt_sha256,omitempty"`
 }
 
 // String describes e in a line.
@@ -139,7 +143,11 @@ func (e Endpoint) String() string {
 	if e.KeyEnv != "" {
 		key = "the key in $" + e.KeyEnv + " (chosen by " + e.KeyFrom + ")"
 	}
-	return fmt.Sprintf("%s: %s at %s (chosen by %s), sent %s", role, e.Model, e.URL, e.URLFrom, key)
+	out := fmt.Sprintf("%s: %s at %s (chosen by %s), sent %s", role, e.Model, e.URL, e.URLFrom, key)
+	if e.Prompt != "" {
+		out += ", prompt sha256 " + e.Prompt[:min(12, len(e.Prompt))]
+	}
+	return out
 }
 
 // JudgeInfo identifies the judge of a suite.

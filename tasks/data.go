@@ -155,7 +155,8 @@ func (s *Suite) dataFiles() (tree, []dataFile, error) {
 func (r *recordReader) warnings() Errors {
 	s := r.suite
 	var out Errors
-	if s.noGold {
+	// The environment judge (judges.KindEnvironment) grades what a sample did, not an answer.
+	if s.noGold && s.Judge.Kind != "environment" {
 		out = append(out, s.Errorf(yamlPath("data", "fields", "answer"),
 			"data.fields.answer is empty: the samples have no gold answer, so no judge can grade them (realx run records each as an input error, without asking the model)"))
 	}

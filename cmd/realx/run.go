@@ -47,7 +47,7 @@ func runCommand(in *interrupt) *cli.Command {
 			&cli.BoolFlag{Name: "allow-private-urls", Usage: "let image URLs, and the pages and images the search tools fetch, reach loopback, link-local and private addresses (refused by default)"},
 			&cli.DurationFlag{Name: "request-timeout", Value: 10 * time.Minute, Usage: "time limit of one model request"},
 			formatFlag("format of the summary printed at the end"),
-		}, slices.Concat(agentFlags(), searchFlags(), mcpFlags(), engineFlags(), judgeFlags())...),
+		}, slices.Concat(agentFlags(), userFlags(), searchFlags(), mcpFlags(), engineFlags(), judgeFlags())...),
 		Action: func(c *cli.Context) error {
 			return runSuites(c, in)
 		},
@@ -161,6 +161,10 @@ func runSuites(c *cli.Context, in *interrupt) error {
 	if err != nil {
 		return usageError("run: %v", err)
 	}
+	user, err := connectUser(c, eng, models, os.Getenv)
+	if err != nil {
+		return usageError("run: %v", err)
+	}
 	var recorder *runners.Recorder
 	if file := c.String("record-model"); file != "" {
 		f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
@@ -188,9 +192,14 @@ func runSuites(c *cli.Context, in *interrupt) error {
 			continue
 		}
 		gen := model.Generation.Merge(settings.gen)
-		p, err := eng.NewPlan(s, ds, realx.PlanOptions{Limit: c.Int("limit"), ImageRoot: c.String("image-root"),
+		po := realx.PlanOptions{Limit: c.Int("limit"), ImageRoot: c.String("image-root"),
 			AllowPrivateURLs: c.Bool("allow-private-urls"), Model: client, Agent: &spec, Generation: gen, Images: model.Images.Merge(settings.images),
-			Tools: toolsConfig(c), ToolError: toolError(c, s, spec, s.Agent.Tools), Search: searchCfg, MCP: mcpCfg})
+			Tools: toolsConfig(c), ToolError: toolError(c, s, spec, s.Agent.Tools), Search: searchCfg, MCP: mcpCfg}
+		if err := user.use(s, spec, &po); err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		p, err := eng.NewPlan(s, ds, po)
 		if err != nil {
 			problems = append(problems, err)
 			continue

@@ -17,6 +17,7 @@ import (
 
 	"github.com/realx-bench/realx/runners"
 	"github.com/realx-bench/realx/runners/tools/env"
+	_ "github.com/realx-bench/realx/runners/tools/env/tau2" // registers τ2-bench's domains as environments
 	"github.com/realx-bench/realx/runners/tools/imageops"
 	"github.com/realx-bench/realx/runners/tools/python"
 	"github.com/realx-bench/realx/runners/tools/search"
