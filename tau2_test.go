@@ -29,7 +29,9 @@ func (u *tau2User) Open(context.Context) (string, *runners.UserTurn, error) {
 	return tau2.Greeting, &runners.UserTurn{Parts: []runners.Part{{Text: u.opener}}}, nil
 }
 
-func (u *tau2User) Next(context.Context, []runners.Message) (*runners.UserTurn, error) { return nil, nil }
+func (u *tau2User) Next(context.Context, []runners.Message) (*runners.UserTurn, error) {
+	return nil, nil
+}
 
 // tau2Agent plays an airline agent under native function calling: it makes the gold calls of
 // the task the user names, one a turn, then tells the user the task's communicate_info — save
