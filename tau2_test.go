@@ -111,7 +111,7 @@ func TestTau2(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 12, out.Ran)
 
-	acc, err := reports.NewAccuracy("")
+	rp, err := reports.NewRepeats("", []int{1, 2, 3})
 	require.NoError(t, err)
 	for _, r := range records(t, run.Dir) {
 		require.Nil(t, r.Error, "%s/%d: %+v", r.ID, r.Repeat, r.Error)
@@ -131,15 +131,21 @@ func TestTau2(t *testing.T) {
 		assert.Equal(t, tau2.Greeting, turns[0].Text, "the conversation opens with the agent's greeting")
 		assert.Equal(t, "task "+key[:strings.Index(key, "/")]+" repeat "+key[strings.Index(key, "/")+1:], turns[1].Text)
 		assert.Len(t, r.Trajectory.Episode.Calls, len(ts[r.ID].Criteria.Actions))
-		acc.Add("run", r)
+		rp.Add("run", r)
 	}
 	// Tasks 3 and 14 pass 3 of 3, 11 and 12 pass 2 of 3: pass^1 = (1 + 2/3 + 2/3 + 1)/4,
 	// pass^2 = (1 + 1/3 + 1/3 + 1)/4 (C(2,2)/C(3,2) = 1/3), pass^3 = (1 + 0 + 0 + 1)/4.
-	got := acc.Table().Overall.Cells[0].PassHat
+	tab := rp.Table()
+	got := tab.Rows[len(tab.Rows)-1].PassHat
 	require.Len(t, got, 3)
 	for k, want := range []float64{100 * 10.0 / 12, 100 * 8.0 / 12, 50} {
-		assert.InDelta(t, want, got[k], 1e-9, "pass^%d", k+1)
+		assert.InDelta(t, want, got[k].Value, 1e-9, "pass^%d", k+1)
 	}
+	var buf strings.Builder
+	require.NoError(t, reports.Write(&buf, tab, "csv", 2))
+	assert.Contains(t, buf.String(), "pass^2,pass^3")
+	// Per repeat 100, 75, 75 (mean 83.33, sample std 14.43); pass@1..3; pass^2, pass^3.
+	assert.Contains(t, buf.String(), "overall,run,4,3,83.3333,14.4338,83.3333,100.0000,100.0000,66.6667,50.0000,")
 }
 
 // TestTau2SimulatedUser plays one airline task with τ2's user simulated by a model on its own

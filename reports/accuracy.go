@@ -255,20 +255,6 @@ func (a *Accuracy) finish(t *tally, run string, expected func(*Expected) (int, i
 func (a *Accuracy) notes(t *Table, suites int) []string {
 	out := a.coverage.lines()
 	if t.Repeats > 1 {
-		for i, c := range t.Overall.Cells {
-			if len(c.PassHat) == 0 {
-				continue
-			}
-			var ks []string
-			for k, v := range c.PassHat {
-				ks = append(ks, fmt.Sprintf("pass^%d %.1f", k+1, v))
-			}
-			run := ""
-			if len(t.Runs) > 1 && i < len(t.Runs) {
-				run = t.Runs[i] + ": "
-			}
-			out = append(out, fmt.Sprintf("%s%s (pass^k: the mean over samples of C(c,k)/C(n,k), c of a sample's n graded repeats passing)", run, strings.Join(ks, ", ")))
-		}
 		out = append(out, fmt.Sprintf("accuracy is the mean over the repeats of each sample (up to %d); n counts samples, and the 95%% interval is clustered by sample (the standard error of the per-sample means), not %d × n draws", t.Repeats, t.Repeats))
 	}
 	if suites > 1 {
@@ -348,11 +334,6 @@ type Cell struct {
 	CIHigh   float64 `json:"ci_high"`
 	// Stopped counts the graded records that a budget or the model's context ended.
 	Stopped int `json:"stopped"`
-	// PassHat is pass^k for k = 1 … Repeats (PassHat[k-1], a percentage), when samples ran
-	// more than once: τ2's measure of consistency, the mean over the samples graded at least
-	// k times of C(c, k) / C(n, k), the chance that k of a sample's n graded repeats, c of
-	// which passed, all pass (PassHatK).
-	PassHat []float64 `json:"pass_hat,omitempty"`
 
 	se       float64 // the standard error of Accuracy, as a fraction
 	noFigure bool    // the figures are undefined though samples have verdicts (macro)
@@ -378,13 +359,12 @@ func (c Cell) StoppedShare() float64 {
 // the figures that are undefined null.
 type cellWire struct {
 	coverageWire
-	Repeats      int       `json:"repeats"`
-	Correct      float64   `json:"correct"`
-	Accuracy     *float64  `json:"accuracy"`
-	CILow        *float64  `json:"ci_low"`
-	CIHigh       *float64  `json:"ci_high"`
-	StoppedShare *float64  `json:"stopped_share"`
-	PassHat      []float64 `json:"pass_hat,omitempty"`
+	Repeats      int      `json:"repeats"`
+	Correct      float64  `json:"correct"`
+	Accuracy     *float64 `json:"accuracy"`
+	CILow        *float64 `json:"ci_low"`
+	CIHigh       *float64 `json:"ci_high"`
+	StoppedShare *float64 `json:"stopped_share"`
 }
 
 // counts returns the counts of c as a Coverage's.
@@ -396,7 +376,7 @@ func (c Cell) counts() Coverage {
 // MarshalJSON encodes c with a null accuracy and interval when it has no graded sample, so
 // that no script reads it as 0%, and null for the counts that are unknown.
 func (c Cell) MarshalJSON() ([]byte, error) {
-	out := cellWire{coverageWire: c.counts().wire(), Repeats: c.Repeats, Correct: c.Correct, PassHat: c.PassHat}
+	out := cellWire{coverageWire: c.counts().wire(), Repeats: c.Repeats, Correct: c.Correct}
 	if c.Defined() {
 		out.Accuracy, out.CILow, out.CIHigh = &c.Accuracy, &c.CILow, &c.CIHigh
 	}
@@ -422,7 +402,7 @@ func (c *Cell) UnmarshalJSON(data []byte) error {
 	n := in.coverage()
 	*c = Cell{noFigure: in.Accuracy == nil, Samples: n.Samples, ExpectedSamples: n.ExpectedSamples, Repeats: in.Repeats,
 		Expected: n.Expected, Graded: n.Graded, Errored: n.Errored, Missing: n.Missing, Correct: in.Correct,
-		Accuracy: figure(in.Accuracy), CILow: figure(in.CILow), CIHigh: figure(in.CIHigh), Stopped: n.Stopped, PassHat: in.PassHat}
+		Accuracy: figure(in.Accuracy), CILow: figure(in.CILow), CIHigh: figure(in.CIHigh), Stopped: n.Stopped}
 	return nil
 }
 
@@ -440,7 +420,6 @@ type tally struct {
 type perSample struct {
 	sum    float64
 	graded int
-	passes int
 }
 
 func newTally() *tally { return &tally{binary: true} }
@@ -461,31 +440,6 @@ func (t *tally) add(r *Result) {
 	s := t.samples.at(sampleKey{r.Suite, r.ID})
 	s.sum += r.Score
 	s.graded++
-	if r.Pass {
-		s.passes++
-	}
-}
-
-// PassHatK returns pass^k of a sample graded n times with c passes: C(c, k) / C(n, k), the
-// chance that k of its repeats drawn without replacement all pass (τ2-bench's pass^k); 0 when
-// k exceeds n.
-func PassHatK(n, c, k int) float64 {
-	if k > n || k < 0 || c > n {
-		return 0
-	}
-	return binomial(c, k) / binomial(n, k)
-}
-
-// binomial returns C(n, k) as a float (0 when k > n).
-func binomial(n, k int) float64 {
-	if k > n {
-		return 0
-	}
-	out := 1.0
-	for i := 1; i <= k; i++ {
-		out = out * float64(n-k+i) / float64(i)
-	}
-	return out
 }
 
 // z is the standard normal quantile of a two-sided 95% interval.
@@ -503,19 +457,6 @@ func (t *tally) cell() Cell {
 	for _, s := range t.samples.sorted() {
 		means = append(means, s.sum/float64(s.graded))
 		c.Repeats = max(c.Repeats, s.graded)
-	}
-	if c.Repeats > 1 {
-		for k := 1; k <= c.Repeats; k++ {
-			var sum float64
-			var n int
-			for _, s := range t.samples.sorted() {
-				if s.graded >= k {
-					sum += PassHatK(s.graded, s.passes, k)
-					n++
-				}
-			}
-			c.PassHat = append(c.PassHat, 100*sum/float64(n))
-		}
 	}
 	n := float64(c.Samples)
 	p, _ := meanStd(means)

@@ -258,38 +258,3 @@ func TestAccuracyGroupNames(t *testing.T) {
 	assert.Equal(t, []string{"(none)", "model"}, keys("error", rs...))
 	assert.Equal(t, []string{"(none)"}, keys("judge_step", rs...))
 }
-
-// TestPassHat computes τ2's pass^k over repeats against hand-computed values: sample a passes
-// 3 of 4 repeats, b 1 of 4; pass^1 = (3/4 + 1/4)/2, pass^2 = (C(3,2)/C(4,2) + 0)/2 = 1/4,
-// pass^3 = (1/4 + 0)/2, pass^4 = 0. Samples run once have none.
-func TestPassHat(t *testing.T) {
-	t.Parallel()
-	assert.InDelta(t, 0.5, PassHatK(4, 3, 2), 1e-12)
-	assert.InDelta(t, 2.0/3, PassHatK(3, 2, 1), 1e-12)
-	assert.Zero(t, PassHatK(2, 2, 3), "k beyond n")
-	acc, err := NewAccuracy("")
-	require.NoError(t, err)
-	for i, pass := range []bool{true, true, false, true} {
-		r := sampleResult("a", pass)
-		r.Repeat = i
-		acc.Add("run", r)
-		r = sampleResult("b", i == 2)
-		r.Repeat = i
-		acc.Add("run", r)
-	}
-	tab := acc.Table()
-	c := tab.Overall.Cells[0]
-	require.Len(t, c.PassHat, 4)
-	for k, want := range []float64{50, 25, 12.5, 0} {
-		assert.InDelta(t, want, c.PassHat[k], 1e-9, "pass^%d", k+1)
-	}
-	assert.Contains(t, tab.Notes, "pass^1 50.0, pass^2 25.0, pass^3 12.5, pass^4 0.0 (pass^k: the mean over samples of C(c,k)/C(n,k), c of a sample's n graded repeats passing)")
-	b, err := json.Marshal(c)
-	require.NoError(t, err)
-	var back Cell
-	require.NoError(t, json.Unmarshal(b, &back))
-	assert.Equal(t, c.PassHat, back.PassHat)
-
-	once := accuracyOf(t, "")
-	assert.Nil(t, once.Overall.Cells[0].PassHat)
-}

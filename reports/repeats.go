@@ -12,8 +12,8 @@ import (
 
 // Repeats aggregates runs whose samples were run several times (realx run --repeats K): per
 // group and run, the mean accuracy over repeats with its spread across repeats, pass@k by the
-// unbiased estimator of Chen et al. (2021), and the accuracy of a majority vote over the
-// extracted answers. Records without a verdict are counted apart and never as wrong.
+// unbiased estimator of Chen et al. (2021), τ2-bench's pass^k (every one of k repeats passes),
+// and the accuracy of a majority vote over the extracted answers. Records without a verdict are counted apart and never as wrong.
 type Repeats struct {
 	by     string
 	ks     []int
@@ -123,6 +123,10 @@ type RepeatStats struct {
 	Std  float64 `json:"std"`
 	// PassAt holds pass@k for each k of the table.
 	PassAt []PassAtK `json:"pass_at"`
+	// PassHat holds pass^k for each k of the table: τ2-bench's measure of consistency, the
+	// mean over samples of C(c, k)/C(n, k) (PassHatK), the chance that k of a sample's n
+	// graded repeats, c of which passed, all pass.
+	PassHat []PassAtK `json:"pass_hat"`
 	// Majority is the accuracy of the most frequent extracted answer of each sample (empty
 	// answers do not vote; a tie goes to the answer given at the lowest repeat index).
 	Majority float64 `json:"majority"`
@@ -157,9 +161,10 @@ func (r RepeatRow) MarshalJSON() ([]byte, error) {
 		Mean      *float64   `json:"mean"`
 		Std       *float64   `json:"std"`
 		PassAt    []PassAtK  `json:"pass_at"`
+		PassHat   []PassAtK  `json:"pass_hat"`
 		Majority  *float64   `json:"majority"`
 	}{Key: r.Key, Run: r.Run, Samples: r.Samples, Repeats: r.Repeats, Errors: r.Errors,
-		PerRepeat: r.PerRepeat, PassAt: r.PassAt}
+		PerRepeat: r.PerRepeat, PassAt: r.PassAt, PassHat: r.PassHat}
 	if r.ExpectedSamples >= 0 {
 		out.Expected = &r.ExpectedSamples
 	}
@@ -241,7 +246,7 @@ func repeatStats(samples map[sampleKey][]attempt, ks []int) RepeatStats {
 	slices.SortFunc(keys, func(x, y sampleKey) int {
 		return CompareKeys(Key{Suite: x.suite, ID: x.id}, Key{Suite: y.suite, ID: y.id})
 	})
-	st := RepeatStats{PassAt: make([]PassAtK, len(ks))}
+	st := RepeatStats{PassAt: make([]PassAtK, len(ks)), PassHat: make([]PassAtK, len(ks))}
 	var sums []float64
 	var counts []int
 	var majority float64
@@ -274,6 +279,8 @@ func repeatStats(samples map[sampleKey][]attempt, ks []int) RepeatStats {
 			if n >= kk {
 				st.PassAt[i].Value += PassAt(n, c, kk)
 				st.PassAt[i].Samples++
+				st.PassHat[i].Value += PassHatK(n, c, kk)
+				st.PassHat[i].Samples++
 			}
 		}
 	}
@@ -289,9 +296,10 @@ func repeatStats(samples map[sampleKey][]attempt, ks []int) RepeatStats {
 	}
 	st.Mean, st.Std = meanStd(accs)
 	for i, kk := range ks {
-		st.PassAt[i].K = kk
+		st.PassAt[i].K, st.PassHat[i].K = kk, kk
 		if st.PassAt[i].Samples > 0 {
 			st.PassAt[i].Value *= 100 / float64(st.PassAt[i].Samples)
+			st.PassHat[i].Value *= 100 / float64(st.PassHat[i].Samples)
 		}
 	}
 	if st.Samples > 0 {
@@ -311,6 +319,20 @@ func PassAt(n, c, k int) float64 {
 		p *= 1 - float64(k)/float64(i)
 	}
 	return 1 - p
+}
+
+// PassHatK returns pass^k of a sample graded n times with c passes (τ2-bench's): C(c, k) /
+// C(n, k), the chance that k of its repeats drawn without replacement all pass; 0 when k
+// exceeds n.
+func PassHatK(n, c, k int) float64 {
+	if k < 0 || k > n || c > n || c < k {
+		return 0
+	}
+	p := 1.0
+	for i := 0; i < k; i++ {
+		p *= float64(c-i) / float64(n-i)
+	}
+	return p
 }
 
 // majorityScore returns the score of the most frequent non-empty extracted answer among the
@@ -385,6 +407,11 @@ func (t *RepeatTable) grid(decimals int, csv bool) *Grid {
 	for _, k := range t.K {
 		g.Header = append(g.Header, "pass@"+strconv.Itoa(k))
 	}
+	for _, k := range t.K {
+		if k > 1 { // pass^1 is pass@1
+			g.Header = append(g.Header, "pass^"+strconv.Itoa(k))
+		}
+	}
 	most := 1
 	for _, r := range t.Rows {
 		most = max(most, r.Repeats)
@@ -408,6 +435,11 @@ func (t *RepeatTable) grid(decimals int, csv bool) *Grid {
 			pct(r.Mean, r.graded()), pct(r.Std, r.spread())}
 		for _, p := range r.PassAt {
 			row = append(row, pct(p.Value, p.Samples > 0))
+		}
+		for _, p := range r.PassHat {
+			if p.K > 1 {
+				row = append(row, pct(p.Value, p.Samples > 0))
+			}
 		}
 		row = append(row, pct(r.Majority, r.graded()), strconv.Itoa(r.Errors))
 		if csv {

@@ -35,6 +35,33 @@ func TestPassAt(t *testing.T) {
 	assert.InDelta(t, 5.0/6, PassAt(4, 2, 2), 1e-12)
 }
 
+// TestPassHat checks τ2's pass^k against its closed form C(c, k)/C(n, k) and hand-computed
+// values.
+func TestPassHat(t *testing.T) {
+	t.Parallel()
+	binom := func(n, k int) float64 {
+		r := 1.0
+		for i := 1; i <= k; i++ {
+			r = r * float64(n-k+i) / float64(i)
+		}
+		return r
+	}
+	for n := 1; n <= 12; n++ {
+		for c := 0; c <= n; c++ {
+			for k := 1; k <= n; k++ {
+				want := 0.0
+				if c >= k {
+					want = binom(c, k) / binom(n, k)
+				}
+				assert.InDelta(t, want, PassHatK(n, c, k), 1e-12, "n=%d c=%d k=%d", n, c, k)
+			}
+		}
+	}
+	assert.InDelta(t, 0.5, PassHatK(4, 3, 2), 1e-12, "C(3,2)/C(4,2) = 3/6")
+	assert.InDelta(t, 1.0/3, PassHatK(3, 2, 2), 1e-12)
+	assert.Zero(t, PassHatK(2, 2, 3), "k beyond n")
+}
+
 // repeatResult is repeat i of sample id with the extracted answer ans, passing when pass.
 func repeatResult(id string, i int, ans string, pass bool) *Result {
 	r := sampleResult(id, pass)
@@ -82,13 +109,16 @@ func TestRepeatsTable(t *testing.T) {
 	// pass@1: a 0.5, b 0.25, c 1 → 58.33; pass@4 needs 4 graded repeats: a 1, b 1 (c left out).
 	assert.InDelta(t, 100*(0.5+0.25+1)/3, o.PassAt[0].Value, 1e-9)
 	assert.Equal(t, PassAtK{K: 4, Value: 100, Samples: 2}, o.PassAt[1])
+	// pass^1 is pass@1; pass^4 over a (C(2,4) = 0) and b: 0. c's 3 of 3 counts for k ≤ 3.
+	assert.InDelta(t, 100*(0.5+0.25+1)/3, o.PassHat[0].Value, 1e-9)
+	assert.Equal(t, PassAtK{K: 4, Value: 0, Samples: 2}, o.PassHat[1])
 	assert.InDelta(t, 200.0/3, o.Majority, 1e-9)
 
 	var buf bytes.Buffer
 	require.NoError(t, Write(&buf, tab, "csv", 1))
-	assert.Equal(t, "capability,run,samples,repeats,mean,± std,pass@1,pass@4,maj@4,errors,expected_samples\n"+
-		"c,m,3,4,50.0000,33.3333,58.3333,100.0000,66.6667,1,\n"+
-		"overall,m,3,4,50.0000,33.3333,58.3333,100.0000,66.6667,1,\n", buf.String())
+	assert.Equal(t, "capability,run,samples,repeats,mean,± std,pass@1,pass@4,pass^4,maj@4,errors,expected_samples\n"+
+		"c,m,3,4,50.0000,33.3333,58.3333,100.0000,0.0000,66.6667,1,\n"+
+		"overall,m,3,4,50.0000,33.3333,58.3333,100.0000,0.0000,66.6667,1,\n", buf.String())
 }
 
 // TestRepeatsUndefinedFigures shows no spread for a single repeat, and no figures for a group
