@@ -191,6 +191,11 @@ func writeJSON(b *strings.Builder, v any, st jsonStyle) {
 func writeString(b *strings.Builder, s string) {
 	const hex = "0123456789abcdef"
 	b.WriteByte('"')
+	if plainASCII(s) {
+		b.WriteString(s)
+		b.WriteByte('"')
+		return
+	}
 	for _, r := range s {
 		switch {
 		case r == '"':
@@ -225,6 +230,16 @@ func writeString(b *strings.Builder, s string) {
 		}
 	}
 	b.WriteByte('"')
+}
+
+// plainASCII reports whether s is printable ASCII without '"' or '\\', written as it is.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // pyFloat writes f as Python's repr(float) does: the shortest digits that read back as f,

@@ -19,11 +19,11 @@ type reference struct {
 	InitialHash string     `json:"initial_hash"`
 	Schemas     []toolSpec `json:"schemas"`
 	Cases       []struct {
-		Name   string        `json:"name"`
+		Name   string         `json:"name"`
 		Setup  []recordedCall `json:"setup"`
 		Call   recordedCall   `json:"call"`
-		Output string        `json:"output"`
-		Hash   string        `json:"hash"`
+		Output string         `json:"output"`
+		Hash   string         `json:"hash"`
 	} `json:"cases"`
 	Tasks []struct {
 		ID      string   `json:"id"`
@@ -170,10 +170,10 @@ type goldTask struct {
 }
 
 // replayGold runs a task's gold actions on a fresh shipped database and returns each
-// observation's text and error, and the final state.
-func replayGold(t *testing.T, task goldTask) (outputs, errs []string, state json.RawMessage, hash string) {
+// observation's text and error, the final state and the environment.
+func replayGold(t *testing.T, task goldTask) (outputs, errs []string, state json.RawMessage, e *environment) {
 	t.Helper()
-	e := open(t)
+	e = open(t)
 	for _, a := range task.EvaluationCriteria.Actions {
 		obs, err := e.Call(context.Background(), a.Name, a.Arguments)
 		require.NoError(t, err, "task %s action %s", task.ID, a.ActionID)
@@ -182,7 +182,7 @@ func replayGold(t *testing.T, task goldTask) (outputs, errs []string, state json
 	}
 	state, err := e.State()
 	require.NoError(t, err)
-	return outputs, errs, state, e.tau2Hash()
+	return outputs, errs, state, e
 }
 
 // TestGoldActions runs the gold actions of EVERY shipped task on a fresh database: each runs
@@ -200,7 +200,7 @@ func TestGoldActions(t *testing.T) {
 	for i, task := range tasks {
 		want := ref.Tasks[i]
 		require.Equal(t, want.ID, task.ID)
-		outputs, errs, state, hash := replayGold(t, task)
+		outputs, errs, state, e := replayGold(t, task)
 		for j, a := range task.EvaluationCriteria.Actions {
 			key := [2]string{task.ID, a.ActionID}
 			if msg, expected := goldFailures[key]; expected {
@@ -213,7 +213,7 @@ func TestGoldActions(t *testing.T) {
 			sum := sha256.Sum256([]byte(outputs[j]))
 			assert.Equal(t, want.Outputs[j], hex.EncodeToString(sum[:]), "task %s action %s (%s): its result differs from τ2's", task.ID, a.ActionID, a.Name)
 		}
-		assert.Equal(t, want.Hash, hash, "task %s: the gold database differs from τ2's", task.ID)
+		assert.Equal(t, want.Hash, e.tau2Hash(), "task %s: the gold database differs from τ2's", task.ID)
 		_, _, again, _ := replayGold(t, task)
 		assert.Equal(t, string(state), string(again), "task %s: the gold state is not deterministic", task.ID)
 	}

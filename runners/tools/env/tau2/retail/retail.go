@@ -12,10 +12,10 @@ package retail
 import (
 	"bytes"
 	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
 	"context"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -119,6 +119,7 @@ func (e *environment) Call(ctx context.Context, name string, args json.RawMessag
 // sorted, compact, floats as Python writes them.
 func (e *environment) State() (json.RawMessage, error) {
 	var b strings.Builder
+	b.Grow(3 << 20)
 	writeJSON(&b, e.db.tree(), jsonStyle{sortKeys: true, compact: true})
 	return json.RawMessage(b.String()), nil
 }
@@ -127,6 +128,7 @@ func (e *environment) State() (json.RawMessage, error) {
 // json.dumps(db.model_dump(), sort_keys=True), in hex.
 func (e *environment) tau2Hash() string {
 	var b strings.Builder
+	b.Grow(3 << 20)
 	writeJSON(&b, e.db.tree(), jsonStyle{sortKeys: true})
 	sum := sha256.Sum256([]byte(b.String()))
 	return hex.EncodeToString(sum[:])

@@ -224,6 +224,14 @@ cases = [
         {"order_id": DELIVERED, "item_ids": [d1], "new_item_ids": [max((v for v in db["products"][dp1]["variants"].values() if v["available"]), key=lambda v: v["price"])["item_id"]], "payment_method_id": d_gift}),
     ("exchange not delivered", [], "exchange_delivered_order_items", {"order_id": PENDING_GC, "item_ids": [a0], "new_item_ids": [a0], "payment_method_id": pg_gift}),
 ]
+# More expressions for calculate: Python's arithmetic and errors at their edges.
+for expr in ["3 ** 2 ** 2", "-2 ** 0.5", "2 ** -1", "0 ** -1", "2 ** 1000", "10 ** 309 / 10 ** 308",
+             "10 ** 400 / 3", "8.5 // -3", "-8 // 3", "7 // -2", "1 // 0", "1.0 // 0", "0.0 // 1", "-0.001",
+             "1 ++ 2", "1 -- 2", "- - 1", "() + 1", "1 + ()", "() * 2", "1.5 (2)", "() ()", "(1) (2", "10.0 ** 400",
+             "1e308", "5. + .5", "01.5", "00", "1 . 5", "1..2", "1.2.3", ".", "+", "1 */ 2", "   7", "((1)",
+             "(1))", "100 - 99.99", "0.1 + 0.2", "1 / 3", "123456789012345678", "0.000012345 * 1",
+             "99999999999999999999.0 * 10", "1e-320", "0.125 + 0", "0.375 + 0", "-(2.5)"]:
+    cases.append(("calculate " + expr, [], "calculate", {"expression": expr}))
 out_cases = []
 for name, setup, tool, args in cases:
     t = fresh()
