@@ -116,6 +116,8 @@ type jsonStyle struct {
 	sortKeys bool
 	// compact uses "," and ":" as separators instead of Python's ", " and ": ".
 	compact bool
+	// escapeHTML writes <, > and & as \u003c, \u003e and \u0026, as Go's encoding does.
+	escapeHTML bool
 }
 
 // pyDumps writes v as Python's json.dumps(v) does.
@@ -141,7 +143,7 @@ func writeJSON(b *strings.Builder, v any, st jsonStyle) {
 			b.WriteString("false")
 		}
 	case string:
-		writeString(b, t)
+		writeString(b, t, st.escapeHTML)
 	case float64:
 		b.WriteString(pyFloat(t))
 	case pyInt:
@@ -154,7 +156,7 @@ func writeJSON(b *strings.Builder, v any, st jsonStyle) {
 			if i > 0 {
 				b.WriteString(comma)
 			}
-			writeString(b, s)
+			writeString(b, s, st.escapeHTML)
 		}
 		b.WriteByte(']')
 	case []any:
@@ -177,7 +179,7 @@ func writeJSON(b *strings.Builder, v any, st jsonStyle) {
 			if i > 0 {
 				b.WriteString(comma)
 			}
-			writeString(b, m.key)
+			writeString(b, m.key, st.escapeHTML)
 			b.WriteString(colon)
 			writeJSON(b, m.val, st)
 		}
@@ -187,11 +189,12 @@ func writeJSON(b *strings.Builder, v any, st jsonStyle) {
 	}
 }
 
-// writeString writes s as a JSON string with Python's ensure_ascii escaping.
-func writeString(b *strings.Builder, s string) {
+// writeString writes s as a JSON string with Python's ensure_ascii escaping (and Go's of
+// <, > and & when escapeHTML is set).
+func writeString(b *strings.Builder, s string, escapeHTML bool) {
 	const hex = "0123456789abcdef"
 	b.WriteByte('"')
-	if plainASCII(s) {
+	if plainASCII(s, escapeHTML) {
 		b.WriteString(s)
 		b.WriteByte('"')
 		return
@@ -212,7 +215,7 @@ func writeString(b *strings.Builder, s string) {
 			b.WriteString(`\b`)
 		case r == '\f':
 			b.WriteString(`\f`)
-		case r < 0x20 || r == 0x7f:
+		case r < 0x20 || r == 0x7f || escapeHTML && (r == '<' || r == '>' || r == '&'):
 			b.WriteString(`\u00`)
 			b.WriteByte(hex[r>>4])
 			b.WriteByte(hex[r&0xf])
@@ -232,10 +235,11 @@ func writeString(b *strings.Builder, s string) {
 	b.WriteByte('"')
 }
 
-// plainASCII reports whether s is printable ASCII without '"' or '\\', written as it is.
-func plainASCII(s string) bool {
+// plainASCII reports whether s is printable ASCII without '"' or '\\' (nor <, > and & when
+// escapeHTML is set), written as it is.
+func plainASCII(s string, escapeHTML bool) bool {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || escapeHTML && (c == '<' || c == '>' || c == '&') {
 			return false
 		}
 	}

@@ -30,7 +30,7 @@ var (
 	//go:embed db.json.gz
 	dbGzip []byte
 	//go:embed policy.md
-	policy string
+	policy []byte
 	//go:embed tasks.json
 	tasks []byte
 	//go:embed tools.json
@@ -46,8 +46,8 @@ func DB() []byte {
 	return bytes.Clone(shipped.text)
 }
 
-// Policy returns the agent's policy (data/tau2/domains/retail/policy.md).
-func Policy() string { return policy }
+// Policy returns the agent's policy (data/tau2/domains/retail/policy.md), as published.
+func Policy() []byte { return bytes.Clone(policy) }
 
 // Tasks returns the shipped tasks (data/tau2/domains/retail/tasks.json), as published.
 func Tasks() []byte { return bytes.Clone(tasks) }
@@ -116,11 +116,12 @@ func (e *environment) Call(ctx context.Context, name string, args json.RawMessag
 }
 
 // State returns the database as canonical JSON: model_dump's tree with every object's keys
-// sorted, compact, floats as Python writes them.
+// sorted, compact, floats as Python writes them, every character outside printable ASCII and
+// < > & escaped (so that Go's JSON encoding, which escapes those, leaves the bytes as they are).
 func (e *environment) State() (json.RawMessage, error) {
 	var b strings.Builder
 	b.Grow(3 << 20)
-	writeJSON(&b, e.db.tree(), jsonStyle{sortKeys: true, compact: true})
+	writeJSON(&b, e.db.tree(), jsonStyle{sortKeys: true, compact: true, escapeHTML: true})
 	return json.RawMessage(b.String()), nil
 }
 

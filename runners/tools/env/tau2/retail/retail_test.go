@@ -36,8 +36,8 @@ func TestShippedData(t *testing.T) {
 	sum := func(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
 	assert.Equal(t, want["db.json.gz"], sum(DB()))
 	assert.Equal(t, want["tasks.json"], sum(Tasks()))
-	assert.Equal(t, want["policy.md"], sum([]byte(Policy())))
-	assert.Contains(t, Policy(), "retail")
+	assert.Equal(t, want["policy.md"], sum(Policy()))
+	assert.Contains(t, string(Policy()), "retail")
 }
 
 func call(t *testing.T, e env.Environment, name, args string) *runners.Observation {
@@ -100,6 +100,30 @@ func TestReplay(t *testing.T) {
 	reread, err := e.State()
 	require.NoError(t, err)
 	assert.Equal(t, string(state), string(reread))
+}
+
+// TestStateSurvivesGoEncoding checks that the state's bytes are what Go's JSON encoding
+// makes of them (it escapes <, > and &), so a state stored and read back keeps its hash.
+func TestStateSurvivesGoEncoding(t *testing.T) {
+	t.Parallel()
+	e, err := New(nil)
+	require.NoError(t, err)
+	obs := call(t, e, "modify_user_address", `{"user_id": "noah_brown_6181", "address1": "1 <A> & B", "address2": "Zoë", "city": "c", "state": "s", "country": "USA", "zip": "1"}`)
+	require.Empty(t, obs.Error)
+	assert.Contains(t, obs.Text, `"address1": "1 <A> & B", "address2": "Zo\u00eb"`, "the model sees Python's text")
+	state, err := e.State()
+	require.NoError(t, err)
+	assert.Contains(t, string(state), `"address1":"1 \u003cA\u003e \u0026 B","address2":"Zo\u00eb"`)
+	encoded, err := json.Marshal(struct {
+		S json.RawMessage `json:"s"`
+	}{state})
+	require.NoError(t, err)
+	assert.Equal(t, `{"s":`+string(state)+`}`, string(encoded))
+	reopened, err := New(state)
+	require.NoError(t, err)
+	again, err := reopened.State()
+	require.NoError(t, err)
+	assert.Equal(t, string(state), string(again))
 }
 
 // tinyDB is a database of one product, one user and one order, for the reading tests.
