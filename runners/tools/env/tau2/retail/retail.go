@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 
@@ -111,7 +112,11 @@ type environment struct {
 
 func (e *environment) Functions() []runners.ToolDef { return e.table.Functions() }
 
+// Call runs the tool called name; an unknown name is refused as τ2 refuses it.
 func (e *environment) Call(ctx context.Context, name string, args json.RawMessage) (*runners.Observation, error) {
+	if !slices.ContainsFunc(e.table, func(f env.Function) bool { return f.Def.Name == name }) {
+		return env.ErrorObservation(fmt.Sprintf("Tool '%s' not found.", name)), nil
+	}
 	return e.table.Call(ctx, name, args)
 }
 

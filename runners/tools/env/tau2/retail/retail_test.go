@@ -197,7 +197,7 @@ func TestArgumentTypes(t *testing.T) {
 	assert.Equal(t, "bad arguments: item_ids must be a list of strings, not a string", obs.Error)
 	obs = call(t, e, "return_delivered_order_items", `{"order_id": "#W4817420", "item_ids": [6777246137], "payment_method_id": "gift_card_8168843"}`)
 	assert.Equal(t, "bad arguments: item_ids[0] must be a string, not a number", obs.Error)
-	assert.Contains(t, call(t, e, "think", `{"thought": "hm"}`).Error, `unknown function "think"`)
+	assert.Equal(t, "Tool 'think' not found.", call(t, e, "think", `{"thought": "hm"}`).Error, "as τ2's toolkit says it")
 }
 
 // TestPyRepr checks floats written as Python's repr writes them.
