@@ -86,13 +86,13 @@ func parseDatabase(text []byte) (*database, error) {
 // New opens a retail environment on a database (JSON as db.json; nil for the shipped one). A
 // database that does not read as τ2's data model is an error naming the field.
 func New(db json.RawMessage) (env.Environment, error) {
+	shipped.once.Do(loadShipped)
+	if shipped.err != nil {
+		return nil, shipped.err
+	}
 	var d *database
-	if len(bytes.TrimSpace(db)) == 0 || bytes.Equal(bytes.TrimSpace(db), []byte("null")) {
-		shipped.once.Do(loadShipped)
-		if shipped.err != nil {
-			return nil, shipped.err
-		}
-		d = shipped.db.clone()
+	if trimmed := bytes.TrimSpace(db); len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) || bytes.Equal(db, shipped.text) {
+		d = shipped.db.clone() // the shipped database is read once
 	} else {
 		var err error
 		if d, err = parseDatabase(db); err != nil {
