@@ -20,6 +20,7 @@ import (
 	"github.com/realx-bench/realx/runners"
 	"github.com/realx-bench/realx/runners/tools/env"
 	"github.com/realx-bench/realx/runners/tools/env/tau2/airline"
+	"github.com/realx-bench/realx/runners/tools/env/tau2/retail"
 	"github.com/realx-bench/realx/tasks"
 )
 
@@ -59,8 +60,7 @@ func register(d *Domain) {
 
 func init() {
 	register(&Domain{Name: "airline", Kind: "tau2-airline", New: airline.New, DB: airline.DB, Policy: airline.Policy, Tasks: airline.Tasks})
-	// TODO(lead): register retail once branch tau2-retail (package retail) is merged:
-	// register(&Domain{Name: "retail", Kind: "tau2-retail", New: retail.New, DB: retail.DB, Policy: retail.Policy, Tasks: retail.Tasks})
+	register(&Domain{Name: "retail", Kind: "tau2-retail", New: retail.New, DB: retail.DB, Policy: retail.Policy, Tasks: retail.Tasks})
 }
 
 // Lookup returns the domain called name ("airline", or its environment's name "tau2-airline").
