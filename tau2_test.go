@@ -33,10 +33,10 @@ func (u *tau2User) Next(context.Context, []runners.Message) (*runners.UserTurn, 
 	return nil, nil
 }
 
-// tau2Agent plays an airline agent under native function calling: it makes the gold calls of
-// the task the user names, one a turn, then tells the user the task's communicate_info — save
-// where fail says it errs: "write" (one gold write made with a different argument) or "say"
-// (nothing communicated).
+// tau2Agent plays a τ2 agent under native function calling: it makes the gold calls of the
+// task the user names ("task airline-3 repeat 0"), one a turn, then tells the user the task's
+// communicate_info — save where fail says it errs: "write" (a gold write made with a different
+// argument: one more paid bag, another reason to cancel) or "say" (nothing communicated).
 func tau2Agent(t *testing.T, ts map[string]tau2.Task, fail map[string]string) func(r *runnertest.Request) runnertest.Reply {
 	return func(r *runnertest.Request) runnertest.Reply {
 		var id string
@@ -62,10 +62,14 @@ func tau2Agent(t *testing.T, ts map[string]tau2.Task, fail map[string]string) fu
 		if results < len(task.Criteria.Actions) {
 			a := task.Criteria.Actions[results]
 			args := string(a.Arguments)
-			if how == "write" && strings.HasPrefix(a.Name, "update_") {
+			if how == "write" && (a.Name == "update_reservation_baggages" || a.Name == "cancel_pending_order") {
 				var m map[string]any
 				require.NoError(t, json.Unmarshal(a.Arguments, &m))
-				m["nonfree_baggages"] = m["nonfree_baggages"].(float64) + 1
+				if a.Name == "cancel_pending_order" {
+					m["reason"] = "ordered by mistake"
+				} else {
+					m["nonfree_baggages"] = m["nonfree_baggages"].(float64) + 1
+				}
 				b, _ := json.Marshal(m)
 				args = string(b)
 			}
@@ -78,74 +82,88 @@ func tau2Agent(t *testing.T, ts map[string]tau2.Task, fail map[string]string) fu
 	}
 }
 
-// TestTau2 runs four airline tasks of the shipped tau2-airline suite end to end, three repeats
-// each, with a scripted agent against the fake endpoint and a scripted user: the gold actions
-// with the communicate_info said score 1; a wrong write scores 0 (the database differs), and
-// so does a missing communicate_info; pass^k over the repeats is the hand-computed
-// mean of C(c,k)/C(n,k). The suite's judge (environment) grades each Episode.
-//
-// TODO(lead): add retail tasks once tau2-retail is merged (the suite is tau2-retail).
+// TestTau2 runs four airline and two retail tasks of the shipped tau2-airline and tau2-retail
+// suites end to end, three repeats each, with a scripted agent against the fake endpoint and a
+// scripted user: the gold actions (with the communicate_info said) score 1; a wrong write scores
+// 0 (the database differs), and so does a missing communicate_info where the task's
+// reward_basis has COMMUNICATE; pass^k over the repeats is the hand-computed mean of
+// C(c,k)/C(n,k). The suites' judge (environment) grades each Episode.
 func TestTau2(t *testing.T) {
 	t.Parallel()
-	d, _ := tau2.Lookup("airline")
-	all, err := tau2.ParseTasks(d.Tasks())
-	require.NoError(t, err)
 	ts := map[string]tau2.Task{}
-	for _, task := range all {
-		ts[task.ID] = task
+	for _, domain := range []string{"airline", "retail"} {
+		d, _ := tau2.Lookup(domain)
+		all, err := tau2.ParseTasks(d.Tasks())
+		require.NoError(t, err)
+		for _, task := range all {
+			ts[domain+"-"+task.ID] = task
+		}
 	}
-	ids := []string{"3", "11", "12", "14"}
-	fail := map[string]string{"11/1": "say", "12/2": "write"}
+	ids := map[string][]string{"airline": {"3", "11", "12", "14"}, "retail": {"69", "81"}}
+	fail := map[string]string{"airline-11/1": "say", "airline-12/2": "write", "retail-81/1": "write"}
 
 	srv := runnertest.NewServer(t)
 	srv.Handle(tau2Agent(t, ts, fail))
 	dir := t.TempDir()
-	eng, m, p := setup(t, realx.Config{Concurrency: 2}, srv, nil, "benchmarks/tau2-airline/suite.yaml", realx.PlanOptions{})
-	p.Samples = slices.DeleteFunc(p.Samples, func(s tasks.Sample) bool { return !slices.Contains(ids, s.ID) })
-	require.Len(t, p.Samples, 4)
-	p.Users = func(s *tasks.Sample, repeat int) (runners.UserSource, []string, error) {
-		return &tau2User{opener: fmt.Sprintf("task %s repeat %d", s.ID, repeat)}, nil, nil
+	eng, m, airline := setup(t, realx.Config{Concurrency: 2}, srv, nil, "benchmarks/tau2-airline/suite.yaml", realx.PlanOptions{})
+	client, err := eng.Connect(m)
+	require.NoError(t, err)
+	s, ds, err := realx.LoadSuite("benchmarks/tau2-retail/suite.yaml")
+	require.NoError(t, err)
+	retail, err := eng.NewPlan(s, ds, realx.PlanOptions{Model: client})
+	require.NoError(t, err)
+	for domain, p := range map[string]*realx.Plan{"airline": airline, "retail": retail} {
+		p.Samples = slices.DeleteFunc(p.Samples, func(s tasks.Sample) bool { return !slices.Contains(ids[domain], s.ID) })
+		require.Len(t, p.Samples, len(ids[domain]))
+		p.Users = func(s *tasks.Sample, repeat int) (runners.UserSource, []string, error) {
+			return &tau2User{opener: fmt.Sprintf("task %s-%s repeat %d", domain, s.ID, repeat)}, nil, nil
+		}
 	}
 	run := realx.Run{Dir: filepath.Join(dir, "run"), Model: m, Repeats: 3}
-	out, err := eng.Run(context.Background(), []*realx.Plan{p}, run)
+	out, err := eng.Run(context.Background(), []*realx.Plan{airline, retail}, run)
 	require.NoError(t, err)
-	assert.Equal(t, 12, out.Ran)
+	assert.Equal(t, 18, out.Ran)
 
 	rp, err := reports.NewRepeats("", []int{1, 2, 3})
 	require.NoError(t, err)
 	for _, r := range records(t, run.Dir) {
-		require.Nil(t, r.Error, "%s/%d: %+v", r.ID, r.Repeat, r.Error)
-		key := fmt.Sprintf("%s/%d", r.ID, r.Repeat)
+		domain := strings.TrimPrefix(r.Suite, "tau2-")
+		key := fmt.Sprintf("%s-%s/%d", domain, r.ID, r.Repeat)
+		require.Nil(t, r.Error, "%s: %+v", key, r.Error)
 		assert.Equal(t, fail[key] == "", r.Pass, "%s: %s", key, r.Reason)
 		assert.Equal(t, map[bool]float64{true: 1}[r.Pass], r.Score, key)
-		assert.Equal(t, "environment:tau2-airline", r.Step)
+		assert.Equal(t, "environment:"+r.Suite, r.Step)
 		switch fail[key] {
 		case "write":
 			assert.Contains(t, r.Reason, "is not the gold actions'", key)
 		case "say":
 			assert.Contains(t, r.Reason, `"5244" was not communicated`, key)
 		}
+		if domain == "retail" {
+			assert.Contains(t, r.Reason, "NL_ASSERTION not graded", key)
+		}
 		turns := r.Trajectory.Turns
 		require.GreaterOrEqual(t, len(turns), 3)
 		assert.Equal(t, runners.RoleAssistant, turns[0].Role)
 		assert.Equal(t, tau2.Greeting, turns[0].Text, "the conversation opens with the agent's greeting")
-		assert.Equal(t, "task "+key[:strings.Index(key, "/")]+" repeat "+key[strings.Index(key, "/")+1:], turns[1].Text)
-		assert.Len(t, r.Trajectory.Episode.Calls, len(ts[r.ID].Criteria.Actions))
+		assert.Equal(t, fmt.Sprintf("task %s-%s repeat %d", domain, r.ID, r.Repeat), turns[1].Text)
+		assert.Len(t, r.Trajectory.Episode.Calls, len(ts[domain+"-"+r.ID].Criteria.Actions))
 		rp.Add("run", r)
 	}
-	// Tasks 3 and 14 pass 3 of 3, 11 and 12 pass 2 of 3: pass^1 = (1 + 2/3 + 2/3 + 1)/4,
-	// pass^2 = (1 + 1/3 + 1/3 + 1)/4 (C(2,2)/C(3,2) = 1/3), pass^3 = (1 + 0 + 0 + 1)/4.
+	// Airline 3 and 14 and retail 69 pass 3 of 3; airline 11 and 12 and retail 81 pass 2 of
+	// 3: pass^1 = (3 + 3 × 2/3)/6, pass^2 = (3 + 3 × C(2,2)/C(3,2))/6 = (3 + 1)/6, pass^3 =
+	// (3 + 0)/6.
 	tab := rp.Table()
 	got := tab.Rows[len(tab.Rows)-1].PassHat
 	require.Len(t, got, 3)
-	for k, want := range []float64{100 * 10.0 / 12, 100 * 8.0 / 12, 50} {
+	for k, want := range []float64{100 * 5.0 / 6, 100 * 4.0 / 6, 50} {
 		assert.InDelta(t, want, got[k].Value, 1e-9, "pass^%d", k+1)
 	}
 	var buf strings.Builder
 	require.NoError(t, reports.Write(&buf, tab, "csv", 2))
 	assert.Contains(t, buf.String(), "pass^2,pass^3")
-	// Per repeat 100, 75, 75 (mean 83.33, sample std 14.43); pass@1..3; pass^2, pass^3.
-	assert.Contains(t, buf.String(), "overall,run,4,3,83.3333,14.4338,83.3333,100.0000,100.0000,66.6667,50.0000,")
+	// Per repeat 6/6, 4/6, 5/6 (mean 83.33, sample std 16.67); pass@1..3; pass^2, pass^3.
+	assert.Contains(t, buf.String(), "overall,run,6,3,83.3333,16.6667,83.3333,100.0000,100.0000,66.6667,50.0000,")
 }
 
 // TestTau2SimulatedUser plays one airline task with τ2's user simulated by a model on its own

@@ -23,7 +23,7 @@ import (
 //go:embed SOURCE.md */suite.yaml math500/test.jsonl aime24/test.jsonl aime25/test.jsonl amc23/test.jsonl
 //go:embed mathvista-testmini/testmini.json mathvista-testmini/images mathvista-testmini/predictions
 //go:embed mmsearch-mini/data.jsonl mmsearch-mini/images mmsearch-mini/corpus mmsearch-mini/store
-//go:embed tau2-airline/tasks.json
+//go:embed tau2-airline/tasks.json tau2-retail/tasks.json
 var FS embed.FS
 
 // SuiteFile is the name of a suite's YAML file within its directory.

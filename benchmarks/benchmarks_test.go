@@ -7,13 +7,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/realx-bench/realx/runners/tools/env/tau2/airline"
+	"github.com/realx-bench/realx/runners/tools/env/tau2/retail"
 )
 
 // TestShippedSuites loads every shipped suite by name, with its data, and checks their sizes.
 func TestShippedSuites(t *testing.T) {
 	t.Parallel()
-	want := map[string]int{"aime24": 30, "aime25": 30, "amc23": 40, "math500": 500, "mathvista-testmini": 1000, "mmsearch-mini": 6, "tau2-airline": 50}
-	require.Equal(t, []string{"aime24", "aime25", "amc23", "math500", "mathvista-testmini", "mmsearch-mini", "tau2-airline"}, List())
+	want := map[string]int{"aime24": 30, "aime25": 30, "amc23": 40, "math500": 500, "mathvista-testmini": 1000, "mmsearch-mini": 6, "tau2-airline": 50, "tau2-retail": 114}
+	require.Equal(t, []string{"aime24", "aime25", "amc23", "math500", "mathvista-testmini", "mmsearch-mini", "tau2-airline", "tau2-retail"}, List())
 	for _, name := range List() {
 		s, err := Load(name)
 		require.NoError(t, err, name)
@@ -43,7 +44,7 @@ func TestLoadUnknown(t *testing.T) {
 // TestTau2Tasks checks that the τ2 suites' tasks are those the domains embed, byte for byte.
 func TestTau2Tasks(t *testing.T) {
 	t.Parallel()
-	for name, embedded := range map[string][]byte{"tau2-airline": airline.Tasks()} {
+	for name, embedded := range map[string][]byte{"tau2-airline": airline.Tasks(), "tau2-retail": retail.Tasks()} {
 		shipped, err := FS.ReadFile(name + "/tasks.json")
 		require.NoError(t, err)
 		assert.Equal(t, embedded, shipped, name)
