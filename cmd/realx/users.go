@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -41,6 +42,9 @@ func connectUser(c *cli.Context, eng *realx.Engine, models map[string]runners.Mo
 	if err != nil {
 		return nil, fmt.Errorf("--user-model: %w", err)
 	}
+	// The user's flags chose what ResolveModel credits to the model's.
+	m.URLFrom = strings.Replace(m.URLFrom, "--base-url", "--user-base-url", 1)
+	m.KeyFrom = strings.Replace(m.KeyFrom, "--api-key-env", "--user-api-key-env", 1)
 	m.Endpoint.Timeout = c.Duration("request-timeout")
 	client, err := eng.ConnectUser(m)
 	if err != nil {
