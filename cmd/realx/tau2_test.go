@@ -66,4 +66,13 @@ func TestRunTau2(t *testing.T) {
 	assert.Equal(t, "--user-base-url", man.Endpoints[i].URLFrom)
 	// The simulated user is sent at temperature 0, τ2's default.
 	assert.Equal(t, 0.0, user.Requests()[0].JSON["temperature"])
+
+	// A rejudge grades the recorded episode again, its database rebuilt from the recorded calls.
+	again := filepath.Join(dir, "again")
+	r = realxCLI(t, nil, "rejudge", out, "--out", again, "--progress", "none")
+	require.Equal(t, 0, r.code, r.stderr)
+	rejudged := readResults(t, again)
+	require.Len(t, rejudged, 1)
+	assert.True(t, rejudged[0].Pass, rejudged[0].Reason)
+	assert.Equal(t, res.Reason, rejudged[0].Reason)
 }
