@@ -75,4 +75,19 @@ func TestRunTau2(t *testing.T) {
 	require.Len(t, rejudged, 1)
 	assert.True(t, rejudged[0].Pass, rejudged[0].Reason)
 	assert.Equal(t, res.Reason, rejudged[0].Reason)
+
+	// With the response cache, the user's turns are recorded, and a second run replays them
+	// without asking the user's endpoint.
+	cache := filepath.Join(dir, "cache.sqlite")
+	for i, mode := range []string{"readwrite", "read"} {
+		before := len(user.Requests())
+		r = realxCLI(t, nil, "run", "tau2-airline", "--model", "agent-m", "--base-url", agent.URL(), "--limit", "1",
+			"--user-model", "user-m", "--user-base-url", user.URL(), "--cache", mode, "--cache-path", cache,
+			"--out", filepath.Join(dir, "cached", mode))
+		require.Equal(t, 0, r.code, r.stderr)
+		assert.Equal(t, []int{2, 0}[i], len(user.Requests())-before, mode)
+		replayed := readResults(t, filepath.Join(dir, "cached", mode))
+		require.Len(t, replayed, 1)
+		assert.Equal(t, "Please cancel EHGLP3.", replayed[0].Trajectory.Turns[1].Text, mode)
+	}
 }
