@@ -508,9 +508,10 @@ func TestRepeats(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 4, m.Repeats)
 	// Sample i is wrong when (i + seed) % 4 == 3: exactly one seed of four for each, so
-	// every repeat scores 75%, pass@4 is 100% and the majority is right.
-	assert.Contains(t, r.stdout, "capability,run,samples,repeats,mean,± std,pass@1,pass@4,maj@4,errors,expected_samples\n")
-	assert.Contains(t, r.stdout, "overall,m,8,4,75.0000,0.0000,75.0000,100.0000,100.0000,0,8\n")
+	// every repeat scores 75%, pass@4 is 100%, pass^4 0% (no sample passes all four) and the
+	// majority is right.
+	assert.Contains(t, r.stdout, "capability,run,samples,repeats,mean,± std,pass@1,pass@4,pass^4,maj@4,errors,expected_samples\n")
+	assert.Contains(t, r.stdout, "overall,m,8,4,75.0000,0.0000,75.0000,100.0000,0.0000,100.0000,0,8\n")
 	// Accuracy counts samples, the mean over their repeats: 8 of 8 samples (32 records), and
 	// every sample right 3 times in 4, so the interval clustered by sample is 75 to 75.
 	assert.Contains(t, r.stdout, "overall,m,8,8,4,32,0,0,32,true,24,75.0000,75.0000,75.0000,0,0.0000\n")
