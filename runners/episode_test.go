@@ -257,3 +257,48 @@ func TestReplyWithoutCallEndsTheTurn(t *testing.T) {
 	assert.Equal(t, runners.StopNoAction, tr.Stop)
 	assert.Equal(t, []runners.Role{"user", "assistant", "user", "assistant", "user", "assistant"}, turnRoles(tr))
 }
+
+// opener is a UserSource that speaks first: its greeting and first message replace the
+// prompt's user message; its later turns are a script. A failing opener fails at Open.
+type opener struct {
+	*runners.ScriptedUser
+	greeting, first string
+	fail            bool
+}
+
+func (o *opener) Open(context.Context) (string, *runners.UserTurn, error) {
+	if o.fail {
+		return "", nil, fmt.Errorf("the simulator's endpoint is down")
+	}
+	return o.greeting, &runners.UserTurn{Parts: []runners.Part{{Text: o.first}}}, nil
+}
+
+// TestOpenerSpeaksFirst opens the conversation with the opener's greeting, as the model's own
+// message, and its first message in place of the prompt's; a failing opener is a ToolError
+// before any model call.
+func TestOpenerSpeaksFirst(t *testing.T) {
+	t.Parallel()
+	srv := runnertest.NewServer(t)
+	srv.Handle(func(*runnertest.Request) runnertest.Reply { return runnertest.Reply{Content: "sure"} })
+	p, _ := runners.ProtocolByName("native")
+	a := &runners.Agent{Model: runners.NewOpenAI(runners.Endpoint{BaseURL: srv.URL(), Model: "m"}), Protocol: p}
+	u := &opener{ScriptedUser: runners.NewScriptedUser([]runners.UserTurn{{Parts: []runners.Part{{Text: "thanks"}}}}), greeting: "Hi!", first: "help me"}
+	tr, err := a.Run(context.Background(), &runners.Input{System: "policy", User: []runners.Part{{Text: "the prompt"}}, Users: u})
+	require.NoError(t, err)
+	var roles, texts []string
+	for _, turn := range tr.Turns {
+		roles, texts = append(roles, string(turn.Role)), append(texts, turn.Text)
+	}
+	assert.Equal(t, []string{"assistant", "user", "assistant", "user", "assistant"}, roles)
+	assert.Equal(t, []string{"Hi!", "help me", "sure", "thanks", "sure"}, texts)
+	first := srv.Requests()[0]
+	require.Len(t, first.Messages, 3)
+	assert.Equal(t, []string{"system", "assistant", "user"}, []string{first.Messages[0].Role, first.Messages[1].Role, first.Messages[2].Role})
+	assert.Equal(t, "help me", first.Messages[2].Text, "the opener's message replaces the prompt's")
+
+	n := len(srv.Requests())
+	_, err = a.Run(context.Background(), &runners.Input{User: []runners.Part{{Text: "the prompt"}}, Users: &opener{ScriptedUser: runners.NewScriptedUser(nil), fail: true}})
+	var te *runners.ToolError
+	require.ErrorAs(t, err, &te)
+	assert.Len(t, srv.Requests(), n, "no model call")
+}
