@@ -183,17 +183,48 @@ func amount(pm *PaymentMethod) float64 {
 	return float64(*pm.Amount)
 }
 
-// oneOf checks that a Literal argument is one of its values, as pydantic does.
-func oneOf(field, v string, values ...string) error {
-	if slices.Contains(values, v) {
+// literal is a Literal field of a pydantic model and the value given for it.
+type literal struct {
+	field, value string
+	values       []string
+}
+
+// pydanticVersion is the pydantic τ2-bench locks (uv.lock), whose error messages link to its
+// documentation.
+const pydanticVersion = "2.12"
+
+// validate checks Literal fields as pydantic does when model is built: every field whose value
+// is not one of its values is reported, in pydantic's words.
+func validate(model string, fields ...literal) error {
+	var lines []string
+	for _, f := range fields {
+		if slices.Contains(f.values, f.value) {
+			continue
+		}
+		quoted := make([]string, len(f.values))
+		for i, v := range f.values {
+			quoted[i] = "'" + v + "'"
+		}
+		lines = append(lines, f.field, fmt.Sprintf("  Input should be %s or %s [type=literal_error, input_value=%s, input_type=str]",
+			strings.Join(quoted[:len(quoted)-1], ", "), quoted[len(quoted)-1], pyRepr(f.value)),
+			"    For further information visit https://errors.pydantic.dev/"+pydanticVersion+"/v/literal_error")
+	}
+	switch n := len(lines) / 3; n {
+	case 0:
 		return nil
+	case 1:
+		return fmt.Errorf("1 validation error for %s\n%s", model, strings.Join(lines, "\n"))
+	default:
+		return fmt.Errorf("%d validation errors for %s\n%s", n, model, strings.Join(lines, "\n"))
 	}
-	quoted := make([]string, len(values))
-	for i, s := range values {
-		quoted[i] = "'" + s + "'"
+}
+
+// pyRepr writes a string as Python's repr does (for the plain strings of arguments).
+func pyRepr(s string) string {
+	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
+		return `"` + s + `"`
 	}
-	return fmt.Errorf("1 validation error for %s: Input should be %s or %s, got '%s'", field,
-		strings.Join(quoted[:len(quoted)-1], ", "), quoted[len(quoted)-1], v)
+	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
 }
 
 var cabins = []string{"business", "economy", "basic_economy"}
@@ -230,8 +261,8 @@ func (a *Airline) bookReservation(_ context.Context, args json.RawMessage) (any,
 	if err != nil {
 		return nil, err
 	}
-	if err := errors.Join(oneOf("Reservation.flight_type", in.FlightType, "round_trip", "one_way"),
-		oneOf("Reservation.cabin", in.Cabin, cabins...), oneOf("Reservation.insurance", in.Insurance, "yes", "no")); err != nil {
+	if err := validate("Reservation", literal{"flight_type", in.FlightType, []string{"round_trip", "one_way"}},
+		literal{"cabin", in.Cabin, cabins}, literal{"insurance", in.Insurance, []string{"yes", "no"}}); err != nil {
 		return nil, err
 	}
 	r := &Reservation{ReservationID: id, UserID: in.UserID, Origin: in.Origin, Destination: in.Destination,
@@ -442,11 +473,20 @@ func (a *Airline) searchOnestopFlight(_ context.Context, args json.RawMessage) (
 
 func (a *Airline) sendCertificate(_ context.Context, args json.RawMessage) (any, error) {
 	var in struct {
-		UserID string     `json:"user_id"`
-		Amount pyjson.Int `json:"amount"`
+		UserID string      `json:"user_id"`
+		Amount json.Number `json:"amount"`
 	}
 	if err := pyjson.Kwargs("send_certificate", args, &in, []string{"user_id", "amount"}); err != nil {
 		return nil, err
+	}
+	amount, err := in.Amount.Float64()
+	if err != nil {
+		return nil, fmt.Errorf("1 validation error for Certificate: amount: Input should be a valid number, got %q", in.Amount)
+	}
+	// Python writes the amount as the model sent it: 100 stays 100, 100.0 stays 100.0.
+	text := in.Amount.String()
+	if strings.ContainsAny(text, ".eE") {
+		text = pyjson.FormatFloat(amount)
 	}
 	u, err := a.user(in.UserID)
 	if err != nil {
@@ -457,9 +497,9 @@ func (a *Airline) sendCertificate(_ context.Context, args json.RawMessage) (any,
 		if _, taken := u.PaymentMethods.Get(id); taken {
 			continue
 		}
-		v := pyjson.Float(in.Amount)
+		v := pyjson.Float(amount)
 		u.PaymentMethods.Set(id, &PaymentMethod{Source: "certificate", ID: id, Amount: &v})
-		return fmt.Sprintf("Certificate %s added to user %s with amount %d.", id, in.UserID, in.Amount), nil
+		return fmt.Sprintf("Certificate %s added to user %s with amount %s.", id, in.UserID, text), nil
 	}
 	return nil, errors.New("Too many certificates")
 }
