@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,8 +29,9 @@ import (
 //     X-Error-Code RepoNotFound, as the hub answers both; a token that is not the hub's: 401
 //     "Invalid credentials in Authorization header"; with a valid token, a repository that
 //     does not exist: 404 RepoNotFound;
-//   - another revision: 404 RevisionNotFound; a path the repository does not have: 404
-//     EntryNotFound.
+//   - a branch ("main", or one added with Branch) resolves to the repository's revision, whose
+//     commit every answer names in X-Repo-Commit, as the hub's do; another revision: 404
+//     RevisionNotFound; a path the repository does not have: 404 EntryNotFound.
 type Hub struct {
 	// URL is the hub's endpoint; CDN is the base URL of its CDN.
 	URL, CDN string
@@ -60,6 +63,7 @@ type repo struct {
 	revision string
 	private  bool
 	files    map[string]file
+	branches []string
 }
 
 type file struct {
@@ -83,7 +87,10 @@ func New(t testing.TB) *Hub {
 func (h *Hub) Add(name, revision string, private bool, files map[string][]byte, lfs ...string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	r := &repo{revision: revision, private: private, files: map[string]file{}}
+	r := &repo{revision: revision, private: private, files: map[string]file{}, branches: []string{"main"}}
+	if old := h.repos[name]; old != nil {
+		r.branches = old.branches // the branches move with the repository's new revision
+	}
 	for p, data := range files {
 		f := file{data: data}
 		for _, l := range lfs {
@@ -95,6 +102,17 @@ func (h *Hub) Add(name, revision string, private bool, files map[string][]byte, 
 		r.files[p] = f
 	}
 	h.repos[name] = r
+}
+
+// Branch adds a branch (or tag) of the repository name that resolves to its revision, as
+// "main" does: "refs/convert/parquet", the hub's branch of the Parquet conversion. Adding the
+// repository again at another revision moves its branches there.
+func (h *Hub) Branch(name, branch string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if r := h.repos[name]; r != nil {
+		r.branches = append(r.branches, branch)
+	}
 }
 
 // Cut makes the next answer with the bytes of the file at path (in any repository: the hub's
@@ -155,13 +173,20 @@ func hubError(w http.ResponseWriter, status int, code, msg string) {
 
 func (h *Hub) serveHub(w http.ResponseWriter, r *http.Request) {
 	h.note("hub", r)
-	rest, ok := strings.CutPrefix(r.URL.Path, "/datasets/")
+	// The revision is one segment of the escaped path: a branch's slashes come as %2F.
+	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/datasets/")
 	parts := strings.SplitN(rest, "/", 5)
 	if !ok || len(parts) < 5 || parts[2] != "resolve" || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
 		http.NotFound(w, r)
 		return
 	}
-	name, rev, path := parts[0]+"/"+parts[1], parts[3], parts[4]
+	rev, err1 := url.PathUnescape(parts[3])
+	path, err2 := url.PathUnescape(parts[4])
+	if err1 != nil || err2 != nil {
+		http.NotFound(w, r)
+		return
+	}
+	name := parts[0] + "/" + parts[1]
 	auth := r.Header.Get("Authorization")
 	authorized := auth == "Bearer "+h.Token
 	if auth != "" && !authorized {
@@ -184,7 +209,7 @@ func (h *Hub) serveHub(w http.ResponseWriter, r *http.Request) {
 	case rp == nil:
 		fail(w, http.StatusNotFound, "RepoNotFound", "Repository not found")
 		return
-	case rev != rp.revision:
+	case rev != rp.revision && !slices.Contains(rp.branches, rev):
 		fail(w, http.StatusNotFound, "RevisionNotFound", "Invalid rev id: "+rev)
 		return
 	}
