@@ -101,7 +101,9 @@ func (src *DataSource) Pinned() bool {
 
 // IsBranch reports whether the source names a repository at a branch or a tag rather than at
 // a commit: its first pull records the commit.
-func (src *DataSource) IsBranch() bool { return src.Repo != "" && !commitHash.MatchString(src.Revision) }
+func (src *DataSource) IsBranch() bool {
+	return src.Repo != "" && !commitHash.MatchString(src.Revision)
+}
 
 // source checks a suite's data.source, and data.path against it.
 func (c *checker) source(s *Suite) {
