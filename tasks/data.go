@@ -581,7 +581,11 @@ func (r *recordReader) sample(rec map[string]any, keyed bool) (Sample, []error) 
 		answers, err = textList(field(rec, cmp.Or(fm.Answer, "answer")))
 		check(err)
 	}
-	alternatives, err := textList(field(rec, fm.Alternatives))
+	alt := field(rec, fm.Alternatives)
+	if str, ok := alt.v.(string); ok {
+		alt.v = csvCell(str) // a list written as a JSON string (MMSearch-R1's candidate_answers)
+	}
+	alternatives, err := textList(alt)
 	check(err)
 	answers = splitAnswers(append(answers, alternatives...), fm.AnswerSeparator)
 	if len(answers) > 0 {
@@ -647,6 +651,9 @@ func (r *recordReader) sample(rec map[string]any, keyed bool) (Sample, []error) 
 		if flags != "" {
 			sm.Capability = flags
 		}
+	}
+	if name, ok := r.suite.Data.CapabilityNames[sm.Capability]; ok {
+		sm.Capability = name
 	}
 	if s := r.suite; sm.Capability != "" && len(s.Capabilities) > 0 && !s.knowsCapability(sm.Capability) {
 		check(fmt.Errorf("capability %q is not one of the suite's capabilities (%s)", sm.Capability, s.capabilityList()))

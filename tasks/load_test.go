@@ -103,6 +103,8 @@ func TestBadSuites(t *testing.T) {
 			`:4:5: capabilities[1].name is required`,
 			`:5:11: capability "perception" is declared twice (first as capabilities[0])`,
 			`:8:15: capability "search" is not one of the suite's capabilities (perception)`,
+			`:10:24: data.capability_names["perception+search"]: capability "integration" is not one of the suite's capabilities (perception)`,
+			`:11:13: data.capability_names["reason"]: the new name cannot be empty`,
 		},
 		"cascade.bad.yaml": {
 			`:4:9: judge.kind "math" does not go with judge.steps: a cascade's judges are its steps`,

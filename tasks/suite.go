@@ -89,6 +89,12 @@ type DataSpec struct {
 	ImageRoot string `yaml:"image_root"`
 	// Capability is the capability of every sample whose record has none.
 	Capability string `yaml:"capability"`
+	// CapabilityNames renames capabilities as the records give them (by their capability
+	// field, their capability_flags, or Capability): a key is a capability as read
+	// ("perception+search+reason", "direct_attributes"), its value the name the sample takes
+	// ("integration", "attribute"), which must be one of the suite's capabilities when it
+	// declares them. A capability not named here stays as it is.
+	CapabilityNames map[string]string `yaml:"capability_names"`
 	// ImagesOptional lets a record's image fields be there and hold no image (null, "" or
 	// []), for data that writes "no image" so. Otherwise such a record is a data error: its
 	// prompt would silently go without the image it seems to have lost. (A record that has
@@ -110,7 +116,8 @@ type FieldMap struct {
 	// data error, since it cannot be graded, unless the suite gives this key empty
 	// (answer: "" or answer: null): its records then carry no gold answer, and none is read.
 	Answer string `yaml:"answer"`
-	// Alternatives holds further acceptable answers (a list, or one string).
+	// Alternatives holds further acceptable answers: a list, one string, or a list written as
+	// a JSON string (`'["Spain", "ES"]'`, as MMSearch-R1's candidate_answers).
 	Alternatives string `yaml:"alternatives"`
 	// Choices holds the options of a multiple-choice question (a list).
 	Choices string `yaml:"choices"`
