@@ -56,7 +56,7 @@ func (s *Suite) Samples() (*Dataset, error) {
 		return nil, err
 	}
 	r := &recordReader{suite: s, fm: s.Data.Fields, seen: map[string]place{}}
-	if _, _, err := s.templates(); err == nil && !s.templatesBroken {
+	if _, _, err := s.templates(""); err == nil && !s.templatesBroken {
 		r.render = true
 	}
 	format := s.Data.Format
@@ -519,11 +519,14 @@ func (r *recordReader) record(v any, key string, keyed bool, line int) {
 		return
 	}
 	if r.render {
-		if _, err := r.suite.Render(&sm); err != nil {
-			if r.renderFails++; r.renderFails <= MaxRenderErrors {
-				r.errorf(line, "%v", err)
+		// Every prompt the suite has, the default's and each protocol's.
+		for _, protocol := range r.suite.promptProtocols() {
+			if _, err := r.suite.RenderFor(&sm, protocol); err != nil {
+				if r.renderFails++; r.renderFails <= MaxRenderErrors {
+					r.errorf(line, "%v", err)
+				}
+				return
 			}
-			return
 		}
 	}
 	r.samples = append(r.samples, sm)

@@ -55,8 +55,10 @@ type Suite struct {
 	dataCache string
 
 	// system and user are the parsed prompt templates; nil when the suite was not loaded, in
-	// which case Render parses them on each call.
-	system, user *template.Template
+	// which case Render parses them on each call. protocolTemplates are those of
+	// prompt.protocols, by protocol.
+	system, user      *template.Template
+	protocolTemplates map[string][2]*template.Template
 	// templatesBroken is set when loading found a problem in a prompt template; dataBroken
 	// when it found one in the data section. Samples then does not try the prompt on each
 	// sample, and CanReadData is false.
@@ -153,7 +155,27 @@ type PromptSpec struct {
 	// line breaks next to images and the space around it are kept (DeepEyes' V* prompt ends
 	// its options with a blank line). By default they are trimmed.
 	Verbatim bool `yaml:"verbatim"`
+	// Protocols holds the prompt of a sample under an agent protocol (native, hermes,
+	// deepeyesv2, deepeyes, r1v4), where the benchmark puts its question to a seed model
+	// otherwise than by default (V*'s option layout in DeepEyes' evaluation). The protocol the
+	// run speaks (the suite's, --protocol's or the model preset's) picks its entry; the entry's
+	// keys left out take the default's. The protocol's own template then wraps what it renders.
+	Protocols map[string]ProtocolPrompt `yaml:"protocols"`
 }
+
+// ProtocolPrompt is a suite's prompt under one agent protocol: templates as PromptSpec's,
+// each left out taking the suite's default.
+type ProtocolPrompt struct {
+	System string `yaml:"system"`
+	User   string `yaml:"user"`
+	// Verbatim keeps the user text as rendered (PromptSpec.Verbatim); the default's when left
+	// out.
+	Verbatim *bool `yaml:"verbatim"`
+}
+
+// ProtocolNames are the agent protocols a suite's prompt.protocols may name: runners'
+// protocols (a test keeps the two lists equal).
+var ProtocolNames = []string{"deepeyes", "deepeyesv2", "hermes", "native", "r1v4"}
 
 // Generation holds sampling parameters. A nil field is not sent, so the endpoint's default
 // applies; a set field is sent as is, zero included.
