@@ -199,7 +199,7 @@ func (p *Plan) SuiteInfo() reports.SuiteInfo {
 	info := reports.SuiteInfo{
 		Name: p.Suite.Name, Version: p.Suite.Version, Source: p.Suite.Source, Digest: p.Suite.Digest,
 		Data: p.Data.Path, DataDigest: p.Data.Digest, Samples: len(p.Samples), Capabilities: p.capabilities(nil),
-		Generation: p.Suite.Generation, Images: p.Images, Agent: p.Suite.Agent,
+		Generation: p.Suite.Generation, Images: p.Images, Agent: p.Suite.Agent, Paper: p.Suite.Paper,
 	}
 	if p.Agent != nil {
 		info.Generation = p.Agent.Generation

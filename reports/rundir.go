@@ -78,6 +78,9 @@ type SuiteInfo struct {
 	Agent        tasks.AgentSpec   `json:"agent"`
 	// Repeats is how many times each sample of the suite is run, when more than once.
 	Repeats int `json:"repeats,omitempty"`
+	// Paper holds the numbers papers report on the suite (its paper: block), which paper
+	// tables print beside the measured ones.
+	Paper []tasks.PaperNumber `json:"paper,omitempty"`
 	// Sandbox is the containment of the suite's local python tool on the host that ran it
 	// (cgroup, seccomp, user namespaces); nil when the suite runs no local python tool.
 	Sandbox *runners.Containment `json:"sandbox,omitempty"`
