@@ -15,6 +15,8 @@
 //   - mathvista-vlmevalkit: VLMEvalKit's MathVista path (mathVistaVLMEvalKit);
 //   - choice: VLMEvalKit's can_infer, "Z" when no option is named;
 //   - vstar: DeepEyes' V* rule (gradeVStar);
+//   - mme-realworld: the letter rule of MME-RealWorld and TreeBench in VLMEvalKit
+//     (gradeMMERealWorld);
 //   - em, subem, f1: SQuAD normalisation, as MMSearch and MMSearch-R1 score;
 //   - anls: DocVQA's ANLS; bleu1, rougeL: MMSearch's requery metrics (NLTK, pltrdy/rouge);
 //   - math: mathequiv; numeric, exact, contains, regex: plain rules;
