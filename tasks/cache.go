@@ -77,6 +77,9 @@ type Lock struct {
 	Commit string `json:"commit,omitempty"`
 	// Files holds each pulled file by its path.
 	Files map[string]LockedFile `json:"files"`
+	// Globs holds, for each glob of the source, the paths of the repository's files that
+	// matched it when it was first pulled, sorted.
+	Globs map[string][]string `json:"globs,omitempty"`
 }
 
 // LockedFile is a pulled file as the lock records it.
@@ -237,7 +240,9 @@ func (s *Suite) PullStatus() (*PullStatus, error) {
 	}
 	st := &PullStatus{Cache: cache, Entry: EntryDir(cache, src), Lock: lock}
 	entry := diskTree(st.Entry, dataCacheDir)
-	for _, f := range src.Files {
+	files, unlisted := src.Expand(lock)
+	st.Missing = append(st.Missing, unlisted...)
+	for _, f := range files {
 		rel, ok := localPath(f.Path)
 		if !ok {
 			st.Missing = append(st.Missing, f.Path)

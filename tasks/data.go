@@ -134,7 +134,8 @@ func (s *Suite) dataFiles() (tree, []dataFile, error) {
 		return tree{}, nil, &NotPulledError{Source: src.Name(), Cache: st.Cache, Missing: st.Missing}
 	}
 	var files []dataFile
-	for _, f := range src.Files {
+	expanded, _ := src.Expand(st.Lock)
+	for _, f := range expanded {
 		if s.Data.Path != "" && f.Path != s.Data.Path {
 			continue
 		}

@@ -37,11 +37,17 @@ type DataSource struct {
 	Samples int `yaml:"samples" json:"samples,omitempty"`
 }
 
-// SourceFile is one file of a DataSource.
+// SourceFile is one file of a DataSource, or, for a repository, the files a pattern matches.
 type SourceFile struct {
 	// Path is the file's path in the repository, and in the cache entry: slash-separated,
 	// relative, not climbing out with "../".
-	Path string `yaml:"path" json:"path"`
+	Path string `yaml:"path" json:"path,omitempty"`
+	// Glob, in place of Path, names the files of a repository whose paths match it (Go's
+	// path.Match: "*" stays within a directory; "default/*/*.parquet"), where their names are
+	// not known in advance (a dataset's shards, the hub's Parquet conversion). The first pull
+	// lists the repository's files, records those that match in the lock file, and pulls them;
+	// later pulls and runs take the recorded list. They are read in the order of their paths.
+	Glob string `yaml:"glob" json:"glob,omitempty"`
 	// URL is where the file is fetched from, for a source without Repo (an http(s) URL).
 	URL string `yaml:"url" json:"url,omitempty"`
 	// SHA256 is the file's SHA-256, 64 hex digits. A pull refuses a file that does not match
@@ -134,10 +140,14 @@ func (c *checker) source(s *Suite) {
 	first := map[string]int{}
 	for i, f := range src.Files {
 		fat := func(key string) []string { return at("files", strconv.Itoa(i), key) }
+		if f.Glob != "" {
+			c.glob(src, f, i, fat)
+			continue
+		}
 		clean, ok := localPath(f.Path)
 		switch {
 		case f.Path == "":
-			c.errorf(fat("path"), "data.source.files[%d].path is required", i)
+			c.errorf(fat("path"), "data.source.files[%d].path is required (or a glob of a repository's files)", i)
 		case !ok || clean != f.Path:
 			c.errorf(fat("path"), "data.source.files[%d].path %q must be a clean relative path that stays beneath the cache entry (no \"/\" at the start, no \"..\", \".\" or \"//\")", i, f.Path)
 		default:
@@ -164,9 +174,71 @@ func (c *checker) source(s *Suite) {
 			c.errorf(fat("size"), "data.source.files[%d].size cannot be negative", i)
 		}
 	}
-	if p := s.Data.Path; p != "" && len(src.Files) > 0 && !slices.ContainsFunc(src.Files, func(f SourceFile) bool { return f.Path == p }) {
+	if p := s.Data.Path; p != "" && len(src.Files) > 0 && !slices.ContainsFunc(src.Files, func(f SourceFile) bool { return f.Path == p || f.matches(p) }) {
 		c.errorf(yamlPath("data", "path"), "data.path %q is not one of data.source.files: with a source, data.path names the file to read among them (left out, every file is read, in order)", p)
 	}
+}
+
+// glob checks files[i] of src, a glob.
+func (c *checker) glob(src *DataSource, f SourceFile, i int, at func(string) []string) {
+	_, err := path.Match(f.Glob, "")
+	clean, ok := localPath(strings.ReplaceAll(f.Glob, "*", "x"))
+	switch {
+	case src.Repo == "":
+		c.errorf(at("glob"), "data.source.files[%d].glob: a glob names files of a repository, which the hub lists; a source of URLs names each file", i)
+	case f.Path != "":
+		c.errorf(at("glob"), "data.source.files[%d] gives both path and glob: one names a file, the other the files it matches", i)
+	case err != nil:
+		c.errorf(at("glob"), "data.source.files[%d].glob %q is not a pattern: %v", i, f.Glob, err)
+	case !ok || clean != strings.ReplaceAll(f.Glob, "*", "x"):
+		c.errorf(at("glob"), "data.source.files[%d].glob %q must be a clean relative path pattern that stays beneath the cache entry", i, f.Glob)
+	}
+	for _, k := range []struct {
+		key string
+		set bool
+	}{{"url", f.URL != ""}, {"sha256", f.SHA256 != ""}, {"md5", f.MD5 != ""}, {"size", f.Size != 0}} {
+		if k.set {
+			c.errorf(at(k.key), "data.source.files[%d].%s does not go with a glob: it is of one file", i, k.key)
+		}
+	}
+}
+
+// matches reports whether f is a glob that matches the path p.
+func (f SourceFile) matches(p string) bool {
+	if f.Glob == "" {
+		return false
+	}
+	ok, _ := path.Match(f.Glob, p)
+	return ok
+}
+
+// Key names f in the lock file and in messages: its path, or its glob.
+func (f SourceFile) Key() string {
+	if f.Glob != "" {
+		return f.Glob
+	}
+	return f.Path
+}
+
+// Expand returns the files of src: each file it names, and, for each glob, the files the
+// first pull recorded in lock as matching it, in order. unlisted names the globs that lock
+// has not recorded (the source was not pulled).
+func (src *DataSource) Expand(lock *Lock) (files []SourceFile, unlisted []string) {
+	for _, f := range src.Files {
+		if f.Glob == "" {
+			files = append(files, f)
+			continue
+		}
+		paths, ok := lock.Globs[f.Glob]
+		if !ok {
+			unlisted = append(unlisted, f.Glob)
+			continue
+		}
+		for _, p := range paths {
+			files = append(files, SourceFile{Path: p})
+		}
+	}
+	return files, unlisted
 }
 
 // paper checks a suite's paper numbers.

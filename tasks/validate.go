@@ -104,7 +104,7 @@ func (c *checker) data(s *Suite) {
 	case d.Path != "" || (d.Source != nil && len(d.Source.Files) > 0):
 		file := d.Path
 		if file == "" {
-			file = d.Source.Files[0].Path
+			file = d.Source.Files[0].Key()
 		}
 		ext := strings.TrimPrefix(strings.ToLower(path.Ext(file)), ".")
 		if slices.Contains(formats, ext) {

@@ -136,8 +136,31 @@ func (p *Puller) pull(ctx context.Context, src *tasks.DataSource) ([]Result, err
 		return nil, err
 	}
 	lock.Source = src.ID()
-	var out []Result
+	var files []tasks.SourceFile
 	for _, f := range src.Files {
+		if f.Glob == "" {
+			files = append(files, f)
+			continue
+		}
+		paths, ok := lock.Globs[f.Glob]
+		if !ok {
+			if paths, err = p.list(ctx, src, f.Glob); err != nil {
+				return nil, err
+			}
+			if lock.Globs == nil {
+				lock.Globs = map[string][]string{}
+			}
+			lock.Globs[f.Glob] = paths
+			if err := lock.Write(p.Cache, src); err != nil {
+				return nil, err
+			}
+		}
+		for _, path := range paths {
+			files = append(files, tasks.SourceFile{Path: path})
+		}
+	}
+	var out []Result
+	for _, f := range files {
 		r, err := p.file(ctx, src, f, lock)
 		if err != nil {
 			return out, err

@@ -436,3 +436,59 @@ func TestPullChecksAPinnedMD5(t *testing.T) {
 	require.ErrorIs(t, err, tasks.ErrChecksum)
 	assert.Contains(t, err.Error(), "DreamMr/HR-Bench@main:hr_bench_4k.tsv: checksum mismatch: its MD5 is "+md5Hex(tsv)+", but "+wrong+" was pinned in the suite")
 }
+
+// TestPullGlob pulls the files of a repository that a glob matches (the hub's Parquet
+// conversion, whose shard names are not known in advance): the first pull lists the
+// repository through the hub's tree API, every page of it, records the matching paths in the
+// lock file and pulls them; the suite reads them in order, and later pulls take the recorded
+// list without listing again.
+func TestPullGlob(t *testing.T) {
+	t.Parallel()
+	h := hubtest.New(t)
+	h.PageSize = 2
+	shard0, shard1 := realxBenchParquet(t, 3), realxBenchParquet(t, 2)
+	h.Add("glowol/RealXBench", rev, true, map[string][]byte{
+		"default/train/0000.parquet": shard0, "default/train/0001.parquet": shard1,
+		"default/train/README.md": []byte("not a shard"), "other/test/0000.parquet": shard1,
+	}, "default/train/0000.parquet")
+	h.Branch("glowol/RealXBench", "refs/convert/parquet")
+	cache := t.TempDir()
+	s := writeSuite(t, "name: rx\ndata:\n  source: {repo: glowol/RealXBench, revision: refs/convert/parquet, samples: 5, files: [{glob: \"default/*/*.parquet\"}]}\n"+
+		"  fields: {id: \"#\", question: query, images: [image]}\njudge: {kind: em}\n", cache)
+	assert.Equal(t, "parquet", s.Data.Format, "from the glob's extension")
+	st, err := s.PullStatus()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"default/*/*.parquet"}, st.Missing)
+
+	p := puller(h, cache)
+	p.Token = h.Token
+	res, err := p.Pull(context.Background(), s.Data.Source)
+	require.NoError(t, err)
+	require.Len(t, res, 2)
+	assert.Equal(t, "default/train/0000.parquet", res[0].Path)
+	assert.Equal(t, "default/train/0001.parquet", res[1].Path)
+	var lists int
+	for _, r := range h.Requests() {
+		if strings.HasPrefix(r.Path, "/api/datasets/glowol/RealXBench/tree/refs/convert/parquet/default") {
+			lists++
+			assert.Equal(t, "Bearer "+h.Token, r.Authorization)
+		}
+	}
+	assert.Greater(t, lists, 1, "every page of the listing")
+	lock, err := tasks.ReadLock(cache, s.Data.Source)
+	require.NoError(t, err)
+	assert.Equal(t, map[string][]string{"default/*/*.parquet": {"default/train/0000.parquet", "default/train/0001.parquet"}}, lock.Globs)
+
+	ds, err := s.Samples()
+	require.NoError(t, err)
+	assert.Len(t, ds.Samples, 5, "both shards, in order")
+
+	before := len(h.Requests())
+	_, err = p.Pull(context.Background(), s.Data.Source)
+	require.NoError(t, err)
+	assert.Len(t, h.Requests(), before, "the recorded list, its files verified: nothing fetched")
+
+	none := writeSuite(t, "name: rx\ndata:\n  source: {repo: glowol/RealXBench, revision: "+rev+", files: [{glob: \"default/*/*.jsonl\"}]}\njudge: {kind: em}\n", t.TempDir())
+	_, err = p.Pull(context.Background(), none.Data.Source)
+	assert.ErrorContains(t, err, `no file of glowol/RealXBench@0123456789ab matches data.source glob "default/*/*.jsonl"`)
+}
