@@ -33,9 +33,9 @@ DEMO_RECORDING := benchmarks/mmsearch-mini/recordings/deepeyesv2-style.jsonl
 ## demo: offline, without a key: score Claude-2's published MathVista predictions and print the
 ## per-task table; then run a DeepEyesV2-style search agent on mmsearch-mini, its model turns
 ## replayed from a recording, its code run in the sandbox, its searches answered from the
-## suite's shipped store, and print the accuracy, tool-usage and search tables
+## suite's shipped store, and print the accuracy, tool-usage and search tables; then write its page
 demo: build
-	@rm -rf out/demo out/demo-search
+	@rm -rf out/demo out/demo-search out/demo-search.html
 	$(BIN) score mathvista-testmini \
 		--predictions benchmarks/mathvista-testmini/predictions/claude.jsonl \
 		--id-field pid --response-field extraction --label claude-2 --out out/demo
@@ -48,11 +48,13 @@ demo: build
 		--search replay --out out/demo-search --progress none
 	$(BIN) report out/demo-search --table tools
 	$(BIN) report out/demo-search --table search
+	$(BIN) view out/demo-search -o out/demo-search.html
+	@echo "Every sample, turn and tool call of the run: out/demo-search.html (one file, open it in a browser)"
 
 ## golden: regenerate golden files after an intended change (the packages whose tests have
 ## them: -update is runnertest.Golden's flag, which the others do not know)
 golden:
-	$(GO) test ./cmd/realx ./reports ./runners -update
+	$(GO) test ./cmd/realx ./reports ./reports/plots ./reports/view ./runners -update
 
 ## bench: the benchmarks (speed and memory)
 bench:

@@ -10,6 +10,8 @@ import (
 
 	"github.com/realx-bench/realx/reports"
 	"github.com/realx-bench/realx/runners"
+	"github.com/realx-bench/realx/runners/tools/mcp"
+	"github.com/realx-bench/realx/runners/tools/search/store"
 )
 
 // DefaultConcurrency is an Engine's concurrency when its Config sets none.
@@ -79,6 +81,11 @@ type Engine struct {
 	runner *runners.Runner // the run in progress, nil when none is
 	grace  func() bool     // its graceful stop (Interrupt)
 	search *searchSetup    // the search tools' one Service, once a plan needs it
+	// mcpServers are the MCP servers the plans started, stopped by Close; mcpSt is their
+	// store (in mcpStoreDir), once a plan needs it.
+	mcpServers  []*mcp.Server
+	mcpSt       *store.Store
+	mcpStoreDir string
 }
 
 // connected is the model under test as Connect made it.
@@ -122,7 +129,7 @@ func (e *Engine) Cache() *runners.Cache { return e.clients.Cache() }
 
 // Close closes the response cache, the verdict cache and the search tools' corpus.
 func (e *Engine) Close() error {
-	err := errors.Join(e.closeVerdicts(), e.closeSearch())
+	err := errors.Join(e.closeVerdicts(), e.closeSearch(), e.closeMCP())
 	if e.cache != nil {
 		err = errors.Join(err, e.cache.Close())
 	}

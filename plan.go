@@ -31,6 +31,9 @@ type Plan struct {
 	Images tasks.ImagePolicy
 	// ImageRoot is the directory relative image paths resolve against, "" when not given.
 	ImageRoot string
+	// Users, when set, makes the user of each sample and repeat (a simulated user), in place
+	// of the turns agent.turns names.
+	Users UserFactory
 
 	// dataChanged is set, in a rejudge, when the suite's files changed since the run: the
 	// records whose judge inputs changed are judged again.
@@ -69,7 +72,18 @@ type PlanOptions struct {
 	// Search says how the agent's search tools are answered, over the suite's search block;
 	// nil is the zero SearchConfig. The Engine makes one search Service for all its plans.
 	Search *SearchConfig
+	// MCP says which MCP servers the agent may call besides the suite's, which of the suite's
+	// may start, and how their answers are recorded or replayed; nil is the zero MCPConfig.
+	// The Engine stops the servers when it closes.
+	MCP *MCPConfig
+	// Users, when set, makes each sample's user (Plan.Users).
+	Users UserFactory
 }
+
+// UserFactory makes the user of one repeat of a sample: a runners.UserSource that gives its
+// later user turns (τ2's user, simulated by a model), and the functions hidden until a turn
+// reveals them. An error is the sample's input error.
+type UserFactory func(s *tasks.Sample, repeat int) (runners.UserSource, []string, error)
 
 // NewPlan builds the plan of suite s and its data ds: its samples, its judge (resolved and
 // built with the Engine's machinery; a judge that would send a key to an endpoint the suite
@@ -104,7 +118,7 @@ func (e *Engine) NewPlan(s *tasks.Suite, ds *tasks.Dataset, o PlanOptions) (*Pla
 		images = runners.ProtocolDefaults(agentSpec(s, o).Protocol).Images.Merge(images)
 	}
 	p := &Plan{Suite: s, Data: ds, Samples: samples, Judge: j, Predictions: o.Predictions,
-		Images: images.Merge(o.Images), ImageRoot: o.ImageRoot, endpoints: eps, judgeEPs: conn}
+		Images: images.Merge(o.Images), ImageRoot: o.ImageRoot, Users: o.Users, endpoints: eps, judgeEPs: conn}
 	if o.Model != nil {
 		spec := s.Agent
 		if o.Agent != nil {
@@ -122,6 +136,11 @@ func (e *Engine) NewPlan(s *tasks.Suite, ds *tasks.Dataset, o PlanOptions) (*Pla
 			o.Tools.Search, o.Tools.SearchOptions, p.search = st.svc, cfg.Tools, true
 		}
 		if err := p.useModel(o); err != nil {
+			return nil, err
+		}
+		servers, err := e.startMCP(p, &p.Suite.Agent, o.MCP)
+		p.Agent.Tools = append(p.Agent.Tools, servers...)
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -151,7 +170,7 @@ func (p *Plan) useModel(o PlanOptions) error {
 	if spec.Protocol == "" {
 		return nil
 	}
-	a.Protocol, _ = runners.ProtocolByName(spec.Protocol)
+	a.Protocol, _ = runners.ProtocolFor(spec)
 	var err error
 	if a.Prompts, err = runners.NewPrompts(a.Protocol, spec.System, spec.User); err != nil {
 		return fmt.Errorf("%s: agent: %w", p.Suite.Source, err)
@@ -172,6 +191,14 @@ func (p *Plan) useModel(o PlanOptions) error {
 			continue
 		}
 		a.Tools = append(a.Tools, t)
+	}
+	if e := spec.Environment; e != nil {
+		t, err := tools.New(e.Name, tc)
+		if err != nil {
+			problems = append(problems, p.Suite.Errorf([]string{"agent", "environment", "name"}, "environment %s: %v", e.Name, err))
+		} else {
+			a.Tools = append(a.Tools, t)
+		}
 	}
 	return errors.Join(problems...)
 }

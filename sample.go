@@ -34,9 +34,26 @@ func fail(res *reports.Result, class reports.ErrorClass, err error) *reports.Res
 	return res
 }
 
-// noGold returns the input error of a sample without a gold answer, which no judge can grade,
-// or nil.
-func noGold(s *tasks.Sample) error {
+// EpisodeJudge is a judge that grades what a sample did to its environment besides, or
+// instead of, its answer: the state it left and the calls that made it (runners.Episode), as
+// τ2 (the database the run's calls make against the one the gold actions make) and BFCL (the
+// state and the results of each turn) grade. A run hands it the sample's Episode, the
+// states in it; a rejudge hands it the Episode as recorded, with the states' hashes and the
+// calls' arguments but neither the states nor the results, which it rebuilds by replaying the
+// calls on a fresh environment from the sample's initial state (env.Replay). ep is nil for a
+// sample that opened no environment. A sample graded by an EpisodeJudge needs no gold answer:
+// its gold is the judge's to read from the sample.
+type EpisodeJudge interface {
+	judges.Judge
+	JudgeEpisode(ctx context.Context, s *tasks.Sample, output string, ep *runners.Episode) (judges.Verdict, error)
+}
+
+// noGold returns the input error of a sample without a gold answer, which no judge of the plan
+// can grade, or nil.
+func (p *Plan) noGold(s *tasks.Sample) error {
+	if _, ok := p.Judge.(EpisodeJudge); ok {
+		return nil
+	}
 	if len(s.Answers()) == 0 {
 		return fmt.Errorf("sample %s has no gold answer: no judge can grade it", s.ID)
 	}
@@ -52,7 +69,7 @@ func noGold(s *tasks.Sample) error {
 // refusal: the model's failure, not the infrastructure's.
 func (p *Plan) grade(ctx context.Context, res *reports.Result, s *tasks.Sample, output string) *reports.Result {
 	res.Output = output
-	if err := noGold(s); err != nil {
+	if err := p.noGold(s); err != nil {
 		return fail(res, reports.ErrInput, err)
 	}
 	res.JudgeInput = judgeInput(s)
@@ -66,7 +83,17 @@ func (p *Plan) grade(ctx context.Context, res *reports.Result, s *tasks.Sample, 
 		res.Verdict = judges.Verdict{JudgeID: p.JudgeID(), Reason: judges.ReasonRefusal, Confident: true}
 		return res
 	}
-	v, err := p.Judge.Judge(ctx, s, output)
+	var v judges.Verdict
+	var err error
+	if ej, ok := p.Judge.(EpisodeJudge); ok {
+		var ep *runners.Episode
+		if res.Trajectory != nil {
+			ep = res.Trajectory.Episode
+		}
+		v, err = ej.JudgeEpisode(ctx, s, output, ep)
+	} else {
+		v, err = p.Judge.Judge(ctx, s, output)
+	}
 	if err != nil {
 		res.Verdict = judges.Verdict{JudgeID: p.JudgeID(), Step: v.Step}
 		if errors.Is(err, context.Canceled) {
@@ -123,7 +150,7 @@ func (p *Plan) evaluate(ctx context.Context, runID, model string, s *tasks.Sampl
 		}
 		return p.grade(ctx, res, s, output)
 	}
-	if err := noGold(s); err != nil {
+	if err := p.noGold(s); err != nil {
 		return fail(res, reports.ErrInput, err)
 	}
 	prompt, err := p.Suite.Render(s)
@@ -144,6 +171,9 @@ func (p *Plan) evaluate(ctx context.Context, runID, model string, s *tasks.Sampl
 		}
 	}
 	in := &runners.Input{SampleID: s.ID, System: prompt.System, Images: toolImages}
+	if err := p.sampleWorld(in, s, repeat); err != nil {
+		return fail(res, reports.ErrInput, err)
+	}
 	for _, part := range prompt.User {
 		if part.Image > len(images) {
 			return fail(res, reports.ErrInput, fmt.Errorf("prompt places image %d but the sample has %d", part.Image, len(images)))
@@ -208,4 +238,57 @@ func (p *Plan) imageError(ref tasks.ImageRef, err error) error {
 		return fmt.Errorf("%w; give --image-root DIR, the directory holding %s's images (relative image paths resolve against it)", err, p.Suite.Name)
 	}
 	return err
+}
+
+// sampleWorld sets what the sample's environment and its later user turns come from: its
+// initial state (the field agent.environment.state names) and its user (the plan's Users, or
+// the turns agent.turns names), each sample and repeat getting its own. A field that is missing
+// leaves the sample without a state or later turns; one that cannot be read is an input error.
+func (p *Plan) sampleWorld(in *runners.Input, s *tasks.Sample, repeat int) error {
+	state, turns, err := agentFields(p.Suite.Agent, s)
+	if err != nil {
+		return err
+	}
+	in.State = state
+	switch {
+	case p.Users != nil:
+		if in.Users, in.Hidden, err = p.Users(s, repeat); err != nil {
+			return err
+		}
+	case turns != nil:
+		u := runners.NewScriptedUser(turns)
+		in.Users, in.Hidden = u, u.Hidden()
+	}
+	return nil
+}
+
+// agentFields reads a sample's initial state and later user turns, as the agent block names
+// their fields; nil for those it does not name or the sample lacks.
+func agentFields(a tasks.AgentSpec, s *tasks.Sample) (json.RawMessage, []runners.UserTurn, error) {
+	var state json.RawMessage
+	if e := a.Environment; e != nil && e.State != "" {
+		if v, ok := s.Metadata[e.State]; ok {
+			b, err := json.Marshal(v)
+			if err != nil {
+				return nil, nil, fmt.Errorf("sample %s: agent.environment.state %q: %w", s.ID, e.State, err)
+			}
+			state = b
+		}
+	}
+	if a.Turns == "" {
+		return state, nil, nil
+	}
+	v, ok := s.Metadata[a.Turns]
+	if !ok || v == nil {
+		return state, nil, nil
+	}
+	ts, err := tasks.UserTurns(v)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sample %s: agent.turns %q: %w", s.ID, a.Turns, err)
+	}
+	turns := make([]runners.UserTurn, len(ts))
+	for i, t := range ts {
+		turns[i] = runners.UserTurn{Parts: []runners.Part{{Text: t.Text}}, Reveal: t.Reveal}
+	}
+	return state, turns, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/realx-bench/realx/benchmarks"
 	"github.com/realx-bench/realx/judges"
 	"github.com/realx-bench/realx/runners"
+	"github.com/realx-bench/realx/runners/tools"
 	"github.com/realx-bench/realx/runners/tools/python"
 	"github.com/realx-bench/realx/tasks"
 )
@@ -68,6 +69,11 @@ func ReadSuiteWith(arg string, o SuiteOptions) (*tasks.Suite, *tasks.Dataset, er
 	}
 	problems = append(problems, judges.Check(s)...)
 	problems = append(problems, runners.Check(s)...)
+	if e := s.Agent.Environment; e != nil && e.Name != "" {
+		if err := tools.CheckEnvironment(e.Name); err != nil {
+			problems = append(problems, s.Errorf([]string{"agent", "environment", "name"}, "agent.environment.name: %v", err))
+		}
+	}
 	problems.Sort()
 	if !s.CanReadData() {
 		return s, nil, problems.Err()
@@ -90,6 +96,9 @@ func ReadSuiteWith(arg string, o SuiteOptions) (*tasks.Suite, *tasks.Dataset, er
 	case err != nil:
 		problems = append(problems, s.Errorf([]string{"data", "path"}, "data.path: %v", err))
 	}
+	if ds != nil {
+		problems = append(problems, checkAgentFields(s, ds)...)
+	}
 	return s, ds, problems.Err()
 }
 
@@ -105,9 +114,9 @@ func cacheFlag(o SuiteOptions) string {
 const maxImageExamples = 3
 
 // Warnings returns what a run allows in suite s (its data ds, nil when it could not be read)
-// but is likely a mistake: the data's warnings, image files that are missing (stat'ed, never
-// read) or inline images that do not decode, a python tool without bubblewrap, and a
-// data.source not pulled into the data cache. rootGiven
+// but is likely a mistake or needs the user's leave: the data's warnings, image files that are
+// missing (stat'ed, never read) or inline images that do not decode, MCP commands, a python
+// tool without bubblewrap, and a data.source not pulled into the data cache. rootGiven
 // says whether an image root was given (--image-root).
 func Warnings(s *tasks.Suite, ds *tasks.Dataset, rootGiven bool) tasks.Errors {
 	var out tasks.Errors
@@ -125,6 +134,7 @@ func Warnings(s *tasks.Suite, ds *tasks.Dataset, rootGiven bool) tasks.Errors {
 		out = append(out, w)
 	}
 	out = append(out, searchWarning(s)...)
+	out = append(out, mcpWarnings(s)...)
 	return append(out, sandboxWarnings(s)...)
 }
 
@@ -146,6 +156,19 @@ func pinWarning(s *tasks.Suite) *tasks.Error {
 		}
 	}
 	return s.Errorf([]string{"data", "source", "revision"}, "%s", msg)
+}
+
+// mcpWarnings warns of each MCP command the suite would start: a program of its choosing,
+// which realx run starts only with --allow-mcp-command.
+func mcpWarnings(s *tasks.Suite) tasks.Errors {
+	var out tasks.Errors
+	for i, m := range s.Agent.MCP {
+		if len(m.Command) > 0 {
+			out = append(out, s.Errorf([]string{"agent", "mcp", strconv.Itoa(i), "command"},
+				"MCP server %s runs %s, a program of the suite's choosing, with no sandbox: realx run starts it only with --allow-mcp-command", m.Name, m.Command[0]))
+		}
+	}
+	return out
 }
 
 // imageWarning sums up the images of ds that a run could not read, or returns nil.
@@ -197,7 +220,7 @@ var lookBwrap = func() error {
 // a run then refuses the suite, unless it is given --unsafe-no-sandbox or --sandbox-url.
 func sandboxWarnings(s *tasks.Suite) tasks.Errors {
 	tools, at := s.Agent.Tools, []string{"agent", "tools"}
-	if p, ok := runners.ProtocolByName(s.Agent.Protocol); ok && len(tools) == 0 {
+	if p, ok := runners.ProtocolFor(s.Agent); ok && len(tools) == 0 {
 		tools, at = p.DefaultTools(), []string{"agent", "protocol"}
 	}
 	i := slices.Index(tools, "python")
@@ -208,4 +231,27 @@ func sandboxWarnings(s *tasks.Suite) tasks.Errors {
 		at = append(at, strconv.Itoa(i))
 	}
 	return tasks.Errors{s.Errorf(at, "tool python: %v, or --sandbox-url to run it elsewhere; until then realx run refuses this suite", python.ErrNoSandbox)}
+}
+
+// maxFieldErrors is how many samples with an unreadable state or turns field ReadSuite names.
+const maxFieldErrors = 10
+
+// checkAgentFields reads every sample's initial state and user turns as a run will, so that a
+// field that cannot be read is reported at its record before any model call.
+func checkAgentFields(s *tasks.Suite, ds *tasks.Dataset) tasks.Errors {
+	if s.Agent.Turns == "" && (s.Agent.Environment == nil || s.Agent.Environment.State == "") {
+		return nil
+	}
+	var out tasks.Errors
+	for i := range ds.Samples {
+		sm := &ds.Samples[i]
+		if _, _, err := agentFields(s.Agent, sm); err != nil {
+			if len(out) == maxFieldErrors {
+				out = append(out, &tasks.Error{File: ds.Path, Msg: "… and more samples whose agent fields cannot be read"})
+				break
+			}
+			out = append(out, &tasks.Error{File: sm.Source, Msg: err.Error()})
+		}
+	}
+	return out
 }

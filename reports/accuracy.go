@@ -135,6 +135,9 @@ func (a *Accuracy) Expect(run string, e *Expected) {
 // By returns the field the rows are grouped by.
 func (a *Accuracy) By() string { return a.by }
 
+// Lean reports that the accuracy table reads only the fields of a lean read of records.
+func (a *Accuracy) Lean() bool { return true }
+
 // Add counts r in run's column.
 func (a *Accuracy) Add(run string, r *Result) {
 	a.AddRun(run)
@@ -405,7 +408,7 @@ func (c *Cell) UnmarshalJSON(data []byte) error {
 
 // tally counts the records of one cell, sample by sample.
 type tally struct {
-	samples map[sampleKey]*perSample
+	samples sampleList[perSample]
 	graded  int
 	errored int
 	stopped int
@@ -419,7 +422,7 @@ type perSample struct {
 	graded int
 }
 
-func newTally() *tally { return &tally{samples: map[sampleKey]*perSample{}, binary: true} }
+func newTally() *tally { return &tally{binary: true} }
 
 func (t *tally) add(r *Result) {
 	if !r.Graded() {
@@ -434,12 +437,7 @@ func (t *tally) add(r *Result) {
 	if r.Score != 0 && r.Score != 1 {
 		t.binary = false
 	}
-	k := sampleKey{r.Suite, r.ID}
-	s := t.samples[k]
-	if s == nil {
-		s = &perSample{}
-		t.samples[k] = s
-	}
+	s := t.samples.at(sampleKey{r.Suite, r.ID})
 	s.sum += r.Score
 	s.graded++
 }
@@ -448,19 +446,16 @@ func (t *tally) add(r *Result) {
 const z = 1.959963984540054
 
 // cell returns the figures of t: accuracy, the mean of the per-sample means, with its interval
-// (see Cell). The samples are visited in sorted order, so that sums do not depend on map order.
+// (see Cell). The samples are visited in canonical order, so that sums do not depend on the
+// order records came in.
 func (t *tally) cell() Cell {
-	c := Cell{Graded: t.graded, Errored: t.errored, Stopped: t.stopped, Correct: t.correct, Samples: len(t.samples)}
+	c := Cell{Graded: t.graded, Errored: t.errored, Stopped: t.stopped, Correct: t.correct, Samples: t.samples.len()}
 	if c.Samples == 0 {
 		return c
 	}
-	keys := slices.SortedFunc(maps.Keys(t.samples), func(x, y sampleKey) int {
-		return CompareKeys(Key{Suite: x.suite, ID: x.id}, Key{Suite: y.suite, ID: y.id})
-	})
-	means := make([]float64, len(keys))
-	for i, k := range keys {
-		s := t.samples[k]
-		means[i] = s.sum / float64(s.graded)
+	means := make([]float64, 0, c.Samples)
+	for _, s := range t.samples.sorted() {
+		means = append(means, s.sum/float64(s.graded))
 		c.Repeats = max(c.Repeats, s.graded)
 	}
 	n := float64(c.Samples)
@@ -634,3 +629,62 @@ func groupNames(v any) []string {
 
 // Layout returns the accuracy table aggregated so far.
 func (a *Accuracy) Layout() Layout { return a.Table() }
+
+// sampleList keeps a value for each sample, in the order the samples were first added. Reports
+// read records in canonical order (CompareKeys), a sample's repeats together: then a sample is
+// found again as the last one added, and a new one comes after it, with no map at all; a
+// sample out of that order builds the map the list uses from then on.
+type sampleList[T any] struct {
+	keys  []sampleKey
+	vals  []T
+	index map[sampleKey]int // nil while the samples came in canonical order
+}
+
+// compareSamples orders samples canonically.
+func compareSamples(a, b sampleKey) int {
+	return CompareKeys(Key{Suite: a.suite, ID: a.id}, Key{Suite: b.suite, ID: b.id})
+}
+
+// at returns the value of sample k, added (zero) when k is new.
+func (l *sampleList[T]) at(k sampleKey) *T {
+	n := len(l.keys)
+	if n > 0 && l.keys[n-1] == k {
+		return &l.vals[n-1]
+	}
+	if l.index == nil && n > 0 && compareSamples(l.keys[n-1], k) >= 0 {
+		l.index = make(map[sampleKey]int, n)
+		for i, key := range l.keys {
+			l.index[key] = i
+		}
+	}
+	if l.index != nil {
+		if i, ok := l.index[k]; ok {
+			return &l.vals[i]
+		}
+		l.index[k] = n
+	}
+	l.keys = append(l.keys, k)
+	var zero T
+	l.vals = append(l.vals, zero)
+	return &l.vals[n]
+}
+
+// len returns the number of samples.
+func (l *sampleList[T]) len() int { return len(l.keys) }
+
+// sorted returns the values in canonical order of their samples.
+func (l *sampleList[T]) sorted() []T {
+	if l.index == nil {
+		return l.vals
+	}
+	order := make([]int, len(l.keys))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return compareSamples(l.keys[a], l.keys[b]) })
+	out := make([]T, len(order))
+	for i, j := range order {
+		out[i] = l.vals[j]
+	}
+	return out
+}

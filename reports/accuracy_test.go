@@ -136,7 +136,7 @@ func TestAccuracyGroupingErrors(t *testing.T) {
 func TestAccuracyRenderings(t *testing.T) {
 	t.Parallel()
 	tab := accuracyOf(t, "capability")
-	for _, format := range []string{"text", "md", "csv", "json"} {
+	for _, format := range Formats {
 		var buf bytes.Buffer
 		require.NoError(t, Write(&buf, tab, format, 1))
 		golden(t, "accuracy."+format, buf.Bytes())
@@ -175,7 +175,7 @@ func TestToolUsage(t *testing.T) {
 	assert.Equal(t, 3, overall.GradedWithTools)
 	assert.Equal(t, 2.0, overall.PassWithout)
 	assert.Equal(t, 2, overall.GradedWithout)
-	for _, format := range []string{"text", "md", "csv", "json"} {
+	for _, format := range Formats {
 		var buf bytes.Buffer
 		require.NoError(t, Write(&buf, tab, format, 1))
 		golden(t, "tools."+format, buf.Bytes())

@@ -61,10 +61,14 @@ func ExpectedOf(m *Manifest) *Expected {
 }
 
 // commonExpected is the Expected of a run restricted to common: the samples of each suite
-// that every run graded, with the run's repeats.
-func commonExpected(full *Expected, common map[sampleKey]bool) *Expected {
+// that every run graded, with the run's repeats; of the suites in has alone, when it is not
+// nil.
+func commonExpected(full *Expected, common map[sampleKey]bool, has map[string]bool) *Expected {
 	e := &Expected{suites: map[string]expectedSuite{}}
 	for k := range common {
+		if has != nil && !has[k.suite] {
+			continue
+		}
 		es := e.suites[k.suite]
 		es.samples++
 		es.repeats = 1
@@ -262,13 +266,13 @@ type coverage struct {
 	expected map[string]*Expected
 	told     map[string]bool
 	counts   map[string]*Coverage
-	samples  map[string]map[sampleKey]bool
+	samples  map[string]*sampleList[struct{}]
 	notes    []string
 }
 
 func newCoverage() coverage {
 	return coverage{expected: map[string]*Expected{}, told: map[string]bool{}, counts: map[string]*Coverage{},
-		samples: map[string]map[sampleKey]bool{}}
+		samples: map[string]*sampleList[struct{}]{}}
 }
 
 // addRun adds run, if it is not there yet.
@@ -276,7 +280,7 @@ func (c *coverage) addRun(run string) {
 	if _, ok := c.counts[run]; !ok {
 		c.runs = append(c.runs, run)
 		c.counts[run] = &Coverage{Run: run}
-		c.samples[run] = map[sampleKey]bool{}
+		c.samples[run] = &sampleList[struct{}]{}
 	}
 }
 
@@ -299,13 +303,13 @@ func (c *coverage) add(run string, r *Result) {
 	if r.Stop.Budget() {
 		n.Stopped++
 	}
-	c.samples[run][sampleKey{r.Suite, r.ID}] = true
+	c.samples[run].at(sampleKey{r.Suite, r.ID})
 }
 
 // of returns run's coverage.
 func (c *coverage) of(run string) Coverage {
 	n := *c.counts[run]
-	n.Samples = len(c.samples[run])
+	n.Samples = c.samples[run].len()
 	e := c.expected[run]
 	if e == nil {
 		return n.withExpected(-1, -1)

@@ -15,6 +15,9 @@ type Input struct {
 	// Manifest is the run's manifest when the input is a run directory, or the results log of
 	// one (beside its manifest).
 	Manifest *Manifest
+	// suites are the suites the input graded samples of, when a report compares runs suite by
+	// suite (compareBySuite); nil otherwise.
+	suites map[string]bool
 }
 
 // ScanInputs streams the results of every path in order, calling fn for each. Within an input
@@ -33,12 +36,15 @@ func ScanInputs(paths []string, stdin io.Reader, warn io.Writer, fn func(in *Inp
 // ScanRuns is ScanInputs, calling begin (when not nil) with each input, its label settled,
 // before its records: an input without any still gets its column.
 func ScanRuns(paths []string, stdin io.Reader, warn io.Writer, begin func(in *Input) error, fn func(in *Input, r *Result) error) error {
-	return scanRuns(paths, stdin, warn, nil, begin, fn)
+	return scanRuns(paths, stdin, warn, fullRecords, nil, begin, fn)
 }
 
-// scanRuns is ScanRuns, calling indexed (when not nil) once every input is opened and indexed,
-// before begin and any record: with the inputs, their labels settled, and their indexes.
-func scanRuns(paths []string, stdin io.Reader, warn io.Writer, indexed func([]*Input, []*Index) error, begin func(in *Input) error, fn func(in *Input, r *Result) error) error {
+// scanRuns is ScanRuns, reading records as mode says (every field, or a lean read: see
+// decodeLean), and calling indexed (when not nil) once every input is opened and indexed,
+// before begin and any record: with the inputs, their labels settled, and their indexes. A
+// lean read reads each log once, keeping the lean record of each key as it indexes it; a full
+// one indexes the log, then reads the latest record of each key at its offset.
+func scanRuns(paths []string, stdin io.Reader, warn io.Writer, mode leanMode, indexed func([]*Input, []*Index) error, begin func(in *Input) error, fn func(in *Input, r *Result) error) error {
 	type opened struct {
 		in   *Input
 		f    *os.File
@@ -60,13 +66,20 @@ func scanRuns(paths []string, stdin io.Reader, warn io.Writer, indexed func([]*I
 		}
 		o.f, o.name = f, name
 		all = append(all, o)
-		if o.ix, err = IndexLog(f, name, o.bad.Add); err != nil {
+		if mode == fullRecords {
+			o.ix, err = IndexLog(f, name, o.bad.Add)
+		} else {
+			o.ix, err = indexLog(f, name, o.bad.Add, mode, true)
+		}
+		if err != nil {
 			return err
 		}
 		if o.in.Manifest != nil {
 			o.in.Label = o.in.Manifest.Model.Name
 		}
-		if latest := o.ix.Latest(); o.in.Label == "" && len(latest) > 0 {
+		if latest := o.ix.entries(); o.in.Label == "" && len(latest) > 0 && mode != fullRecords {
+			o.in.Label = latest[0].lean.model
+		} else if o.in.Label == "" && len(latest) > 0 {
 			// A first record that does not decode leaves the input named by its path; it is
 			// counted among the lines that could not be read when the records are.
 			err := RawRecords(f, latest[:1], func(e *Entry, line []byte) error {
@@ -100,7 +113,18 @@ func scanRuns(paths []string, stdin io.Reader, warn io.Writer, indexed func([]*I
 				return err
 			}
 		}
-		err := readLatest(o.f, o.name, o.ix, &o.bad, func(r *Result) error { return fn(o.in, r) })
+		var err error
+		if mode == fullRecords {
+			err = readLatest(o.f, o.name, o.ix, &o.bad, func(r *Result) error { return fn(o.in, r) })
+		} else {
+			var r Result
+			for i := range o.ix.entries() {
+				o.ix.entries()[i].record(&r)
+				if err = fn(o.in, &r); err != nil {
+					break
+				}
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -114,7 +138,7 @@ func scanRuns(paths []string, stdin io.Reader, warn io.Writer, indexed func([]*I
 // wrong type, which the index does not read) is added to bad and skipped, as the index skips a
 // line it cannot read.
 func readLatest(log io.ReaderAt, name string, ix *Index, bad *BadLines, fn func(r *Result) error) error {
-	return RawRecords(log, ix.Latest(), func(e *Entry, line []byte) error {
+	return RawRecords(log, ix.entries(), func(e *Entry, line []byte) error {
 		r, err := decodeRecord(name, e, line)
 		if err != nil {
 			bad.Add(err)

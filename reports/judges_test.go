@@ -102,7 +102,7 @@ func TestJudgeStats(t *testing.T) {
 func TestJudgeTableRendering(t *testing.T) {
 	t.Parallel()
 	tab := judgeRuns().Table()
-	for _, format := range []string{"text", "md", "csv", "json"} {
+	for _, format := range Formats {
 		var b bytes.Buffer
 		require.NoError(t, Write(&b, tab, format, 1))
 		golden(t, "judges."+format, b.Bytes())

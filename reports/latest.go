@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/realx-bench/realx/judges"
 	"github.com/realx-bench/realx/runners"
 )
 
@@ -105,6 +104,27 @@ type Entry struct {
 	// Line is the record's line number in the log, from 1.
 	Line       int
 	start, end int64
+	// lean holds the rest of the record's lean read (decodeLean), kept by an index made for
+	// a report that needs no more; zero otherwise.
+	lean leanFields
+}
+
+// leanFields are the fields of a lean read of a record that an Entry does not otherwise keep.
+type leanFields struct {
+	capability, model, step, judgeID string
+	stop                             runners.StopReason
+	metadata                         map[string]any
+	message                          string
+}
+
+// record returns the lean read of the record e indexes, as kept (leanFields) into r.
+func (e *Entry) record(r *Result) {
+	*r = Result{V: SchemaVersion, Run: e.Run, Suite: e.Suite, ID: e.ID, Repeat: e.Repeat, Capability: e.lean.capability,
+		Model: e.lean.model, Metadata: e.lean.metadata, Tokens: e.Tokens, Stop: e.lean.stop}
+	r.Verdict.Pass, r.Verdict.Score, r.Verdict.Step, r.Verdict.JudgeID = e.Pass, e.Score, e.lean.step, e.lean.judgeID
+	if e.Class != "" {
+		r.Error = &Failure{Class: e.Class, Message: e.lean.message}
+	}
 }
 
 // Finished reports whether the record settles its sample for a resumed run (and for
@@ -125,15 +145,35 @@ type Index struct {
 	// Records counts the log's valid records; Tokens sums their token counts.
 	Records int
 	Tokens  runners.Usage
-	latest  map[Key]Entry
+	// latest holds the last record of each key, in canonical order; lookup finds a key's
+	// (nil in an index made for a report, which looks up no key).
+	latest []Entry
+	lookup map[Key]int
 }
 
 // IndexLog reads the results log r, decoding only the fields an Entry keeps. A malformed line
 // is passed to warn (when not nil) and skipped, as Reader does.
 func IndexLog(r io.Reader, name string, warn func(error)) (*Index, error) {
-	ix := &Index{Name: name, latest: map[Key]Entry{}}
+	ix, err := indexLog(r, name, warn, leanRecords, false)
+	if err != nil {
+		return nil, err
+	}
+	ix.lookup = make(map[Key]int, len(ix.latest))
+	for i := range ix.latest {
+		ix.lookup[ix.latest[i].Key] = i
+	}
+	return ix, nil
+}
+
+// indexLog is IndexLog, reading records as mode says (a lean read, with or without the
+// metadata), keeping the rest of each lean read in its entry (Entry.record) when keep is set,
+// and without the map Lookup uses. Every record is kept until the log is read; then they are
+// sorted by key and line, and the last of each key kept.
+func indexLog(r io.Reader, name string, warn func(error), mode leanMode, keep bool) (*Index, error) {
+	ix := &Index{Name: name}
 	rd := NewReader(r, name)
-	rd.brief = true
+	rd.mode, rd.intern = mode, interner{}
+	var all []Entry
 	for rd.Scan() {
 		if lerr := rd.LineErr(); lerr != nil {
 			if warn != nil {
@@ -148,15 +188,37 @@ func IndexLog(r io.Reader, name string, warn func(error)) (*Index, error) {
 		if res.Error != nil {
 			e.Class = res.Error.Class
 		}
-		ix.Records++
-		if prev, ok := ix.latest[e.Key]; !ok || !regraded(&prev, &e) {
-			ix.Tokens = ix.Tokens.Add(res.Tokens)
+		if keep {
+			e.lean = leanFields{capability: res.Capability, model: res.Model, step: res.Step, judgeID: res.JudgeID,
+				stop: res.Stop, metadata: res.Metadata}
+			if res.Error != nil {
+				e.lean.message = res.Error.Message
+			}
 		}
-		ix.latest[e.Key] = e
+		all = append(all, e)
 	}
 	if err := rd.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	slices.SortFunc(all, func(a, b Entry) int {
+		return cmp.Or(CompareKeys(a.Key, b.Key), cmp.Compare(a.Line, b.Line))
+	})
+	ix.Records = len(all)
+	n := 0
+	for i := range all {
+		e := &all[i]
+		if i == 0 || all[i-1].Key != e.Key {
+			ix.Tokens = ix.Tokens.Add(e.Tokens)
+			all[n] = *e
+			n++
+			continue
+		}
+		if !regraded(&all[i-1], e) {
+			ix.Tokens = ix.Tokens.Add(e.Tokens)
+		}
+		all[n-1] = *e
+	}
+	ix.latest = slices.Clip(all[:n])
 	return ix, nil
 }
 
@@ -168,19 +230,19 @@ func regraded(prev, e *Entry) bool {
 }
 
 // Latest returns the last record of every key, in canonical order (CompareKeys).
-func (ix *Index) Latest() []Entry {
-	out := make([]Entry, 0, len(ix.latest))
-	for _, e := range ix.latest {
-		out = append(out, e)
-	}
-	slices.SortFunc(out, func(a, b Entry) int { return CompareKeys(a.Key, b.Key) })
-	return out
-}
+func (ix *Index) Latest() []Entry { return slices.Clone(ix.latest) }
+
+// entries returns the last record of every key in canonical order: the caller must not
+// change it.
+func (ix *Index) entries() []Entry { return ix.latest }
 
 // Lookup returns the last record of key k.
 func (ix *Index) Lookup(k Key) (Entry, bool) {
-	e, ok := ix.latest[k]
-	return e, ok
+	i, ok := ix.lookup[k]
+	if !ok {
+		return Entry{}, false
+	}
+	return ix.latest[i], true
 }
 
 // Len returns the number of distinct keys.
@@ -227,24 +289,4 @@ func decodeRecord(name string, e *Entry, line []byte) (*Result, error) {
 		return nil, &SyntaxError{File: name, Line: e.Line, Err: err}
 	}
 	return &res, nil
-}
-
-// briefRecord holds the fields of a Result that an Index keeps, so that indexing a log skips
-// building outputs and trajectories.
-type briefRecord struct {
-	V      int           `json:"v"`
-	Run    string        `json:"run"`
-	Suite  string        `json:"suite"`
-	ID     string        `json:"id"`
-	Repeat int           `json:"repeat"`
-	Pass   bool          `json:"pass"`
-	Score  float64       `json:"score"`
-	Tokens runners.Usage `json:"tokens"`
-	Error  *Failure      `json:"error"`
-}
-
-// result returns b as a Result with only its fields set.
-func (b *briefRecord) result() Result {
-	return Result{V: b.V, Run: b.Run, Suite: b.Suite, ID: b.ID, Repeat: b.Repeat,
-		Verdict: judges.Verdict{Pass: b.Pass, Score: b.Score}, Tokens: b.Tokens, Error: b.Error}
 }

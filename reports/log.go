@@ -187,8 +187,13 @@ type Reader struct {
 	closed bool
 	// off is the number of bytes read so far; start and end delimit the last line read.
 	off, start, end int64
-	// brief makes Scan decode only the fields of a briefRecord (see IndexLog).
-	brief bool
+	// mode says what Scan decodes: every field, or those of a lean read (decodeLean) into
+	// scratch, repeated strings through intern.
+	mode    leanMode
+	scratch Result
+	intern  interner
+	// long holds a line longer than the buffer while it is read.
+	long []byte
 }
 
 // NewReader returns a Reader of r; name is used in error positions.
@@ -201,7 +206,7 @@ func NewReader(r io.Reader, name string) *Reader {
 func (rd *Reader) Scan() bool {
 	rd.res, rd.lerr = nil, nil
 	for !rd.closed {
-		data, err := rd.r.ReadBytes('\n')
+		data, err := rd.readLine()
 		if err != nil {
 			rd.closed = true
 			if !errors.Is(err, io.EOF) {
@@ -225,14 +230,13 @@ func (rd *Reader) Scan() bool {
 			rd.lerr = &SyntaxError{File: rd.name, Line: rd.line, Err: errTorn, Torn: true}
 			return true
 		}
-		var res Result
+		res := &rd.scratch
 		var jerr error
-		if rd.brief {
-			var b briefRecord
-			jerr = json.Unmarshal(data, &b)
-			res = b.result()
+		if rd.mode != fullRecords {
+			jerr = decodeLean(data, res, rd.mode, rd.intern)
 		} else {
-			jerr = json.Unmarshal(data, &res)
+			res = &Result{}
+			jerr = json.Unmarshal(data, res)
 		}
 		if jerr != nil {
 			if torn {
@@ -249,10 +253,28 @@ func (rd *Reader) Scan() bool {
 			rd.lerr = &SyntaxError{File: rd.name, Line: rd.line, Err: fmt.Errorf("record schema v%d is newer than this realx reads (v%d)", res.V, SchemaVersion)}
 			return true
 		}
-		rd.res = &res
+		rd.res = res
 		return true
 	}
 	return false
+}
+
+// readLine returns the next line, its newline included, valid until the next call; an error
+// (io.EOF at the end) with the last line when it has no newline.
+func (rd *Reader) readLine() ([]byte, error) {
+	line, err := rd.r.ReadSlice('\n')
+	if !errors.Is(err, bufio.ErrBufferFull) {
+		return line, err
+	}
+	rd.long = append(rd.long[:0], line...)
+	for errors.Is(err, bufio.ErrBufferFull) {
+		line, err = rd.r.ReadSlice('\n')
+		rd.long = append(rd.long, line...)
+	}
+	if cap(rd.long) > 4<<20 {
+		defer func() { rd.long = nil }() // a long line's buffer is not kept
+	}
+	return rd.long, err
 }
 
 // errTorn is the problem of a torn last line.

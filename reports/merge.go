@@ -272,7 +272,7 @@ func Merge(out string, dirs []string, opt MergeOptions) (*MergeSummary, error) {
 			return nil, err
 		}
 		in.ix = ix
-		for _, e := range ix.Latest() {
+		for _, e := range ix.entries() {
 			w, seen := winners[e.Key]
 			if !seen {
 				winners[e.Key], best[e.Key] = i, e

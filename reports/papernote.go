@@ -3,7 +3,6 @@ package reports
 import (
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"strings"
 
@@ -81,12 +80,7 @@ func (a *Accuracy) paperNote(run, suite string, n tasks.PaperNumber, multi bool)
 	if !c.Defined() {
 		return note + " no graded sample"
 	}
-	d := c.Accuracy - n.Value
-	sign := "+"
-	if d < 0 {
-		sign = "−"
-	}
-	note += fmt.Sprintf(" %.1f, Δ %s%.1f", c.Accuracy, sign, math.Abs(d))
+	note += fmt.Sprintf(" %.1f, Δ %s", c.Accuracy, formatDelta(c.Accuracy-n.Value, 1))
 	if c.Samples < c.ExpectedSamples {
 		note += fmt.Sprintf(" (%d of %d samples)", c.Samples, c.ExpectedSamples)
 	}

@@ -35,13 +35,13 @@ func TestAccuracyPrintsPaperNumbers(t *testing.T) {
 	}
 	tab := acc.Table()
 	assert.Equal(t, []string{
-		"paper: vstar deepeyesv2-7b 81.8 (DeepEyesV2 (arXiv 2511.05271), Table 2); measured by deepeyesv2-7b: 75.0, Δ −6.8",
+		"paper: vstar deepeyesv2-7b 81.8 (DeepEyesV2 (arXiv 2511.05271), Table 2); measured by deepeyesv2-7b: 75.0, Δ -6.8",
 		"paper: vstar/spatial deepeyesv2-7b 40.0 (a table); measured by deepeyesv2-7b: 50.0, Δ +10.0",
 	}, tab.Notes)
 
 	var md bytes.Buffer
 	require.NoError(t, Write(&md, tab, "md", 1))
-	assert.Contains(t, md.String(), "- paper: vstar deepeyesv2-7b 81.8 (DeepEyesV2 (arXiv 2511.05271), Table 2); measured by deepeyesv2-7b: 75.0, Δ −6.8\n")
+	assert.Contains(t, md.String(), "- paper: vstar deepeyesv2-7b 81.8 (DeepEyesV2 (arXiv 2511.05271), Table 2); measured by deepeyesv2-7b: 75.0, Δ -6.8\n")
 
 	// Grouped by another field, a capability's number has no row to stand beside.
 	acc, err = NewAccuracy("stop")

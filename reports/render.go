@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"maps"
 	"slices"
@@ -52,6 +53,7 @@ var renderers = []struct {
 		}
 		return WriteJSON(w, l)
 	})},
+	{"latex", gridsRenderer((*Grid).WriteLaTeX)},
 }
 
 // formatAliases are other names of formats.
@@ -129,10 +131,53 @@ type Grid struct {
 	Rows   [][]string
 	Left   int
 	Notes  []string
+	// Title, when set, is printed above the table (a LaTeX table's caption); Label is a
+	// LaTeX table's \label.
+	Title, Label string
+	// Emphasis marks cells of Rows (same shape; nil for none) to print in bold or underlined,
+	// in Markdown and LaTeX.
+	Emphasis [][]Emphasis
+	// Groups, when set, spans the columns under labels printed above the header in LaTeX (a
+	// suite over its capabilities), where Sub, when set, is the header under them; text,
+	// Markdown and CSV print Header.
+	Groups []HeaderGroup
+	Sub    []string
+	// Fold, in Markdown, puts the table in a <details> block that its title opens: a long
+	// list in a pull-request comment.
+	Fold bool
 }
 
-// WriteText prints g as a box table for a terminal, its notes under it.
+// Emphasis is how a cell is set apart: the best of its column in bold, the second underlined.
+type Emphasis int
+
+// The emphases of cells.
+const (
+	Plain Emphasis = iota
+	Bold
+	Underline
+)
+
+// HeaderGroup is a label over Cols consecutive columns of a grid's header ("" for none).
+type HeaderGroup struct {
+	Label string
+	Cols  int
+}
+
+// emphasis returns the emphasis of cell j of row i.
+func (g *Grid) emphasis(i, j int) Emphasis {
+	if i < len(g.Emphasis) && j < len(g.Emphasis[i]) {
+		return g.Emphasis[i][j]
+	}
+	return Plain
+}
+
+// WriteText prints g as a box table for a terminal, its title over it and its notes under it.
 func (g *Grid) WriteText(w io.Writer) error {
+	if g.Title != "" {
+		if _, err := fmt.Fprintln(w, g.Title); err != nil {
+			return err
+		}
+	}
 	if err := g.writeTable(w, renderer.NewBlueprint()); err != nil {
 		return err
 	}
@@ -144,12 +189,33 @@ func (g *Grid) WriteText(w io.Writer) error {
 	return nil
 }
 
-// WriteMarkdown prints g as a GitHub-flavoured Markdown table, with | in cells escaped, its
-// notes under it as a list.
+// WriteMarkdown prints g as a GitHub-flavoured Markdown table, with | in cells escaped, the
+// emphasized cells in bold (**) or underlined (<u>), its title over it in bold and its notes
+// under it as a list.
 func (g *Grid) WriteMarkdown(w io.Writer) error {
+	switch {
+	case g.Fold:
+		if _, err := fmt.Fprintf(w, "<details><summary>%s</summary>\n\n", html.EscapeString(g.Title)); err != nil {
+			return err
+		}
+		defer fmt.Fprintf(w, "\n</details>\n")
+	case g.Title != "":
+		if _, err := fmt.Fprintf(w, "**%s**\n\n", g.Title); err != nil {
+			return err
+		}
+	}
 	esc := &Grid{Header: escapePipes(g.Header), Left: g.Left}
-	for _, r := range g.Rows {
-		esc.Rows = append(esc.Rows, escapePipes(r))
+	for i, r := range g.Rows {
+		row := escapePipes(r)
+		for j := range row {
+			switch g.emphasis(i, j) {
+			case Bold:
+				row[j] = "**" + row[j] + "**"
+			case Underline:
+				row[j] = "<u>" + row[j] + "</u>"
+			}
+		}
+		esc.Rows = append(esc.Rows, row)
 	}
 	if err := esc.writeTable(w, renderer.NewMarkdown()); err != nil {
 		return err
@@ -335,7 +401,8 @@ type Report interface {
 	// Expect says what run should have (ExpectedOf its manifest; nil when unknown), so that
 	// the report counts against it: n of expected, and incomplete runs marked.
 	Expect(run string, e *Expected)
-	// Add counts record r of run.
+	// Add counts record r of run. r is the caller's: the report keeps none of it after the
+	// call (a lean read passes the same record each time, its fields set anew).
 	Add(run string, r *Result)
 	// Note adds a note to the report: what a reader must know to read it right.
 	Note(text string)
@@ -344,7 +411,7 @@ type Report interface {
 }
 
 // Tables lists the reports NewReport makes, by the names `realx report --table` takes.
-var Tables = []string{"capability", "tools", "search", "repeats", "judges"}
+var Tables = []string{"capability", "paper", "tools", "search", "repeats", "judges"}
 
 // UnknownTableError is NewReport's error for a table not in Tables.
 type UnknownTableError struct{ Name string }
@@ -361,6 +428,8 @@ func NewReport(table, by string, ks []int) (Report, error) {
 	switch table {
 	case "capability", "accuracy":
 		return NewAccuracy(by)
+	case "paper":
+		return NewPaper(PaperOptions{By: by})
 	case "tools":
 		return NewToolUsage(by)
 	case "search":
@@ -426,12 +495,18 @@ func PrintWith(w io.Writer, inputs []string, stdin io.Reader, warn io.Writer, re
 	var covs []Coverage
 	var common map[sampleKey]bool
 	indexed := func(ins []*Input, ixs []*Index) error {
-		graded := make([]map[sampleKey]bool, len(ins))
 		for i, in := range ins {
 			covs = append(covs, indexCoverage(in, ixs[i]))
-			graded[i] = gradedSamples(ixs[i])
 		}
 		if len(ins) < 2 {
+			return nil
+		}
+		graded := make([]map[sampleKey]bool, len(ins))
+		for i := range ins {
+			graded[i] = gradedSamples(ixs[i])
+		}
+		if s, ok := rep.(interface{ SuiteWise() bool }); ok && s.SuiteWise() {
+			common = compareBySuite(rep, ins, graded, o.Common)
 			return nil
 		}
 		common = graded[0]
@@ -463,16 +538,19 @@ func PrintWith(w io.Writer, inputs []string, stdin io.Reader, warn io.Writer, re
 	}
 	begin := func(in *Input) error {
 		rep.AddRun(in.Label)
+		if m, ok := rep.(interface{ Manifest(run string, m *Manifest) }); ok {
+			m.Manifest(in.Label, in.Manifest)
+		}
 		e := ExpectedOf(in.Manifest)
 		if common != nil {
-			e = commonExpected(e, common)
+			e = commonExpected(e, common, in.suites)
 		}
 		rep.Expect(in.Label, e)
 		return nil
 	}
 	records, seen := 0, false
 	fields := map[string]bool{}
-	err = scanRuns(inputs, stdin, warn, indexed, begin, func(in *Input, res *Result) error {
+	err = scanRuns(inputs, stdin, warn, readModeOf(rep, by), indexed, begin, func(in *Input, res *Result) error {
 		if common != nil && !common[sampleKey{res.Suite, res.ID}] {
 			return nil
 		}
@@ -490,22 +568,101 @@ func PrintWith(w io.Writer, inputs []string, stdin io.Reader, warn io.Writer, re
 	if records > 0 && !seen {
 		return covs, &NoFieldError{By: by, Fields: slices.Sorted(maps.Keys(fields))}
 	}
-	return covs, r.Render(w, rep.Layout(), o.Decimals)
+	l := rep.Layout()
+	if p, ok := rep.(interface{ Problem() error }); ok && p.Problem() != nil {
+		return covs, p.Problem()
+	}
+	return covs, r.Render(w, l, o.Decimals)
+}
+
+// LeanReport is implemented by a report that reads only the fields of a lean read of records
+// (their key, run, capability, model, verdict, tokens, stop, error and metadata; not their
+// output, gold answer or trajectory), so that its logs are read without decoding the rest.
+type LeanReport interface {
+	Report
+	// Lean reports whether the report reads only those fields.
+	Lean() bool
+}
+
+// readModeOf returns how the records of report rep, grouped by field by, are read: a lean read
+// (with the metadata when by is a metadata field) when rep is a LeanReport, else in full.
+func readModeOf(rep Report, by string) leanMode {
+	if l, ok := rep.(LeanReport); !ok || !l.Lean() {
+		return fullRecords
+	}
+	if strings.HasPrefix(by, "metadata.") {
+		return leanWithMetadata
+	}
+	return leanRecords
+}
+
+// compareBySuite notes, for a report that sets runs side by side suite by suite (the paper
+// table, whose rows join runs of different suites), each suite whose runs graded different
+// samples; with restrict, it notes the samples each suite keeps, and returns them: for each
+// suite, the samples that every run that graded any of it graded. Otherwise it returns nil.
+func compareBySuite(rep Report, ins []*Input, graded []map[sampleKey]bool, restrict bool) map[sampleKey]bool {
+	bySuite := map[string][]int{}
+	for i, g := range graded {
+		ins[i].suites = map[string]bool{}
+		for k := range g {
+			ins[i].suites[k.suite] = true
+		}
+		for s := range ins[i].suites {
+			bySuite[s] = append(bySuite[s], i)
+		}
+	}
+	common := map[sampleKey]bool{}
+	for _, s := range slices.Sorted(maps.Keys(bySuite)) {
+		members := bySuite[s]
+		slices.Sort(members)
+		of := func(i int) map[sampleKey]bool {
+			out := map[sampleKey]bool{}
+			for k := range graded[i] {
+				if k.suite == s {
+					out[k] = true
+				}
+			}
+			return out
+		}
+		kept, same := of(members[0]), true
+		counts := []string{fmt.Sprintf("%s %d", ins[members[0]].Label, len(kept))}
+		for _, i := range members[1:] {
+			g := of(i)
+			same = same && maps.Equal(g, kept)
+			counts = append(counts, fmt.Sprintf("%s %d", ins[i].Label, len(g)))
+			maps.DeleteFunc(kept, func(k sampleKey, _ bool) bool { return !g[k] })
+		}
+		maps.Copy(common, kept)
+		switch {
+		case len(members) < 2:
+		case restrict:
+			rep.Note(fmt.Sprintf("--common: %s counts only the %d samples that every run of it graded (of %s)", s, len(kept), strings.Join(counts, ", ")))
+		case !same:
+			rep.Note(fmt.Sprintf("the runs of %s graded different samples (%s; %d in common): its figures are not comparable as they stand; --common restricts them to the samples all its runs graded", s, strings.Join(counts, ", "), len(kept)))
+		}
+	}
+	if !restrict {
+		return nil
+	}
+	return common
 }
 
 // indexCoverage returns the coverage of input in, whose log ix indexes, against its manifest.
 func indexCoverage(in *Input, ix *Index) Coverage {
 	c := Coverage{Run: in.Label}
-	samples := map[sampleKey]bool{}
-	for _, e := range ix.Latest() {
+	var last *Entry
+	for i, e := range ix.entries() {
 		if e.Class != "" {
 			c.Errored++
 			continue
 		}
 		c.Graded++
-		samples[sampleKey{e.Suite, e.ID}] = true
+		// The entries are sorted by sample, then repeat: a sample's repeats are together.
+		if last == nil || last.Suite != e.Suite || last.ID != e.ID {
+			c.Samples++
+		}
+		last = &ix.entries()[i]
 	}
-	c.Samples = len(samples)
 	e := ExpectedOf(in.Manifest)
 	if e == nil {
 		return c.withExpected(-1, -1)
@@ -518,7 +675,7 @@ func indexCoverage(in *Input, ix *Index) Coverage {
 func gradedSamples(ix *Index) map[sampleKey]bool {
 	out := map[sampleKey]bool{}
 	failed := map[sampleKey]bool{}
-	for _, e := range ix.Latest() {
+	for _, e := range ix.entries() {
 		k := sampleKey{e.Suite, e.ID}
 		if e.Class != "" {
 			failed[k] = true

@@ -108,6 +108,14 @@ type Input struct {
 	User []Part
 	// Images are the sample's images as sent, in order (image_1 is Images[0]), for tools.
 	Images []*Image
+	// State is the sample's initial state, which its environment opens from (ToolEnv.State).
+	State json.RawMessage
+	// Users gives the user's later messages, for a sample of several user turns; nil: the
+	// first answer ends the sample.
+	Users UserSource
+	// Hidden names functions of the sample's tools that the model may not call until a user
+	// turn reveals them (UserTurn.Reveal).
+	Hidden []string
 }
 
 // Run plays the sample out. A budget that runs out is not an error: the trajectory says which
@@ -120,16 +128,22 @@ type Input struct {
 // the end of ctx, its text cut to Limits.MaxErrorText; the trajectory so far is returned with
 // it.
 func (a *Agent) Run(ctx context.Context, in *Input) (*Trajectory, error) {
+	start := time.Now()
 	if a.Budget.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, a.Budget.Timeout, errSampleTimeout)
 		defer cancel()
 	}
 	lim := a.Limits.withDefaults()
-	s := &sample{a: a, lim: lim, tr: &Trajectory{}, tools: map[string]ToolInstance{}, hashes: map[*Image]string{},
-		recordLeft: lim.MaxTrajectoryRecord}
-	defer s.closeTools()
+	s := &sample{a: a, lim: lim, tr: &Trajectory{}, tools: map[string]route{}, hashes: map[*Image]string{},
+		recordLeft: lim.MaxTrajectoryRecord, episodeLeft: lim.MaxTrajectoryRecord, hidden: map[string]bool{}}
+	for _, name := range in.Hidden {
+		s.hidden[name] = true
+	}
+	defer s.closeTools() // when run panics
 	err := s.run(ctx, in)
+	s.closeTools()
+	s.tr.WallMS = time.Since(start).Milliseconds()
 	if ar, ok := a.Protocol.(answerReader); ok {
 		s.tr.Final = ar.Answer(s.tr.Final)
 	}
@@ -170,10 +184,22 @@ type sample struct {
 	lim      Limits // a.Limits with its defaults
 	tr       *Trajectory
 	defs     []ToolDef
-	tools    map[string]ToolInstance // by function name
-	required map[string][]string     // required arguments by function name
-	calls    int
-	hashes   map[*Image]string
+	tools    map[string]route    // by function name
+	required map[string][]string // required arguments by function name
+	// opened are the tool instances opened for the sample, in order; closed is set once
+	// closeTools has closed them.
+	opened []ToolInstance
+	closed bool
+	// hidden are the functions the model may not call yet (Input.Hidden, less those revealed).
+	hidden map[string]bool
+	// env is the sample's environment, if it has one, and env.Name its suite name.
+	env     Stateful
+	episode *Episode
+	// userTurn counts the user turns after the first; episodeLeft is the bytes of arguments
+	// the episode's record may still keep.
+	userTurn, episodeLeft int
+	calls                 int
+	hashes                map[*Image]string
 	// turnLeft and recordLeft are the bytes of text the record may still keep of the current
 	// turn and of the whole trajectory.
 	turnLeft, recordLeft int
@@ -192,10 +218,10 @@ func (s *sample) run(ctx context.Context, in *Input) error {
 			return err
 		}
 		if b, ok := proto.(binder); ok {
-			proto = b.Bind(s.defs)
+			proto = b.Bind(s.visible())
 		}
 	}
-	system, user, err := a.Prompts.render(in, s.defs)
+	system, user, err := a.Prompts.render(in, s.visible())
 	if err != nil {
 		return err
 	}
@@ -217,7 +243,7 @@ func (s *sample) run(ctx context.Context, in *Input) error {
 		}
 		req := &ChatRequest{Messages: msgs, Generation: a.Generation}
 		if proto != nil {
-			proto.Prepare(req, s.defs)
+			proto.Prepare(req, s.visible())
 		}
 		resp, err := a.Model.Chat(ctx, req)
 		if err != nil {
@@ -235,6 +261,32 @@ func (s *sample) run(ctx context.Context, in *Input) error {
 			// A refusal is the model's last word: neither re-prompted nor asked again.
 			tr.Stop = StopRefusal
 			return nil
+		case in.Users != nil && s.endsTurn(step) && s.spent(turn+1) != "" && !userDone(in.Users):
+			// The user may have more to say, and no turn is left to hear it.
+			tr.Stop = s.spent(turn + 1)
+			return nil
+		case in.Users != nil && s.endsTurn(step) && s.spent(turn+1) == "":
+			next, err := in.Users.Next(ctx, append(slices.Clip(msgs), step.Message))
+			if err != nil {
+				return &ToolError{Tool: "user", Err: err}
+			}
+			if next == nil {
+				tr.Stop = StopAnswer
+				if !step.Answer {
+					tr.Stop = StopNoAction
+				}
+				return nil
+			}
+			s.userTurn++
+			for _, name := range next.Reveal {
+				delete(s.hidden, name)
+			}
+			um := Message{Role: RoleUser, Parts: next.Parts}
+			msgs = append(msgs, step.Message, um)
+			if err := s.recordMessages([]Message{um}); err != nil {
+				return err
+			}
+			continue
 		case step.Answer:
 			tr.Stop = StopAnswer
 			return nil
@@ -278,6 +330,19 @@ func (s *sample) run(ctx context.Context, in *Input) error {
 	}
 }
 
+// endsTurn reports whether step ends the model's turn of a conversation: it answers, or it
+// has no call and the agent does not ask again (OnNoAction stop), as BFCL ends a turn on a
+// reply without a call.
+func (s *sample) endsTurn(step *Step) bool {
+	return step.Answer || len(step.Calls) == 0 && s.a.OnNoAction != NoActionReprompt && s.a.OnNoAction != NoActionRetry
+}
+
+// userDone reports whether u is known to have nothing more to say (a script said in full).
+func userDone(u UserSource) bool {
+	d, ok := u.(interface{ Done() bool })
+	return ok && d.Done()
+}
+
 // spent returns the budget that forbids turn, or "".
 func (s *sample) spent(turn int) StopReason {
 	b := s.a.Budget
@@ -294,9 +359,22 @@ func (s *sample) spent(turn int) StopReason {
 	return ""
 }
 
-// openTools opens every tool for the sample, with one environment.
+// route is where calls to one function go: a tool's instance, through CallFunction when it
+// is a Toolbox.
+type route struct {
+	inst ToolInstance
+	box  Toolbox // set for a Toolbox's function
+	// stateful is set for the functions of the sample's environment, whose calls make its
+	// Episode.
+	stateful bool
+}
+
+// openTools opens every tool for the sample, with one environment: a Toolbox brings the
+// functions it lists, a Stateful instance (an environment) starts the sample's Episode.
 func (s *sample) openTools(ctx context.Context, in *Input) error {
-	env := &ToolEnv{SampleID: in.SampleID, Images: in.Images}
+	env := &ToolEnv{SampleID: in.SampleID, Images: in.Images, State: in.State}
+	start := time.Now()
+	defer func() { s.tr.ToolOpenMS = time.Since(start).Milliseconds() }()
 	s.required = map[string][]string{}
 	for _, t := range s.a.Tools {
 		def := t.Def()
@@ -304,18 +382,85 @@ func (s *sample) openTools(ctx context.Context, in *Input) error {
 		if err != nil {
 			return &ToolError{Tool: def.Name, Err: err}
 		}
-		s.defs = append(s.defs, def)
-		s.tools[def.Name] = inst
-		s.required[def.Name] = requiredArgs(def)
+		s.opened = append(s.opened, inst)
+		r := route{inst: inst}
+		if st, ok := inst.(Stateful); ok {
+			if s.env != nil {
+				return &ToolError{Tool: def.Name, Err: errors.New("a sample has one environment, and this is its second")}
+			}
+			s.env, r.stateful = st, true
+			s.startEpisode(def.Name)
+		}
+		defs := []ToolDef{def}
+		if box, ok := inst.(Toolbox); ok {
+			r.box, defs = box, box.Functions()
+		}
+		for _, d := range defs {
+			if _, dup := s.tools[d.Name]; dup {
+				return &ToolError{Tool: def.Name, Err: fmt.Errorf("function %q is also another tool's: each function of a run needs a name of its own", d.Name)}
+			}
+			if r.box != nil && s.a.Protocol != nil && !s.a.Protocol.Carries(d.Name) {
+				return &ToolError{Tool: def.Name, Err: fmt.Errorf("protocol %s cannot carry function %q", s.a.Protocol.Name(), d.Name)}
+			}
+			s.defs = append(s.defs, d)
+			s.tools[d.Name] = r
+			s.required[d.Name] = requiredArgs(d)
+		}
 	}
 	return nil
 }
 
+// visible returns the functions the model may call now: every function of the sample's
+// tools but those still hidden.
+func (s *sample) visible() []ToolDef {
+	if len(s.hidden) == 0 {
+		return s.defs
+	}
+	var out []ToolDef
+	for _, d := range s.defs {
+		if !s.hidden[d.Name] {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// startEpisode starts the sample's Episode on the environment called name, with its state
+// as opened.
+func (s *sample) startEpisode(name string) {
+	s.episode = &Episode{Environment: name}
+	s.tr.Episode = s.episode
+	state, err := s.env.State()
+	if err != nil {
+		s.episode.StateError = capText("initial state: "+err.Error(), s.lim.MaxErrorText)
+		return
+	}
+	s.episode.Initial, s.episode.InitialSHA256 = state, StateHash(state)
+}
+
+// logEpisode appends a call that ran on the environment to the Episode, its arguments kept
+// whole while the record's budget lasts.
+func (s *sample) logEpisode(c ParsedCall, args json.RawMessage, obs *Observation) {
+	ec := EpisodeCall{Turn: s.userTurn, Name: c.Name, Output: obs.Text, Error: obs.Error}
+	if len(args) <= s.episodeLeft && !s.episode.Truncated {
+		ec.Arguments = slices.Clone(args)
+		s.episodeLeft -= len(args)
+	} else {
+		s.episode.Truncated = true
+	}
+	s.episode.Calls = append(s.episode.Calls, ec)
+}
+
 // closeTools closes every tool opened for the sample, first merging what the search tools
-// report into the trajectory.
+// report into the trajectory and reading the environment's final state; once they are
+// closed, it does nothing.
 func (s *sample) closeTools() {
+	if s.closed {
+		return
+	}
+	s.closed = true
 	var use SearchUse
-	for _, inst := range s.tools {
+	for _, inst := range s.opened {
 		if r, ok := inst.(SearchReporter); ok {
 			use.Merge(r.SearchUse())
 		}
@@ -323,9 +468,17 @@ func (s *sample) closeTools() {
 	if use.Total().Requests > 0 {
 		s.tr.Search = &use
 	}
-	for _, inst := range s.tools {
+	if s.env != nil {
+		if state, err := s.env.State(); err != nil {
+			s.episode.StateError = capText("final state: "+err.Error(), s.lim.MaxErrorText)
+		} else {
+			s.episode.Final, s.episode.FinalSHA256 = state, StateHash(state)
+		}
+	}
+	for _, inst := range s.opened {
 		_ = inst.Close()
 	}
+	s.tools = nil
 }
 
 // runCalls runs a turn's calls one after the other, in order (a stateful kernel sees them as
@@ -341,12 +494,15 @@ func (s *sample) runCalls(ctx context.Context, calls []ParsedCall) (outcomes []O
 		}
 		s.calls++
 		start := time.Now()
-		obs, err := s.call(ctx, c)
+		obs, ran, err := s.call(ctx, c)
 		rec := Call{ID: c.ID, Name: c.Name, Arguments: s.keep(turn, c.Arguments, s.lim.MaxRecordedText), DurationMS: time.Since(start).Milliseconds()}
 		if err != nil {
 			rec.Error = s.keep(turn, err.Error(), s.lim.MaxRecordedText)
 			turn.Calls = append(turn.Calls, rec)
 			return nil, "", err
+		}
+		if ran != nil && s.tools[c.Name].stateful {
+			s.logEpisode(c, ran, obs)
 		}
 		kept := *obs
 		kept.Images = s.showImages(obs.Images, &shown)
@@ -412,41 +568,47 @@ func (c imageCount) note(lim Limits) string {
 	return "\n" + strings.Join(notes, "\n")
 }
 
-// call runs one call. A malformed call, a tool the run does not have and arguments that miss
-// what the tool requires give an error observation without running anything.
-func (s *sample) call(ctx context.Context, c ParsedCall) (*Observation, error) {
+// call runs one call, returning its observation and the arguments it ran with (nil when it
+// did not run). A malformed call, a tool the run does not have (or hides still) and arguments
+// that miss what the tool requires give an error observation without running anything.
+func (s *sample) call(ctx context.Context, c ParsedCall) (*Observation, json.RawMessage, error) {
 	if c.Err != "" {
-		return errorObservation(c.Err), nil
+		return errorObservation(c.Err), nil, nil
 	}
-	inst := s.tools[c.Name]
-	if inst == nil {
+	r, ok := s.tools[c.Name]
+	if !ok || s.hidden[c.Name] {
 		if knownFunction(c.Name) {
-			return errorObservation(fmt.Sprintf("tool %q is not available in this run", c.Name)), nil
+			return errorObservation(fmt.Sprintf("tool %q is not available in this run", c.Name)), nil, nil
 		}
-		names := make([]string, len(s.defs))
-		for i, d := range s.defs {
-			names[i] = d.Name
+		var names []string
+		for _, d := range s.visible() {
+			names = append(names, d.Name)
 		}
 		have := "this run has no tools"
 		if len(names) > 0 {
 			have = "the tools of this run are " + strings.Join(names, ", ")
 		}
-		return errorObservation(fmt.Sprintf("unknown tool %q: %s", c.Name, have)), nil
+		return errorObservation(fmt.Sprintf("unknown tool %q: %s", c.Name, have)), nil, nil
 	}
 	args, err := checkArgs(c.Arguments, s.required[c.Name])
 	if err != nil {
-		return errorObservation(err.Error()), nil
+		return errorObservation(err.Error()), nil, nil
 	}
-	obs, err := inst.Call(ctx, args)
+	var obs *Observation
+	if r.box != nil {
+		obs, err = r.box.CallFunction(ctx, c.Name, args)
+	} else {
+		obs, err = r.inst.Call(ctx, args)
+	}
 	switch {
 	case err != nil && ctx.Err() != nil:
-		return nil, err
+		return nil, nil, err
 	case err != nil:
-		return nil, &ToolError{Tool: c.Name, Err: err}
+		return nil, nil, &ToolError{Tool: c.Name, Err: err}
 	case obs == nil:
 		obs = &Observation{}
 	}
-	return obs, nil
+	return obs, args, nil
 }
 
 // errorObservation is the observation of a call that failed for reason msg.

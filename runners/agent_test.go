@@ -409,3 +409,49 @@ func TestCutNoteCountsTheBytesCut(t *testing.T) {
 	assert.True(t, utf8.ValidString(head) && utf8.ValidString(tail), "no rune is split")
 	assert.Equal(t, len(out)-len(head)-len(tail), cut, "the note counts every byte the record lacks")
 }
+
+// slowOpenTool is an echo tool whose Open and Call each take at least d.
+type slowOpenTool struct{ d time.Duration }
+
+func (s slowOpenTool) Def() runners.ToolDef { return echoTool().Def() }
+
+func (s slowOpenTool) Open(ctx context.Context, env *runners.ToolEnv) (runners.ToolInstance, error) {
+	time.Sleep(s.d)
+	inst, err := echoTool().Open(ctx, env)
+	return slowInstance{inst, s.d}, err
+}
+
+type slowInstance struct {
+	runners.ToolInstance
+	d time.Duration
+}
+
+func (i slowInstance) Call(ctx context.Context, args json.RawMessage) (*runners.Observation, error) {
+	time.Sleep(i.d)
+	return i.ToolInstance.Call(ctx, args)
+}
+
+// TestTrajectoryRecordsWallTime records the sample's wall time and the time its tools took to
+// open, which hold the model's turns and the tool calls: what a report splits wall time by.
+func TestTrajectoryRecordsWallTime(t *testing.T) {
+	t.Parallel()
+	const d = 20 * time.Millisecond
+	a, srv := agentFor(t, "hermes", slowOpenTool{d})
+	srv.Script(runnertest.Reply{Content: echoCall}, runnertest.Reply{Content: "<answer>done</answer>"})
+	tr, err := a.Run(context.Background(), question("echo"))
+	require.NoError(t, err)
+	var model, tools int64
+	for _, turn := range tr.Turns {
+		model += turn.LatencyMS
+		for _, c := range turn.Calls {
+			tools += c.DurationMS
+		}
+	}
+	assert.GreaterOrEqual(t, tr.ToolOpenMS, d.Milliseconds(), "opening the tool is timed")
+	assert.GreaterOrEqual(t, tools, d.Milliseconds(), "the call is timed")
+	assert.GreaterOrEqual(t, tr.WallMS, model+tools+tr.ToolOpenMS, "the wall time holds the parts")
+	data, err := json.Marshal(tr)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `"wall_ms":`)
+	assert.Contains(t, string(data), `"tool_open_ms":`)
+}

@@ -79,8 +79,23 @@ func CheckAgent(a tasks.AgentSpec) []Problem {
 	var p Protocol
 	if a.Protocol != "" {
 		var ok bool
-		if p, ok = ProtocolByName(a.Protocol); !ok {
+		switch p, ok = ProtocolFor(a); {
+		case a.Protocol == tasks.ProtocolTags && !ok:
+			add("protocol tags needs agent.tags: the call, observation and answer tags of the model", "protocol")
+		case !ok:
 			add(fmt.Sprintf("unknown protocol %q: the protocols are %s", a.Protocol, strings.Join(Protocols, ", ")), "protocol")
+		}
+	}
+	for _, f := range []struct {
+		key string
+		set bool
+	}{{"environment", a.Environment != nil}, {"mcp", len(a.MCP) > 0}, {"turns", a.Turns != ""}} {
+		switch {
+		case !f.set:
+		case a.Protocol == "":
+			add(fmt.Sprintf("agent.%s needs an agent protocol: set agent.protocol", f.key), f.key)
+		case p != nil && f.key != "turns" && !CarriesAny(p):
+			add(fmt.Sprintf("protocol %s cannot carry the functions of agent.%s: it writes calls to its own tools only (native, hermes, and tags with a json call form carry any function)", p.Name(), f.key), f.key)
 		}
 	}
 	seen := map[string]bool{}
@@ -121,6 +136,14 @@ func CheckAgent(a tasks.AgentSpec) []Problem {
 	}
 	return out
 }
+
+// anyFunction is a function name that no tool has.
+const anyFunction = "\x00any function"
+
+// CarriesAny reports whether p can write a call to any function, as environments and MCP
+// servers need (their functions are known only when a sample opens them): native, hermes,
+// and a tag protocol with a JSON call form.
+func CarriesAny(p Protocol) bool { return p.Carries(anyFunction) }
 
 // carried says which suite tools p can carry.
 func carried(p Protocol) string {

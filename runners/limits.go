@@ -214,3 +214,7 @@ func (l Limits) withDefaults() Limits {
 	orDefault(&l.MaxErrorText, DefaultMaxErrorText)
 	return l
 }
+
+// CapText returns s cut to about n bytes as the record cuts text: its head and its tail around
+// "[… N bytes truncated …]", no rune split. Tools cap what they return with it.
+func CapText(s string, n int) string { return capText(s, n) }

@@ -74,6 +74,8 @@ var protocols = map[string]Protocol{
 	"deepeyesv2": deepEyesV2Protocol{},
 	"deepeyes":   deepEyesProtocol{},
 	"r1v4":       r1v4Protocol{},
+	// tags is declared by each suite (agent.tags): ProtocolFor builds it.
+	"tags": tagProtocol{},
 }
 
 // Protocols lists the names of the agent protocols a suite may name, sorted; an empty
@@ -87,7 +89,8 @@ var Protocols = func() []string {
 	return names
 }()
 
-// ProtocolByName returns the protocol called name, and whether there is one.
+// ProtocolByName returns the protocol called name, and whether there is one; the tag
+// protocol without tags (ProtocolFor gives an agent block's).
 func ProtocolByName(name string) (Protocol, bool) {
 	p, ok := protocols[name]
 	return p, ok

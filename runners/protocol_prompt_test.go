@@ -133,7 +133,23 @@ func TestCheckAgent(t *testing.T) {
 		{tasks.AgentSpec{Protocol: "hermes", Tools: []string{"python", "search"}}, nil},
 		{tasks.AgentSpec{Protocol: "r1v4", Tools: []string{"python", "image_search", "text_search", "web_visit"}}, nil},
 		{tasks.AgentSpec{Protocol: "deepeyesv2", Tools: []string{"python", "search", "image_search"}}, nil},
-		{tasks.AgentSpec{Protocol: "mcp"}, []string{`agent.protocol: unknown protocol "mcp": the protocols are deepeyes, deepeyesv2, hermes, native, r1v4`}},
+		{tasks.AgentSpec{Protocol: "mcp"}, []string{`agent.protocol: unknown protocol "mcp": the protocols are deepeyes, deepeyesv2, hermes, native, r1v4, tags`}},
+		// Environments, MCP servers and user turns need a protocol, the first two one that
+		// carries any function; the tag protocol needs its tags.
+		{tasks.AgentSpec{Protocol: "native", Environment: &tasks.EnvironmentSpec{Name: "kv"}, MCP: []tasks.MCPServer{{Name: "m"}}, Turns: "turns"}, nil},
+		{tasks.AgentSpec{Environment: &tasks.EnvironmentSpec{Name: "kv"}, Turns: "turns"}, []string{
+			`agent.environment: agent.environment needs an agent protocol: set agent.protocol`,
+			`agent.turns: agent.turns needs an agent protocol: set agent.protocol`,
+		}},
+		{tasks.AgentSpec{Protocol: "r1v4", MCP: []tasks.MCPServer{{Name: "m"}}}, []string{
+			`agent.mcp: protocol r1v4 cannot carry the functions of agent.mcp: it writes calls to its own tools only (native, hermes, and tags with a json call form carry any function)`,
+		}},
+		{tasks.AgentSpec{Protocol: "tags"}, []string{`agent.protocol: protocol tags needs agent.tags: the call, observation and answer tags of the model`}},
+		{tasks.AgentSpec{Protocol: "tags", Tools: []string{"python", "crop"}, Environment: &tasks.EnvironmentSpec{Name: "kv"},
+			Tags: &tasks.TagSpec{Calls: []tasks.TagCall{{Open: "<python>", Close: "</python>", Function: "code"}}}}, []string{
+			`agent.environment: protocol tags cannot carry the functions of agent.environment: it writes calls to its own tools only (native, hermes, and tags with a json call form carry any function)`,
+			`agent.tools[1]: protocol tags cannot carry tool "crop" (it carries python)`,
+		}},
 		{tasks.AgentSpec{Protocol: "native", Tools: []string{"python", "python"}}, []string{`agent.tools[1]: tool "python" is listed twice`}},
 		{tasks.AgentSpec{Protocol: "deepeyesv2", Tools: []string{"crop", "text_search"}}, []string{
 			`agent.tools[0]: protocol deepeyesv2 cannot carry tool "crop" (it carries image_search, python, search)`,

@@ -30,6 +30,9 @@ type ToolEnv struct {
 	SampleID string
 	// Images are the sample's images as sent to the model, in order (image_1 is Images[0]).
 	Images []*Image
+	// State is the sample's initial state, for an environment (JSON; nil when the sample has
+	// none). Every sample and every repeat opens its environment afresh from it.
+	State json.RawMessage
 }
 
 // Observation is a tool's result as it goes back to the model. Protocols that show code
@@ -70,3 +73,26 @@ func (i *statelessInstance) Call(ctx context.Context, args json.RawMessage) (*Ob
 }
 
 func (i *statelessInstance) Close() error { return nil }
+
+// Toolbox is a ToolInstance that brings several functions, known only once it is opened for a
+// sample: an environment's (which may depend on the sample's state) or an MCP server's (which
+// the server lists). The agent declares Functions in place of the Tool's Def, and sends each
+// call to CallFunction with the function's name; Call is not used.
+type Toolbox interface {
+	ToolInstance
+	// Functions declares the instance's functions, each with the JSON Schema of its arguments.
+	Functions() []ToolDef
+	// CallFunction runs the function called name once, as Call runs a single-function tool:
+	// a returned error is an infrastructure failure, a problem of the call an Observation with
+	// Error set.
+	CallFunction(ctx context.Context, name string, args json.RawMessage) (*Observation, error)
+}
+
+// Stateful is a ToolInstance with a state that the sample's grading reads: an environment. The
+// agent reads the state when the instance is opened and when the sample ends, and logs the
+// calls to its functions in order (Trajectory.Episode).
+type Stateful interface {
+	// State returns the state as it is now, as canonical JSON: the same state gives the same
+	// bytes, so that states compare by hash.
+	State() (json.RawMessage, error)
+}

@@ -69,9 +69,20 @@ type Trajectory struct {
 	// Search is what the sample's searches did (the search tools' SearchReporter); nil when
 	// it made no search request.
 	Search *SearchUse `json:"search,omitempty"`
-	Usage  Usage      `json:"-"`
+	// Episode is what the sample did to its environment, when it has one (a Stateful tool):
+	// its states and calls, for the judge.
+	Episode *Episode `json:"episode,omitempty"`
+	Usage   Usage    `json:"-"`
 	// LatencyMS is the time spent waiting for the model, all turns.
 	LatencyMS int64 `json:"-"`
+	// WallMS is the sample's wall time in the agent, from its start to its end: the model's
+	// turns (LatencyMS), the tool calls (their DurationMS), and the rest (opening the tools,
+	// waiting for a slot of the endpoint or a retry, rendering and sending images). 0 in
+	// records written before realx recorded it.
+	WallMS int64 `json:"wall_ms,omitempty"`
+	// ToolOpenMS is the part of WallMS spent opening the sample's tools (starting its
+	// sandbox); 0 when it has none, and in records written before realx recorded it.
+	ToolOpenMS int64 `json:"tool_open_ms,omitempty"`
 	// Refusal is the refusal of the model's last turn, if it refused (StopRefusal); the
 	// turn keeps it too, capped.
 	Refusal string `json:"-"`

@@ -124,7 +124,6 @@ var (
 func suiteSchema(t *testing.T) []byte {
 	t.Helper()
 	g := &schemaGen{docs: fieldDocs(t), defs: map[string]any{}}
-	g.schemaEnums()
 	root := g.object(reflect.TypeFor[tasks.Suite]())
 	root["$schema"] = "https://json-schema.org/draft/2020-12/schema"
 	root["$id"] = "https://github.com/realx-bench/realx/blob/main/docs/suite.schema.json"
@@ -144,8 +143,9 @@ type schemaGen struct {
 	defs map[string]any
 }
 
-// schemaEnums adds the choices that live outside package tasks.
-func (g *schemaGen) schemaEnums() {
+// init adds to schemaEnums the choices that live outside package tasks, once, before the
+// parallel tests read it.
+func init() {
 	protocols := []any{"", tasks.ProtocolNone}
 	for _, p := range runners.Protocols {
 		protocols = append(protocols, p)

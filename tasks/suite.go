@@ -175,7 +175,7 @@ type ProtocolPrompt struct {
 
 // ProtocolNames are the agent protocols a suite's prompt.protocols may name: runners'
 // protocols (a test keeps the two lists equal).
-var ProtocolNames = []string{"deepeyes", "deepeyesv2", "hermes", "native", "r1v4"}
+var ProtocolNames = []string{"deepeyes", "deepeyesv2", "hermes", "native", "r1v4", "tags"}
 
 // Generation holds sampling parameters. A nil field is not sent, so the endpoint's default
 // applies; a set field is sent as is, zero included.
@@ -325,6 +325,17 @@ type AgentSpec struct {
 	// refused past the aspect limit). Empty takes the protocol's (deepeyes: pil; the others:
 	// clamp).
 	Crop string `yaml:"crop" json:"crop,omitempty"`
+	// Environment is the stateful tool set each sample (and repeat) opens afresh from its own
+	// initial state, its functions joining the tools (see EnvironmentSpec).
+	Environment *EnvironmentSpec `yaml:"environment" json:"environment,omitempty"`
+	// Turns names the sample field (a key of its metadata) holding the user's later turns,
+	// for samples of several user turns (see UserTurns); empty, the first answer ends a sample.
+	Turns string `yaml:"turns" json:"turns,omitempty"`
+	// MCP names the MCP tool servers whose tools the model may call (see MCPServer).
+	MCP []MCPServer `yaml:"mcp" json:"mcp,omitempty"`
+	// Tags declares the tag protocol (protocol: tags): the model's own call, observation and
+	// answer tags (see TagSpec).
+	Tags *TagSpec `yaml:"tags" json:"tags,omitempty"`
 }
 
 // The values of AgentSpec.OnCallError, AgentSpec.Crop and PythonSpec.Mode.

@@ -176,6 +176,9 @@ func (c *checker) agent(a *AgentSpec) {
 	c.durationIn(yamlPath("agent", "python", "timeout"), py.Timeout, MaxPythonTimeout)
 	c.intIn(yamlPath("agent", "python", "memory_mb"), py.MemoryMB, 0, MaxPythonMemoryMB)
 	c.intIn(yamlPath("agent", "python", "max_images"), py.MaxImages, 0, MaxPythonImages)
+	c.environment(a)
+	c.mcp(a)
+	c.tags(a)
 }
 
 // The most a suite may set its limits to: bounds that no real benchmark needs to exceed, so

@@ -73,7 +73,7 @@ func agentSpec(c *cli.Context, s *tasks.Suite, modelProtocol string) (tasks.Agen
 	}
 	if given && protocol != spec.Protocol {
 		spec.Protocol, spec.System, spec.User = protocol, "", ""
-		if p, ok := runners.ProtocolByName(spec.Protocol); ok && !c.IsSet("tools") && !carriesAll(p, spec.Tools) {
+		if p, ok := runners.ProtocolFor(spec); ok && !c.IsSet("tools") && !carriesAll(p, spec.Tools) {
 			if len(spec.Tools) > 0 {
 				fmt.Fprintf(c.App.ErrWriter, "realx: note: %s: protocol %s cannot carry the suite's tools (%s); it gets %s (choose with --tools)\n",
 					s.Source, spec.Protocol, strings.Join(spec.Tools, ", "), toolList(p.DefaultTools()))
@@ -91,7 +91,7 @@ func agentSpec(c *cli.Context, s *tasks.Suite, modelProtocol string) (tasks.Agen
 				spec.Tools = append(spec.Tools, t)
 			}
 		}
-	} else if p, ok := runners.ProtocolByName(spec.Protocol); ok && len(spec.Tools) == 0 {
+	} else if p, ok := runners.ProtocolFor(spec); ok && len(spec.Tools) == 0 {
 		spec.Tools = p.DefaultTools()
 	}
 	ints := []struct {

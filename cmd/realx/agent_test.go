@@ -118,7 +118,8 @@ func TestRunDeepEyesV2Trajectory(t *testing.T) {
 
 	rep := realxCLI(t, nil, "report", dir, "--table", "tools")
 	require.Equal(t, 0, rep.code, rep.stderr)
-	assert.Contains(t, rep.stdout, "code/sample")
+	assert.Regexp(t, `│ \S+ +│ code +│ +1 │ +1\.00 │`, rep.stdout, "each tool's calls")
+	assert.Contains(t, rep.stdout, "│ code:crop │", "the sequence of calls")
 	assert.Regexp(t, `overall\s+│\s+\S+\s+│\s+1/1\s+│\s+100\.0\s+│\s+1\.00\s`, rep.stdout)
 }
 

@@ -291,3 +291,75 @@ func findFlag(flags []cli.Flag, name string) cli.Flag {
 	}
 	return nil
 }
+
+// TestGitHubActionsGate runs the commands of docs/github-actions/realx-gate.yml as its jobs
+// would, from the repository's root: the baseline job's run, then the gate job's run and
+// compare; the comparison passes (the same recording, the same store: no regression), and
+// its Markdown and JUnit files are written. (TestCompareGate makes the step fail.)
+func TestGitHubActionsGate(t *testing.T) {
+	needSandbox(t)
+	var wf struct {
+		On   map[string]any    `yaml:"on"`
+		Env  map[string]string `yaml:"env"`
+		Jobs map[string]struct {
+			If    string `yaml:"if"`
+			Steps []struct {
+				Name string `yaml:"name"`
+				Run  string `yaml:"run"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	data, err := os.ReadFile(repoFile("docs", "github-actions", "realx-gate.yml"))
+	require.NoError(t, err)
+	require.NoError(t, yaml.Unmarshal(data, &wf))
+	require.Contains(t, wf.On, "pull_request")
+	require.Contains(t, wf.Jobs["gate"].If, "pull_request")
+
+	dir := t.TempDir()
+	expr := regexp.MustCompile(`\$\{\{\s*([\w.]+)\s*\}\}`)
+	// command turns a step's script into realx's arguments, as Actions and the shell would, the
+	// repository's paths made relative to this package and the outputs put in dir.
+	command := func(script string) []string {
+		script = expr.ReplaceAllStringFunc(script, func(m string) string {
+			name := strings.TrimPrefix(expr.FindStringSubmatch(m)[1], "env.")
+			v, ok := wf.Env[name]
+			require.True(t, ok, "no value for %s", m)
+			return v
+		})
+		args := strings.Fields(script)
+		require.Equal(t, "bin/realx", args[0], script)
+		for i, a := range args {
+			switch {
+			case a == wf.Env["RECORDING"]:
+				args[i] = repoFile(filepath.FromSlash(a))
+			case a == wf.Env["BASELINE"] || strings.HasPrefix(a, "runs/") || strings.HasPrefix(a, "comparison."):
+				args[i] = filepath.Join(dir, filepath.FromSlash(a))
+			}
+		}
+		return args[1:]
+	}
+	step := func(job, name string) []string {
+		for _, s := range wf.Jobs[job].Steps {
+			if s.Name == name {
+				return command(s.Run)
+			}
+		}
+		t.Fatalf("no step %q in job %s", name, job)
+		return nil
+	}
+	r := realxCLI(t, nil, step("baseline", "Make the baseline")...)
+	require.Equal(t, 0, r.code, r.stderr)
+	r = realxCLI(t, nil, step("gate", "Run the suite")...)
+	require.Equal(t, 0, r.code, r.stderr)
+	compare := step("gate", "Compare with the baseline")
+	r = realxCLI(t, nil, compare...)
+	require.Equal(t, 0, r.code, r.stderr)
+	md, err := os.ReadFile(filepath.Join(dir, "comparison.md"))
+	require.NoError(t, err)
+	assert.Contains(t, string(md), "**realx compare baseline → candidate: no significant regression**")
+	junit, err := os.ReadFile(filepath.Join(dir, "comparison.xml"))
+	require.NoError(t, err)
+	assert.Contains(t, string(junit), `<testsuites name="realx compare" tests="`)
+	assert.Contains(t, string(junit), `failures="0"`)
+
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/realx-bench/realx/runners/runnertest"
+	"github.com/realx-bench/realx/runners/tools/mcp/mcptest"
 )
 
 // beMainEnv, set in a test binary's environment, makes it run realx's main instead of the
@@ -21,6 +22,9 @@ import (
 const beMainEnv = "REALX_TEST_BE_MAIN"
 
 func TestMain(m *testing.M) {
+	if mcptest.Main() {
+		return // the test binary as an MCP server
+	}
 	if os.Getenv(beMainEnv) == "1" {
 		main()
 		return

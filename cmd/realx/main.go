@@ -10,15 +10,20 @@
 //	realx score SUITE --predictions FILE [--id-field F] [--response-field F] --out DIR
 //	realx judge --judge KIND [--in FILE]         JSONL rows in, rows with pass, score, extracted out
 //	realx rejudge RUN [--judge KIND|FILE] [--out DIR]   grade a run's outputs again, no model calls
-//	realx report RUN... [--by FIELD] [--table capability|tools|search|repeats|judges] [--common] [--require-complete]
-//	                   [--format text|md|csv|json] [-o FILE]
+//	realx report RUN... [--by FIELD] [--table capability|paper|tools|search|repeats|judges] [--section S] [--common]
+//	                   [--require-complete] [--format text|md|csv|json|latex] [-o FILE] [--plots DIR]
+//	                   [paper: --rows, --columns, --order, --ci, --average, --caption, --label]
+//	realx compare BASE NEW [--max-drop PTS] [--alpha A] [--junit FILE] [--format md]   a run beside a baseline; exit 1 on a regression
+//	realx view RUN... -o FILE.html [--title T] [--image-budget MIB]   one self-contained page of runs
+//	realx show RUN ID [--suite S] [--repeat N]   one sample's trajectory in the terminal
 //	realx merge SHARD... --out DIR               one run from the shards of a run
 //	realx data pull SUITE... [--data-cache DIR]  download suites' data.source into the data cache, verified
 //	realx search export STORE -o FILE.tar.gz     a search store as a deterministic archive
 //	realx search import STORE SOURCE [--from deepeyesv2 --images DIR]   add an archive, a store or DeepEyesV2's cache
 //	realx version                                the version (as realx --version)
 //
-// Exit codes: 0 success; 1 a run-fatal error (a model endpoint that cannot serve the run); 2 a
+// Exit codes: 0 success; 1 a run-fatal error (a model endpoint that cannot serve the run), or a
+// significant regression found by realx compare; 2 a
 // configuration error (bad suite, bad flag or command, a run directory that holds another
 // run), found before any model call; 3 a run stopped by its budget (--max-cost,
 // --max-tokens-total); 4 a run or score that ended with samples without a verdict (more than
@@ -151,6 +156,9 @@ func run(ctx context.Context, in *interrupt, args []string, stdin io.Reader, std
 			judgeCommand(),
 			rejudgeCommand(),
 			reportCommand(),
+			compareCommand(),
+			viewCommand(),
+			showCommand(),
 			mergeCommand(),
 			dataCommand(),
 			versionCommand(),

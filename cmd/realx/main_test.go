@@ -52,12 +52,14 @@ func TestExitCodesOfTheCommandLine(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"bogus"}, `realx: unknown command "bogus" (want one of data, judge, list, merge, rejudge, report, run, score, search, validate, version`},
+		{[]string{"bogus"}, `realx: unknown command "bogus" (want one of compare, data, judge, list, merge, rejudge, report, run, score, search, show, validate, version, view`},
 		{[]string{"help", "bogus"}, `unknown command "bogus"`},
 		{[]string{"run", "x", "--bogus-flag"}, "realx: run: flag provided but not defined: -bogus-flag"},
 		{[]string{"run", "x", "-c", "many"}, `realx: run: invalid value "many" for flag -c`},
-		{[]string{"list", "--format", "xml"}, `list: unknown --format "xml" (want one of text, md, csv, json)`},
+		{[]string{"list", "--format", "xml"}, `list: unknown --format "xml" (want one of text, md, csv, json, latex)`},
 		{[]string{"report", "x", "--decimals", "-1"}, "report: --decimals must be between 0 and 10, got -1"},
+		{[]string{"report", "x", "--table", "tools", "--rows", "a"}, "report: --rows goes with --table paper (or --format latex)"},
+		{[]string{"report", "x", "--format", "latex", "--by", "model"}, "a paper table's columns are capabilities or suites"},
 	} {
 		r := realxCLI(t, nil, tc.args...)
 		assert.Equal(t, 2, r.code, "%v: %s", tc.args, r.stderr)

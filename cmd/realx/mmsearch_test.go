@@ -214,7 +214,11 @@ func TestMMSearchMiniDeepEyesV2(t *testing.T) {
 	assert.Regexp(t, `│ overall +│ +100\.0 │ 6/6 │`, r.stdout)
 	assert.Contains(t, r.stderr, "realx: searches (record): ")
 	tools := report(t, filepath.Join(dir, "run"), "--table", "tools", "--format", "csv")
-	assert.Contains(t, tools, "overall,deepeyesv2-style,6,100.0,3.00,0.0,4.00,0.0,1.00,1.00,1.00,")
+	assert.Contains(t, tools, "overall,deepeyesv2-style,6,100.0,3.00,0.0,4.00,")
+	perTool := report(t, filepath.Join(dir, "run"), "--table", "tools", "--section", "per-tool", "--format", "csv")
+	for _, tool := range []string{"code", "image_search", "search"} {
+		assert.Contains(t, perTool, "deepeyesv2-style,"+tool+",6,1.00,33.3,100.0,0.0,", "one call of each tool per sample")
+	}
 	searches := report(t, filepath.Join(dir, "run"), "--table", "search", "--format", "csv")
 	assert.Contains(t, searches, "overall,deepeyesv2-style,6,100.0,1.00,1.00,0.00,")
 	assert.True(t, strings.HasSuffix(searches, ",100.0,6,6\n"), "every sample finds its gold documents:\n%s", searches)
@@ -277,7 +281,9 @@ func TestMMSearchMiniDemo(t *testing.T) {
 	assert.Regexp(t, `│ overall +│ +100\.0 │ 6/6 │`, r.stdout)
 	assert.Contains(t, r.stderr, "realx: the model's turns were replayed from "+mmsearchRecording)
 	assert.Contains(t, r.stderr, "0 missing from it, 0 asked live, 0 recorded")
-	assert.Contains(t, report(t, out, "--table", "tools"), "search/sample")
+	tools := report(t, out, "--table", "tools")
+	assert.Regexp(t, `│ deepeyesv2-style │ search +│ +6 │`, tools, "each tool's calls")
+	assert.Contains(t, tools, "│ code:other → image_search → search │       6 │", "the sequence of every sample")
 	results := readResults(t, out)
 	require.Len(t, results, 6)
 	for _, res := range results {

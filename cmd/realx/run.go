@@ -47,7 +47,7 @@ func runCommand(in *interrupt) *cli.Command {
 			&cli.BoolFlag{Name: "allow-private-urls", Usage: "let image URLs, and the pages and images the search tools fetch, reach loopback, link-local and private addresses (refused by default)"},
 			&cli.DurationFlag{Name: "request-timeout", Value: 10 * time.Minute, Usage: "time limit of one model request"},
 			formatFlag("format of the summary printed at the end"),
-		}, slices.Concat(agentFlags(), searchFlags(), engineFlags(), judgeFlags())...),
+		}, slices.Concat(agentFlags(), searchFlags(), mcpFlags(), engineFlags(), judgeFlags())...),
 		Action: func(c *cli.Context) error {
 			return runSuites(c, in)
 		},
@@ -146,6 +146,10 @@ func runSuites(c *cli.Context, in *interrupt) error {
 	if err != nil {
 		return usageError("run: %v", err)
 	}
+	mcpCfg, err := readMCPConfig(c)
+	if err != nil {
+		return usageError("run: %v", err)
+	}
 	progress := reports.NewProgress(c.App.ErrWriter, opts.progress, model.Prices != nil)
 	eng, err := realx.New(realx.Config{Concurrency: opts.concurrency, Throttle: opts.throttle, Retry: opts.retry,
 		Judges: jc, Observer: progress, Log: c.App.ErrWriter, Connect: connect})
@@ -186,7 +190,7 @@ func runSuites(c *cli.Context, in *interrupt) error {
 		gen := model.Generation.Merge(settings.gen)
 		p, err := eng.NewPlan(s, ds, realx.PlanOptions{Limit: c.Int("limit"), ImageRoot: c.String("image-root"),
 			AllowPrivateURLs: c.Bool("allow-private-urls"), Model: client, Agent: &spec, Generation: gen, Images: model.Images.Merge(settings.images),
-			Tools: toolsConfig(c), ToolError: toolError(c, s, spec, s.Agent.Tools), Search: searchCfg})
+			Tools: toolsConfig(c), ToolError: toolError(c, s, spec, s.Agent.Tools), Search: searchCfg, MCP: mcpCfg})
 		if err != nil {
 			problems = append(problems, err)
 			continue

@@ -284,7 +284,7 @@ func TestMissingSuiteFile(t *testing.T) {
 func TestList(t *testing.T) {
 	r := realxCLI(t, nil, "list", "--format", "csv")
 	require.Equal(t, 0, r.code, r.stderr)
-	for _, want := range []string{"suite,capabilities,tools,judge,paper,data,samples\n", ",-,mathvista,-,shipped,1000\n", ",-,math,-,shipped,500\n",
+	for _, want := range []string{"suite,capabilities,tools,judge,paper,data,samples\n", ",-,mathvista,\"claude-2 26.4, +5 more\",shipped,1000\n", ",-,math,-,shipped,500\n",
 		"aime24,competition math,-,math,-,shipped,30\n", "aime25,competition math,-,math,-,shipped,30\n", "amc23,competition math,-,math,-,shipped,40\n"} {
 		assert.Contains(t, r.stdout, want)
 	}

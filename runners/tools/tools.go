@@ -1,8 +1,9 @@
 // Package tools is the one registry of the tools a suite may name under agent.tools: New
 // builds each by its name, from the suite's settings and the run's. The tools themselves live
 // in the packages below: python (model code in a bubblewrap sandbox, or on a remote Jupyter
-// sandbox), imageops (crop, zoom, rotate, flip, resize, contrast, in Go) and search (search,
-// image_search, text_search and web_visit, on the run's one search.Service). A new tool is
+// sandbox), imageops (crop, zoom, rotate, flip, resize, contrast, in Go), search (search,
+// image_search, text_search and web_visit, on the run's one search.Service) and env (the
+// stateful environments a suite names under agent.environment). A new tool is
 // one entry in builders; runners.ToolFunctions names the function the model calls it by, and
 // runners.Check refuses names that are not there.
 package tools
@@ -12,8 +13,10 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/realx-bench/realx/runners"
+	"github.com/realx-bench/realx/runners/tools/env"
 	"github.com/realx-bench/realx/runners/tools/imageops"
 	"github.com/realx-bench/realx/runners/tools/python"
 	"github.com/realx-bench/realx/runners/tools/search"
@@ -75,19 +78,33 @@ var builders = func() map[string]func(Config) (runners.Tool, error) {
 // ErrNoSearch is New's error for a search tool when the Config has no search service.
 var ErrNoSearch = errors.New("no search service is configured for the run (tools.Config.Search)")
 
-// New returns the tool called name (a key of runners.ToolFunctions), built as cfg says. The
-// python tool runs in the local bubblewrap sandbox, refusing to run without it unless
-// cfg.Unsafe, or on cfg.SandboxURL.
+// New returns the tool called name (a key of runners.ToolFunctions, or an environment's kind:
+// Environments), built as cfg says. The python tool runs in the local bubblewrap sandbox,
+// refusing to run without it unless cfg.Unsafe, or on cfg.SandboxURL. An environment's tool
+// opens a fresh environment for each sample from its state (runners.ToolEnv.State).
 func New(name string, cfg Config) (runners.Tool, error) {
-	b, ok := builders[name]
-	if !ok {
-		return nil, fmt.Errorf("unknown tool %q", name)
+	if b, ok := builders[name]; ok {
+		return b(cfg)
 	}
-	return b(cfg)
+	if k, ok := env.Lookup(name); ok {
+		return env.NewTool(k), nil
+	}
+	return nil, fmt.Errorf("unknown tool %q", name)
 }
 
-// Names lists the tools New builds, sorted.
+// Names lists the tools New builds that a suite lists under agent.tools, sorted.
 func Names() []string { return slices.Sorted(maps.Keys(builders)) }
+
+// Environments lists the environments New builds (agent.environment.name), sorted.
+func Environments() []string { return env.Names() }
+
+// CheckEnvironment returns an error when no environment is called name.
+func CheckEnvironment(name string) error {
+	if _, ok := env.Lookup(name); !ok {
+		return fmt.Errorf("unknown environment %q: the environments are %s", name, strings.Join(env.Names(), ", "))
+	}
+	return nil
+}
 
 // newPython makes the python tool from the suite's settings and the run's.
 func newPython(cfg Config) (runners.Tool, error) {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -26,6 +27,9 @@ const (
 	KindThumb = "thumb"
 	// KindSummary is a page's text summarised by a model.
 	KindSummary = "summary"
+	// KindTools is the list of an MCP server's tools; KindCall a call to one of them.
+	KindTools = "tools"
+	KindCall  = "call"
 )
 
 // Request is a provider-independent request: what was asked, normalised, so that the same
@@ -49,6 +53,11 @@ type Request struct {
 	Source string `json:"source,omitempty"`
 	Model  string `json:"model,omitempty"`
 	Prompt string `json:"prompt,omitempty"`
+	// Server names the MCP server of a tools list or a call (as the suite names it), Tool
+	// the tool called, and Arguments the call's arguments as canonical JSON (CanonicalJSON).
+	Server    string `json:"server,omitempty"`
+	Tool      string `json:"tool,omitempty"`
+	Arguments string `json:"arguments,omitempty"`
 }
 
 // Text returns the request of a search by words.
@@ -83,6 +92,37 @@ func Summary(text, model, prompt string) Request {
 	return Request{Kind: KindSummary, Source: SHA256([]byte(text)), Model: model, Prompt: SHA256([]byte(prompt))}
 }
 
+// Tools returns the request of the list of tools of the MCP server called server.
+func Tools(server string) Request { return Request{Kind: KindTools, Server: server} }
+
+// Call returns the request of a call to tool of the MCP server called server with args (a JSON
+// object; its keys' order and spacing do not change the key).
+func Call(server, tool string, args []byte) (Request, error) {
+	canon, err := CanonicalJSON(args)
+	if err != nil {
+		return Request{}, err
+	}
+	return Request{Kind: KindCall, Server: server, Tool: tool, Arguments: canon}, nil
+}
+
+// CanonicalJSON returns a JSON value with its objects' keys sorted and no insignificant space,
+// numbers as written.
+func CanonicalJSON(raw []byte) (string, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return "", fmt.Errorf("arguments: %w", err)
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(b.String(), "\n"), nil
+}
+
 // Key returns the request's key: the SHA-256 (hex) of its JSON.
 func (r Request) Key() string {
 	b, _ := json.Marshal(r) // a struct of strings always marshals
@@ -111,6 +151,10 @@ func (r Request) String() string {
 		return "image " + r.URL
 	case KindSummary:
 		return fmt.Sprintf("summary by %s of the text sha256:%s", r.Model, r.Source)
+	case KindTools:
+		return fmt.Sprintf("list of the tools of MCP server %q", r.Server)
+	case KindCall:
+		return fmt.Sprintf("call of %s on MCP server %q with %s", r.Tool, r.Server, capped(r.Arguments, 200))
 	}
 	return r.Kind + " request"
 }
@@ -154,4 +198,12 @@ func NormalizeURL(u string) string {
 func SHA256(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
+}
+
+// capped returns s cut to n bytes, with "…" when cut.
+func capped(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }

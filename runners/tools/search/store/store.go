@@ -36,6 +36,26 @@ type Record struct {
 	Text     string         `json:"text,omitempty"`
 	Blob     *provider.Blob `json:"blob,omitempty"`
 	Error    string         `json:"error,omitempty"`
+	// Functions are an MCP server's tools (KindTools); Result is what a call returned
+	// (KindCall).
+	Functions []Function  `json:"functions,omitempty"`
+	Result    *ToolResult `json:"result,omitempty"`
+}
+
+// Function is one tool of an MCP server as recorded: its name, description and the JSON
+// Schema of its arguments.
+type Function struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description,omitempty"`
+	Parameters  json.RawMessage `json:"parameters,omitempty"`
+}
+
+// ToolResult is what a call to an MCP server's tool returned, as it went back to the model:
+// its text, its images (blobs of the store) and whether the server called it an error.
+type ToolResult struct {
+	Text    string           `json:"text,omitempty"`
+	Images  []*provider.Blob `json:"images,omitempty"`
+	IsError bool             `json:"is_error,omitempty"`
 }
 
 // clone returns a copy of r that shares no slice or pointer with it.
@@ -55,6 +75,18 @@ func (r *Record) clone() *Record {
 	if r.Blob != nil {
 		b := *r.Blob
 		c.Blob = &b
+	}
+	c.Functions = slices.Clone(r.Functions)
+	if r.Result != nil {
+		res := *r.Result
+		res.Images = slices.Clone(r.Result.Images)
+		for i, b := range res.Images {
+			if b != nil {
+				cp := *b
+				res.Images[i] = &cp
+			}
+		}
+		c.Result = &res
 	}
 	return &c
 }
@@ -165,6 +197,18 @@ func (s *Store) SetSecrets(secrets ...string) {
 	}
 }
 
+// AddSecrets adds values to those SetSecrets named, for a store that several owners of
+// secrets share (the MCP servers of a run).
+func (s *Store) AddSecrets(secrets ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range secrets {
+		if len(k) >= 4 && !slices.Contains(s.secrets, k) {
+			s.secrets = append(s.secrets, k)
+		}
+	}
+}
+
 // recordPath returns the path of key's record.
 func recordPath(key string) string { return "records/" + key[:2] + "/" + key + ".json" }
 
@@ -234,7 +278,7 @@ func (s *Store) Put(rec *Record) error {
 	s.mu.RUnlock()
 	for _, k := range secrets {
 		if bytes.Contains(b, []byte(k)) {
-			return fmt.Errorf("search store: the record of %s holds a provider's API key; it was not written", rec.Request)
+			return fmt.Errorf("search store: the record of %s holds a secret (a provider's API key, or a variable given to an MCP server); it was not written", rec.Request)
 		}
 	}
 	for _, blob := range blobsOf(rec) {
@@ -275,6 +319,13 @@ func blobsOf(rec *Record) []*provider.Blob {
 	for _, h := range rec.Hits {
 		if h.Thumb != nil {
 			out = append(out, h.Thumb)
+		}
+	}
+	if rec.Result != nil {
+		for _, b := range rec.Result.Images {
+			if b != nil {
+				out = append(out, b)
+			}
 		}
 	}
 	return out

@@ -102,13 +102,23 @@ func TestPutRefusesSecretsAndMissingBlobs(t *testing.T) {
 	s.SetSecrets("sk-live-0123456789")
 	rec := &Record{Request: Text("q", ""), Hits: []provider.Hit{{Title: "echoed sk-live-0123456789"}}}
 	err = s.Put(rec)
-	require.ErrorContains(t, err, "holds a provider's API key")
+	require.ErrorContains(t, err, "holds a secret (a provider's API key")
 	assert.NotContains(t, err.Error(), "sk-live-0123456789")
 	_, err = s.Lookup(rec.Request)
 	require.ErrorIs(t, err, ErrNotFound)
 
 	err = s.Put(&Record{Request: Text("q", ""), Hits: []provider.Hit{{Title: "t", Thumb: &provider.Blob{SHA256: SHA256([]byte("absent"))}}}})
 	require.ErrorContains(t, err, "which the store lacks")
+
+	// An MCP server's variables join the secrets; a call's result holding one is refused too.
+	s.AddSecrets("server-token-value")
+	call, err := Call("srv", "echo", []byte(`{"b": 1, "a": [2]}`))
+	require.NoError(t, err)
+	assert.Equal(t, `{"a":[2],"b":1}`, call.Arguments)
+	for _, secret := range []string{"sk-live-0123456789", "server-token-value"} {
+		err = s.Put(&Record{Request: call, Result: &ToolResult{Text: "echo: " + secret}})
+		require.ErrorContains(t, err, "holds a secret (a provider's API key", secret)
+	}
 }
 
 func TestOpenRefusesOtherDirectories(t *testing.T) {
