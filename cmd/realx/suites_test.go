@@ -42,6 +42,10 @@ type suiteFixture struct {
 	// documents give them.
 	Corpus       []corpusDoc
 	CorpusImages map[string][]byte
+	// Images, when set, are image files the data names by relative paths that its source
+	// does not hold (BrowseComp-VL's): the run finds them under --image-root, a directory
+	// that holds each at its path.
+	Images map[string][]byte
 }
 
 // corpusDoc is a document of an offline search corpus (a line of its JSON Lines file).
@@ -124,6 +128,14 @@ func runSuiteRow(t *testing.T, row suiteRow) {
 	base := append([]string{"run", suite, "--model", row.model, "--base-url", model.URL(), "--progress", "none", "-c", "1"}, row.args...)
 	overall := regexp.MustCompile(fmt.Sprintf(`│ overall +│ +%s │ %d/%d │`, regexp.QuoteMeta(row.accuracy), row.n, row.n))
 	out := filepath.Join(dir, "run")
+	if len(fx.Images) > 0 {
+		root := filepath.Join(dir, "images")
+		for p, data := range fx.Images {
+			require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755))
+			require.NoError(t, os.WriteFile(filepath.Join(root, p), data, 0o644))
+		}
+		base = append(base, "--image-root", root)
+	}
 	if len(fx.Corpus) > 0 {
 		corpus := writeCorpus(t, filepath.Join(dir, "corpus"), fx)
 		store := filepath.Join(dir, "store")
@@ -312,8 +324,13 @@ func judgeAccepting(pass, fail string, accepted ...string) func(t *testing.T, r 
 	}
 }
 
-// verifyJudge is judgeAccepting for DeepEyesV2's verify.md judge.
-func verifyJudge(accepted ...string) func(t *testing.T, r *runnertest.Request) runnertest.Reply {
+// verifyJudge is judgeAccepting for DeepEyesV2's verify.md judge: it accepts the model
+// answers given (as the prompt gives the model's answer, after 【模型回答】：) and no other.
+func verifyJudge(answers ...string) func(t *testing.T, r *runnertest.Request) runnertest.Reply {
+	accepted := make([]string, len(answers))
+	for i, a := range answers {
+		accepted[i] = "【模型回答】：" + a
+	}
 	return judgeAccepting("<think>一致</think>\n\\boxed{Yes}", "<think>不一致</think>\n\\boxed{No}", accepted...)
 }
 
@@ -321,4 +338,15 @@ func verifyJudge(accepted ...string) func(t *testing.T, r *runnertest.Request) r
 func pngOf(t *testing.T, c uint32) []byte {
 	t.Helper()
 	return drawFlag(t, flagDesign{draw: func(_, _ float64) color.RGBA { return hex(c) }}, 32, 24)
+}
+
+// corpusFor returns an offline corpus with a document for each sample of qa, which its query
+// finds: enough for a scripted model's searches to be recorded and replayed.
+func corpusFor(qa ...scriptedQA) []corpusDoc {
+	docs := make([]corpusDoc, len(qa))
+	for i, s := range qa {
+		docs[i] = corpusDoc{ID: fmt.Sprintf("doc-%d", i), Title: s.query, URL: fmt.Sprintf("https://example.org/doc-%d", i),
+			Text: "On " + s.query + ": the page a search for it finds."}
+	}
+	return docs
 }
