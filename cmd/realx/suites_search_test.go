@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/realx-bench/realx/runners/runnertest"
 	"github.com/realx-bench/realx/tasks/source/hubtest"
 )
 
@@ -283,4 +286,110 @@ var browseCompVLRow = suiteRow{
 		assert.Regexp(t, `\nTV,skywork-r1v4,1,.*,100\.0000,`, caps)
 		assert.Regexp(t, `\nSocial Science,skywork-r1v4,1,.*,0\.0000,`, caps)
 	},
+}
+
+// realXBenchFull is RealX-Bench's public part as the fake hub serves it: 194 rows, as many as
+// the suite says, the flags going through their combinations; the answer of row i is
+// "answer i", two accepted answers joined by " or " on every fifth.
+func realXBenchFull(t *testing.T) []byte {
+	flag := func() parquet.Node { return parquet.Leaf(parquet.Int64Type) }
+	cols := parquet.Group{"query": parquet.String(), "answer": parquet.String(),
+		"perception": flag(), "search": flag(), "reason": flag(), "image": hubtest.Image()}
+	img := pngOf(t, 0x336699)
+	rows := make([]map[string]any, 194)
+	for i := range rows {
+		combo := i%7 + 1 // 1…7: the three flags as bits
+		answer := fmt.Sprintf("answer %d", i)
+		if i%5 == 0 {
+			answer += fmt.Sprintf(" or reply %d", i)
+		}
+		rows[i] = map[string]any{"query": fmt.Sprintf("Question number %d: what is it?", i), "answer": answer,
+			"perception": int64(combo & 1), "search": int64(combo >> 1 & 1), "reason": int64(combo >> 2 & 1),
+			"image": hubtest.ImageValue(img, "")}
+	}
+	data, err := hubtest.Parquet(cols, rows, 64)
+	require.NoError(t, err)
+	return data
+}
+
+// TestRealXBenchNeedsNoOtherFlag runs `realx run realx-bench --model deepeyesv2-7b --base-url
+// URL` and nothing more, its data pulled from a fake hub: the suite's search provider (Serper,
+// its key and endpoint from the environment, Lens given the image's URL by the upload command
+// of REALX_SEARCH_UPLOAD_CMD) and its judge (REALX_JUDGE_BASE_URL and REALX_JUDGE_MODEL) come
+// from the environment, as a user sets them once. Without the provider's key, the run is
+// refused before any model call, naming the variable. It takes minutes (each of the 194 samples
+// warms a sandboxed Python for the suite's python tool): -short skips it.
+func TestRealXBenchNeedsNoOtherFlag(t *testing.T) {
+	if testing.Short() {
+		t.Skip("194 samples, each warming a sandboxed Python: run without -short")
+	}
+	needSandbox(t)
+	dir := t.TempDir()
+	t.Chdir(dir)
+	hub := hubtest.New(t)
+	hub.Add("glowol/RealXBench", "c0ffee"+strings.Repeat("0", 34), false, map[string][]byte{"default/test/0000.parquet": realXBenchFull(t)})
+	hub.Branch("glowol/RealXBench", "refs/convert/parquet")
+	t.Setenv("HF_ENDPOINT", hub.URL)
+	t.Setenv("HF_TOKEN", "")
+	t.Setenv("REALX_DATA_CACHE", filepath.Join(dir, "cache"))
+	r := realxCLI(t, nil, "data", "pull", "realx-bench", "--allow-private-urls")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "realx-bench: 194 samples, data verified in ")
+
+	model := runnertest.NewServer(t)
+	model.Handle(func(req *runnertest.Request) runnertest.Reply {
+		var i int
+		_, err := fmt.Sscanf(req.Messages[1].Text[strings.Index(req.Messages[1].Text, "Question number "):], "Question number %d:", &i)
+		require.NoError(t, err)
+		switch assistantTurns(req) {
+		case 0:
+			return runnertest.Reply{Content: "<think>What does the image show?</think>\n<tool_call>\n{\"name\": \"image_search\"}\n</tool_call>"}
+		case 1:
+			return runnertest.Reply{Content: "<think>Now the fact.</think>\n<tool_call>\n{\"name\": \"search\", \"arguments\": {\"query\": \"question " + strconv.Itoa(i) + "\"}}\n</tool_call>"}
+		}
+		answer := fmt.Sprintf("answer %d", i)
+		switch {
+		case i%5 == 0:
+			answer = fmt.Sprintf("reply %d", i) // the second accepted answer
+		case i%4 == 3:
+			answer = "I could not find it" // the judge says no
+		case i%4 == 1:
+			answer = fmt.Sprintf("It is answer %d.", i) // the judge says yes
+		}
+		return runnertest.Reply{Content: "<think>Found.</think>\n<answer>" + answer + "</answer>"}
+	})
+	judge := runnertest.NewServer(t)
+	judge.Handle(func(req *runnertest.Request) runnertest.Reply {
+		if strings.Contains(req.Last().Text, "【模型回答】：It is answer") {
+			return runnertest.Reply{Content: "\\boxed{Yes}"}
+		}
+		return runnertest.Reply{Content: "\\boxed{No}"}
+	})
+	serper := newFakeSerper(t)
+	t.Setenv("REALX_SERPER_BASE_URL", serper.srv.URL)
+	t.Setenv("REALX_SEARCH_UPLOAD_CMD", "cat >/dev/null; echo https://img.example/q.png")
+	t.Setenv("REALX_JUDGE_BASE_URL", judge.URL())
+	t.Setenv("REALX_JUDGE_MODEL", "qwen2.5-72b-instruct")
+	t.Setenv("OPENROUTER_API_KEY", "")
+
+	t.Setenv("SERPER_API_KEY", "")
+	r = realxCLI(t, nil, "run", "realx-bench", "--model", "deepeyesv2-7b", "--base-url", model.URL())
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "SERPER_API_KEY")
+	assert.Empty(t, model.Requests(), "refused before any model call")
+
+	t.Setenv("SERPER_API_KEY", "serper-key-for-the-fake")
+	r = realxCLI(t, nil, "run", "realx-bench", "--model", "deepeyesv2-7b", "--base-url", model.URL())
+	require.Equal(t, 0, r.code, r.stderr)
+	// Of 194: the wrong answers (i%4 == 3 and i%5 != 0) fail, 39 of them; every other passes,
+	// by the rule or (i%4 == 1) by the judge.
+	assert.Regexp(t, `│ overall +│ +79\.9 │ 194/194 │`, r.stdout)
+	assert.Regexp(t, `│ integration +│`, r.stdout)
+	results := readResults(t, filepath.Join(dir, "runs", "deepeyesv2-7b", "realx-bench"))
+	require.Len(t, results, 194)
+	for _, res := range results {
+		require.True(t, res.Graded(), "%s: %+v", res.ID, res.Error)
+	}
+	assert.Positive(t, serper.calls.Load(), "the searches went to the provider")
+	assert.NotEmpty(t, judge.Requests(), "the judge was asked")
 }
