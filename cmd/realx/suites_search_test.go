@@ -178,7 +178,8 @@ func factualRows(t *testing.T, source string) []map[string]any {
 	}
 }
 
-// fvqaRow runs fvqa as Skywork-R1V4 (its protocol and search tools): EM, then SubEM.
+// fvqaRow runs fvqa as Skywork-R1V4 (its preset's protocol, which takes the suite's search
+// tools as its own text_search and web_visit): EM, then SubEM.
 var fvqaRow = suiteRow{
 	suite: "fvqa",
 	fixture: func(t *testing.T) suiteFixture {
@@ -191,8 +192,8 @@ var fvqaRow = suiteRow{
 		return suiteFixture{Files: map[string][]byte{"fvqa_test.parquet": data}, Corpus: corpusFor(factualQA...)}
 	},
 	model:    "skywork-r1v4",
-	args:     []string{"--tools", "image_search,text_search,web_visit"},
 	reply:    r1v4Searcher(factualQA...),
+	stderr:   "protocol r1v4 cannot carry the suite's tools (python, search, image_search); it gets python, text_search, web_visit, image_search",
 	accuracy: "66.7", n: 3,
 	check: func(t *testing.T, run string) {
 		steps := report(t, run, "--by", "judge_step", "--format", "csv")

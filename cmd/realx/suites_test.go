@@ -76,6 +76,8 @@ type suiteRow struct {
 	// of them graded.
 	accuracy string
 	n        int
+	// stderr, when set, is a text the run must print to its standard error (a note).
+	stderr string
 	// check, when set, asserts more of the finished run (its output directory).
 	check func(t *testing.T, run string)
 }
@@ -150,6 +152,9 @@ func runSuiteRow(t *testing.T, row suiteRow) {
 	assert.Regexp(t, overall, r.stdout)
 	if len(fx.Corpus) > 0 {
 		assert.Contains(t, r.stderr, "realx: searches (replay): ")
+	}
+	if row.stderr != "" {
+		assert.Contains(t, r.stderr, row.stderr)
 	}
 	results := readResults(t, out)
 	require.Len(t, results, row.n)
