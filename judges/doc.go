@@ -32,7 +32,7 @@
 // custom one, asked at temperature 0. realx's own templates (equivalence, simpleqa, option)
 // have their verdict read from the last verdict token of the reply, the model's answer fenced
 // between markers with anything in it that looks like a marker or a verdict neutralised; the
-// seed systems' own (verify, vstar, simpleqa-official, vlmevalkit-option; see Templates) are
+// seed systems' own (verify, vstar, simpleqa-official, vlmevalkit-option, webwatcher; see Templates) are
 // verbatim, their replies read as their sources read them.
 // Failed requests and replies with no verdict are asked again a bounded number of times; then
 // the judge fails with an error, which callers record as a judge failure, never as a wrong

@@ -255,7 +255,8 @@ var browseCompVLQA = []scriptedQA{
 	{"Within the standard contract terms", "battle of forms contract clause", "a force majeure clause"},
 }
 
-// browseCompVLRow runs browsecomp-vl as Skywork-R1V4, its images under --image-root.
+// browseCompVLRow runs browsecomp-vl as Skywork-R1V4, its images under --image-root, graded
+// by WebWatcher's judge.
 var browseCompVLRow = suiteRow{
 	suite: "browsecomp-vl",
 	fixture: func(t *testing.T) suiteFixture {
@@ -278,9 +279,11 @@ var browseCompVLRow = suiteRow{
 			Corpus: corpusFor(browseCompVLQA...),
 		}
 	},
-	model:    "skywork-r1v4",
-	reply:    r1v4Searcher(browseCompVLQA...),
-	judge:    verifyJudge("the United States", "2014"),
+	model: "skywork-r1v4",
+	reply: r1v4Searcher(browseCompVLQA...),
+	judge: judgeAccepting(`{"extracted_final_answer": "yes", "reasoning": "same", "correct": "yes", "confidence": 100, "strict": true}`,
+		`{"extracted_final_answer": "no", "reasoning": "differs", "correct": "no", "confidence": 100, "strict": true}`,
+		"[response]: the United States", "[response]: 2014"),
 	accuracy: "66.7", n: 3,
 	check: func(t *testing.T, run string) {
 		caps := report(t, run, "--format", "csv")
