@@ -320,8 +320,9 @@ func realXBenchFull(t *testing.T) []byte {
 // URL` and nothing more, its data pulled from a fake hub: the suite's search provider (Serper,
 // its key and endpoint from the environment, Lens given the image's URL by the upload command
 // of REALX_SEARCH_UPLOAD_CMD) and its judge (REALX_JUDGE_BASE_URL and REALX_JUDGE_MODEL) come
-// from the environment, as a user sets them once. Without the provider's key, the run is
-// refused before any model call, naming the variable. It takes minutes (each of the 194 samples
+// from the environment, as a user sets them once. Without the provider's key, or with neither
+// a judge server nor OpenRouter's key, the run is refused before any model call, naming the
+// variable. It takes minutes (each of the 194 samples
 // warms a sandboxed Python for the suite's python tool): -short skips it.
 func TestRealXBenchNeedsNoOtherFlag(t *testing.T) {
 	if testing.Short() {
@@ -372,9 +373,9 @@ func TestRealXBenchNeedsNoOtherFlag(t *testing.T) {
 	serper := newFakeSerper(t)
 	t.Setenv("REALX_SERPER_BASE_URL", serper.srv.URL)
 	t.Setenv("REALX_SEARCH_UPLOAD_CMD", "cat >/dev/null; echo https://img.example/q.png")
+	t.Setenv("OPENROUTER_API_KEY", "")
 	t.Setenv("REALX_JUDGE_BASE_URL", judge.URL())
 	t.Setenv("REALX_JUDGE_MODEL", "qwen2.5-72b-instruct")
-	t.Setenv("OPENROUTER_API_KEY", "")
 
 	t.Setenv("SERPER_API_KEY", "")
 	r = realxCLI(t, nil, "run", "realx-bench", "--model", "deepeyesv2-7b", "--base-url", model.URL())
@@ -383,6 +384,15 @@ func TestRealXBenchNeedsNoOtherFlag(t *testing.T) {
 	assert.Empty(t, model.Requests(), "refused before any model call")
 
 	t.Setenv("SERPER_API_KEY", "serper-key-for-the-fake")
+	t.Setenv("REALX_JUDGE_BASE_URL", "")
+	t.Setenv("REALX_JUDGE_MODEL", "")
+	r = realxCLI(t, nil, "run", "realx-bench", "--model", "deepeyesv2-7b", "--base-url", model.URL())
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "OPENROUTER_API_KEY", "the judge's key, when no judge server is named")
+	assert.Empty(t, model.Requests(), "refused before any model call")
+
+	t.Setenv("REALX_JUDGE_BASE_URL", judge.URL())
+	t.Setenv("REALX_JUDGE_MODEL", "qwen2.5-72b-instruct")
 	r = realxCLI(t, nil, "run", "realx-bench", "--model", "deepeyesv2-7b", "--base-url", model.URL())
 	require.Equal(t, 0, r.code, r.stderr)
 	// Of 194: the wrong answers (i%4 == 3 and i%5 != 0) fail, 39 of them; every other passes,
