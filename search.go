@@ -213,6 +213,9 @@ func newSearchSetup(e *Engine, s *tasks.Suite, cfg SearchConfig, mode search.Mod
 			key := getenv(info.KeyVar)
 			base := cmp.Or(cfg.BaseURL, getenv(info.BaseURLVar))
 			c, err := provider.New(prov, provider.Options{Key: key, BaseURL: base, PageURL: getenv(info.PageURLVar)})
+			if err != nil && info.KeyRequired && strings.TrimSpace(key) == "" {
+				return nil, missingKey(s, prov, info.KeyVar)
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -412,4 +415,26 @@ func (e *Engine) closeSearch() error {
 		return st.corpus.Close()
 	}
 	return nil
+}
+
+// missingKey says that search provider prov has no key in keyVar, and what else the run can
+// do: another provider (--search-provider, each with its key variable), or a replayed store.
+func missingKey(s *tasks.Suite, prov, keyVar string) error {
+	from := "--search-provider"
+	if s != nil && s.Search.Provider == prov {
+		from = "the suite's search.provider"
+	}
+	var others []string
+	for _, name := range provider.Names() {
+		if name == prov {
+			continue
+		}
+		if info, ok := provider.Lookup(name); ok && info.KeyVar != "" {
+			others = append(others, name+" ("+info.KeyVar+")")
+		} else {
+			others = append(others, name)
+		}
+	}
+	return fmt.Errorf("search provider %s (%s) needs an API key: set %s, or choose another provider with --search-provider NAME and its key variable (%s), "+
+		"or replay a search store with --search replay --search-store DIR", prov, from, keyVar, strings.Join(others, ", "))
 }

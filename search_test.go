@@ -110,7 +110,10 @@ func TestSearchSetup(t *testing.T) {
 		{"search: {corpus: corpus.jsonl}\n", realx.SearchConfig{Mode: search.Replay}, "search mode replay needs a store"},
 		{"search: {corpus: corpus.jsonl}\n", realx.SearchConfig{Mode: search.Live, Store: store}, "goes with the modes record, replay and replay-or-live"},
 		{"", realx.SearchConfig{Provider: "bing"}, `unknown search provider "bing"`},
-		{"search: {provider: serper}\n", realx.SearchConfig{}, "search provider serper needs an API key: set SERPER_API_KEY"},
+		{"search: {provider: serper}\n", realx.SearchConfig{}, "search provider serper (the suite's search.provider) needs an API key: set SERPER_API_KEY, " +
+			"or choose another provider with --search-provider NAME and its key variable (brave (BRAVE_API_KEY), jina (JINA_API_KEY), searxng (SEARXNG_API_KEY), " +
+			"serpapi (SERPAPI_API_KEY), tavily (TAVILY_API_KEY)), or replay a search store with --search replay --search-store DIR"},
+		{"", realx.SearchConfig{Provider: "tavily"}, "search provider tavily (--search-provider) needs an API key: set TAVILY_API_KEY"},
 		{"", realx.SearchConfig{Mode: "offline"}, `unknown search mode "offline"`},
 	} {
 		_, _, err := run(searchSuite(t, t.TempDir(), c.block), c.cfg, "refused")

@@ -130,9 +130,32 @@ func Warnings(s *tasks.Suite, ds *tasks.Dataset, rootGiven bool) tasks.Errors {
 		out = append(out, s.Errorf([]string{"data", "source"}, "%v: its records are not checked until it is pulled (realx data pull), and realx run refuses it until then",
 			&tasks.NotPulledError{Source: s.Data.Source.Name(), Cache: st.Cache, Missing: st.Missing}))
 	}
+	if w := pinWarning(s); w != nil {
+		out = append(out, w)
+	}
 	out = append(out, searchWarning(s)...)
 	out = append(out, mcpWarnings(s)...)
 	return append(out, sandboxWarnings(s)...)
+}
+
+// pinWarning says that the suite's pulled data is not pinned, or returns nil: a repository
+// named at a branch (its first pull records the commit; the warning names it once recorded), or
+// a source of URLs whose files pin no digest.
+func pinWarning(s *tasks.Suite) *tasks.Error {
+	src := s.Data.Source
+	if src == nil || src.Pinned() {
+		return nil
+	}
+	if !src.IsBranch() {
+		return s.Errorf([]string{"data", "source", "files"}, "data.source is not pinned: a file with neither sha256 nor md5 is checked only against what its first pull recorded, and another machine may get other data from its URL")
+	}
+	msg := fmt.Sprintf("data.source.revision %s is a branch, not a commit: the data is not pinned. The first pull records the commit it resolves to, and later pulls refuse another", src.Revision)
+	if cache, err := s.DataCache(); err == nil {
+		if lock, err := tasks.ReadLock(cache, src); err == nil && lock.Commit != "" {
+			msg += fmt.Sprintf("; it was pulled at commit %s: pin it with revision: %s", lock.Commit, lock.Commit)
+		}
+	}
+	return s.Errorf([]string{"data", "source", "revision"}, "%s", msg)
 }
 
 // mcpWarnings warns of each MCP command the suite would start: a program of its choosing,

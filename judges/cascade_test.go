@@ -200,7 +200,7 @@ func TestCheckCascade(t *testing.T) {
 	assert.Equal(t, []string{
 		`7:26: unknown extractor "boxd" (did you mean "boxed"?); known: answer_is, answer_tag, boxed, expression, last_number, latex, llm, strip_think`,
 		"10:17: template is not read by the math judge (only by llm)",
-		`12:17: unknown template "equivalance" (did you mean "equivalence"?); known: equivalence, option, simpleqa, simpleqa-official, verify, vlmevalkit-option, vstar`,
+		`12:17: unknown template "equivalance" (did you mean "equivalence"?); known: equivalence, option, simpleqa, simpleqa-official, verify, vlmevalkit-option, vstar, webwatcher`,
 		"16:14: this step is never reached: the llm:missing step before it always decides",
 	}, got, "the unreadable file, the nested cascade and the negative tolerance are tasks.Load's to report")
 }

@@ -15,6 +15,8 @@
 //   - mathvista-vlmevalkit: VLMEvalKit's MathVista path (mathVistaVLMEvalKit);
 //   - choice: VLMEvalKit's can_infer, "Z" when no option is named;
 //   - vstar: DeepEyes' V* rule (gradeVStar);
+//   - mme-realworld: the letter rule of MME-RealWorld and TreeBench in VLMEvalKit
+//     (gradeMMERealWorld);
 //   - em, subem, f1: SQuAD normalisation, as MMSearch and MMSearch-R1 score;
 //   - anls: DocVQA's ANLS; bleu1, rougeL: MMSearch's requery metrics (NLTK, pltrdy/rouge);
 //   - math: mathequiv; numeric, exact, contains, regex: plain rules;
@@ -30,7 +32,7 @@
 // custom one, asked at temperature 0. realx's own templates (equivalence, simpleqa, option)
 // have their verdict read from the last verdict token of the reply, the model's answer fenced
 // between markers with anything in it that looks like a marker or a verdict neutralised; the
-// seed systems' own (verify, vstar, simpleqa-official, vlmevalkit-option; see Templates) are
+// seed systems' own (verify, vstar, simpleqa-official, vlmevalkit-option, webwatcher; see Templates) are
 // verbatim, their replies read as their sources read them.
 // Failed requests and replies with no verdict are asked again a bounded number of times; then
 // the judge fails with an error, which callers record as a judge failure, never as a wrong

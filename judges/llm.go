@@ -36,7 +36,7 @@ import (
 //   - option: VLMEvalKit's option extractor: which option does a free-form answer choose, or
 //     Z for none, as OPTION: X. Z is a fail the cascade may ask a later step about.
 //
-// Four are the seed systems' own prompts, verbatim (the files name their sources and
+// Five are the seed systems' own prompts, verbatim (the files name their sources and
 // licences), each read as its source reads the reply:
 //
 //   - verify: DeepEyesV2's verify.md equivalence judge, in Chinese; the text after the last
@@ -46,6 +46,8 @@ import (
 //   - simpleqa-official: SimpleQA's published grader; the first A, B or C anywhere in the
 //     reply is the grade, as simple-evals reads it (C, not attempted, when there is none).
 //   - vlmevalkit-option: VLMEvalKit's option matcher (see vlmevalkitOption).
+//   - webwatcher: WebWatcher's judge (HLE's, replying in JSON), which grades BrowseComp-VL;
+//     the reply's "correct" passes when it is yes (parseWebWatcher).
 const (
 	TemplateEquivalence      = "equivalence"
 	TemplateSimpleQA         = "simpleqa"
@@ -54,6 +56,7 @@ const (
 	TemplateVStar            = "vstar"
 	TemplateSimpleQAOfficial = "simpleqa-official"
 	TemplateVLMEvalKitOption = "vlmevalkit-option"
+	TemplateWebWatcher       = "webwatcher"
 )
 
 // The extraction prompts of the mathvista and mathvista-vlmevalkit kinds (extract: [llm]),
@@ -83,7 +86,7 @@ var templates = func() map[string]string {
 // are also the names of the verdict rules a custom template may use.
 func Templates() []string {
 	return []string{TemplateEquivalence, TemplateOption, TemplateSimpleQA, TemplateSimpleQAOfficial,
-		TemplateVerify, TemplateVLMEvalKitOption, TemplateVStar}
+		TemplateVerify, TemplateVLMEvalKitOption, TemplateVStar, TemplateWebWatcher}
 }
 
 // TemplateText returns the text of a shipped template.

@@ -433,7 +433,7 @@ func TestLLMSpecProblems(t *testing.T) {
 		spec tasks.JudgeSpec
 		want string
 	}{
-		{tasks.JudgeSpec{Kind: KindLLM}, "judge.template: the llm judge needs a template: set template to a shipped one (equivalence, option, simpleqa, simpleqa-official, verify, vlmevalkit-option, vstar) or template_file to a file of your own (--judge-template on the command line)"},
+		{tasks.JudgeSpec{Kind: KindLLM}, "judge.template: the llm judge needs a template: set template to a shipped one (equivalence, option, simpleqa, simpleqa-official, verify, vlmevalkit-option, vstar, webwatcher) or template_file to a file of your own (--judge-template on the command line)"},
 		{tasks.JudgeSpec{Kind: KindLLM, Template: "equivalance"}, `judge.template: unknown template "equivalance" (did you mean "equivalence"?)`},
 		{tasks.JudgeSpec{Kind: KindLLM, Template: "option", TemplateFile: "x.tmpl", TemplateText: "{{.Answer}}"}, "judge.template_file: template and template_file exclude each other"},
 		{tasks.JudgeSpec{Kind: KindLLM, Template: "option", Verdict: "simpleqa"}, "judge.verdict: verdict is read only with template_file"},

@@ -41,6 +41,8 @@ const (
 	KindMathVistaVLMEvalKit = "mathvista-vlmevalkit"
 	// KindVStar is DeepEyes' V* rule (gradeVStar).
 	KindVStar = "vstar"
+	// KindMMERealWorld is MME-RealWorld's and TreeBench's letter rule (gradeMMERealWorld).
+	KindMMERealWorld = "mme-realworld"
 )
 
 // judgeKind is everything realx knows of one judge kind: the one place a new kind is added.
@@ -104,6 +106,8 @@ var kinds = map[string]judgeKind{
 		grader: func(s tasks.JudgeSpec) grader { return scored(*s.Threshold, rougeL) }},
 	KindSubEM: {extract: extractTextBoxed, grader: func(tasks.JudgeSpec) grader { return gradeSubEM }},
 	KindVStar: {extract: extractText, grader: func(tasks.JudgeSpec) grader { return gradeVStar }},
+	// mme-realworld reads the answer tag itself, as its scorer does.
+	KindMMERealWorld: {extract: []string{"strip_think"}, grader: func(tasks.JudgeSpec) grader { return gradeMMERealWorld }},
 }
 
 // Kinds returns the judge kinds New knows, sorted.
@@ -145,6 +149,7 @@ func andList(names []string) string {
 //     \boxed{}.
 //   - anls, exact, contains, regex, bleu1, rougeL, mathvista-vlmevalkit, vstar: strip_think,
 //     answer_tag (V*'s rule unwraps a \boxed itself).
+//   - mme-realworld: strip_think; the rule reads an answer tag itself, as its scorer does.
 //   - llm: strip_think, answer_tag. The judge reads the model's answer, not its reasoning.
 //
 // The mathvista kinds may end their list with llm, their LLM extraction step (see

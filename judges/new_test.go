@@ -24,7 +24,7 @@ func TestKinds(t *testing.T) {
 	t.Parallel()
 	kinds := Kinds()
 	assert.True(t, slices.IsSorted(kinds), "%v", kinds)
-	assert.Len(t, kinds, 17)
+	assert.Len(t, kinds, 18)
 	for _, k := range kinds {
 		if k == KindLLM || k == KindEnvironment {
 			continue // it needs an endpoint (llm_test.go), or an episode (environment_test.go)
@@ -195,7 +195,7 @@ func TestCheck(t *testing.T) {
 
 	got := checkSuite(t, "judge:\n  kind: mathvist\n")
 	require.Len(t, got, 1)
-	assert.Regexp(t, `^7:9: unknown judge kind "mathvist" \(did you mean "mathvista"\?\); known: anls, bleu1, choice, contains, em, environment, exact, f1, llm, math, mathvista, mathvista-vlmevalkit, numeric, regex, rougeL, subem, vstar$`, got[0])
+	assert.Regexp(t, `^7:9: unknown judge kind "mathvist" \(did you mean "mathvista"\?\); known: anls, bleu1, choice, contains, em, environment, exact, f1, llm, math, mathvista, mathvista-vlmevalkit, mme-realworld, numeric, regex, rougeL, subem, vstar$`, got[0])
 
 	got = checkSuite(t, "judge:\n  kind: math\n  extract:\n    - boxed\n    - last_numbr\n")
 	require.Len(t, got, 1)

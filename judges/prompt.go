@@ -167,6 +167,7 @@ var verdictRules = map[string]verdictRule{
 	TemplateVStar:            {parse: parseVStar, decides: true, prepare: vstarUnwrap},
 	TemplateSimpleQAOfficial: {parse: parseFirstGrade, decides: true},
 	TemplateVLMEvalKitOption: vlmevalkitOption,
+	TemplateWebWatcher:       {parse: parseWebWatcher, decides: true},
 	promptMathVistaExtract:   {parse: parseExtraction, extracts: true},
 	promptVLMEvalKitExtract:  {parse: parseAnyReply, extracts: true},
 }

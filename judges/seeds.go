@@ -1,9 +1,11 @@
 package judges
 
 import (
+	"encoding/json"
 	"hash/fnv"
 	"math/rand/v2"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/realx-bench/realx/tasks"
@@ -161,4 +163,34 @@ func letterIndex(l string) int {
 		n = n*26 + int(c-'A') + 1
 	}
 	return n - 1
+}
+
+// webWatcherCorrectRe finds a "correct: yes" (or no) line, as HLE's judge replies without JSON.
+var webWatcherCorrectRe = regexp.MustCompile(`(?im)^[\s*"]*correct[\s*"]*:[\s*"]*(yes|no)\b`)
+
+// parseWebWatcher reads a reply to WebWatcher's judge as evaluate_hle_official.py does: the
+// "correct" field of the JSON object it asks for (a fenced or bare object; the outermost
+// braces), which passes when it is y, yes, true or positive; a reply without that object may
+// give it as a "correct: yes" line, as HLE's judge does. Anything else is no verdict (the
+// source asks again, up to 100 times).
+func parseWebWatcher(reply string, _ *tasks.Sample) (Verdict, bool) {
+	verdict := func(correct string) Verdict {
+		c := strings.ToLower(strings.TrimSpace(correct))
+		if slices.Contains([]string{"y", "yes", "true", "positive"}, c) {
+			return Verdict{Pass: true, Score: 1, Confident: true, Reason: "correct: " + c}
+		}
+		return Verdict{Confident: true, Reason: "correct: " + c}
+	}
+	if i, j := strings.Index(reply, "{"), strings.LastIndex(reply, "}"); i >= 0 && j > i {
+		var obj struct {
+			Correct *string `json:"correct"`
+		}
+		if json.Unmarshal([]byte(reply[i:j+1]), &obj) == nil && obj.Correct != nil {
+			return verdict(*obj.Correct), true
+		}
+	}
+	if m := webWatcherCorrectRe.FindAllStringSubmatch(reply, -1); m != nil {
+		return verdict(m[len(m)-1][1]), true
+	}
+	return Verdict{}, false
 }

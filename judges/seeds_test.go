@@ -488,3 +488,30 @@ func TestLLMExtractionSpecs(t *testing.T) {
 	other.Model = "n"
 	assert.NotEqual(t, ID(spec), ID(other), "the extraction model does")
 }
+
+// TestWebWatcherReplies reads replies to WebWatcher's judge: the JSON object's "correct" (in a
+// fence, or with text around it), else a "correct:" line; no verdict otherwise.
+func TestWebWatcherReplies(t *testing.T) {
+	for _, tt := range []struct {
+		reply    string
+		ok, pass bool
+	}{
+		{`{"extracted_final_answer": "1984", "reasoning": "same", "correct": "yes", "confidence": 90, "strict": true}`, true, true},
+		{"```json\n{\"extracted_final_answer\": \"None\", \"reasoning\": \"no answer\", \"correct\": \"no\", \"confidence\": 100, \"strict\": true}\n```", true, false},
+		{`Here it is: {"correct": "True", "reasoning": "the {braces} are text"} done`, true, true},
+		{`{"correct": "maybe"}`, true, false},
+		{"extracted_final_answer: Paris\nreasoning: matches\ncorrect: yes\nconfidence: 80", true, true},
+		{"**correct**: no", true, false},
+		{"reasoning: it says correct: yes but\ncorrect: no", true, false},
+		{`{"reasoning": "no verdict field"}`, false, false},
+		{"I cannot tell.", false, false},
+		{"", false, false},
+	} {
+		v, ok := parseWebWatcher(tt.reply, nil)
+		assert.Equal(t, tt.ok, ok, tt.reply)
+		assert.Equal(t, tt.pass, v.Pass, tt.reply)
+		if ok {
+			assert.True(t, v.Confident, tt.reply)
+		}
+	}
+}

@@ -263,7 +263,7 @@ func (a *Accuracy) notes(t *Table, suites int) []string {
 	if t.stopped() {
 		out = append(out, "stopped %: the share of graded samples that a budget or the model's context ended (stop context_length, request_too_large, max_turns, max_tool_calls, max_tokens, timeout, reply_limit); they count in n, graded on what they had")
 	}
-	return out
+	return append(out, a.paperNotes(suites > 1)...)
 }
 
 // Table is accuracy per group (rows) and run (columns), with an overall row.

@@ -15,6 +15,9 @@ import (
 // complete.
 type Expected struct {
 	suites map[string]expectedSuite
+	// paper holds the paper numbers of the run's suites and its model's name (papernote.go);
+	// nil when the manifest has none.
+	paper *runPaper
 }
 
 // expectedSuite is what a run should hold of one suite.
@@ -53,6 +56,7 @@ func ExpectedOf(m *Manifest) *Expected {
 		}
 		e.suites[s.Name] = es
 	}
+	e.paper = paperOf(m)
 	return e
 }
 

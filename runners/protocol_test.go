@@ -22,6 +22,7 @@ import (
 	"github.com/realx-bench/realx/runners/runnertest"
 	"github.com/realx-bench/realx/runners/tools/imageops"
 	"github.com/realx-bench/realx/runners/tools/python"
+	"github.com/realx-bench/realx/tasks"
 )
 
 // pngImage returns a w×h PNG whose top-left quarter is red and the rest blue.
@@ -433,4 +434,11 @@ func turnRoles(tr *runners.Trajectory) []runners.Role {
 		out[i] = t.Role
 	}
 	return out
+}
+
+// TestProtocolNamesAreTasks keeps the protocols a suite's prompt.protocols may name (package
+// tasks cannot import runners) those of the runners.
+func TestProtocolNamesAreTasks(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, runners.Protocols, tasks.ProtocolNames)
 }

@@ -71,14 +71,23 @@ func LockPath(cache string, src *DataSource) string {
 type Lock struct {
 	// Source is the source's ID ("hf:owner/name@revision", or "url").
 	Source string `json:"source"`
+	// Commit is the commit the hub resolved a source's branch to when it was first pulled (its
+	// X-Repo-Commit header), which later pulls must get too; "" for a source pinned at a
+	// commit, or when the hub did not say.
+	Commit string `json:"commit,omitempty"`
 	// Files holds each pulled file by its path.
 	Files map[string]LockedFile `json:"files"`
+	// Globs holds, for each glob of the source, the paths of the repository's files that
+	// matched it when it was first pulled, sorted.
+	Globs map[string][]string `json:"globs,omitempty"`
 }
 
 // LockedFile is a pulled file as the lock records it.
 type LockedFile struct {
 	SHA256 string `json:"sha256"`
-	Size   int64  `json:"size"`
+	// MD5 is the file's MD5, recorded with its SHA-256 (a suite may pin either).
+	MD5  string `json:"md5,omitempty"`
+	Size int64  `json:"size"`
 	// URL is where the file came from, for a source of URLs.
 	URL string `json:"url,omitempty"`
 }
@@ -176,9 +185,11 @@ func (e *NotPulledError) Unwrap() error { return ErrNotPulled }
 // lock file records: errors.Is(err, ErrChecksum) holds for a *ChecksumError.
 var ErrChecksum = errors.New("checksum mismatch")
 
-// ChecksumError is a data file whose SHA-256 is not the one expected.
+// ChecksumError is a data file whose SHA-256 (or MD5) is not the one expected.
 type ChecksumError struct {
-	File      string // the file, as a path or a URL
+	File string // the file, as a path or a URL
+	// Algo names the digest: "SHA-256" when empty, or "MD5".
+	Algo      string
 	Got, Want string
 	// From says where Want comes from: "pinned in the suite", "recorded in the lock file when
 	// it was first pulled", "given by the hub".
@@ -186,7 +197,11 @@ type ChecksumError struct {
 }
 
 func (e *ChecksumError) Error() string {
-	return fmt.Sprintf("%s: checksum mismatch: its SHA-256 is %s, but %s was %s", e.File, e.Got, e.Want, e.From)
+	algo := e.Algo
+	if algo == "" {
+		algo = "SHA-256"
+	}
+	return fmt.Sprintf("%s: checksum mismatch: its %s is %s, but %s was %s", e.File, algo, e.Got, e.Want, e.From)
 }
 
 // Unwrap returns ErrChecksum.
@@ -225,7 +240,9 @@ func (s *Suite) PullStatus() (*PullStatus, error) {
 	}
 	st := &PullStatus{Cache: cache, Entry: EntryDir(cache, src), Lock: lock}
 	entry := diskTree(st.Entry, dataCacheDir)
-	for _, f := range src.Files {
+	files, unlisted := src.Expand(lock)
+	st.Missing = append(st.Missing, unlisted...)
+	for _, f := range files {
 		rel, ok := localPath(f.Path)
 		if !ok {
 			st.Missing = append(st.Missing, f.Path)
@@ -237,6 +254,7 @@ func (s *Suite) PullStatus() (*PullStatus, error) {
 		case err != nil || !fi.Mode().IsRegular(), !recorded, locked.Size != fi.Size():
 		case f.Size > 0 && f.Size != fi.Size():
 		case f.SHA256 != "" && locked.SHA256 != f.SHA256: // the suite pins another file now
+		case f.MD5 != "" && locked.MD5 != f.MD5:
 		default:
 			continue
 		}

@@ -56,7 +56,7 @@ func (s *Suite) Samples() (*Dataset, error) {
 		return nil, err
 	}
 	r := &recordReader{suite: s, fm: s.Data.Fields, seen: map[string]place{}}
-	if _, _, err := s.templates(); err == nil && !s.templatesBroken {
+	if _, _, err := s.templates(""); err == nil && !s.templatesBroken {
 		r.render = true
 	}
 	format := s.Data.Format
@@ -134,7 +134,8 @@ func (s *Suite) dataFiles() (tree, []dataFile, error) {
 		return tree{}, nil, &NotPulledError{Source: src.Name(), Cache: st.Cache, Missing: st.Missing}
 	}
 	var files []dataFile
-	for _, f := range src.Files {
+	expanded, _ := src.Expand(st.Lock)
+	for _, f := range expanded {
 		if s.Data.Path != "" && f.Path != s.Data.Path {
 			continue
 		}
@@ -520,11 +521,14 @@ func (r *recordReader) record(v any, key string, keyed bool, line int) {
 		return
 	}
 	if r.render {
-		if _, err := r.suite.Render(&sm); err != nil {
-			if r.renderFails++; r.renderFails <= MaxRenderErrors {
-				r.errorf(line, "%v", err)
+		// Every prompt the suite has, the default's and each protocol's.
+		for _, protocol := range r.suite.promptProtocols() {
+			if _, err := r.suite.RenderFor(&sm, protocol); err != nil {
+				if r.renderFails++; r.renderFails <= MaxRenderErrors {
+					r.errorf(line, "%v", err)
+				}
+				return
 			}
-			return
 		}
 	}
 	r.samples = append(r.samples, sm)
@@ -582,7 +586,11 @@ func (r *recordReader) sample(rec map[string]any, keyed bool) (Sample, []error) 
 		answers, err = textList(field(rec, cmp.Or(fm.Answer, "answer")))
 		check(err)
 	}
-	alternatives, err := textList(field(rec, fm.Alternatives))
+	alt := field(rec, fm.Alternatives)
+	if str, ok := alt.v.(string); ok {
+		alt.v = csvCell(str) // a list written as a JSON string (MMSearch-R1's candidate_answers)
+	}
+	alternatives, err := textList(alt)
 	check(err)
 	answers = splitAnswers(append(answers, alternatives...), fm.AnswerSeparator)
 	if len(answers) > 0 {
@@ -648,6 +656,9 @@ func (r *recordReader) sample(rec map[string]any, keyed bool) (Sample, []error) 
 		if flags != "" {
 			sm.Capability = flags
 		}
+	}
+	if name, ok := r.suite.Data.CapabilityNames[sm.Capability]; ok {
+		sm.Capability = name
 	}
 	if s := r.suite; sm.Capability != "" && len(s.Capabilities) > 0 && !s.knowsCapability(sm.Capability) {
 		check(fmt.Errorf("capability %q is not one of the suite's capabilities (%s)", sm.Capability, s.capabilityList()))

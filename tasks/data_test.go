@@ -332,3 +332,32 @@ func TestRealXBenchMapping(t *testing.T) {
 	assert.Equal(t, "perception", ds.Samples[1].Capability)
 	assert.Equal(t, json.Number("1"), ds.Samples[1].Metadata["perception"], "the flags stay metadata")
 }
+
+// TestCapabilityNames names flag combinations and renames the values of a capability field:
+// RealX-Bench's "perception+search+reason" is its "integration", V*'s direct_attributes is
+// "attribute"; a capability not named stays as it is. MMSearch-R1's candidate answers, a JSON
+// list in a string, are alternatives.
+func TestCapabilityNames(t *testing.T) {
+	t.Parallel()
+	suite := "name: rx\ncapabilities: [{name: perception}, {name: search}, {name: reason}, {name: integration}]\n" +
+		"data:\n  path: d.jsonl\n  capability_names: {perception+search+reason: integration}\n" +
+		"  fields: {id: \"#\", question: query, alternatives: candidates, capability_flags: [perception, search, reason]}\njudge: {kind: em}\n"
+	ds, err := samples(t, suite, `{"query": "q1", "answer": "Spain", "candidates": "[\"ES\", \"Kingdom of Spain\"]", "perception": 1, "search": 1, "reason": 1}`+"\n"+
+		`{"query": "q2", "answer": "red", "candidates": "crimson", "perception": 1, "search": 1, "reason": 0}`+"\n")
+	require.NoError(t, err)
+	require.Len(t, ds.Samples, 2)
+	assert.Equal(t, "integration", ds.Samples[0].Capability)
+	assert.Equal(t, []string{"Spain", "ES", "Kingdom of Spain"}, ds.Samples[0].Answers())
+	assert.Equal(t, "perception+search", ds.Samples[1].Capability)
+	assert.Equal(t, []string{"red", "crimson"}, ds.Samples[1].Answers())
+
+	suite = "name: vstar\ncapabilities: [{name: attribute}, {name: spatial}]\n" +
+		"data:\n  path: d.jsonl\n  capability_names: {direct_attributes: attribute, relative_position: spatial}\n  fields: {capability: category}\njudge: {kind: em}\n"
+	ds, err = samples(t, suite, `{"id": "a", "question": "q", "answer": "A", "category": "direct_attributes"}`+"\n"+
+		`{"id": "b", "question": "q", "answer": "B", "category": "relative_position"}`+"\n"+
+		`{"id": "c", "question": "q", "answer": "B", "category": "counting"}`+"\n")
+	assert.Equal(t, []string{`3: sample "c": capability "counting" is not one of the suite's capabilities (attribute, spatial)`}, dataErrors(t, err))
+	require.Len(t, ds.Samples, 2)
+	assert.Equal(t, "attribute", ds.Samples[0].Capability)
+	assert.Equal(t, "spatial", ds.Samples[1].Capability)
+}

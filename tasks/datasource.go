@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"net/url"
 	"path"
 	"regexp"
 	"slices"
@@ -14,7 +15,8 @@ import (
 )
 
 // DataSource says where a suite's data is pulled from when it does not ship beside the suite:
-// a Hugging Face dataset repository at a pinned revision, or files at URLs. `realx data pull`
+// a Hugging Face dataset repository at a revision (a commit, or a branch whose commit the first
+// pull records), or files at URLs. `realx data pull`
 // downloads its files into the data cache (DataCache), and a run reads them only from there:
 // it never downloads.
 type DataSource struct {
@@ -22,7 +24,11 @@ type DataSource struct {
 	// hub ($HF_ENDPOINT, else https://huggingface.co) at Revision.
 	Repo string `yaml:"repo" json:"repo,omitempty"`
 	// Revision is the commit of Repo the files are taken at: 40 hex digits, so that the data
-	// cannot change under the suite (a branch or a tag can move).
+	// cannot change under the suite. Where no commit is known, it may name a branch or a tag
+	// ("main", "refs/convert/parquet"): the first pull records the commit the hub resolves it
+	// to (its X-Repo-Commit header) in the lock file, and later pulls refuse a file of another
+	// commit, as an unpinned file's SHA-256 is recorded and checked. `realx validate` warns
+	// that such a suite is not pinned.
 	Revision string `yaml:"revision" json:"revision,omitempty"`
 	// Files are the files to pull, each kept in the cache at its Path.
 	Files []SourceFile `yaml:"files" json:"files,omitempty"`
@@ -31,17 +37,27 @@ type DataSource struct {
 	Samples int `yaml:"samples" json:"samples,omitempty"`
 }
 
-// SourceFile is one file of a DataSource.
+// SourceFile is one file of a DataSource, or, for a repository, the files a pattern matches.
 type SourceFile struct {
 	// Path is the file's path in the repository, and in the cache entry: slash-separated,
 	// relative, not climbing out with "../".
-	Path string `yaml:"path" json:"path"`
+	Path string `yaml:"path" json:"path,omitempty"`
+	// Glob, in place of Path, names the files of a repository whose paths match it (Go's
+	// path.Match: "*" stays within a directory; "default/*/*.parquet"), where their names are
+	// not known in advance (a dataset's shards, the hub's Parquet conversion). The first pull
+	// lists the repository's files, records those that match in the lock file, and pulls them;
+	// later pulls and runs take the recorded list. They are read in the order of their paths.
+	Glob string `yaml:"glob" json:"glob,omitempty"`
 	// URL is where the file is fetched from, for a source without Repo (an http(s) URL).
 	URL string `yaml:"url" json:"url,omitempty"`
 	// SHA256 is the file's SHA-256, 64 hex digits. A pull refuses a file that does not match
 	// it; left out, the first pull records the file's digest in the cache entry's lock file,
 	// and later pulls and runs check the file against that.
 	SHA256 string `yaml:"sha256" json:"sha256,omitempty"`
+	// MD5 is the file's MD5, 32 hex digits, for the files whose publisher gives only that
+	// (VLMEvalKit's DATASET_MD5): a pull refuses a file that does not match it, and records
+	// its SHA-256, which runs check.
+	MD5 string `yaml:"md5" json:"md5,omitempty"`
 	// Size is the file's size in bytes, when known: a download larger than it is refused.
 	Size int64 `yaml:"size" json:"size,omitempty"`
 }
@@ -69,7 +85,31 @@ var (
 	hfRepoName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$`)
 	commitHash = regexp.MustCompile(`^[0-9a-f]{40}$`)
 	sha256Hex  = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	md5Hex     = regexp.MustCompile(`^[0-9a-f]{32}$`)
+	// refName is what a branch or tag name may be: slash-separated parts of letters, digits,
+	// '.', '_' and '-' (Git allows more; the hub's datasets do not use it).
+	refName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*$`)
 )
+
+// Pinned reports whether the source's data cannot change: its revision is a commit, or, for a
+// source of URLs, every file pins its digest.
+func (src *DataSource) Pinned() bool {
+	if src.Repo != "" {
+		return commitHash.MatchString(src.Revision)
+	}
+	for _, f := range src.Files {
+		if f.SHA256 == "" && f.MD5 == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// IsBranch reports whether the source names a repository at a branch or a tag rather than at
+// a commit: its first pull records the commit.
+func (src *DataSource) IsBranch() bool {
+	return src.Repo != "" && !commitHash.MatchString(src.Revision)
+}
 
 // source checks a suite's data.source, and data.path against it.
 func (c *checker) source(s *Suite) {
@@ -86,9 +126,12 @@ func (c *checker) source(s *Suite) {
 	case !hfRepoName.MatchString(src.Repo) || strings.Contains(src.Repo, ".."):
 		c.errorf(at("repo"), "data.source.repo %q is not a Hugging Face repository name (owner/name)", src.Repo)
 	case src.Revision == "":
-		c.errorf(at("repo"), "data.source.revision is required with data.source.repo: the commit (40 hex digits) the files are taken at, so that the data cannot change (the \"sha\" of %s/api/datasets/%s)", DefaultHubEndpoint, src.Repo)
-	case !commitHash.MatchString(src.Revision):
-		c.errorf(at("revision"), "data.source.revision %q is not a commit hash (40 lowercase hex digits): a branch or a tag can move, so the data could change", src.Revision)
+		c.errorf(at("repo"), "data.source.revision is required with data.source.repo: the commit (40 hex digits) the files are taken at, so that the data cannot change (the \"sha\" of %s/api/datasets/%s), or a branch whose commit the first pull records", DefaultHubEndpoint, src.Repo)
+	case commitHash.MatchString(src.Revision):
+	case len(src.Revision) == 40 && strings.Trim(src.Revision, "0123456789abcdefABCDEF") == "":
+		c.errorf(at("revision"), "data.source.revision %q: a commit hash is written in lowercase hex digits", src.Revision)
+	case !refName.MatchString(src.Revision) || strings.Contains(src.Revision, ".."):
+		c.errorf(at("revision"), "data.source.revision %q is neither a commit hash (40 lowercase hex digits) nor a branch or tag name", src.Revision)
 	}
 	if len(src.Files) == 0 {
 		c.errorf(at("files"), "data.source.files is required: the files to pull")
@@ -97,10 +140,14 @@ func (c *checker) source(s *Suite) {
 	first := map[string]int{}
 	for i, f := range src.Files {
 		fat := func(key string) []string { return at("files", strconv.Itoa(i), key) }
+		if f.Glob != "" {
+			c.glob(src, f, i, fat)
+			continue
+		}
 		clean, ok := localPath(f.Path)
 		switch {
 		case f.Path == "":
-			c.errorf(fat("path"), "data.source.files[%d].path is required", i)
+			c.errorf(fat("path"), "data.source.files[%d].path is required (or a glob of a repository's files)", i)
 		case !ok || clean != f.Path:
 			c.errorf(fat("path"), "data.source.files[%d].path %q must be a clean relative path that stays beneath the cache entry (no \"/\" at the start, no \"..\", \".\" or \"//\")", i, f.Path)
 		default:
@@ -120,13 +167,78 @@ func (c *checker) source(s *Suite) {
 		if f.SHA256 != "" && !sha256Hex.MatchString(f.SHA256) {
 			c.errorf(fat("sha256"), "data.source.files[%d].sha256 must be 64 lowercase hex digits, got %q", i, shorten(f.SHA256, 80))
 		}
+		if f.MD5 != "" && !md5Hex.MatchString(f.MD5) {
+			c.errorf(fat("md5"), "data.source.files[%d].md5 must be 32 lowercase hex digits, got %q", i, shorten(f.MD5, 80))
+		}
 		if f.Size < 0 {
 			c.errorf(fat("size"), "data.source.files[%d].size cannot be negative", i)
 		}
 	}
-	if p := s.Data.Path; p != "" && len(src.Files) > 0 && !slices.ContainsFunc(src.Files, func(f SourceFile) bool { return f.Path == p }) {
+	if p := s.Data.Path; p != "" && len(src.Files) > 0 && !slices.ContainsFunc(src.Files, func(f SourceFile) bool { return f.Path == p || f.matches(p) }) {
 		c.errorf(yamlPath("data", "path"), "data.path %q is not one of data.source.files: with a source, data.path names the file to read among them (left out, every file is read, in order)", p)
 	}
+}
+
+// glob checks files[i] of src, a glob.
+func (c *checker) glob(src *DataSource, f SourceFile, i int, at func(string) []string) {
+	_, err := path.Match(f.Glob, "")
+	clean, ok := localPath(strings.ReplaceAll(f.Glob, "*", "x"))
+	switch {
+	case src.Repo == "":
+		c.errorf(at("glob"), "data.source.files[%d].glob: a glob names files of a repository, which the hub lists; a source of URLs names each file", i)
+	case f.Path != "":
+		c.errorf(at("glob"), "data.source.files[%d] gives both path and glob: one names a file, the other the files it matches", i)
+	case err != nil:
+		c.errorf(at("glob"), "data.source.files[%d].glob %q is not a pattern: %v", i, f.Glob, err)
+	case !ok || clean != strings.ReplaceAll(f.Glob, "*", "x"):
+		c.errorf(at("glob"), "data.source.files[%d].glob %q must be a clean relative path pattern that stays beneath the cache entry", i, f.Glob)
+	}
+	for _, k := range []struct {
+		key string
+		set bool
+	}{{"url", f.URL != ""}, {"sha256", f.SHA256 != ""}, {"md5", f.MD5 != ""}, {"size", f.Size != 0}} {
+		if k.set {
+			c.errorf(at(k.key), "data.source.files[%d].%s does not go with a glob: it is of one file", i, k.key)
+		}
+	}
+}
+
+// matches reports whether f is a glob that matches the path p.
+func (f SourceFile) matches(p string) bool {
+	if f.Glob == "" {
+		return false
+	}
+	ok, _ := path.Match(f.Glob, p)
+	return ok
+}
+
+// Key names f in the lock file and in messages: its path, or its glob.
+func (f SourceFile) Key() string {
+	if f.Glob != "" {
+		return f.Glob
+	}
+	return f.Path
+}
+
+// Expand returns the files of src: each file it names, and, for each glob, the files the
+// first pull recorded in lock as matching it, in order. unlisted names the globs that lock
+// has not recorded (the source was not pulled).
+func (src *DataSource) Expand(lock *Lock) (files []SourceFile, unlisted []string) {
+	for _, f := range src.Files {
+		if f.Glob == "" {
+			files = append(files, f)
+			continue
+		}
+		paths, ok := lock.Globs[f.Glob]
+		if !ok {
+			unlisted = append(unlisted, f.Glob)
+			continue
+		}
+		for _, p := range paths {
+			files = append(files, SourceFile{Path: p})
+		}
+	}
+	return files, unlisted
 }
 
 // paper checks a suite's paper numbers.
@@ -163,11 +275,12 @@ func (c *checker) paper(s *Suite) {
 const DefaultHubEndpoint = "https://huggingface.co"
 
 // Entry returns the directory, relative to the data cache and slash-separated, that the
-// source's files are kept in: hf/datasets/OWNER/NAME/REVISION for a repository, else
-// url/KEY, where KEY is a digest of the files' paths and URLs.
+// source's files are kept in: hf/datasets/OWNER/NAME/REVISION for a repository (a branch's
+// name escaped as in a URL: refs%2Fconvert%2Fparquet), else url/KEY, where KEY is a digest of
+// the files' paths and URLs.
 func (src *DataSource) Entry() string {
 	if src.Repo != "" {
-		return path.Join("hf", "datasets", src.Repo, src.Revision)
+		return path.Join("hf", "datasets", src.Repo, url.PathEscape(src.Revision))
 	}
 	var b strings.Builder
 	files := slices.Clone(src.Files)
@@ -181,7 +294,7 @@ func (src *DataSource) Entry() string {
 // Name names the source in messages: "glowol/RealXBench@3f2c1a9b…" or the first file's URL.
 func (src *DataSource) Name() string {
 	if src.Repo != "" {
-		return src.Repo + "@" + src.Revision[:min(12, len(src.Revision))]
+		return src.Repo + "@" + src.ShortRevision()
 	}
 	if len(src.Files) > 0 {
 		name := src.Files[0].URL
@@ -191,6 +304,15 @@ func (src *DataSource) Name() string {
 		return name
 	}
 	return "(no files)"
+}
+
+// ShortRevision names the source's revision in messages: a commit's first 12 hex digits, or a
+// branch's name.
+func (src *DataSource) ShortRevision() string {
+	if commitHash.MatchString(src.Revision) {
+		return src.Revision[:12]
+	}
+	return src.Revision
 }
 
 // ID is what the lock file records the source as: "hf:OWNER/NAME@REVISION" or "url".

@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -98,22 +100,63 @@ func parseTemplate(name, text string) (*template.Template, error) {
 	return t, nil
 }
 
-// templates returns the suite's parsed templates (system is nil when empty), parsing them
-// when the suite was not loaded from a file.
-func (s *Suite) templates() (system, user *template.Template, err error) {
-	if s.user != nil {
-		return s.system, s.user, nil
+// prompt is a suite's prompt under one protocol: the default's templates with the protocol's
+// entry over them, and the YAML paths they come from.
+type prompt struct {
+	system, user         string
+	systemPath, userPath []string
+	verbatim             bool
+}
+
+// promptFor returns the suite's prompt under protocol: prompt.protocols[protocol] over the
+// default.
+func (s *Suite) promptFor(protocol string) prompt {
+	p := prompt{system: s.Prompt.System, user: s.Prompt.User, verbatim: s.Prompt.Verbatim,
+		systemPath: yamlPath("prompt", "system"), userPath: yamlPath("prompt", "user")}
+	e, ok := s.Prompt.Protocols[protocol]
+	if !ok || protocol == "" {
+		return p
 	}
-	if s.Prompt.System != "" {
-		if system, err = parseTemplate("prompt.system", s.Prompt.System); err != nil {
+	if e.System != "" {
+		p.system, p.systemPath = e.System, yamlPath("prompt", "protocols", protocol, "system")
+	}
+	if e.User != "" {
+		p.user, p.userPath = e.User, yamlPath("prompt", "protocols", protocol, "user")
+	}
+	if e.Verbatim != nil {
+		p.verbatim = *e.Verbatim
+	}
+	return p
+}
+
+// promptProtocols returns the protocols the suite has a prompt of its own for, "" (the
+// default) first.
+func (s *Suite) promptProtocols() []string {
+	return append([]string{""}, slices.Sorted(maps.Keys(s.Prompt.Protocols))...)
+}
+
+// templates returns the suite's parsed templates under protocol (system is nil when empty),
+// parsing them when the suite was not loaded from a file.
+func (s *Suite) templates(protocol string) (system, user *template.Template, err error) {
+	if _, own := s.Prompt.Protocols[protocol]; !own || protocol == "" {
+		protocol = ""
+		if s.user != nil {
+			return s.system, s.user, nil
+		}
+	} else if t, ok := s.protocolTemplates[protocol]; ok {
+		return t[0], t[1], nil
+	}
+	p := s.promptFor(protocol)
+	if p.system != "" {
+		if system, err = parseTemplate(pathString(p.systemPath), p.system); err != nil {
 			return nil, nil, err
 		}
 	}
-	text := s.Prompt.User
+	text := p.user
 	if text == "" {
 		text = DefaultUserTemplate
 	}
-	user, err = parseTemplate("prompt.user", text)
+	user, err = parseTemplate(pathString(p.userPath), text)
 	return system, user, err
 }
 
@@ -121,37 +164,50 @@ func (s *Suite) templates() (system, user *template.Template, err error) {
 // ("template: prompt.user:3:7: …").
 var templateErr = regexp.MustCompile(`^template: ([^:]+):(\d+):(?:(\d+):)? ?(.*)$`)
 
-// parseTemplates parses the suite's templates at load time, reporting each error at its line
-// in the suite file, and tries them on a made-up sample to catch misspelt fields
-// ({{.Qestion}}).
+// parseTemplates parses the suite's templates at load time, the default's and each of
+// prompt.protocols', reporting each error at its line in the suite file, and tries them on a
+// made-up sample to catch misspelt fields ({{.Qestion}}).
 func (s *Suite) parseTemplates(c *checker) {
 	probe := &Sample{ID: "probe", Question: "?", Choices: []string{"a", "b"}, Metadata: map[string]any{}}
 	broken := false
-	for _, t := range []struct {
-		key, text string
-		dst       **template.Template
-	}{{"system", s.Prompt.System, &s.system}, {"user", s.Prompt.User, &s.user}} {
-		if t.key == "system" && t.text == "" {
-			continue
-		}
-		text := t.text
-		if text == "" {
-			text = DefaultUserTemplate
-		}
-		path := yamlPath("prompt", t.key)
-		tmpl, err := parseTemplate("prompt."+t.key, text)
+	parse := func(path []string, text string) *template.Template {
+		tmpl, err := parseTemplate(pathString(path), text)
 		if err == nil {
 			err = ExecuteCapped(tmpl, discard{}, newPromptData(probe))
 			if err == nil || !strings.Contains(err.Error(), "can't evaluate field") {
-				*t.dst = tmpl
-				continue
+				return tmpl
 			}
 		}
 		c.templateError(path, err)
 		broken = true
+		return nil
 	}
-	if broken { // Render parses both again and reports the error, rather than skip a template
-		s.system, s.user = nil, nil
+	for _, protocol := range s.promptProtocols() {
+		if protocol != "" && !slices.Contains(ProtocolNames, protocol) {
+			c.errorf(yamlPath("prompt", "protocols", protocol), "prompt.protocols: %q is not an agent protocol (%s)", protocol, strings.Join(ProtocolNames, ", "))
+			continue
+		}
+		p := s.promptFor(protocol)
+		var system, user *template.Template
+		if p.system != "" {
+			system = parse(p.systemPath, p.system)
+		}
+		text := p.user
+		if text == "" {
+			text = DefaultUserTemplate
+		}
+		user = parse(p.userPath, text)
+		if protocol == "" {
+			s.system, s.user = system, user
+			continue
+		}
+		if s.protocolTemplates == nil {
+			s.protocolTemplates = map[string][2]*template.Template{}
+		}
+		s.protocolTemplates[protocol] = [2]*template.Template{system, user}
+	}
+	if broken { // Render parses them again and reports the error, rather than skip a template
+		s.system, s.user, s.protocolTemplates = nil, nil, nil
 		s.templatesBroken = true
 	}
 }
@@ -212,12 +268,18 @@ func newPromptData(sm *Sample) promptData {
 	return d
 }
 
-// Render puts sample sm into the suite's prompt templates. The images go where the user
-// template calls `image N`; when it calls it nowhere, every image comes first, then the text.
-// Line breaks next to an image, and text that is only white space, are dropped. An error names
-// the sample and the template: `sample "17": prompt.user: …`.
+// Render puts sample sm into the suite's prompt templates, those of the protocol its agent
+// block names (prompt.protocols, over the default). The images go where the user template
+// calls `image N`; when it calls it nowhere, every image comes first, then the text. Line
+// breaks next to an image, and text that is only white space, are dropped. An error names the
+// sample and the template: `sample "17": prompt.user: …`.
 func (s *Suite) Render(sm *Sample) (*Prompt, error) {
-	system, user, err := s.templates()
+	return s.RenderFor(sm, s.Agent.Protocol)
+}
+
+// RenderFor is Render under the agent protocol protocol ("" for the default prompt).
+func (s *Suite) RenderFor(sm *Sample, protocol string) (*Prompt, error) {
+	system, user, err := s.templates(protocol)
 	if err != nil {
 		return nil, fmt.Errorf("sample %q: %w", sm.ID, cleanTemplateErr(err))
 	}
@@ -237,7 +299,7 @@ func (s *Suite) Render(sm *Sample) (*Prompt, error) {
 	if err := ExecuteCapped(user, &b, data); err != nil {
 		return nil, fmt.Errorf("sample %q: %w", sm.ID, cleanTemplateErr(err))
 	}
-	p.User, err = splitImages(b.String(), len(sm.Images), s.Prompt.Verbatim)
+	p.User, err = splitImages(b.String(), len(sm.Images), s.promptFor(protocol).verbatim)
 	if err != nil {
 		return nil, fmt.Errorf("sample %q: prompt.user: %w", sm.ID, err)
 	}

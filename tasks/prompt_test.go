@@ -188,3 +188,53 @@ func TestCheckTemplate(t *testing.T) {
 		assert.Regexp(t, `^template: t:\d+:\d+: `, err.Error(), text)
 	}
 }
+
+// TestRenderPerProtocol renders a sample with the prompt of the protocol the suite's agent
+// block names: prompt.protocols' entry over the default (its keys left out taking the
+// default's), the default for a protocol without one.
+func TestRenderPerProtocol(t *testing.T) {
+	t.Parallel()
+	s := suiteWithPrompt(t, `prompt:
+  system: Be brief.
+  user: |
+    Question: {{.Question}}
+    {{range .Choices}}{{.Letter}}. {{.Text}}
+    {{end}}Please select the correct answer from the options above.
+  protocols:
+    deepeyes:
+      user: |+
+        Question: {{.Question}}
+        Options: {{range .Choices}}
+        {{.Letter}}. {{.Text}}{{end}}
+
+      verbatim: true
+    r1v4:
+      system: Think, then answer.
+`)
+	sm := &Sample{ID: "1", Question: "What colour is the bag?", Choices: []string{"red", "blue"}, Images: []ImageRef{{Ref: "a.png"}}}
+	p, err := s.Render(sm)
+	require.NoError(t, err)
+	assert.Equal(t, "Be brief.", p.System)
+	assert.Equal(t, []PromptPart{imagePart(1), textPart("Question: What colour is the bag?\nA. red\nB. blue\nPlease select the correct answer from the options above.")}, p.User)
+
+	p, err = s.RenderFor(sm, "deepeyes")
+	require.NoError(t, err)
+	assert.Equal(t, "Be brief.", p.System, "left out: the default's")
+	assert.Equal(t, []PromptPart{imagePart(1), textPart("Question: What colour is the bag?\nOptions: \nA. red\nB. blue\n\n")}, p.User,
+		"DeepEyes' V* layout, its blank line kept")
+
+	s.Agent.Protocol = "r1v4"
+	p, err = s.Render(sm)
+	require.NoError(t, err)
+	assert.Equal(t, "Think, then answer.", p.System)
+	assert.Equal(t, "Question: What colour is the bag?\nA. red\nB. blue\nPlease select the correct answer from the options above.", p.User[1].Text)
+
+	p, err = s.RenderFor(sm, "hermes")
+	require.NoError(t, err)
+	assert.Equal(t, "Be brief.", p.System, "a protocol without an entry: the default")
+
+	_, err = loadString(t, "name: p\ndata: {path: d.jsonl}\njudge: {kind: em}\nprompt:\n  protocols:\n    deepeye: {user: x}\n    deepeyesv2:\n      user: |\n        {{.Qestion}}\n")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `x.yaml:6:14: prompt.protocols: "deepeye" is not an agent protocol (deepeyes, deepeyesv2, hermes, native, r1v4, tags)`)
+	assert.Contains(t, err.Error(), `x.yaml:9: prompt.protocols.deepeyesv2.user: can't evaluate field Qestion`)
+}

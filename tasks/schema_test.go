@@ -110,8 +110,13 @@ var (
 	schemaPatterns = map[string]string{
 		"Suite.Name":          `^[a-z0-9][a-z0-9._-]*$`,
 		"DataSource.Repo":     `^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$`,
-		"DataSource.Revision": `^[0-9a-f]{40}$`,
+		"DataSource.Revision": `^([0-9a-f]{40}|[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*)$`,
 		"SourceFile.SHA256":   `^[0-9a-f]{64}$`,
+		"SourceFile.MD5":      `^[0-9a-f]{32}$`,
+	}
+	// schemaKeys are the keys a map may have, by Go type and field.
+	schemaKeys = map[string][]string{
+		"PromptSpec.Protocols": tasks.ProtocolNames,
 	}
 )
 
@@ -173,6 +178,9 @@ func (g *schemaGen) object(t reflect.Type) map[string]any {
 		}
 		if p, ok := schemaPatterns[id]; ok {
 			s["pattern"] = p
+		}
+		if k, ok := schemaKeys[id]; ok {
+			s["propertyNames"] = map[string]any{"enum": k}
 		}
 		props[key] = s
 	}

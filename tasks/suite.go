@@ -55,8 +55,10 @@ type Suite struct {
 	dataCache string
 
 	// system and user are the parsed prompt templates; nil when the suite was not loaded, in
-	// which case Render parses them on each call.
-	system, user *template.Template
+	// which case Render parses them on each call. protocolTemplates are those of
+	// prompt.protocols, by protocol.
+	system, user      *template.Template
+	protocolTemplates map[string][2]*template.Template
 	// templatesBroken is set when loading found a problem in a prompt template; dataBroken
 	// when it found one in the data section. Samples then does not try the prompt on each
 	// sample, and CanReadData is false.
@@ -89,6 +91,12 @@ type DataSpec struct {
 	ImageRoot string `yaml:"image_root"`
 	// Capability is the capability of every sample whose record has none.
 	Capability string `yaml:"capability"`
+	// CapabilityNames renames capabilities as the records give them (by their capability
+	// field, their capability_flags, or Capability): a key is a capability as read
+	// ("perception+search+reason", "direct_attributes"), its value the name the sample takes
+	// ("integration", "attribute"), which must be one of the suite's capabilities when it
+	// declares them. A capability not named here stays as it is.
+	CapabilityNames map[string]string `yaml:"capability_names"`
 	// ImagesOptional lets a record's image fields be there and hold no image (null, "" or
 	// []), for data that writes "no image" so. Otherwise such a record is a data error: its
 	// prompt would silently go without the image it seems to have lost. (A record that has
@@ -110,7 +118,8 @@ type FieldMap struct {
 	// data error, since it cannot be graded, unless the suite gives this key empty
 	// (answer: "" or answer: null): its records then carry no gold answer, and none is read.
 	Answer string `yaml:"answer"`
-	// Alternatives holds further acceptable answers (a list, or one string).
+	// Alternatives holds further acceptable answers: a list, one string, or a list written as
+	// a JSON string (`'["Spain", "ES"]'`, as MMSearch-R1's candidate_answers).
 	Alternatives string `yaml:"alternatives"`
 	// Choices holds the options of a multiple-choice question (a list).
 	Choices string `yaml:"choices"`
@@ -146,7 +155,27 @@ type PromptSpec struct {
 	// line breaks next to images and the space around it are kept (DeepEyes' V* prompt ends
 	// its options with a blank line). By default they are trimmed.
 	Verbatim bool `yaml:"verbatim"`
+	// Protocols holds the prompt of a sample under an agent protocol (native, hermes,
+	// deepeyesv2, deepeyes, r1v4), where the benchmark puts its question to a seed model
+	// otherwise than by default (V*'s option layout in DeepEyes' evaluation). The protocol the
+	// run speaks (the suite's, --protocol's or the model preset's) picks its entry; the entry's
+	// keys left out take the default's. The protocol's own template then wraps what it renders.
+	Protocols map[string]ProtocolPrompt `yaml:"protocols"`
 }
+
+// ProtocolPrompt is a suite's prompt under one agent protocol: templates as PromptSpec's,
+// each left out taking the suite's default.
+type ProtocolPrompt struct {
+	System string `yaml:"system"`
+	User   string `yaml:"user"`
+	// Verbatim keeps the user text as rendered (PromptSpec.Verbatim); the default's when left
+	// out.
+	Verbatim *bool `yaml:"verbatim"`
+}
+
+// ProtocolNames are the agent protocols a suite's prompt.protocols may name: runners'
+// protocols (a test keeps the two lists equal).
+var ProtocolNames = []string{"deepeyes", "deepeyesv2", "hermes", "native", "r1v4", "tags"}
 
 // Generation holds sampling parameters. A nil field is not sent, so the endpoint's default
 // applies; a set field is sent as is, zero included.

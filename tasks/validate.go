@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -66,7 +67,21 @@ func (c *checker) capabilities(s *Suite) {
 		}
 	}
 	if len(s.Capabilities) > 0 && s.Data.Capability != "" && !s.knowsCapability(s.Data.Capability) {
-		c.errorf(yamlPath("data", "capability"), "capability %q is not one of the suite's capabilities (%s)", s.Data.Capability, s.capabilityList())
+		if _, renamed := s.Data.CapabilityNames[s.Data.Capability]; !renamed {
+			c.errorf(yamlPath("data", "capability"), "capability %q is not one of the suite's capabilities (%s)", s.Data.Capability, s.capabilityList())
+		}
+	}
+	for _, from := range slices.Sorted(maps.Keys(s.Data.CapabilityNames)) {
+		to := s.Data.CapabilityNames[from]
+		at := yamlPath("data", "capability_names", from)
+		switch {
+		case strings.TrimSpace(from) == "":
+			c.errorf(at, "data.capability_names: a capability to rename cannot be empty")
+		case strings.TrimSpace(to) == "":
+			c.errorf(at, "data.capability_names[%q]: the new name cannot be empty", from)
+		case len(s.Capabilities) > 0 && !s.knowsCapability(to):
+			c.errorf(at, "data.capability_names[%q]: capability %q is not one of the suite's capabilities (%s)", from, to, s.capabilityList())
+		}
 	}
 }
 
@@ -89,7 +104,7 @@ func (c *checker) data(s *Suite) {
 	case d.Path != "" || (d.Source != nil && len(d.Source.Files) > 0):
 		file := d.Path
 		if file == "" {
-			file = d.Source.Files[0].Path
+			file = d.Source.Files[0].Key()
 		}
 		ext := strings.TrimPrefix(strings.ToLower(path.Ext(file)), ".")
 		if slices.Contains(formats, ext) {

@@ -20,7 +20,7 @@ import (
 func agentFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "protocol", Usage: "the agent protocol: " + strings.Join(runners.Protocols, ", ") + ", or " + tasks.ProtocolNone +
-			" for one turn without tools (a different protocol than the suite's also takes that protocol's prompts, and its default tools unless the suite's fit)"},
+			" for one turn without tools (a different protocol than the suite's also takes that protocol's prompts, and its default tools unless the suite's fit; a search suite's search tools become the protocol's own)"},
 		&cli.StringFlag{Name: "tools", Usage: "the tools the model may call, comma-separated (" + strings.Join(tools.Names(), ", ") + ")"},
 		&cli.IntFlag{Name: "max-turns", Usage: "model turns per sample", DefaultText: fmt.Sprintf("the suite's, else %d", runners.DefaultMaxTurns)},
 		&cli.IntFlag{Name: "max-tool-calls", Usage: "tool calls per sample (0: no limit)", DefaultText: "the suite's, else no limit"},
@@ -74,11 +74,15 @@ func agentSpec(c *cli.Context, s *tasks.Suite, modelProtocol string) (tasks.Agen
 	if given && protocol != spec.Protocol {
 		spec.Protocol, spec.System, spec.User = protocol, "", ""
 		if p, ok := runners.ProtocolFor(spec); ok && !c.IsSet("tools") && !carriesAll(p, spec.Tools) {
+			tools, gets := searchEquivalents(p, spec.Tools), p.DefaultTools()
+			if tools != nil {
+				gets = tools
+			}
 			if len(spec.Tools) > 0 {
 				fmt.Fprintf(c.App.ErrWriter, "realx: note: %s: protocol %s cannot carry the suite's tools (%s); it gets %s (choose with --tools)\n",
-					s.Source, spec.Protocol, strings.Join(spec.Tools, ", "), toolList(p.DefaultTools()))
+					s.Source, spec.Protocol, strings.Join(spec.Tools, ", "), toolList(gets))
 			}
-			spec.Tools = nil
+			spec.Tools = tools
 		}
 		if spec.Protocol == "" {
 			spec.Tools = nil // --protocol "": one turn, no tools
@@ -155,6 +159,49 @@ func agentProblem(c *cli.Context, s *tasks.Suite, p runners.Problem) error {
 		}
 	}
 	return s.Errorf(p.Path, "%s", p.Msg)
+}
+
+// searchToolEquivalents are, for each search tool, the search tools of the other seed
+// protocols that do its work: DeepEyesV2's search is R1V4's text_search and web_visit (its
+// results' pages read), and the other way round; image_search is the same tool in both.
+var searchToolEquivalents = map[string][]string{
+	"search":      {"text_search", "web_visit"},
+	"text_search": {"search"},
+	"web_visit":   {"search"},
+}
+
+// searchEquivalents returns the suite's tools as protocol p can carry them, for a suite that
+// uses search tools: each tool p carries, and for a search tool it does not, the equivalents
+// it does (searchToolEquivalents), in order and once each; so that a search suite written for
+// DeepEyesV2 runs as R1V4 with R1V4's search tools, and the other way round. It returns nil,
+// for the protocol's default tools, when a tool that is not a search tool cannot be carried or
+// nothing is left.
+func searchEquivalents(p runners.Protocol, tools []string) []string {
+	var out []string
+	add := func(t string) {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	for _, t := range tools {
+		if carriesAll(p, []string{t}) {
+			add(t)
+			continue
+		}
+		alts, ok := searchToolEquivalents[t]
+		if !ok {
+			return nil
+		}
+		for _, a := range alts {
+			if carriesAll(p, []string{a}) {
+				add(a)
+			}
+		}
+	}
+	if !slices.ContainsFunc(out, func(t string) bool { _, ok := searchToolEquivalents[t]; return ok }) {
+		return nil
+	}
+	return out
 }
 
 // carriesAll reports whether p can carry every one of the suite tools.

@@ -20,6 +20,7 @@ import (
 	"github.com/realx-bench/realx/runners"
 	"github.com/realx-bench/realx/runners/runnertest"
 	"github.com/realx-bench/realx/runners/tools/python"
+	"github.com/realx-bench/realx/tasks"
 )
 
 // agentSuite is the one-sample agentic suite of the tests: V*'s NBA photo at 560×420.
@@ -312,5 +313,28 @@ func TestRunRecordsTheSandboxContainment(t *testing.T) {
 			assert.True(t, got.Seccomp)
 			assert.NotEqual(t, python.CgroupNone, got.Cgroup)
 		}
+	}
+}
+
+// TestSearchEquivalents: a search suite's tools, under a protocol that cannot carry them, are
+// the protocol's own search tools that do their work; a tool with no equivalent leaves the
+// protocol's defaults.
+func TestSearchEquivalents(t *testing.T) {
+	proto := func(name string) runners.Protocol {
+		p, ok := runners.ProtocolFor(tasks.AgentSpec{Protocol: name})
+		require.True(t, ok, name)
+		return p
+	}
+	for _, tc := range []struct {
+		protocol string
+		tools    []string
+		want     []string
+	}{
+		{"r1v4", []string{"python", "search", "image_search"}, []string{"python", "text_search", "web_visit", "image_search"}},
+		{"deepeyesv2", []string{"python", "image_search", "text_search", "web_visit"}, []string{"python", "image_search", "search"}},
+		{"deepeyes", []string{"python", "search"}, nil},
+		{"r1v4", []string{"image_zoom_in_tool", "search"}, nil},
+	} {
+		assert.Equal(t, tc.want, searchEquivalents(proto(tc.protocol), tc.tools), "%s %v", tc.protocol, tc.tools)
 	}
 }

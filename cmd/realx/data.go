@@ -23,12 +23,14 @@ func dataCommand() *cli.Command {
 			Name:      "pull",
 			Usage:     "download the data of suites whose data.source names where it lives into the data cache, verified",
 			ArgsUsage: "SUITE...",
-			Description: `Each file of the suite's data.source — a Hugging Face dataset repository at a pinned revision
+			Description: `Each file of the suite's data.source — a Hugging Face dataset repository at a revision
 (from $HF_ENDPOINT, else https://huggingface.co, with the token in $HF_TOKEN sent to the hub
 alone), or files at URLs — is downloaded into the data cache with a progress bar, resuming what
-an interrupted pull left, and verified: against the SHA-256 the suite pins, or the hub gives;
-else the first pull records it in the lock file beside the cache entry, and later pulls and runs
-check against that. A file pulled before is verified again and kept. Runs read the data from the
+an interrupted pull left, and verified: against the SHA-256 (or MD5) the suite pins, or the
+hub gives; else the first pull records it in the lock file beside the cache entry, and later
+pulls and runs check against that. A revision that names a branch is recorded the same way:
+the first pull writes the commit the hub resolved it to in the lock file, and later pulls
+refuse a file of another commit. A file pulled before is verified again and kept. Runs read the data from the
 cache only: they never download. Suites whose data ships beside them have nothing to pull.`,
 			Flags: []cli.Flag{
 				dataCacheFlag(),
@@ -111,6 +113,15 @@ func dataPull(c *cli.Context) error {
 				note += ", its SHA-256 recorded in the lock file"
 			}
 			fmt.Fprintf(stderr, "realx: data: %s: %s %s (%s; sha256 %s)\n", s.Name, r.Path, sizeText(r.Size), note, r.SHA256)
+		}
+		if src.IsBranch() {
+			if lock, err := tasks.ReadLock(cache, src); err == nil && lock.Commit != "" {
+				fmt.Fprintf(stderr, "realx: data: %s: branch %s of %s is at commit %s, recorded in the lock file: later pulls refuse another (pin it in the suite with revision: %s)\n",
+					s.Name, src.Revision, src.Repo, lock.Commit, lock.Commit)
+			} else {
+				fmt.Fprintf(stderr, "realx: data: %s: the hub did not say which commit branch %s of %s is at: the files are checked against their recorded SHA-256 only\n",
+					s.Name, src.Revision, src.Repo)
+			}
 		}
 		// The data is read as a run reads it, so that a mapping that does not fit shows now.
 		_, ds, err := realx.ReadSuiteWith(pl.arg, realx.SuiteOptions{DataCache: cache})

@@ -116,8 +116,37 @@ func TestDataPullFailures(t *testing.T) {
 	assert.Contains(t, r.stderr, "realx: data pull: wrong: lab/colours@0123456789ab:colours.tsv: checksum mismatch: its SHA-256 is ")
 	assert.Contains(t, r.stderr, fmt.Sprintf(", but %064d was pinned in the suite; the download was not kept", 0))
 
-	bad := writeFile(t, dir, "bad.yaml", "name: bad\ndata:\n  source: {repo: lab/colours, revision: main, files: [{path: colours.tsv}]}\njudge: {kind: choice}\n")
+	bad := writeFile(t, dir, "bad.yaml", "name: bad\ndata:\n  source: {repo: lab/colours, revision: main..x, files: [{path: colours.tsv}]}\njudge: {kind: choice}\n")
 	r = realxCLI(t, nil, "data", "pull", bad)
 	assert.Equal(t, 2, r.code)
-	assert.Contains(t, r.stderr, `bad.yaml:3:41: data.source.revision "main" is not a commit hash`)
+	assert.Contains(t, r.stderr, `bad.yaml:3:41: data.source.revision "main..x" is neither a commit hash`)
+}
+
+// TestDataPullBranch pulls a suite whose source names a branch: validate warns that it is not
+// pinned, the pull records and prints the commit the hub resolved the branch to, and validate
+// then names that commit as the one to pin.
+func TestDataPullBranch(t *testing.T) {
+	dir := t.TempDir()
+	h := hubtest.New(t)
+	tsv, err := os.ReadFile(repoFile("tasks", "testdata", "vlmevalkit", "quote_all.tsv"))
+	require.NoError(t, err)
+	h.Add("lab/colours", hubRevision, false, map[string][]byte{"colours.tsv": tsv})
+	suite := writeFile(t, dir, "suite.yaml", "name: colours\ndata:\n  source:\n    repo: lab/colours\n    revision: main\n    files: [{path: colours.tsv}]\njudge: {kind: choice}\n")
+	t.Setenv("HF_ENDPOINT", h.URL)
+	t.Setenv("HF_TOKEN", "")
+	t.Setenv("REALX_DATA_CACHE", filepath.Join(dir, "cache"))
+
+	r := realxCLI(t, nil, "validate", suite)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, suite+":5:15: warning: data.source.revision main is a branch, not a commit: the data is not pinned. "+
+		"The first pull records the commit it resolves to, and later pulls refuse another\n")
+
+	r = realxCLI(t, nil, "data", "pull", suite, "--allow-private-urls")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "realx: data: colours: branch main of lab/colours is at commit "+hubRevision+
+		", recorded in the lock file: later pulls refuse another (pin it in the suite with revision: "+hubRevision+")\n")
+
+	r = realxCLI(t, nil, "validate", suite)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "; it was pulled at commit "+hubRevision+": pin it with revision: "+hubRevision+"\n")
 }

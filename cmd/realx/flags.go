@@ -267,9 +267,9 @@ func shardIndexFromEnv(getenv func(string) string) (int, string, error) {
 // asked and where their verdicts are kept.
 func judgeFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "judge-model", Usage: "the LLM judge's model (PROVIDER:MODEL or a name with --judge-base-url); overrides the suite's"},
-		&cli.StringFlag{Name: "judge-base-url", Usage: "the LLM judge's OpenAI-compatible base URL; overrides the suite's"},
-		&cli.StringFlag{Name: "judge-api-key-env", Usage: "the environment variable holding the LLM judge's API key; overrides the suite's"},
+		&cli.StringFlag{Name: "judge-model", EnvVars: []string{"REALX_JUDGE_MODEL"}, Usage: "the LLM judge's model (PROVIDER:MODEL or a name with --judge-base-url); overrides the suite's"},
+		&cli.StringFlag{Name: "judge-base-url", EnvVars: []string{"REALX_JUDGE_BASE_URL"}, Usage: "the LLM judge's OpenAI-compatible base URL; overrides the suite's"},
+		&cli.StringFlag{Name: "judge-api-key-env", EnvVars: []string{"REALX_JUDGE_API_KEY_ENV"}, Usage: "the environment variable holding the LLM judge's API key; overrides the suite's"},
 		&cli.StringFlag{Name: "judge-cache", Usage: "the directory of the LLM judge's verdict cache (default: the run directory)"},
 		&cli.DurationFlag{Name: "judge-timeout", Value: judges.DefaultTimeout, Usage: "time limit of one LLM judge request"},
 		&cli.DurationFlag{Name: "judge-retry-wait", Value: judges.DefaultBackoff, Usage: "the wait before an LLM judge request is tried again (doubling for each further try)"},

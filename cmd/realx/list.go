@@ -99,6 +99,10 @@ func summarize(name string, s *tasks.Suite) (suiteSummary, error) {
 	return sum, nil
 }
 
+// maxListedPaper is how many of a suite's paper numbers (whole-suite accuracies) a listing row
+// shows, the rest counted as "+N more" (`realx list --format json` has them all).
+const maxListedPaper = 3
+
 // row is the summary as a row of the listing.
 func (sum suiteSummary) row() []string {
 	samples := strconv.Itoa(sum.Samples)
@@ -108,7 +112,7 @@ func (sum suiteSummary) row() []string {
 	var paper []string
 	more := 0
 	for _, p := range sum.Paper {
-		if p.Capability != "" || p.MetricName() != "accuracy" {
+		if p.Capability != "" || p.MetricName() != "accuracy" || len(paper) == maxListedPaper {
 			more++
 			continue
 		}

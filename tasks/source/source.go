@@ -10,6 +10,7 @@ package source
 
 import (
 	"context"
+	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -107,7 +108,11 @@ type Result struct {
 	Path   string
 	Size   int64
 	SHA256 string
+	MD5    string
 	Status Status
+	// Commit is the commit the hub served the file from (its X-Repo-Commit header) when it was
+	// downloaded from a repository; "" otherwise.
+	Commit string
 	// Recorded is set when the file's digest was recorded in the lock file by this pull: the
 	// suite pins none, and this was its first pull.
 	Recorded bool
@@ -131,19 +136,75 @@ func (p *Puller) pull(ctx context.Context, src *tasks.DataSource) ([]Result, err
 		return nil, err
 	}
 	lock.Source = src.ID()
-	var out []Result
+	var files []tasks.SourceFile
 	for _, f := range src.Files {
+		if f.Glob == "" {
+			files = append(files, f)
+			continue
+		}
+		paths, ok := lock.Globs[f.Glob]
+		if !ok {
+			if paths, err = p.list(ctx, src, f.Glob); err != nil {
+				return nil, err
+			}
+			if lock.Globs == nil {
+				lock.Globs = map[string][]string{}
+			}
+			lock.Globs[f.Glob] = paths
+			if err := lock.Write(p.Cache, src); err != nil {
+				return nil, err
+			}
+		}
+		for _, path := range paths {
+			files = append(files, tasks.SourceFile{Path: path})
+		}
+	}
+	var out []Result
+	for _, f := range files {
 		r, err := p.file(ctx, src, f, lock)
 		if err != nil {
 			return out, err
 		}
-		lock.Files[f.Path] = tasks.LockedFile{SHA256: r.SHA256, Size: r.Size, URL: f.URL}
+		lock.Files[f.Path] = tasks.LockedFile{SHA256: r.SHA256, MD5: r.MD5, Size: r.Size, URL: f.URL}
 		if err := lock.Write(p.Cache, src); err != nil {
 			return out, err
 		}
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// checkCommit checks the commit the hub served file f of src from against the one the lock
+// records for the source's branch, and records it when the lock has none: a branch is pinned by
+// its first pull, and a later pull that gets another commit (the branch moved) is refused, so
+// that a cache entry never mixes two versions of the data. A source at a commit has nothing to
+// check (the hub answers for that commit only), nor does a file that was not downloaded.
+func (p *Puller) checkCommit(src *tasks.DataSource, f tasks.SourceFile, lock *tasks.Lock, commit string) error {
+	if !src.IsBranch() || commit == "" {
+		return nil
+	}
+	if lock.Commit == "" {
+		lock.Commit = commit
+		return nil
+	}
+	if commit != lock.Commit {
+		return &BranchMovedError{Location: p.location(src, f), Branch: src.Revision, Got: commit, Want: lock.Commit}
+	}
+	return nil
+}
+
+// BranchMovedError is a file of a source named by a branch that the hub served from another
+// commit than the first pull recorded: the branch moved, and the data with it.
+type BranchMovedError struct {
+	Location  string
+	Branch    string
+	Got, Want string
+}
+
+func (e *BranchMovedError) Error() string {
+	return fmt.Sprintf("%s: the hub served it from commit %s, but the first pull of branch %s recorded commit %s in the lock file: "+
+		"the branch moved, and the data may have changed. Pin the commit you want in the suite (data.source.revision: %s keeps the data pulled so far), "+
+		"or remove the cache entry and its lock file to take the branch as it is now", e.Location, e.Got, e.Branch, e.Want, e.Want)
 }
 
 // file pulls one file of src: verifies it when it is there already, else downloads it
@@ -155,9 +216,9 @@ func (p *Puller) file(ctx context.Context, src *tasks.DataSource, f tasks.Source
 	dest := filepath.Join(tasks.EntryDir(p.Cache, src), filepath.FromSlash(f.Path))
 	want, from := lock.Want(f)
 	if _, recorded := lock.Files[f.Path]; recorded && want != "" {
-		if sum, size, err := digestFile(dest); err == nil && sum == want {
-			p.report(Progress{File: f.Path, Done: size, Resumed: size, Size: size, Finished: true})
-			return Result{Path: f.Path, Size: size, SHA256: sum, Status: Present}, nil
+		if d, err := digestFile(dest); err == nil && d.sum == want && (f.MD5 == "" || d.md5 == f.MD5) {
+			p.report(Progress{File: f.Path, Done: d.size, Resumed: d.size, Size: d.size, Finished: true})
+			return Result{Path: f.Path, Size: d.size, SHA256: d.sum, MD5: d.md5, Status: Present}, nil
 		}
 	}
 	if f.SHA256 == "" {
@@ -173,10 +234,18 @@ func (p *Puller) file(ctx context.Context, src *tasks.DataSource, f tasks.Source
 	if err != nil {
 		return Result{}, err
 	}
+	if err := p.checkCommit(src, f, lock, d.commit); err != nil {
+		os.Remove(part)
+		os.Remove(part + metaSuffix)
+		return Result{}, err
+	}
+	algo := ""
 	switch {
 	case want != "" && d.sum != want:
 	case want == "" && d.linked != "" && d.sum != d.linked:
 		want, from = d.linked, "given by the hub (X-Linked-Etag)"
+	case f.MD5 != "" && d.md5 != f.MD5:
+		algo, want, from = "MD5", f.MD5, "pinned in the suite"
 	default:
 		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 			return Result{}, err
@@ -189,11 +258,15 @@ func (p *Puller) file(ctx context.Context, src *tasks.DataSource, f tasks.Source
 		if d.resumed > 0 {
 			st = Resumed
 		}
-		return Result{Path: f.Path, Size: d.size, SHA256: d.sum, Status: st, Recorded: f.SHA256 == ""}, nil
+		return Result{Path: f.Path, Size: d.size, SHA256: d.sum, MD5: d.md5, Status: st, Recorded: f.SHA256 == "", Commit: d.commit}, nil
 	}
 	os.Remove(part)
 	os.Remove(part + metaSuffix)
-	return Result{}, &tasks.ChecksumError{File: p.location(src, f), Got: d.sum, Want: want,
+	got := d.sum
+	if algo == "MD5" {
+		got = d.md5
+	}
+	return Result{}, &tasks.ChecksumError{File: p.location(src, f), Algo: algo, Got: got, Want: want,
 		From: from + "; the download was not kept: pull again, and if it fails the same way, the data is not the suite's"}
 }
 
@@ -202,23 +275,37 @@ func (p *Puller) location(src *tasks.DataSource, f tasks.SourceFile) string {
 	if src.Repo == "" {
 		return redactURL(f.URL)
 	}
-	return fmt.Sprintf("%s@%s:%s", src.Repo, src.Revision[:min(12, len(src.Revision))], f.Path)
+	return fmt.Sprintf("%s@%s:%s", src.Repo, src.ShortRevision(), f.Path)
 }
 
-// digestFile returns the hex SHA-256 and size of the file name.
-func digestFile(name string) (string, int64, error) {
+// digestFile returns the hex SHA-256 and MD5 and the size of the file name.
+func digestFile(name string) (*downloaded, error) {
 	fh, err := os.Open(name)
 	if err != nil {
-		return "", 0, err
+		return nil, err
 	}
 	defer fh.Close()
-	h := sha256.New()
+	h := newDigests()
 	n, err := io.Copy(h, fh)
 	if err != nil {
-		return "", 0, err
+		return nil, err
 	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
+	return &downloaded{sum: h.sha256(), md5: h.md5(), size: n}, nil
 }
+
+// digests hashes what is written to it with SHA-256 and MD5 at once.
+type digests struct{ s, m hash.Hash }
+
+func newDigests() *digests { return &digests{s: sha256.New(), m: md5.New()} }
+
+func (d *digests) Write(b []byte) (int, error) {
+	d.s.Write(b)
+	return d.m.Write(b)
+}
+
+func (d *digests) Reset()         { d.s.Reset(); d.m.Reset() }
+func (d *digests) sha256() string { return hex.EncodeToString(d.s.Sum(nil)) }
+func (d *digests) md5() string    { return hex.EncodeToString(d.m.Sum(nil)) }
 
 // metaSuffix names the file beside a partial download that keeps its validator (ETag or
 // Last-Modified), sent as If-Range when the download resumes.
@@ -234,9 +321,11 @@ type partMeta struct {
 // downloaded is a download complete in its partial file.
 type downloaded struct {
 	sum     string // the SHA-256 of the whole file
+	md5     string // its MD5
 	size    int64
 	resumed int64  // the bytes there before
 	linked  string // the SHA-256 the hub gives (X-Linked-Etag of a large file), "" when none
+	commit  string // the commit the hub served it from (X-Repo-Commit), "" when none
 }
 
 // download fetches f of src into part, resuming from what part holds.
@@ -257,7 +346,7 @@ func (p *Puller) download(ctx context.Context, src *tasks.DataSource, f tasks.So
 		return nil, err
 	}
 	defer fh.Close()
-	h := sha256.New()
+	h := newDigests()
 	have, err := io.Copy(h, fh) // what an interrupted download left
 	if err != nil {
 		return nil, err
@@ -296,7 +385,7 @@ func restart(fh *os.File, part string) error {
 
 // get sends one request for u, asking for what follows the first have bytes, and appends the
 // answer to fh (and h).
-func (p *Puller) get(ctx context.Context, u string, src *tasks.DataSource, f tasks.SourceFile, fh *os.File, h hash.Hash,
+func (p *Puller) get(ctx context.Context, u string, src *tasks.DataSource, f tasks.SourceFile, fh *os.File, h *digests,
 	have, capBytes int64, meta *partMeta) (*downloaded, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -315,7 +404,7 @@ func (p *Puller) get(ctx context.Context, u string, src *tasks.DataSource, f tas
 			req.Header.Set("If-Range", v)
 		}
 	}
-	linked, linkedSize := meta.Linked, int64(0)
+	linked, linkedSize, commit := meta.Linked, int64(0), ""
 	client := &http.Client{
 		Transport: p.transport(),
 		CheckRedirect: func(next *http.Request, via []*http.Request) error {
@@ -333,6 +422,7 @@ func (p *Puller) get(ctx context.Context, u string, src *tasks.DataSource, f tas
 					linked = sum
 				}
 				linkedSize, _ = strconv.ParseInt(r.Header.Get("X-Linked-Size"), 10, 64)
+				commit = cmpOr(r.Header.Get("X-Repo-Commit"), commit)
 			}
 			return nil
 		},
@@ -342,10 +432,13 @@ func (p *Puller) get(ctx context.Context, u string, src *tasks.DataSource, f tas
 		return nil, fetchError(ctx, u, err)
 	}
 	defer resp.Body.Close()
+	if src.Repo != "" && resp.Request.URL.Host == hubHost {
+		commit = cmpOr(resp.Header.Get("X-Repo-Commit"), commit)
+	}
 	switch {
 	case have > 0 && resp.StatusCode == http.StatusRequestedRangeNotSatisfiable:
 		if total, ok := rangeTotal(resp.Header.Get("Content-Range")); ok && total == have {
-			return &downloaded{sum: hex.EncodeToString(h.Sum(nil)), size: have, resumed: have, linked: linked}, nil
+			return &downloaded{sum: h.sha256(), md5: h.md5(), size: have, resumed: have, linked: linked, commit: commit}, nil
 		}
 		return nil, errRestart
 	case have > 0 && resp.StatusCode == http.StatusOK:
@@ -411,7 +504,7 @@ func (p *Puller) get(ctx context.Context, u string, src *tasks.DataSource, f tas
 		return nil, fmt.Errorf("GET %s: %d bytes, but data.source gives its size as %d", redactURL(u), done, f.Size)
 	}
 	p.report(Progress{File: f.Path, Done: done, Resumed: have, Size: done, Finished: true})
-	return &downloaded{sum: hex.EncodeToString(h.Sum(nil)), size: done, resumed: have, linked: linked}, nil
+	return &downloaded{sum: h.sha256(), md5: h.md5(), size: done, resumed: have, linked: linked, commit: commit}, nil
 }
 
 // capText says what caps a download.
@@ -466,7 +559,7 @@ func (p *Puller) fileURL(src *tasks.DataSource, f tasks.SourceFile) (string, err
 	for i, s := range segs {
 		segs[i] = url.PathEscape(s)
 	}
-	return base + "/" + path.Join("datasets", src.Repo, "resolve", src.Revision) + "/" + strings.Join(segs, "/"), nil
+	return base + "/" + path.Join("datasets", src.Repo, "resolve", url.PathEscape(src.Revision)) + "/" + strings.Join(segs, "/"), nil
 }
 
 // hubHost returns the host (and port) of the hub's endpoint.

@@ -2,7 +2,9 @@ package source_test
 
 import (
 	"context"
+	"crypto/md5"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -104,7 +106,7 @@ func TestPullParquetWithImages(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, res, 2)
 	assert.Equal(t, source.Result{Path: "data/test-00000-of-00002.parquet", Size: int64(len(shard0)), SHA256: hubtest.Digest(shard0),
-		Status: source.Downloaded, Recorded: true}, res[0])
+		MD5: md5Hex(shard0), Status: source.Downloaded, Recorded: true, Commit: rev}, res[0])
 	assert.Equal(t, hubtest.Digest(shard1), res[1].SHA256)
 	last := reports[len(reports)-1]
 	assert.True(t, last.Finished)
@@ -127,7 +129,8 @@ func TestPullParquetWithImages(t *testing.T) {
 	lock, err := tasks.ReadLock(cache, s.Data.Source)
 	require.NoError(t, err)
 	assert.Equal(t, "hf:glowol/RealXBench@"+rev, lock.Source)
-	assert.Equal(t, tasks.LockedFile{SHA256: hubtest.Digest(shard0), Size: int64(len(shard0))}, lock.Files["data/test-00000-of-00002.parquet"])
+	assert.Equal(t, tasks.LockedFile{SHA256: hubtest.Digest(shard0), MD5: md5Hex(shard0), Size: int64(len(shard0))}, lock.Files["data/test-00000-of-00002.parquet"])
+	assert.Empty(t, lock.Commit, "a source at a commit records none")
 
 	ds, err := s.Samples()
 	require.NoError(t, err)
@@ -351,4 +354,141 @@ func TestPullGivesUpOnAStalledDownload(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "received nothing for 1ns")
 	assert.False(t, errors.Is(err, context.Canceled))
+}
+
+// md5Hex returns the hex MD5 of b.
+func md5Hex(b []byte) string {
+	sum := md5.Sum(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// TestPullBranchRecordsItsCommit pulls a source named by a branch (the hub's Parquet
+// conversion, refs/convert/parquet): the first pull records the commit the hub resolved it to
+// in the lock file; once the branch has moved, a pull that downloads again is refused, naming
+// both commits, and the data pulled so far stays readable.
+func TestPullBranchRecordsItsCommit(t *testing.T) {
+	t.Parallel()
+	h := hubtest.New(t)
+	shard := realxBenchParquet(t, 3)
+	const name = "default/train/0000.parquet"
+	h.Add("glowol/RealXBench", rev, false, map[string][]byte{name: shard}, name)
+	h.Branch("glowol/RealXBench", "refs/convert/parquet")
+	cache := t.TempDir()
+	s := writeSuite(t, "name: rx\ndata:\n  source: {repo: glowol/RealXBench, revision: refs/convert/parquet, files: [{path: "+name+"}]}\n"+
+		"  fields: {id: \"#\", question: query}\njudge: {kind: em}\n", cache)
+	src := s.Data.Source
+	assert.False(t, src.Pinned())
+	assert.Equal(t, filepath.Join(cache, "hf", "datasets", "glowol", "RealXBench", "refs%2Fconvert%2Fparquet"), tasks.EntryDir(cache, src))
+
+	p := puller(h, cache)
+	res, err := p.Pull(context.Background(), src)
+	require.NoError(t, err)
+	assert.Equal(t, rev, res[0].Commit)
+	lock, err := tasks.ReadLock(cache, src)
+	require.NoError(t, err)
+	assert.Equal(t, rev, lock.Commit, "the commit the branch resolved to")
+	assert.Equal(t, "hf:glowol/RealXBench@refs/convert/parquet", lock.Source)
+	assert.Contains(t, h.Requests()[0].Path, "/resolve/refs/convert/parquet/", "the branch, escaped in the URL")
+
+	// The branch moves to another commit with other data.
+	other := realxBenchParquet(t, 4)
+	const moved = "fedcba9876543210fedcba9876543210fedcba98"
+	h.Add("glowol/RealXBench", moved, false, map[string][]byte{name: other}, name)
+	before := len(h.Requests())
+	_, err = p.Pull(context.Background(), src)
+	require.NoError(t, err, "pulled before: verified, not fetched")
+	assert.Len(t, h.Requests(), before)
+
+	require.NoError(t, os.Remove(filepath.Join(tasks.EntryDir(cache, src), filepath.FromSlash(name))))
+	_, err = p.Pull(context.Background(), src)
+	var bm *source.BranchMovedError
+	require.ErrorAs(t, err, &bm)
+	assert.Contains(t, err.Error(), "glowol/RealXBench@refs/convert/parquet:default/train/0000.parquet: the hub served it from commit "+moved+
+		", but the first pull of branch refs/convert/parquet recorded commit "+rev+" in the lock file: the branch moved")
+	lock, err = tasks.ReadLock(cache, src)
+	require.NoError(t, err)
+	assert.Equal(t, rev, lock.Commit, "the recorded commit stands")
+}
+
+// TestPullChecksAPinnedMD5 pulls files whose publisher gives their MD5 only (VLMEvalKit's
+// DATASET_MD5): a file that matches is pulled and its SHA-256 recorded; one that does not is
+// refused with both MD5s.
+func TestPullChecksAPinnedMD5(t *testing.T) {
+	t.Parallel()
+	tsv, err := os.ReadFile("../testdata/vlmevalkit/quote_minimal.tsv")
+	require.NoError(t, err)
+	h := hubtest.New(t)
+	h.Add("DreamMr/HR-Bench", rev, false, map[string][]byte{"hr_bench_4k.tsv": tsv})
+	cache := t.TempDir()
+	suite := "name: hr\ndata:\n  source: {repo: DreamMr/HR-Bench, revision: main, files: [{path: hr_bench_4k.tsv, md5: %s}]}\njudge: {kind: choice}\n"
+	s := writeSuite(t, fmt.Sprintf(suite, md5Hex(tsv)), cache)
+	res, err := puller(h, cache).Pull(context.Background(), s.Data.Source)
+	require.NoError(t, err)
+	assert.Equal(t, md5Hex(tsv), res[0].MD5)
+	assert.True(t, res[0].Recorded, "its SHA-256 is recorded")
+	ds, err := s.Samples()
+	require.NoError(t, err)
+	assert.Len(t, ds.Samples, 4)
+
+	wrong := strings.Repeat("0f", 16)
+	s = writeSuite(t, fmt.Sprintf(suite, wrong), t.TempDir())
+	_, err = puller(h, t.TempDir()).Pull(context.Background(), s.Data.Source)
+	require.ErrorIs(t, err, tasks.ErrChecksum)
+	assert.Contains(t, err.Error(), "DreamMr/HR-Bench@main:hr_bench_4k.tsv: checksum mismatch: its MD5 is "+md5Hex(tsv)+", but "+wrong+" was pinned in the suite")
+}
+
+// TestPullGlob pulls the files of a repository that a glob matches (the hub's Parquet
+// conversion, whose shard names are not known in advance): the first pull lists the
+// repository through the hub's tree API, every page of it, records the matching paths in the
+// lock file and pulls them; the suite reads them in order, and later pulls take the recorded
+// list without listing again.
+func TestPullGlob(t *testing.T) {
+	t.Parallel()
+	h := hubtest.New(t)
+	h.PageSize = 2
+	shard0, shard1 := realxBenchParquet(t, 3), realxBenchParquet(t, 2)
+	h.Add("glowol/RealXBench", rev, true, map[string][]byte{
+		"default/train/0000.parquet": shard0, "default/train/0001.parquet": shard1,
+		"default/train/README.md": []byte("not a shard"), "other/test/0000.parquet": shard1,
+	}, "default/train/0000.parquet")
+	h.Branch("glowol/RealXBench", "refs/convert/parquet")
+	cache := t.TempDir()
+	s := writeSuite(t, "name: rx\ndata:\n  source: {repo: glowol/RealXBench, revision: refs/convert/parquet, samples: 5, files: [{glob: \"default/*/*.parquet\"}]}\n"+
+		"  fields: {id: \"#\", question: query, images: [image]}\njudge: {kind: em}\n", cache)
+	assert.Equal(t, "parquet", s.Data.Format, "from the glob's extension")
+	st, err := s.PullStatus()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"default/*/*.parquet"}, st.Missing)
+
+	p := puller(h, cache)
+	p.Token = h.Token
+	res, err := p.Pull(context.Background(), s.Data.Source)
+	require.NoError(t, err)
+	require.Len(t, res, 2)
+	assert.Equal(t, "default/train/0000.parquet", res[0].Path)
+	assert.Equal(t, "default/train/0001.parquet", res[1].Path)
+	var lists int
+	for _, r := range h.Requests() {
+		if strings.HasPrefix(r.Path, "/api/datasets/glowol/RealXBench/tree/refs/convert/parquet/default") {
+			lists++
+			assert.Equal(t, "Bearer "+h.Token, r.Authorization)
+		}
+	}
+	assert.Greater(t, lists, 1, "every page of the listing")
+	lock, err := tasks.ReadLock(cache, s.Data.Source)
+	require.NoError(t, err)
+	assert.Equal(t, map[string][]string{"default/*/*.parquet": {"default/train/0000.parquet", "default/train/0001.parquet"}}, lock.Globs)
+
+	ds, err := s.Samples()
+	require.NoError(t, err)
+	assert.Len(t, ds.Samples, 5, "both shards, in order")
+
+	before := len(h.Requests())
+	_, err = p.Pull(context.Background(), s.Data.Source)
+	require.NoError(t, err)
+	assert.Len(t, h.Requests(), before, "the recorded list, its files verified: nothing fetched")
+
+	none := writeSuite(t, "name: rx\ndata:\n  source: {repo: glowol/RealXBench, revision: "+rev+", files: [{glob: \"default/*/*.jsonl\"}]}\njudge: {kind: em}\n", t.TempDir())
+	_, err = p.Pull(context.Background(), none.Data.Source)
+	assert.ErrorContains(t, err, `no file of glowol/RealXBench@0123456789ab matches data.source glob "default/*/*.jsonl"`)
 }

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,8 +29,11 @@ import (
 //     X-Error-Code RepoNotFound, as the hub answers both; a token that is not the hub's: 401
 //     "Invalid credentials in Authorization header"; with a valid token, a repository that
 //     does not exist: 404 RepoNotFound;
-//   - another revision: 404 RevisionNotFound; a path the repository does not have: 404
-//     EntryNotFound.
+//   - GET URL/api/datasets/OWNER/NAME/tree/REVISION[/DIR] lists the files as the hub's tree API
+//     does, paginated with Link headers when PageSize is set;
+//   - a branch ("main", or one added with Branch) resolves to the repository's revision, whose
+//     commit every answer names in X-Repo-Commit, as the hub's do; another revision: 404
+//     RevisionNotFound; a path the repository does not have: 404 EntryNotFound.
 type Hub struct {
 	// URL is the hub's endpoint; CDN is the base URL of its CDN.
 	URL, CDN string
@@ -37,6 +42,9 @@ type Hub struct {
 	// EchoAuth makes the hub's refusals quote the Authorization header they received, as a
 	// careless server might: what realx prints of them must not hold the token.
 	EchoAuth bool
+	// PageSize, when set, makes the tree API answer in pages of so many entries, each with a
+	// Link header to the next, as the hub paginates a long listing.
+	PageSize int
 
 	mu       sync.Mutex
 	repos    map[string]*repo
@@ -60,6 +68,7 @@ type repo struct {
 	revision string
 	private  bool
 	files    map[string]file
+	branches []string
 }
 
 type file struct {
@@ -83,7 +92,10 @@ func New(t testing.TB) *Hub {
 func (h *Hub) Add(name, revision string, private bool, files map[string][]byte, lfs ...string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	r := &repo{revision: revision, private: private, files: map[string]file{}}
+	r := &repo{revision: revision, private: private, files: map[string]file{}, branches: []string{"main"}}
+	if old := h.repos[name]; old != nil {
+		r.branches = old.branches // the branches move with the repository's new revision
+	}
 	for p, data := range files {
 		f := file{data: data}
 		for _, l := range lfs {
@@ -95,6 +107,17 @@ func (h *Hub) Add(name, revision string, private bool, files map[string][]byte, 
 		r.files[p] = f
 	}
 	h.repos[name] = r
+}
+
+// Branch adds a branch (or tag) of the repository name that resolves to its revision, as
+// "main" does: "refs/convert/parquet", the hub's branch of the Parquet conversion. Adding the
+// repository again at another revision moves its branches there.
+func (h *Hub) Branch(name, branch string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if r := h.repos[name]; r != nil {
+		r.branches = append(r.branches, branch)
+	}
 }
 
 // Cut makes the next answer with the bytes of the file at path (in any repository: the hub's
@@ -155,13 +178,24 @@ func hubError(w http.ResponseWriter, status int, code, msg string) {
 
 func (h *Hub) serveHub(w http.ResponseWriter, r *http.Request) {
 	h.note("hub", r)
-	rest, ok := strings.CutPrefix(r.URL.Path, "/datasets/")
+	if strings.HasPrefix(r.URL.Path, "/api/datasets/") {
+		h.serveTree(w, r)
+		return
+	}
+	// The revision is one segment of the escaped path: a branch's slashes come as %2F.
+	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/datasets/")
 	parts := strings.SplitN(rest, "/", 5)
 	if !ok || len(parts) < 5 || parts[2] != "resolve" || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
 		http.NotFound(w, r)
 		return
 	}
-	name, rev, path := parts[0]+"/"+parts[1], parts[3], parts[4]
+	rev, err1 := url.PathUnescape(parts[3])
+	path, err2 := url.PathUnescape(parts[4])
+	if err1 != nil || err2 != nil {
+		http.NotFound(w, r)
+		return
+	}
+	name := parts[0] + "/" + parts[1]
 	auth := r.Header.Get("Authorization")
 	authorized := auth == "Bearer "+h.Token
 	if auth != "" && !authorized {
@@ -184,7 +218,7 @@ func (h *Hub) serveHub(w http.ResponseWriter, r *http.Request) {
 	case rp == nil:
 		fail(w, http.StatusNotFound, "RepoNotFound", "Repository not found")
 		return
-	case rev != rp.revision:
+	case rev != rp.revision && !slices.Contains(rp.branches, rev):
 		fail(w, http.StatusNotFound, "RevisionNotFound", "Invalid rev id: "+rev)
 		return
 	}
@@ -248,6 +282,88 @@ func (h *Hub) serveBytes(w http.ResponseWriter, r *http.Request, path string, da
 		f.Flush()
 	}
 	panic(http.ErrAbortHandler)
+}
+
+// serveTree answers the hub's tree API, GET /api/datasets/OWNER/NAME/tree/REVISION[/DIR]: the
+// files beneath DIR (recursively, as recursive=True asks) and the directories on their way,
+// each as {"type", "path", "size", "oid"} with a large file's "lfs" {"oid", "size"}, sorted by
+// path, in pages of PageSize when it is set.
+func (h *Hub) serveTree(w http.ResponseWriter, r *http.Request) {
+	rest := strings.TrimPrefix(r.URL.EscapedPath(), "/api/datasets/")
+	parts := strings.SplitN(rest, "/", 5)
+	if len(parts) < 4 || parts[2] != "tree" {
+		http.NotFound(w, r)
+		return
+	}
+	name := parts[0] + "/" + parts[1]
+	rev, err := url.PathUnescape(parts[3])
+	dir := ""
+	if len(parts) == 5 {
+		dir, err = url.PathUnescape(parts[4])
+	}
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	auth := r.Header.Get("Authorization")
+	authorized := auth == "Bearer "+h.Token
+	h.mu.Lock()
+	rp := h.repos[name]
+	type entry struct {
+		Type string         `json:"type"`
+		Path string         `json:"path"`
+		Size int            `json:"size"`
+		OID  string         `json:"oid"`
+		LFS  map[string]any `json:"lfs,omitempty"`
+	}
+	var entries []entry
+	dirs := map[string]bool{}
+	if rp != nil {
+		for p, f := range rp.files {
+			if dir != "" && !strings.HasPrefix(p, dir+"/") {
+				continue
+			}
+			e := entry{Type: "file", Path: p, Size: len(f.data), OID: gitBlobID(f.data)}
+			if f.lfs {
+				e.LFS = map[string]any{"oid": Digest(f.data), "size": len(f.data), "pointerSize": 134}
+			}
+			entries = append(entries, e)
+			for d := p; strings.Contains(d, "/"); {
+				d = d[:strings.LastIndexByte(d, '/')]
+				if len(d) > len(dir) && !dirs[d] {
+					dirs[d] = true
+					entries = append(entries, entry{Type: "directory", Path: d, OID: "0000000000000000000000000000000000000000"})
+				}
+			}
+		}
+	}
+	h.mu.Unlock()
+	switch {
+	case rp == nil || (rp.private && !authorized):
+		hubError(w, http.StatusUnauthorized, "RepoNotFound", "Repository not found")
+		return
+	case rev != rp.revision && !slices.Contains(rp.branches, rev):
+		hubError(w, http.StatusNotFound, "RevisionNotFound", "Invalid rev id: "+rev)
+		return
+	case len(entries) == 0:
+		hubError(w, http.StatusNotFound, "EntryNotFound", "Entry not found")
+		return
+	}
+	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.Path, b.Path) })
+	if h.PageSize > 0 {
+		start, _ := strconv.Atoi(r.URL.Query().Get("cursor"))
+		end := min(start+h.PageSize, len(entries))
+		if end < len(entries) {
+			q := r.URL.Query()
+			q.Set("cursor", strconv.Itoa(end))
+			next := *r.URL
+			next.Scheme, next.Host, next.RawQuery = "http", r.Host, q.Encode()
+			w.Header().Set("Link", "<"+next.String()+`>; rel="next"`)
+		}
+		entries = entries[start:end]
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(entries)
 }
 
 // gitBlobID is the ETag the hub gives a small file: its git blob id.
