@@ -13,7 +13,9 @@ import (
 func TestShippedSuites(t *testing.T) {
 	t.Parallel()
 	want := map[string]int{"aime24": 30, "aime25": 30, "amc23": 40, "math500": 500, "mathvista-testmini": 1000, "mmsearch-mini": 6}
-	require.Equal(t, []string{"aime24", "aime25", "amc23", "math500", "mathvista-testmini", "mmsearch-mini", "realx-bench"}, List())
+	require.Equal(t, []string{"aime24", "aime25", "amc23", "dynamath", "hrbench-4k", "hrbench-8k", "logicvista", "math500",
+		"mathverse", "mathvision", "mathvista-testmini", "mme-realworld", "mme-realworld-cn", "mme-realworld-lite",
+		"mmsearch-mini", "realx-bench", "treebench", "vstar", "wemath"}, List())
 	for _, name := range List() {
 		s, err := Load(name)
 		require.NoError(t, err, name)
