@@ -191,6 +191,9 @@ func hrBenchRow(suite, model string) suiteRow {
 			caps := capabilityCounts(t, run)
 			assert.Equal(t, "2/2", caps["single-instance"])
 			assert.Equal(t, "2/1", caps["cross-instance"])
+			steps := report(t, run, "--by", "judge_step", "--format", "csv")
+			assert.Contains(t, steps, "llm:vlmevalkit-option,", "the option matcher read the answer that names no option")
+			assert.NotContains(t, steps, "llm:verify,", "no answer was left without an option")
 		},
 	}
 }
@@ -377,6 +380,7 @@ var mathVerseRow = suiteRow{
 		assert.Equal(t, "1/1", caps["Vision Only"])
 		assert.Equal(t, "1/1", caps["Vision Intensive"], "the judge's pass")
 		assert.Equal(t, "1/0", caps["Text Lite"])
+		assert.Contains(t, report(t, run, "--by", "judge_step", "--format", "csv"), "llm:verify,")
 	},
 }
 
