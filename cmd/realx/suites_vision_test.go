@@ -147,6 +147,8 @@ var vstarRow = suiteRow{
 		assert.Equal(t, "2/1", caps["spatial"])
 		steps := report(t, run, "--by", "judge_step", "--format", "csv")
 		assert.Contains(t, steps, "llm:vstar", "the judge decided the answer the rule did not")
+		assert.Contains(t, report(t, run), "note: paper: vstar deepeyes-7b 85.6 (DeepEyesV2 (arXiv 2511.05271), Table 2); measured by deepeyes-7b: 75.0",
+			"the paper's figure for the run's model, beside the run's")
 	},
 }
 
@@ -264,6 +266,9 @@ var mmeRealWorldRow = suiteRow{
 		caps := capabilityCounts(t, run)
 		assert.Equal(t, "2/2", caps["perception"])
 		assert.Equal(t, "2/1", caps["reasoning"])
+		tab := report(t, run)
+		assert.Contains(t, tab, "skywork-r1v4 71.4 (Skywork-R1V4 (arXiv 2512.02395), Table 2, MME-Real)")
+		assert.Contains(t, tab, "skywork-r1v4 73.4 (Skywork-R1V4 (arXiv 2512.02395), Table 2, MME-Real Perc)", "a capability's figure")
 	},
 }
 
