@@ -16,7 +16,9 @@ import (
 func TestShippedSuites(t *testing.T) {
 	t.Parallel()
 	want := map[string]int{"aime24": 30, "aime25": 30, "amc23": 40, "math500": 500, "mathvista-testmini": 1000, "mmsearch-mini": 6, "tau2-airline": 50, "tau2-retail": 114}
-	require.Equal(t, []string{"aime24", "aime25", "amc23", "browsecomp-vl", "fvqa", "infoseek", "math500", "mathvista-testmini", "mmsearch", "mmsearch-mini", "realx-bench", "simplevqa", "tau2-airline", "tau2-retail"}, List())
+	require.Equal(t, []string{"aime24", "aime25", "amc23", "browsecomp-vl", "dynamath", "fvqa", "hrbench-4k", "hrbench-8k", "infoseek", "logicvista", "math500",
+		"mathverse", "mathvision", "mathvista-testmini", "mme-realworld", "mme-realworld-cn", "mme-realworld-lite",
+		"mmsearch", "mmsearch-mini", "realx-bench", "simplevqa", "tau2-airline", "tau2-retail", "treebench", "vstar", "wemath"}, List())
 	for _, name := range List() {
 		s, err := Load(name)
 		require.NoError(t, err, name)
