@@ -52,4 +52,3 @@ func cloneValue(v any) any {
 	}
 	return v
 }
-
