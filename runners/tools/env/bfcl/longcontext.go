@@ -19,7 +19,7 @@ var (
 // longContext returns the long-context constant called name, with Python's numbers.
 func longContext(name string) any {
 	longOnce.Do(func() {
-		v, err := decodePy(longContextJSON)
+		v, err := decodePlain(longContextJSON)
 		if err != nil {
 			panic("bfcl: data/long_context.json: " + err.Error())
 		}

@@ -112,14 +112,14 @@ func (m *messageAPI) table() methods {
 			}
 			return dict("user_list", users)
 		}},
-		"get_user_id": {params: []param{req("user")}, run: func(a args) any {
+		"get_user_id": {params: []param{need("user")}, run: func(a args) any {
 			u := fmt.Sprint(a["user"])
 			if v := m.userMap.get(u); v != nil || slices.ContainsFunc(m.userMap, func(it Item) bool { return it.Key == u }) {
 				return dict("user_id", v)
 			}
 			return dict("error", fmt.Sprintf("User '%s' not found in the workspace.", u))
 		}},
-		"message_login": {params: []param{req("user_id")}, run: func(a args) any {
+		"message_login": {params: []param{need("user_id")}, run: func(a args) any {
 			id := a["user_id"]
 			if !m.hasUserID(id) {
 				return dict("login_status", false, "message", fmt.Sprintf("User ID '%s' not found.", pyStr(id)))
@@ -130,7 +130,7 @@ func (m *messageAPI) table() methods {
 		"message_get_login_status": {run: func(args) any {
 			return dict("login_status", m.loggedIn())
 		}},
-		"send_message": {params: []param{req("receiver_id"), req("message")}, run: func(a args) any {
+		"send_message": {params: []param{need("receiver_id"), need("message")}, run: func(a args) any {
 			if !m.loggedIn() {
 				return notLoggedIn
 			}
@@ -148,7 +148,7 @@ func (m *messageAPI) table() methods {
 			return dict("sent_status", true, "message_id", dict("new_id", id),
 				"message", fmt.Sprintf("Message sent to '%s' successfully.", pyStr(to)))
 		}},
-		"delete_message": {params: []param{req("receiver_id")}, run: func(a args) any {
+		"delete_message": {params: []param{need("receiver_id")}, run: func(a args) any {
 			if !m.loggedIn() {
 				return notLoggedIn
 			}
@@ -180,7 +180,7 @@ func (m *messageAPI) table() methods {
 			}
 			return dict("messages", sent)
 		}},
-		"add_contact": {params: []param{req("user_name")}, run: func(a args) any {
+		"add_contact": {params: []param{need("user_name")}, run: func(a args) any {
 			name := a.str("user_name")
 			if slices.ContainsFunc(m.userMap, func(it Item) bool { return it.Key == name }) {
 				return dict("error", fmt.Sprintf("User name '%s' already exists.", name))
@@ -193,7 +193,7 @@ func (m *messageAPI) table() methods {
 			m.userMap = append(m.userMap, Item{Key: name, Value: id})
 			return dict("added_status", true, "user_id", id, "message", fmt.Sprintf("Contact '%s' added successfully.", name))
 		}},
-		"search_messages": {params: []param{req("keyword")}, run: func(a args) any {
+		"search_messages": {params: []param{need("keyword")}, run: func(a args) any {
 			if !m.loggedIn() {
 				return notLoggedIn
 			}

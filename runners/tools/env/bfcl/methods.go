@@ -15,8 +15,8 @@ type param struct {
 }
 
 // req is a required parameter; opt an optional one with its default.
-func req(name string) param          { return param{name: name} }
-func opt(name string, def any) param { return param{name: name, optional: true, def: def} }
+func need(name string) param          { return param{name: name} }
+func optional(name string, def any) param { return param{name: name, optional: true, def: def} }
 
 // method is one public method of a class: its parameters, in the Python signature's order,
 // and its body.

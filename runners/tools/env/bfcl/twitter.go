@@ -164,7 +164,7 @@ func notAuthenticated(what string) Dict {
 
 func (t *twitter) table() methods {
 	return methods{
-		"authenticate_twitter": {params: []param{req("username"), req("password")}, run: func(a args) any {
+		"authenticate_twitter": {params: []param{need("username"), need("password")}, run: func(a args) any {
 			if pyStr(a["username"]) == pyStr(t.username) && pyType(a["username"]) == pyType(t.username) &&
 				pyStr(a["password"]) == pyStr(t.password) && pyType(a["password"]) == pyType(t.password) {
 				t.authenticated = true
@@ -175,7 +175,7 @@ func (t *twitter) table() methods {
 		"posting_get_login_status": {run: func(args) any {
 			return dict("login_status", truthy(t.authenticated))
 		}},
-		"post_tweet": {params: []param{req("content"), opt("tags", []any{}), opt("mentions", []any{})}, run: func(a args) any {
+		"post_tweet": {params: []param{need("content"), optional("tags", []any{}), optional("mentions", []any{})}, run: func(a args) any {
 			if !truthy(t.authenticated) {
 				return notAuthenticated("posting")
 			}
@@ -184,7 +184,7 @@ func (t *twitter) table() methods {
 			t.tweetCounter++
 			return tw
 		}},
-		"retweet": {params: []param{req("tweet_id")}, run: func(a args) any {
+		"retweet": {params: []param{need("tweet_id")}, run: func(a args) any {
 			if !truthy(t.authenticated) {
 				return notAuthenticated("retweeting")
 			}
@@ -205,7 +205,7 @@ func (t *twitter) table() methods {
 			t.retweets[i].Value = append(l, a["tweet_id"])
 			return dict("retweet_status", "Successfully retweeted")
 		}},
-		"comment": {params: []param{req("tweet_id"), req("comment_content")}, run: func(a args) any {
+		"comment": {params: []param{need("tweet_id"), need("comment_content")}, run: func(a args) any {
 			if !truthy(t.authenticated) {
 				// The Python method raises a dict, which Python refuses to raise.
 				panic(pyError("exceptions must derive from BaseException"))
@@ -222,7 +222,7 @@ func (t *twitter) table() methods {
 			t.comments[i].value = append(t.comments[i].value, dict("username", t.username, "content", a["comment_content"]))
 			return dict("comment_status", "Comment added successfully")
 		}},
-		"mention": {params: []param{req("tweet_id"), req("mentioned_usernames")}, run: func(a args) any {
+		"mention": {params: []param{need("tweet_id"), need("mentioned_usernames")}, run: func(a args) any {
 			tw := t.tweet(a["tweet_id"])
 			if tw == nil {
 				return notFound(a["tweet_id"])
@@ -235,7 +235,7 @@ func (t *twitter) table() methods {
 			}
 			return dict("mention_status", "Users mentioned successfully")
 		}},
-		"follow_user": {params: []param{req("username_to_follow")}, run: func(a args) any {
+		"follow_user": {params: []param{need("username_to_follow")}, run: func(a args) any {
 			if !truthy(t.authenticated) {
 				return notAuthenticated("following")
 			}
@@ -252,7 +252,7 @@ func (t *twitter) table() methods {
 			}
 			return slices.Clone(t.following)
 		}},
-		"unfollow_user": {params: []param{req("username_to_unfollow")}, run: func(a args) any {
+		"unfollow_user": {params: []param{need("username_to_unfollow")}, run: func(a args) any {
 			if !truthy(t.authenticated) {
 				return notAuthenticated("unfollowing")
 			}
@@ -264,14 +264,14 @@ func (t *twitter) table() methods {
 			t.following = slices.Delete(t.following, i, i+1)
 			return dict("unfollow_status", true)
 		}},
-		"get_tweet": {params: []param{req("tweet_id")}, run: func(a args) any {
+		"get_tweet": {params: []param{need("tweet_id")}, run: func(a args) any {
 			tw := t.tweet(a["tweet_id"])
 			if tw == nil {
 				return notFound(a["tweet_id"])
 			}
 			return tw
 		}},
-		"get_user_tweets": {params: []param{req("username")}, run: func(a args) any {
+		"get_user_tweets": {params: []param{need("username")}, run: func(a args) any {
 			out := []any{}
 			for _, e := range t.tweets {
 				if pyStr(e.tweet.get("username")) == pyStr(a["username"]) {
@@ -280,7 +280,7 @@ func (t *twitter) table() methods {
 			}
 			return out
 		}},
-		"search_tweets": {params: []param{req("keyword")}, run: func(a args) any {
+		"search_tweets": {params: []param{need("keyword")}, run: func(a args) any {
 			kw := strings.ToLower(a.str("keyword"))
 			out := []any{}
 			for _, e := range t.tweets {
@@ -298,7 +298,7 @@ func (t *twitter) table() methods {
 			}
 			return out
 		}},
-		"get_tweet_comments": {params: []param{req("tweet_id")}, run: func(a args) any {
+		"get_tweet_comments": {params: []param{need("tweet_id")}, run: func(a args) any {
 			if t.tweet(a["tweet_id"]) == nil {
 				return notFound(a["tweet_id"])
 			}
@@ -309,7 +309,7 @@ func (t *twitter) table() methods {
 			}
 			return []any{}
 		}},
-		"get_user_stats": {params: []param{req("username")}, run: func(a args) any {
+		"get_user_stats": {params: []param{need("username")}, run: func(a args) any {
 			u := pyStr(a["username"])
 			n := 0
 			for _, e := range t.tweets {

@@ -91,12 +91,12 @@ func pyStr(v any) string {
 		return s
 	}
 	var b strings.Builder
-	pyRepr(&b, v)
+	writeRepr(&b, v)
 	return b.String()
 }
 
 // pyRepr writes Python's repr(v).
-func pyRepr(b *strings.Builder, v any) {
+func writeRepr(b *strings.Builder, v any) {
 	switch x := v.(type) {
 	case nil:
 		b.WriteString("None")
@@ -126,18 +126,18 @@ func pyRepr(b *strings.Builder, v any) {
 			}
 			b.WriteString(reprString(it.Key))
 			b.WriteString(": ")
-			pyRepr(b, it.Value)
+			writeRepr(b, it.Value)
 		}
 		b.WriteByte('}')
 	case map[string]any:
-		pyRepr(b, sortedDict(x))
+		writeRepr(b, sortedDict(x))
 	case []any:
 		b.WriteByte('[')
 		for i, e := range x {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			pyRepr(b, e)
+			writeRepr(b, e)
 		}
 		b.WriteByte(']')
 	default:
@@ -148,14 +148,14 @@ func pyRepr(b *strings.Builder, v any) {
 			for i := range l {
 				l[i] = rv.Index(i).Interface()
 			}
-			pyRepr(b, l)
+			writeRepr(b, l)
 		case reflect.Map:
 			d := Dict{}
 			for _, k := range rv.MapKeys() {
 				d = append(d, Item{Key: fmt.Sprint(k.Interface()), Value: rv.MapIndex(k).Interface()})
 			}
 			slices.SortFunc(d, func(a, b Item) int { return strings.Compare(a.Key, b.Key) })
-			pyRepr(b, d)
+			writeRepr(b, d)
 		case reflect.Int, reflect.Int32, reflect.Int64:
 			b.WriteString(strconv.FormatInt(rv.Int(), 10))
 		case reflect.Float32:
@@ -412,7 +412,7 @@ func pyNumbers(v any) any {
 }
 
 // decodePy reads JSON (a scenario) with Python's numbers.
-func decodePy(raw []byte) (any, error) {
+func decodePlain(raw []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any
