@@ -106,15 +106,25 @@ func (e *Entry) Docs() []FuncDoc {
 // formatted (FormatResult), or "Error during execution: …" for what the Python call raises.
 // ok is false for an error.
 func (e *Entry) Run(name string, args map[string]any) (text string, ok bool) {
-	class, found := e.owner[name]
-	if !found {
-		return fmt.Sprintf("Error during execution: name '%s' is not defined", name), false
+	undefined := fmt.Sprintf("name '%s' is not defined", name)
+	owners := []string{e.owner[name]}
+	if owners[0] == "" {
+		// A public method without a published document (TradingBot's update_market_status):
+		// BFCL maps every public method, a later class winning a name.
+		owners = slices.Clone(e.classes)
+		slices.Reverse(owners)
 	}
-	res, err := e.inst[class].Call(name, args)
-	if err != nil {
-		return "Error during execution: " + err.Error(), false
+	for _, class := range owners {
+		res, err := e.inst[class].Call(name, args)
+		if err != nil && err.Error() == undefined {
+			continue
+		}
+		if err != nil {
+			return "Error during execution: " + err.Error(), false
+		}
+		return FormatResult(res), true
 	}
-	return FormatResult(res), true
+	return "Error during execution: " + undefined, false
 }
 
 // RunPy runs a call written in Python (a gold answer's), its positional arguments bound to
@@ -128,7 +138,7 @@ func (e *Entry) RunPy(src string) (string, bool, error) {
 	if len(c.Positional) > 0 {
 		d, ok := e.docs[c.Name]
 		if !ok {
-			return fmt.Sprintf("Error during execution: name '%s' is not defined", c.Name), false, nil
+			return "", false, fmt.Errorf("call %q: positional arguments to %s, which has no published document", src, c.Name)
 		}
 		if len(c.Positional) > len(d.Params) {
 			return "", false, fmt.Errorf("call %q: %d positional arguments for %d parameters", src, len(c.Positional), len(d.Params))

@@ -250,5 +250,5 @@ func PromptingSystem(docs []FuncDoc) string {
 		}
 		l[i] = doc
 	}
-	return strings.Replace(PromptingSystemPrompt, "{functions}", pyStr(l), 1)
+	return strings.Replace(PromptingSystemPrompt, "{functions}", strOf(l), 1)
 }

@@ -95,7 +95,7 @@ func pySum(l []any) any {
 }
 
 // pyLess is a < b for Python numbers.
-func pyLess(a, b any) bool {
+func numLess(a, b any) bool {
 	x, xi := asInt(a)
 	y, yi := asInt(b)
 	if xi && yi {
@@ -266,7 +266,7 @@ func mathTable() methods {
 				p := int(math.Pow10(-places))
 				return result(int(math.RoundToEven(float64(i)/float64(p))) * p)
 			}
-			return result(pyRound(toF(a["number"]), places))
+			return result(floatRound(toF(a["number"]), places))
 		}},
 		"percentage": {params: []param{need("part"), need("whole")}, run: func(a args) any {
 			if !isNum(a["part"]) || !isNum(a["whole"]) {
@@ -284,7 +284,7 @@ func mathTable() methods {
 			}
 			m := l[0]
 			for _, v := range l[1:] {
-				if pyLess(v, m) {
+				if numLess(v, m) {
 					m = v
 				}
 			}
@@ -297,7 +297,7 @@ func mathTable() methods {
 			}
 			m := l[0]
 			for _, v := range l[1:] {
-				if pyLess(m, v) {
+				if numLess(m, v) {
 					m = v
 				}
 			}
@@ -316,10 +316,10 @@ func mathTable() methods {
 func isBool(v any) bool { _, ok := v.(bool); return ok }
 
 // reprValue is Python's repr of an argument, for messages.
-func reprValue(v any) string { return pyStr([]any{v})[1 : len(pyStr([]any{v}))-1] }
+func reprValue(v any) string { return strOf([]any{v})[1 : len(strOf([]any{v}))-1] }
 
 // pyRound is Python's round(x, n) of a float: correctly rounded, ties to even.
-func pyRound(x float64, n int) float64 {
+func floatRound(x float64, n int) float64 {
 	if n >= 0 {
 		f, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'f', n, 64), 64)
 		return f

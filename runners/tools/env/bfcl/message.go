@@ -122,10 +122,10 @@ func (m *messageAPI) table() methods {
 		"message_login": {params: []param{need("user_id")}, run: func(a args) any {
 			id := a["user_id"]
 			if !m.hasUserID(id) {
-				return dict("login_status", false, "message", fmt.Sprintf("User ID '%s' not found.", pyStr(id)))
+				return dict("login_status", false, "message", fmt.Sprintf("User ID '%s' not found.", strOf(id)))
 			}
 			m.currentUser = id
-			return dict("login_status", true, "message", fmt.Sprintf("User '%s' logged in successfully.", pyStr(id)))
+			return dict("login_status", true, "message", fmt.Sprintf("User '%s' logged in successfully.", strOf(id)))
 		}},
 		"message_get_login_status": {run: func(args) any {
 			return dict("login_status", m.loggedIn())
@@ -136,23 +136,23 @@ func (m *messageAPI) table() methods {
 			}
 			to := a["receiver_id"]
 			if !m.hasUserID(to) {
-				return dict("error", fmt.Sprintf("Receiver ID '%s' not found.", pyStr(to)))
+				return dict("error", fmt.Sprintf("Receiver ID '%s' not found.", strOf(to)))
 			}
 			id := m.random.randint(10000, 99999)
 			for slices.Contains(m.generatedIDs, id) {
 				id = m.random.randint(10000, 99999)
 			}
 			m.generatedIDs = append(m.generatedIDs, id)
-			m.inbox = append(m.inbox, Dict{{Key: pyStr(to), Value: a["message"]}})
+			m.inbox = append(m.inbox, Dict{{Key: strOf(to), Value: a["message"]}})
 			m.messageCount++
 			return dict("sent_status", true, "message_id", dict("new_id", id),
-				"message", fmt.Sprintf("Message sent to '%s' successfully.", pyStr(to)))
+				"message", fmt.Sprintf("Message sent to '%s' successfully.", strOf(to)))
 		}},
 		"delete_message": {params: []param{need("receiver_id")}, run: func(a args) any {
 			if !m.loggedIn() {
 				return notLoggedIn
 			}
-			to := pyStr(a["receiver_id"])
+			to := strOf(a["receiver_id"])
 			for i := len(m.inbox) - 1; i >= 0; i-- {
 				if m.inbox[i][0].Key == to {
 					// list.remove drops the first entry equal to the one found.
@@ -231,7 +231,7 @@ func dictEqual(a, b Dict) bool {
 		return false
 	}
 	for _, it := range a {
-		if !slices.ContainsFunc(b, func(o Item) bool { return o.Key == it.Key && pyStr(o.Value) == pyStr(it.Value) }) {
+		if !slices.ContainsFunc(b, func(o Item) bool { return o.Key == it.Key && strOf(o.Value) == strOf(it.Value) }) {
 			return false
 		}
 	}

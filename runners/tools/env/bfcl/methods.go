@@ -40,7 +40,7 @@ func (e pyError) Error() string { return string(e) }
 func (ms methods) call(class, name string, kw map[string]any) (res any, err error) {
 	m, ok := ms[name]
 	if !ok {
-		return nil, pyError(fmt.Sprintf("'%s' object has no attribute '%s'", class, name))
+		return nil, pyError(fmt.Sprintf("name '%s' is not defined", name))
 	}
 	for _, k := range slices.Sorted(maps.Keys(kw)) {
 		if !slices.ContainsFunc(m.params, func(p param) bool { return p.name == k }) {

@@ -82,11 +82,11 @@ func FormatResult(v any) string {
 			return b.String()
 		}
 	}
-	return pyStr(v)
+	return strOf(v)
 }
 
 // pyStr is Python's str(v).
-func pyStr(v any) string {
+func strOf(v any) string {
 	if s, ok := v.(string); ok {
 		return s
 	}

@@ -154,8 +154,8 @@ func (t *twitter) tweet(v any) Dict {
 	return nil
 }
 
-func notFound(id any) Dict {
-	return dict("error", fmt.Sprintf("Tweet with ID %s not found.", pyStr(id)))
+func tweetNotFound(id any) Dict {
+	return dict("error", fmt.Sprintf("Tweet with ID %s not found.", strOf(id)))
 }
 
 func notAuthenticated(what string) Dict {
@@ -165,8 +165,8 @@ func notAuthenticated(what string) Dict {
 func (t *twitter) table() methods {
 	return methods{
 		"authenticate_twitter": {params: []param{need("username"), need("password")}, run: func(a args) any {
-			if pyStr(a["username"]) == pyStr(t.username) && pyType(a["username"]) == pyType(t.username) &&
-				pyStr(a["password"]) == pyStr(t.password) && pyType(a["password"]) == pyType(t.password) {
+			if strOf(a["username"]) == strOf(t.username) && pyType(a["username"]) == pyType(t.username) &&
+				strOf(a["password"]) == strOf(t.password) && pyType(a["password"]) == pyType(t.password) {
 				t.authenticated = true
 				return dict("authentication_status", true)
 			}
@@ -189,9 +189,9 @@ func (t *twitter) table() methods {
 				return notAuthenticated("retweeting")
 			}
 			if t.tweet(a["tweet_id"]) == nil {
-				return notFound(a["tweet_id"])
+				return tweetNotFound(a["tweet_id"])
 			}
-			user := pyStr(t.username)
+			user := strOf(t.username)
 			i := slices.IndexFunc(t.retweets, func(it Item) bool { return it.Key == user })
 			if i < 0 {
 				t.retweets = append(t.retweets, Item{Key: user, Value: []any{}})
@@ -211,7 +211,7 @@ func (t *twitter) table() methods {
 				panic(pyError("exceptions must derive from BaseException"))
 			}
 			if t.tweet(a["tweet_id"]) == nil {
-				return notFound(a["tweet_id"])
+				return tweetNotFound(a["tweet_id"])
 			}
 			id, _ := tweetKey(a["tweet_id"])
 			i := slices.IndexFunc(t.comments, func(c keyed) bool { k, ok := tweetKey(c.key); return ok && k == id })
@@ -225,7 +225,7 @@ func (t *twitter) table() methods {
 		"mention": {params: []param{need("tweet_id"), need("mentioned_usernames")}, run: func(a args) any {
 			tw := t.tweet(a["tweet_id"])
 			if tw == nil {
-				return notFound(a["tweet_id"])
+				return tweetNotFound(a["tweet_id"])
 			}
 			for i := range tw {
 				if tw[i].Key == "mentions" {
@@ -240,7 +240,7 @@ func (t *twitter) table() methods {
 				return notAuthenticated("following")
 			}
 			u := a["username_to_follow"]
-			if slices.ContainsFunc(t.following, func(v any) bool { return pyStr(v) == pyStr(u) }) {
+			if slices.ContainsFunc(t.following, func(v any) bool { return strOf(v) == strOf(u) }) {
 				return dict("follow_status", false)
 			}
 			t.following = append(t.following, u)
@@ -257,7 +257,7 @@ func (t *twitter) table() methods {
 				return notAuthenticated("unfollowing")
 			}
 			u := a["username_to_unfollow"]
-			i := slices.IndexFunc(t.following, func(v any) bool { return pyStr(v) == pyStr(u) })
+			i := slices.IndexFunc(t.following, func(v any) bool { return strOf(v) == strOf(u) })
 			if i < 0 {
 				return dict("unfollow_status", false)
 			}
@@ -267,14 +267,14 @@ func (t *twitter) table() methods {
 		"get_tweet": {params: []param{need("tweet_id")}, run: func(a args) any {
 			tw := t.tweet(a["tweet_id"])
 			if tw == nil {
-				return notFound(a["tweet_id"])
+				return tweetNotFound(a["tweet_id"])
 			}
 			return tw
 		}},
 		"get_user_tweets": {params: []param{need("username")}, run: func(a args) any {
 			out := []any{}
 			for _, e := range t.tweets {
-				if pyStr(e.tweet.get("username")) == pyStr(a["username"]) {
+				if strOf(e.tweet.get("username")) == strOf(a["username"]) {
 					out = append(out, e.tweet)
 				}
 			}
@@ -300,25 +300,25 @@ func (t *twitter) table() methods {
 		}},
 		"get_tweet_comments": {params: []param{need("tweet_id")}, run: func(a args) any {
 			if t.tweet(a["tweet_id"]) == nil {
-				return notFound(a["tweet_id"])
+				return tweetNotFound(a["tweet_id"])
 			}
 			for _, c := range t.comments {
-				if pyStr(c.key) == pyStr(a["tweet_id"]) && pyType(c.key) == pyType(a["tweet_id"]) {
+				if strOf(c.key) == strOf(a["tweet_id"]) && pyType(c.key) == pyType(a["tweet_id"]) {
 					return c.value
 				}
 			}
 			return []any{}
 		}},
 		"get_user_stats": {params: []param{need("username")}, run: func(a args) any {
-			u := pyStr(a["username"])
+			u := strOf(a["username"])
 			n := 0
 			for _, e := range t.tweets {
-				if pyStr(e.tweet.get("username")) == u {
+				if strOf(e.tweet.get("username")) == u {
 					n++
 				}
 			}
 			following := 0
-			if u == pyStr(t.username) {
+			if u == strOf(t.username) {
 				following = len(t.following)
 			}
 			rt := 0
