@@ -43,6 +43,8 @@ const (
 	KindVStar = "vstar"
 )
 
+// The kind bfcl-multi-turn (KindBFCLMultiTurn) grades episodes, not answers: newStep builds it.
+
 // judgeKind is everything realx knows of one judge kind: the one place a new kind is added.
 type judgeKind struct {
 	// extract is the kind's extractor chain (DefaultExtract).
@@ -102,6 +104,8 @@ var kinds = map[string]judgeKind{
 		grader: func(s tasks.JudgeSpec) grader { return scored(*s.Threshold, rougeL) }},
 	KindSubEM: {extract: extractTextBoxed, grader: func(tasks.JudgeSpec) grader { return gradeSubEM }},
 	KindVStar: {extract: extractText, grader: func(tasks.JudgeSpec) grader { return gradeVStar }},
+	// bfcl-multi-turn is built by newStep (BFCLMultiTurn): it grades the episode.
+	KindBFCLMultiTurn: {},
 }
 
 // Kinds returns the judge kinds New knows, sorted.
@@ -535,6 +539,9 @@ func newStep(spec tasks.JudgeSpec, opt Options, at []string) (Judge, error) {
 			return nil, specError(spec, at, err.Error())
 		}
 		return j, nil
+	}
+	if spec.Kind == KindBFCLMultiTurn {
+		return BFCLMultiTurn{}, nil
 	}
 	spec = effective(spec)
 	if readsLLMExtract(spec.Kind) {
