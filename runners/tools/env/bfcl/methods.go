@@ -15,7 +15,7 @@ type param struct {
 }
 
 // req is a required parameter; opt an optional one with its default.
-func need(name string) param          { return param{name: name} }
+func need(name string) param              { return param{name: name} }
 func optional(name string, def any) param { return param{name: name, optional: true, def: def} }
 
 // method is one public method of a class: its parameters, in the Python signature's order,
