@@ -238,7 +238,6 @@ func pyArg(v any) any {
 	return v
 }
 
-
 // pyCopy deep-copies a Python value (copy.deepcopy).
 func pyCopy(v any) any {
 	switch x := v.(type) {

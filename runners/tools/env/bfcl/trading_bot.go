@@ -161,6 +161,10 @@ func (t *tradingBot) Call(name string, args map[string]any) (any, error) {
 // Methods lists TradingBot's public methods.
 func (t *tradingBot) Methods() []string { return t.methods.methodNames() }
 
+// Params lists a TradingBot method's parameters in signature order (positional arguments bind to
+// them in this order); nil for an unknown method.
+func (t *tradingBot) Params(method string) []string { return t.methods.paramNames(method) }
+
 // State returns TradingBot's public attributes.
 func (t *tradingBot) State() map[string]any {
 	return map[string]any{
