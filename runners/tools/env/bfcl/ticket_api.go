@@ -112,7 +112,7 @@ func (t *ticketAPI) findTicket(ticketID any) (*pyDict, error) {
 	for _, e := range t.ticketQueue {
 		ticket, ok := e.(*pyDict)
 		if !ok {
-			return nil, fmt.Errorf("list indices must be integers or slices, not str")
+			return nil, pyStrSubscriptError(e)
 		}
 		id, err := ticket.item("id")
 		if err != nil {
@@ -229,7 +229,7 @@ func (t *ticketAPI) userTickets(a map[string]any) (any, error) {
 	for _, e := range t.ticketQueue {
 		ticket, ok := e.(*pyDict)
 		if !ok {
-			return nil, fmt.Errorf("list indices must be integers or slices, not str")
+			return nil, pyStrSubscriptError(e)
 		}
 		by, err := ticket.item("created_by")
 		if err != nil {

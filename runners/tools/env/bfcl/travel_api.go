@@ -310,7 +310,7 @@ func (t *travelAPI) card(id any) (*pyDict, error) {
 	}
 	d, ok := v.(*pyDict)
 	if !ok {
-		return nil, fmt.Errorf("'%s' object is not subscriptable", pyTypeName(v))
+		return nil, pyStrSubscriptError(v)
 	}
 	return d, nil
 }
@@ -431,7 +431,7 @@ func (t *travelAPI) booking(id any) (*pyDict, error) {
 	}
 	d, ok := v.(*pyDict)
 	if !ok {
-		return nil, fmt.Errorf("'%s' object is not subscriptable", pyTypeName(v))
+		return nil, pyStrSubscriptError(v)
 	}
 	return d, nil
 }
