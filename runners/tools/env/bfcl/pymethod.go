@@ -94,6 +94,20 @@ func pyJoinNames(names []string) string {
 // methodNames lists a class's public methods, sorted.
 func (ms pyMethods) methodNames() []string { return slices.Sorted(maps.Keys(ms)) }
 
+// paramNames lists a method's parameters in the Python signature's order (what positional
+// arguments bind to), nil for an unknown method.
+func (ms pyMethods) paramNames(name string) []string {
+	m, ok := ms[name]
+	if !ok {
+		return nil
+	}
+	names := make([]string, len(m.params))
+	for i, p := range m.params {
+		names[i] = p.name
+	}
+	return names
+}
+
 // loadScenario decodes a class's initial_config as Python's json.loads would (an absent
 // scenario is an empty dict) and returns it as a dict.
 func loadScenario(class string, scenario json.RawMessage) (*pyDict, error) {

@@ -238,7 +238,6 @@ func pyArg(v any) any {
 	return v
 }
 
-
 // pyCopy deep-copies a Python value (copy.deepcopy).
 func pyCopy(v any) any {
 	switch x := v.(type) {
@@ -668,4 +667,15 @@ func pyStrRepr(s string) string {
 	}
 	b.WriteByte(quote)
 	return b.String()
+}
+
+// pyStrSubscriptError is the TypeError Python raises for v["key"] when v is not a dict.
+func pyStrSubscriptError(v any) error {
+	switch v.(type) {
+	case string:
+		return errors.New("string indices must be integers, not 'str'")
+	case []any:
+		return errors.New("list indices must be integers or slices, not str")
+	}
+	return fmt.Errorf("'%s' object is not subscriptable", pyTypeName(v))
 }

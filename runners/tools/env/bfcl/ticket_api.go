@@ -60,6 +60,10 @@ func (t *ticketAPI) Call(name string, args map[string]any) (any, error) {
 // Methods lists TicketAPI's public methods.
 func (t *ticketAPI) Methods() []string { return t.methods.methodNames() }
 
+// Params lists a TicketAPI method's parameters in signature order (positional arguments bind to
+// them in this order); nil for an unknown method.
+func (t *ticketAPI) Params(method string) []string { return t.methods.paramNames(method) }
+
 // State returns ticket_queue, ticket_counter and current_user.
 func (t *ticketAPI) State() map[string]any {
 	return map[string]any{
@@ -108,7 +112,7 @@ func (t *ticketAPI) findTicket(ticketID any) (*pyDict, error) {
 	for _, e := range t.ticketQueue {
 		ticket, ok := e.(*pyDict)
 		if !ok {
-			return nil, fmt.Errorf("list indices must be integers or slices, not str")
+			return nil, pyStrSubscriptError(e)
 		}
 		id, err := ticket.item("id")
 		if err != nil {
@@ -225,7 +229,7 @@ func (t *ticketAPI) userTickets(a map[string]any) (any, error) {
 	for _, e := range t.ticketQueue {
 		ticket, ok := e.(*pyDict)
 		if !ok {
-			return nil, fmt.Errorf("list indices must be integers or slices, not str")
+			return nil, pyStrSubscriptError(e)
 		}
 		by, err := ticket.item("created_by")
 		if err != nil {

@@ -161,6 +161,10 @@ func (t *tradingBot) Call(name string, args map[string]any) (any, error) {
 // Methods lists TradingBot's public methods.
 func (t *tradingBot) Methods() []string { return t.methods.methodNames() }
 
+// Params lists a TradingBot method's parameters in signature order (positional arguments bind to
+// them in this order); nil for an unknown method.
+func (t *tradingBot) Params(method string) []string { return t.methods.paramNames(method) }
+
 // State returns TradingBot's public attributes.
 func (t *tradingBot) State() map[string]any {
 	return map[string]any{
@@ -255,7 +259,7 @@ func (t *tradingBot) cancelOrder(a map[string]any) (any, error) {
 	}
 	order, ok := o.(*pyDict)
 	if !ok {
-		return nil, fmt.Errorf("'%s' object is not subscriptable", pyTypeName(o))
+		return nil, pyStrSubscriptError(o)
 	}
 	status, err := order.item("status")
 	if err != nil {
@@ -479,7 +483,7 @@ func (t *tradingBot) transactionHistoryCall(a map[string]any) (any, error) {
 	for _, e := range t.transactionHistory {
 		tr, ok := e.(*pyDict)
 		if !ok {
-			return nil, fmt.Errorf("'%s' object is not subscriptable", pyTypeName(e))
+			return nil, pyStrSubscriptError(e)
 		}
 		ts, err := tr.item("timestamp")
 		if err != nil {
@@ -592,7 +596,7 @@ func (t *tradingBot) notifyPriceChange(a map[string]any) (any, error) {
 		}
 		sd, ok := s.(*pyDict)
 		if !ok {
-			return nil, fmt.Errorf("'%s' object is not subscriptable", pyTypeName(s))
+			return nil, pyStrSubscriptError(s)
 		}
 		pc, err := sd.item("percent_change")
 		if err != nil {

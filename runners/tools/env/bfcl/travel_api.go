@@ -168,6 +168,10 @@ func (t *travelAPI) Call(name string, args map[string]any) (any, error) {
 // Methods lists TravelAPI's public methods.
 func (t *travelAPI) Methods() []string { return t.methods.methodNames() }
 
+// Params lists a TravelAPI method's parameters in signature order (positional arguments bind to
+// them in this order); nil for an unknown method.
+func (t *travelAPI) Params(method string) []string { return t.methods.paramNames(method) }
+
 // State returns TravelAPI's public attributes.
 func (t *travelAPI) State() map[string]any {
 	return map[string]any{
@@ -306,7 +310,7 @@ func (t *travelAPI) card(id any) (*pyDict, error) {
 	}
 	d, ok := v.(*pyDict)
 	if !ok {
-		return nil, fmt.Errorf("'%s' object is not subscriptable", pyTypeName(v))
+		return nil, pyStrSubscriptError(v)
 	}
 	return d, nil
 }
@@ -427,7 +431,7 @@ func (t *travelAPI) booking(id any) (*pyDict, error) {
 	}
 	d, ok := v.(*pyDict)
 	if !ok {
-		return nil, fmt.Errorf("'%s' object is not subscriptable", pyTypeName(v))
+		return nil, pyStrSubscriptError(v)
 	}
 	return d, nil
 }

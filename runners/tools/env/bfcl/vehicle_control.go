@@ -164,6 +164,10 @@ func (v *vehicleControl) Call(name string, args map[string]any) (any, error) {
 // Methods lists VehicleControlAPI's public methods.
 func (v *vehicleControl) Methods() []string { return v.methods.methodNames() }
 
+// Params lists a VehicleControlAPI method's parameters in signature order (positional arguments bind to
+// them in this order); nil for an unknown method.
+func (v *vehicleControl) Params(method string) []string { return v.methods.paramNames(method) }
+
 // State returns VehicleControlAPI's public attributes.
 func (v *vehicleControl) State() map[string]any {
 	out := map[string]any{"long_context": v.longContext}
@@ -521,11 +525,11 @@ func (v *vehicleControl) zipcode(a map[string]any) (any, error) {
 
 func (v *vehicleControl) setNavigation(a map[string]any) (any, error) {
 	dest := a["destination"]
+	v.attrs["destination"] = dest
 	msg, err := pyArith("+", "Navigating to ", dest)
 	if err != nil {
 		return nil, err
 	}
-	v.attrs["destination"] = dest
 	return dictOf("status", msg), nil
 }
 
