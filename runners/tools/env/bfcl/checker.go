@@ -111,7 +111,7 @@ func compareStates(model, gold *Entry) string {
 			if !jsonEqual(m[attr], g[attr]) {
 				mj, _ := json.Marshal(m[attr])
 				gj, _ := json.Marshal(g[attr])
-				diffs = append(diffs, fmt.Sprintf("%s: model %s, ground truth %s", attr, clip(string(mj)), clip(string(gj))))
+				diffs = append(diffs, fmt.Sprintf("%s: model %s, ground truth %s", attr, clipText(string(mj)), clipText(string(gj))))
 			}
 		}
 		if len(diffs) > 0 {
@@ -144,7 +144,7 @@ func jsonEqual(a, b any) bool {
 }
 
 // clip shortens a long value for a message.
-func clip(s string) string {
+func clipText(s string) string {
 	if len(s) > 300 {
 		return s[:300] + "…"
 	}
@@ -160,7 +160,7 @@ func missingResults(gold, model []string) []string {
 		if i := slices.Index(pool, g); i >= 0 {
 			pool = slices.Delete(pool, i, i+1)
 		} else {
-			missing = append(missing, clip(g))
+			missing = append(missing, clipText(g))
 		}
 	}
 	return missing

@@ -64,8 +64,9 @@ func goldCalls(t *testing.T, e testEntry) [][]Call {
 			c, err := ParsePyCall(src)
 			require.NoError(t, err, "%s: %s", e.ID, src)
 			args := Dict{}
+			params, _ := ent.params(c.Name)
 			for j, v := range c.Positional {
-				args = append(args, Item{Key: ent.docs[c.Name].Params[j], Value: v})
+				args = append(args, Item{Key: params[j], Value: v})
 			}
 			args = append(args, c.Keywords...)
 			b, err := json.Marshal(args)
@@ -97,7 +98,7 @@ func TestGoldReplay(t *testing.T) {
 				text, ok, err := ent.RunPy(src)
 				require.NoError(t, err, e.ID)
 				if !ok || strings.Contains(text, `"error"`) {
-					t.Errorf("%s turn %d: gold call %s gives an error: %s", e.ID, ti, src, clip(text))
+					t.Errorf("%s turn %d: gold call %s gives an error: %s", e.ID, ti, src, clipText(text))
 				}
 			}
 		}

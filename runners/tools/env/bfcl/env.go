@@ -78,6 +78,11 @@ func NewEntry(initial json.RawMessage) (*Entry, error) {
 			e.owner[d.Name] = name
 			e.docs[d.Name] = d
 		}
+		if s, ok := c.(signatures); ok {
+			for _, m := range s.Methods() {
+				e.owner[m] = name
+			}
+		}
 	}
 	return e, nil
 }
@@ -106,25 +111,37 @@ func (e *Entry) Docs() []FuncDoc {
 // formatted (FormatResult), or "Error during execution: …" for what the Python call raises.
 // ok is false for an error.
 func (e *Entry) Run(name string, args map[string]any) (text string, ok bool) {
-	undefined := fmt.Sprintf("name '%s' is not defined", name)
-	owners := []string{e.owner[name]}
-	if owners[0] == "" {
-		// A public method without a published document (TradingBot's update_market_status):
-		// BFCL maps every public method, a later class winning a name.
-		owners = slices.Clone(e.classes)
-		slices.Reverse(owners)
+	class, found := e.owner[name]
+	if !found {
+		return fmt.Sprintf("Error during execution: name '%s' is not defined", name), false
 	}
-	for _, class := range owners {
-		res, err := e.inst[class].Call(name, args)
-		if err != nil && err.Error() == undefined {
-			continue
-		}
-		if err != nil {
-			return "Error during execution: " + err.Error(), false
-		}
-		return FormatResult(res), true
+	res, err := e.inst[class].Call(name, args)
+	if err != nil {
+		return "Error during execution: " + err.Error(), false
 	}
-	return "Error during execution: " + undefined, false
+	return FormatResult(res), true
+}
+
+// signatures is what a class tells of its methods: every public one (BFCL maps them all, a
+// published document or not, such as TradingBot's update_market_status) and each one's
+// parameters in signature order.
+type signatures interface {
+	Methods() []string
+	Params(method string) []string
+}
+
+// params returns the parameters of the method called name in signature order: the owning
+// class's, else the published document's.
+func (e *Entry) params(name string) ([]string, bool) {
+	if class, ok := e.owner[name]; ok {
+		if s, ok := e.inst[class].(signatures); ok {
+			if p := s.Params(name); p != nil {
+				return p, true
+			}
+		}
+	}
+	d, ok := e.docs[name]
+	return d.Params, ok
 }
 
 // RunPy runs a call written in Python (a gold answer's), its positional arguments bound to
@@ -136,15 +153,15 @@ func (e *Entry) RunPy(src string) (string, bool, error) {
 	}
 	args := map[string]any{}
 	if len(c.Positional) > 0 {
-		d, ok := e.docs[c.Name]
+		params, ok := e.params(c.Name)
 		if !ok {
-			return "", false, fmt.Errorf("call %q: positional arguments to %s, which has no published document", src, c.Name)
+			return fmt.Sprintf("Error during execution: name '%s' is not defined", c.Name), false, nil
 		}
-		if len(c.Positional) > len(d.Params) {
-			return "", false, fmt.Errorf("call %q: %d positional arguments for %d parameters", src, len(c.Positional), len(d.Params))
+		if len(c.Positional) > len(params) {
+			return "", false, fmt.Errorf("call %q: %d positional arguments for %d parameters", src, len(c.Positional), len(params))
 		}
 		for i, v := range c.Positional {
-			args[d.Params[i]] = v
+			args[params[i]] = v
 		}
 	}
 	for _, it := range c.Keywords {

@@ -583,3 +583,9 @@ func (fs *fileSystem) moveOrCopy(op, src, dst string) Dict {
 	place(fs.cwd, dst)
 	return dict("result", fmt.Sprintf("'%s' %s to '%s'", src, past, dst))
 }
+
+// Methods lists the public methods, sorted.
+func (fs *fileSystem) Methods() []string { return fs.methods.names() }
+
+// Params lists a method's parameters in signature order (positional arguments bind to them).
+func (fs *fileSystem) Params(method string) []string { return fs.methods.paramNames(method) }

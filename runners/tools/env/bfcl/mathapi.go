@@ -410,3 +410,9 @@ func decimalSqrt(number any, prec int) string {
 	}
 	return out + "E" + sign + strconv.Itoa(adjusted)
 }
+
+// Methods lists the public methods, sorted.
+func (m *mathAPI) Methods() []string { return m.methods.names() }
+
+// Params lists a method's parameters in signature order (positional arguments bind to them).
+func (m *mathAPI) Params(method string) []string { return m.methods.paramNames(method) }

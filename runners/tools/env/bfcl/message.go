@@ -237,3 +237,9 @@ func dictEqual(a, b Dict) bool {
 	}
 	return true
 }
+
+// Methods lists the public methods, sorted.
+func (m *messageAPI) Methods() []string { return m.methods.names() }
+
+// Params lists a method's parameters in signature order (positional arguments bind to them).
+func (m *messageAPI) Params(method string) []string { return m.methods.paramNames(method) }

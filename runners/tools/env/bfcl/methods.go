@@ -211,3 +211,19 @@ func (a args) strList(name string) []string {
 	}
 	return out
 }
+
+// names returns the methods' names, sorted.
+func (ms methods) names() []string { return slices.Sorted(maps.Keys(ms)) }
+
+// paramNames returns a method's parameters in signature order (nil for an unknown method).
+func (ms methods) paramNames(name string) []string {
+	m, ok := ms[name]
+	if !ok {
+		return nil
+	}
+	out := make([]string, len(m.params))
+	for i, p := range m.params {
+		out[i] = p.name
+	}
+	return out
+}

@@ -329,3 +329,9 @@ func (t *twitter) table() methods {
 		}},
 	}
 }
+
+// Methods lists the public methods, sorted.
+func (t *twitter) Methods() []string { return t.methods.names() }
+
+// Params lists a method's parameters in signature order (positional arguments bind to them).
+func (t *twitter) Params(method string) []string { return t.methods.paramNames(method) }
