@@ -61,17 +61,9 @@ func goldCalls(t *testing.T, e testEntry) [][]Call {
 	out := make([][]Call, len(e.GroundTruth))
 	for i, turn := range e.GroundTruth {
 		for _, src := range turn {
-			c, err := ParsePyCall(src)
+			name, args, err := ent.Bind(src)
 			require.NoError(t, err, "%s: %s", e.ID, src)
-			args := Dict{}
-			params, _ := ent.params(c.Name)
-			for j, v := range c.Positional {
-				args = append(args, Item{Key: params[j], Value: v})
-			}
-			args = append(args, c.Keywords...)
-			b, err := json.Marshal(args)
-			require.NoError(t, err)
-			out[i] = append(out[i], Call{Name: c.Name, Arguments: b})
+			out[i] = append(out[i], Call{Name: name, Arguments: args})
 		}
 	}
 	return out

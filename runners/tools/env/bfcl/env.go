@@ -171,6 +171,29 @@ func (e *Entry) RunPy(src string) (string, bool, error) {
 	return text, ok, nil
 }
 
+// Bind reads a call written in Python (a gold answer's, or a prompting-mode reply's) as a
+// model's call: the function and its JSON arguments, positional ones named by the method's
+// parameters in signature order.
+func (e *Entry) Bind(src string) (string, json.RawMessage, error) {
+	c, err := ParsePyCall(src)
+	if err != nil {
+		return "", nil, err
+	}
+	args := Dict{}
+	if len(c.Positional) > 0 {
+		params, ok := e.params(c.Name)
+		if !ok || len(c.Positional) > len(params) {
+			return "", nil, fmt.Errorf("call %q: %d positional arguments for %s", src, len(c.Positional), c.Name)
+		}
+		for i, v := range c.Positional {
+			args = append(args, Item{Key: params[i], Value: v})
+		}
+	}
+	args = append(args, c.Keywords...)
+	b, err := json.Marshal(args)
+	return c.Name, b, err
+}
+
 // Call runs a call from the model: its JSON arguments read as Python's json.loads reads them.
 func (e *Entry) Call(_ context.Context, name string, raw json.RawMessage) (*runners.Observation, error) {
 	args, err := decodeArgs(raw)
