@@ -125,8 +125,14 @@ func mathTable() methods {
 			if !isNum(a["value"]) || !isNum(a["base"]) {
 				return dict("error", "cannot create mpf from "+reprValue(a["value"]))
 			}
-			v := math.Log(toF(a["value"])) / math.Log(toF(a["base"]))
-			return result(Mpf{Digits: mpfDigits(v, a.integer("precision"))})
+			if !isNum(a["precision"]) {
+				return dict("error", "int() argument must be a string, a bytes-like object or a real number, not '"+pyType(a["precision"])+"'")
+			}
+			digits, ok := mpfLogRatio(toF(a["value"]), toF(a["base"]), int(toF(a["precision"])))
+			if !ok {
+				return dict("error", "the logarithm of a number that is not positive is complex; realx's MathAPI does not compute it")
+			}
+			return result(Mpf{Digits: digits})
 		}},
 		"mean": {params: []param{need("numbers")}, run: func(a args) any {
 			l, e := listOf(a, "Cannot calculate mean of an empty list")
@@ -326,26 +332,6 @@ func floatRound(x float64, n int) float64 {
 	}
 	p := math.Pow10(-n)
 	return math.RoundToEven(x/p) * p
-}
-
-// mpfDigits writes a logarithm as mpmath's repr does at dps digits, as far as a float64
-// carries them: BFCL computes it with mpmath at that precision, which realx does not; the
-// digits past the sixteenth differ (the gold and the model's calls are computed alike).
-func mpfDigits(v float64, dps int) string {
-	if math.IsInf(v, 0) || math.IsNaN(v) {
-		return reprFloat(v)
-	}
-	if dps < 1 {
-		dps = 1
-	}
-	if dps > 17 {
-		dps = 17
-	}
-	s := strconv.FormatFloat(v, 'g', dps, 64)
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		s = reprFloat(f)
-	}
-	return s
 }
 
 // decimalSqrt is str(Decimal(number).sqrt()) under a context of prec significant digits:
