@@ -421,3 +421,23 @@ func decodePlain(raw []byte) (any, error) {
 	}
 	return pyNumbers(v), nil
 }
+
+// pyOrdered converts the classes' Python values for FormatResult keeping the dicts' order:
+// a *pyDict becomes a Dict (its keys as json.dumps writes them), recursively.
+func pyOrdered(v any) any {
+	switch x := v.(type) {
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = pyOrdered(e)
+		}
+		return out
+	case *pyDict:
+		d := make(Dict, 0, len(x.keys))
+		for _, k := range x.keys {
+			d = append(d, Item{Key: pyJSONKey(k), Value: pyOrdered(x.vals[keyOf(k)])})
+		}
+		return d
+	}
+	return v
+}

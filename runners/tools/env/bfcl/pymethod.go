@@ -69,7 +69,7 @@ func (ms pyMethods) call(class, name string, args map[string]any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pyPlain(out), nil
+	return pyOrdered(out), nil
 }
 
 func plural(n int) string {
