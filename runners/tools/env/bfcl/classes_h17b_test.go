@@ -144,6 +144,12 @@ func writeDumps(b *strings.Builder, v any) {
 			writeDumps(b, e)
 		}
 		b.WriteByte(']')
+	case Dict: // results keep their order (pyOrdered); compared here with sorted keys
+		m := make(map[string]any, len(x))
+		for _, it := range x {
+			m[it.Key] = it.Value
+		}
+		writeDumps(b, m)
 	case map[string]any:
 		keys := make([]string, 0, len(x))
 		for k := range x {

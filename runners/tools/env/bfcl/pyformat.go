@@ -10,7 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
+
+	"github.com/realx-bench/realx/runners/pycall"
 )
 
 // The classes speak in Python's values, as Go values: an int is a Python int, a float64 a
@@ -175,71 +176,11 @@ func sortedDict(m map[string]any) Dict {
 	return d
 }
 
-// reprString is Python's repr of a string: single quotes unless it holds one and no double
-// quote, the quote and backslash escaped, control characters as \n, \t, \xNN, \uNNNN.
-func reprString(s string) string {
-	q := byte('\'')
-	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
-		q = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(q)
-	for _, r := range s {
-		switch {
-		case r == rune(q) || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r > 0x7f && !unicode.IsPrint(r):
-			if r < 0x100 {
-				fmt.Fprintf(&b, `\x%02x`, r)
-			} else if r < 0x10000 {
-				fmt.Fprintf(&b, `\u%04x`, r)
-			} else {
-				fmt.Fprintf(&b, `\U%08x`, r)
-			}
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(q)
-	return b.String()
-}
+// reprString is Python's repr of a string (pycall.ReprString).
+func reprString(s string) string { return pycall.ReprString(s) }
 
-// reprFloat is Python's repr of a float: the shortest digits that read back, in positional
-// form for exponents from -5 to 15, else in scientific form (1e-05, 1.5e+16).
-func reprFloat(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "nan"
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	}
-	e := strconv.FormatFloat(f, 'e', -1, 64)
-	mant, exp, _ := strings.Cut(e, "e")
-	x, _ := strconv.Atoi(exp)
-	if x < -4 || x >= 16 {
-		sign := "+"
-		if x < 0 {
-			sign, x = "-", -x
-		}
-		return fmt.Sprintf("%se%s%02d", mant, sign, x)
-	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.ContainsAny(s, ".") {
-		s += ".0"
-	}
-	return s
-}
+// reprFloat is Python's repr of a float (pycall.ReprFloat).
+func reprFloat(f float64) string { return pycall.ReprFloat(f) }
 
 // pyJSON writes v as Python's json.dumps does by default: ", " and ": " between items,
 // non-ASCII escaped, floats as repr writes them (NaN, Infinity), dicts in their order.
