@@ -43,7 +43,8 @@ const (
 	KindVStar = "vstar"
 )
 
-// The kind bfcl-multi-turn (KindBFCLMultiTurn) grades episodes, not answers: newStep builds it.
+// The kind bfcl-multi-turn (KindBFCLMultiTurn) grades episodes, not answers: it is not among
+// the answer-grading kinds (Kinds); validate accepts it alone, and newStep builds it.
 
 // judgeKind is everything realx knows of one judge kind: the one place a new kind is added.
 type judgeKind struct {
@@ -104,8 +105,6 @@ var kinds = map[string]judgeKind{
 		grader: func(s tasks.JudgeSpec) grader { return scored(*s.Threshold, rougeL) }},
 	KindSubEM: {extract: extractTextBoxed, grader: func(tasks.JudgeSpec) grader { return gradeSubEM }},
 	KindVStar: {extract: extractText, grader: func(tasks.JudgeSpec) grader { return gradeVStar }},
-	// bfcl-multi-turn is built by newStep (BFCLMultiTurn): it grades the episode.
-	KindBFCLMultiTurn: {},
 }
 
 // Kinds returns the judge kinds New knows, sorted.
@@ -247,9 +246,32 @@ func validate(spec tasks.JudgeSpec) []problem {
 	return v.ps
 }
 
+// episodeJudge checks a judge of episodes (bfcl-multi-turn): it reads no parameters and grades
+// alone, never as a cascade's step (a cascade grades answers).
+func (v *validator) episodeJudge(spec tasks.JudgeSpec, at []string) {
+	if len(at) > 1 {
+		v.add(false, at, "the "+spec.Kind+" judge grades an environment's episode, not an answer: it cannot be a cascade's step", "kind")
+	}
+	for _, f := range []struct {
+		key string
+		set bool
+	}{{"extract", len(spec.Extract) > 0}, {"rel_tol", spec.RelTol != nil}, {"abs_tol", spec.AbsTol != nil},
+		{"pattern", spec.Pattern != ""}, {"threshold", spec.Threshold != nil}, {"case_sensitive", spec.CaseSensitive},
+		{"template", spec.Template != "" || spec.TemplateFile != "" || spec.TemplateText != ""}, {"model", spec.Model != ""},
+		{"base_url", spec.BaseURL != ""}} {
+		if f.set {
+			v.add(false, at, "the "+spec.Kind+" judge reads no "+f.key+": it runs BFCL's checker on the episode", f.key)
+		}
+	}
+}
+
 // judge checks one judge: a whole spec, or a cascade's step at path.
 func (v *validator) judge(spec tasks.JudgeSpec, at []string) {
 	kind := spec.Kind
+	if kind == KindBFCLMultiTurn {
+		v.episodeJudge(spec, at)
+		return
+	}
 	k, known := kinds[kind]
 	if spec.Strategy != "" {
 		v.add(false, at, "strategy is read only by a cascade: give the judges as its steps", "strategy")

@@ -257,7 +257,7 @@ func (p ImagePolicy) Merge(o ImagePolicy) ImagePolicy {
 // An empty Protocol (or ProtocolNone, which loading makes empty) means a single model turn with
 // no tools.
 type AgentSpec struct {
-	// Protocol is native, hermes, deepeyesv2, deepeyes or r1v4; "" or "none" for one turn
+	// Protocol is native, hermes, deepeyesv2, deepeyes, r1v4, pythonic or tags; "" or "none" for one turn
 	// without tools.
 	Protocol string `yaml:"protocol" json:"protocol,omitempty"`
 	// Tools names the tools the model may call.

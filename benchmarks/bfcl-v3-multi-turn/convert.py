@@ -4,9 +4,9 @@ Usage: python3 convert.py DIR, where DIR holds bfcl_eval/data of ShishirPatil/go
 berkeley-function-call-leaderboard at the commit SOURCE.md names. Each sample keeps the entry's
 id, its category (the suite's capability), the first user turn as its question, the state the
 bfcl environment opens from (involved classes, initial configuration, long-context flag), the
-later user turns (for native function calling, and in BFCL's prompting form, where the turn
-that adds held-out functions back lists them),
-and the gold calls per turn.
+later user turns (the missing-function category's empty turn becomes BFCL's message that adds
+held-out functions back, naming them to reveal; the pythonic protocol puts their documents
+before it, as BFCL's prompting mode does), and the gold calls per turn.
 """
 import json
 import sys
@@ -51,16 +51,14 @@ def main(root):
                             held[turn].append(f)
                             funcs.pop(i)
                             break
-            turns, turns_prompting = [], []
+            turns = []
             for i, turn in enumerate(q["question"]):
                 text = "\n\n".join(m["content"] for m in turn)
                 if str(i) in held:
                     names = [f["name"] for f in held[str(i)]]
                     turns.append({"content": ADDED_FC, "reveal": names})
-                    turns_prompting.append({"content": "{}\n".format(held[str(i)]) + ADDED_FC, "reveal": names})
                 else:
                     turns.append({"content": text})
-                    turns_prompting.append({"content": text})
             rec = {
                 "id": q["id"],
                 "category": cat,
@@ -73,8 +71,6 @@ def main(root):
                 "turns": turns[1:],
                 "ground_truth": answers[q["id"]]["ground_truth"],
             }
-            if turns_prompting != turns:
-                rec["turns_prompting"] = turns_prompting[1:]
             out.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
 

@@ -53,7 +53,7 @@ func Parse(src string) (Call, error) {
 func ParseList(reply string) ([]Call, error) {
 	s := strings.Trim(reply, "`\n ")
 	s = strings.Trim(s, "[]'")
-	p := &parser{s: s, bareNames: true}
+	p := &parser{s: s, model: true}
 	var out []Call
 	for {
 		p.space()
@@ -81,11 +81,31 @@ func ParseList(reply string) ([]Call, error) {
 	return out, nil
 }
 
-type parser struct {
-	s         string
-	i         int
-	bareNames bool
+// ParseLiteral reads one Python literal (as Repr writes it), dicts kept in their order
+// (Ordered) and tuples as Tuple.
+func ParseLiteral(src string) (any, error) {
+	p := &parser{s: src, model: true}
+	v, err := p.value()
+	if err != nil {
+		return nil, err
+	}
+	p.space()
+	if p.i != len(p.s) {
+		return nil, fmt.Errorf("text after the literal at offset %d", p.i)
+	}
+	return v, nil
 }
+
+type parser struct {
+	s string
+	i int
+	// model marks a model's reply (ParseList): bare names are read as text, and dicts keep
+	// their order (Ordered) and tuples their kind (Tuple), for FormatCall.
+	model bool
+}
+
+// Tuple is a Python tuple: a list that repr writes in parentheses.
+type Tuple []any
 
 func (p *parser) peek() byte {
 	if p.i < len(p.s) {
@@ -196,10 +216,16 @@ func (p *parser) value() (any, error) {
 		}
 		p.i++
 		out := []any{}
+		done := func() (any, error) {
+			if end == ')' && p.model {
+				return Tuple(out), nil
+			}
+			return out, nil
+		}
 		for {
 			p.space()
 			if p.eat(end) {
-				return out, nil
+				return done()
 			}
 			v, err := p.value()
 			if err != nil {
@@ -211,17 +237,27 @@ func (p *parser) value() (any, error) {
 				continue
 			}
 			if p.eat(end) {
-				return out, nil
+				return done()
 			}
 			return nil, fmt.Errorf("expected ',' or %q at offset %d", end, p.i)
 		}
 	case c == '{':
 		p.i++
-		out := map[string]any{}
+		out := Ordered{}
+		done := func() (any, error) {
+			if p.model {
+				return out, nil
+			}
+			m := make(map[string]any, len(out))
+			for _, a := range out {
+				m[a.Name] = a.Value
+			}
+			return m, nil
+		}
 		for {
 			p.space()
 			if p.eat('}') {
-				return out, nil
+				return done()
 			}
 			k, err := p.value()
 			if err != nil {
@@ -239,13 +275,17 @@ func (p *parser) value() (any, error) {
 			if !ok {
 				ks = Repr(k)
 			}
-			out[ks] = v
+			if i := slices.IndexFunc(out, func(a Arg) bool { return a.Name == ks }); i >= 0 {
+				out[i].Value = v
+			} else {
+				out = append(out, Arg{Name: ks, Value: v})
+			}
 			p.space()
 			if p.eat(',') {
 				continue
 			}
 			if p.eat('}') {
-				return out, nil
+				return done()
 			}
 			return nil, fmt.Errorf("expected ',' or '}' at offset %d", p.i)
 		}
@@ -281,7 +321,7 @@ func (p *parser) value() (any, error) {
 		case "":
 			return nil, fmt.Errorf("unexpected %q at offset %d", c, p.i)
 		default:
-			if !p.bareNames {
+			if !p.model {
 				return nil, fmt.Errorf("%s is not a literal", id)
 			}
 			p.space()
@@ -393,6 +433,18 @@ func writeRepr(b *strings.Builder, v any) {
 			writeRepr(b, e)
 		}
 		b.WriteByte(']')
+	case Tuple:
+		b.WriteByte('(')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeRepr(b, e)
+		}
+		if len(x) == 1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte(')')
 	case Ordered:
 		b.WriteByte('{')
 		for i, a := range x {
@@ -527,6 +579,24 @@ func nested(v any) string {
 	return Repr(v)
 }
 
+// DecodeJSON reads a JSON value keeping objects' key order (as Ordered) and Python's numbers
+// (an int unless written with a fraction or an exponent); nil for empty text.
+func DecodeJSON(s string) (any, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	v, err := orderedValue(dec)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("text after the JSON value")
+	}
+	return v, nil
+}
+
 // decodeOrdered reads a JSON object keeping its keys' order (nested objects as Ordered).
 func decodeOrdered(s string) (Ordered, error) {
 	if strings.TrimSpace(s) == "" {
@@ -637,6 +707,8 @@ func writeJSON(b *bytes.Buffer, v any) {
 			writeJSON(b, e)
 		}
 		b.WriteByte(']')
+	case Tuple:
+		writeJSON(b, []any(x))
 	default:
 		enc, err := json.Marshal(x)
 		if err != nil {

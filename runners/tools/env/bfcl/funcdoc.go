@@ -174,47 +174,77 @@ var openAPIType = map[string]string{
 	"dict": "object", "object": "object", "tuple": "array", "any": "string",
 }
 
-// schema converts a document's parameter block to JSON Schema: its types mapped (recursively,
-// through properties and items), the rest as published.
-func schema(v any) any {
-	switch x := v.(type) {
-	case Dict:
-		out := make(Dict, 0, len(x))
-		for _, it := range x {
-			switch it.Key {
-			case "type":
-				if s, ok := it.Value.(string); ok {
-					if t, ok := openAPIType[s]; ok {
-						it.Value = t
-					}
-				}
-			case "properties":
-				if props, ok := it.Value.(Dict); ok {
-					np := make(Dict, len(props))
-					for i, p := range props {
-						np[i] = Item{Key: p.Key, Value: schema(p.Value)}
-					}
-					it.Value = np
-				}
-			case "items":
-				it.Value = schema(it.Value)
+// pythonHint is what BFCL appends to every function's description for its Python categories
+// (_get_language_specific_hint), under native function calling and in prompting mode alike.
+const pythonHint = " Note that the provided function is in Python 3 syntax."
+
+// castProperties converts a document's properties as BFCL's _cast_to_openai_type does for
+// native function calling: a missing or unknown type becomes "string"; a float gets
+// "format": "float" and " This is a float type value." after its description; the types of
+// nested properties, of items and of items' items are mapped too.
+func castProperties(props Dict) Dict {
+	out := make(Dict, len(props))
+	for i, p := range props {
+		v, _ := cloneValue(p.Value).(Dict)
+		typ, hasType := v.get("type").(string)
+		switch {
+		case !hasType:
+			v = v.set("type", "string")
+		default:
+			if typ == "float" {
+				v = v.set("format", "float")
+				desc, _ := v.get("description").(string)
+				v = v.set("description", desc+" This is a float type value.")
 			}
-			out = append(out, it)
+			if t, ok := openAPIType[typ]; ok {
+				v = v.set("type", t)
+			} else {
+				v = v.set("type", "string")
+			}
 		}
-		return out
+		if t := v.get("type"); t == "array" || t == "object" {
+			if sub, ok := v.get("properties").(Dict); ok {
+				v = v.set("properties", castProperties(sub))
+			} else if items, ok := v.get("items").(Dict); ok {
+				it, _ := items.get("type").(string)
+				items = items.set("type", openAPIType[it])
+				if inner, ok := items.get("items").(Dict); ok && items.get("type") == "array" {
+					t2, _ := inner.get("type").(string)
+					items = items.set("items", inner.set("type", openAPIType[t2]))
+				} else if sub, ok := items.get("properties").(Dict); ok && items.get("type") == "object" {
+					items = items.set("properties", castProperties(sub))
+				}
+				v = v.set("items", items)
+			}
+		}
+		out[i] = Item{Key: p.Key, Value: v}
 	}
-	return v
+	return out
 }
 
-// ToolDef returns the function as native function calling declares it: its published
-// description and its parameters as JSON Schema.
-func (f FuncDoc) ToolDef() runners.ToolDef {
-	params := schema(f.Doc.get("parameters"))
-	if params == nil {
-		params = dict("type", "object", "properties", Dict{})
+// set returns d with key's value v, in place when d has it, else appended.
+func (d Dict) set(key string, v any) Dict {
+	for i := range d {
+		if d[i].Key == key {
+			d[i].Value = v
+			return d
+		}
 	}
+	return append(d, Item{Key: key, Value: v})
+}
+
+// ToolDef returns the function as BFCL declares it to a model: under native function calling,
+// its description with the Python hint and its parameters as BFCL converts them for OpenAI's
+// format ("type": "object", the properties cast); for prompting mode (ToolDef.Python), the
+// published document as Python writes it (the pythonic protocol's system prompt puts the
+// description with the hint in it, its reveal turn leaves it as published, as BFCL does).
+func (f FuncDoc) ToolDef() runners.ToolDef {
+	params, _ := cloneValue(f.Doc.get("parameters")).(Dict)
+	params = params.set("type", "object")
+	props, _ := params.get("properties").(Dict)
+	params = params.set("properties", castProperties(props))
 	b, _ := json.Marshal(params)
-	return runners.ToolDef{Name: f.Name, Description: f.Description, Parameters: b}
+	return runners.ToolDef{Name: f.Name, Description: f.Description + pythonHint, Parameters: b, Python: strOf(f.Doc)}
 }
 
 // PromptingSystemPrompt is BFCL's system prompt for prompting mode (DEFAULT_SYSTEM_PROMPT of
@@ -238,17 +268,12 @@ Here is a list of functions in JSON format that you can invoke.
 const AddedFunctionsFC = "I have updated some more functions you can choose from. What about now?"
 
 // PromptingSystem returns BFCL's prompting-mode system prompt for docs, written as BFCL
-// writes them (Python's repr of the documents, each description followed by the Python hint).
+// writes them (Python's repr of the documents, each description followed by the Python hint),
+// as the pythonic protocol's template renders it for the bfcl environment's functions.
 func PromptingSystem(docs []FuncDoc) string {
-	l := make([]any, len(docs))
+	l := make([]string, len(docs))
 	for i, d := range docs {
-		doc := append(Dict(nil), d.Doc...)
-		for j, it := range doc {
-			if it.Key == "description" {
-				doc[j].Value = fmt.Sprint(it.Value) + " Note that the provided function is in Python 3 syntax."
-			}
-		}
-		l[i] = doc
+		l[i] = strOf(cloneValue(d.Doc).(Dict).set("description", d.Description+pythonHint))
 	}
-	return strings.Replace(PromptingSystemPrompt, "{functions}", strOf(l), 1)
+	return strings.Replace(PromptingSystemPrompt, "{functions}", "["+strings.Join(l, ", ")+"]", 1)
 }
