@@ -155,7 +155,7 @@ func (s *Suite) dataFiles() (tree, []dataFile, error) {
 func (r *recordReader) warnings() Errors {
 	s := r.suite
 	var out Errors
-	if s.noGold {
+	if s.noGold && s.Agent.Environment == nil { // an environment's judge grades by its state
 		out = append(out, s.Errorf(yamlPath("data", "fields", "answer"),
 			"data.fields.answer is empty: the samples have no gold answer, so no judge can grade them (realx run records each as an input error, without asking the model)"))
 	}
