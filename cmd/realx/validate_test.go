@@ -277,7 +277,7 @@ func TestMissingSuiteFile(t *testing.T) {
 
 	r = realxCLI(t, nil, "validate", "math5000")
 	assert.Equal(t, 2, r.code)
-	assert.Contains(t, r.stderr, `no suite "math5000": the shipped suites are aime24, aime25, amc23, math500, mathvista-testmini`)
+	assert.Contains(t, r.stderr, `no suite "math5000": the shipped suites are aime24, aime25, amc23, bfcl-v3-multi-turn, math500, mathvista-testmini`)
 }
 
 // TestList shows every shipped suite with its size.
