@@ -10,26 +10,39 @@ import (
 	"github.com/realx-bench/realx/tasks"
 )
 
-// KindBFCLMultiTurn is BFCL v3's multi-turn checker (bfcl.Check), an episode judge: it reads
-// the sample's entry state from its metadata field "state" and the gold calls per turn from
-// "ground_truth", and grades the calls the Episode recorded, turn by turn.
-const KindBFCLMultiTurn = "bfcl-multi-turn"
+// KindBFCLMultiTurn is BFCL v3's multi-turn checker (bfcl.Check) as the leaderboard runs it, an
+// episode judge: it reads the sample's entry state from its metadata field "state" and the
+// gold calls per turn from "ground_truth", and grades the calls the Episode recorded, turn by
+// turn. KindBFCLMultiTurnStrict also fails calls in a turn whose gold has none (BFCL's
+// irrelevance check, which the leaderboard leaves out).
+const (
+	KindBFCLMultiTurn       = "bfcl-multi-turn"
+	KindBFCLMultiTurnStrict = "bfcl-multi-turn-strict"
+)
 
 // BFCLMultiTurn grades a sample of BFCL's multi-turn categories by what its calls did, not by
 // its answer (root package realx hands it the Episode: it is an EpisodeJudge).
-type BFCLMultiTurn struct{}
+type BFCLMultiTurn struct {
+	// Strict adds BFCL's irrelevance check (KindBFCLMultiTurnStrict).
+	Strict bool
+}
 
-// ID returns the judge's identity.
-func (BFCLMultiTurn) ID() string { return KindBFCLMultiTurn }
+// ID returns the judge's identity: its kind.
+func (j BFCLMultiTurn) ID() string {
+	if j.Strict {
+		return KindBFCLMultiTurnStrict
+	}
+	return KindBFCLMultiTurn
+}
 
 // Judge refuses: the checker grades episodes.
-func (BFCLMultiTurn) Judge(context.Context, *tasks.Sample, string) (Verdict, error) {
-	return Verdict{}, fmt.Errorf("the %s judge grades the calls of an environment's episode, not an answer", KindBFCLMultiTurn)
+func (j BFCLMultiTurn) Judge(context.Context, *tasks.Sample, string) (Verdict, error) {
+	return Verdict{}, fmt.Errorf("the %s judge grades the calls of an environment's episode, not an answer", j.ID())
 }
 
 // JudgeEpisode runs BFCL's multi-turn checker on the Episode's calls per user turn: a pass
 // when every turn passes, the first failure's kind and message as the reason otherwise.
-func (BFCLMultiTurn) JudgeEpisode(_ context.Context, s *tasks.Sample, _ string, ep *runners.Episode) (Verdict, error) {
+func (j BFCLMultiTurn) JudgeEpisode(_ context.Context, s *tasks.Sample, _ string, ep *runners.Episode) (Verdict, error) {
 	state, err := json.Marshal(s.Metadata["state"])
 	if err != nil {
 		return Verdict{}, fmt.Errorf("sample %s: state: %w", s.ID, err)
@@ -55,11 +68,11 @@ func (BFCLMultiTurn) JudgeEpisode(_ context.Context, s *tasks.Sample, _ string, 
 			model = append(model, calls)
 		}
 	}
-	res, err := bfcl.Check(state, gold, model)
+	res, err := bfcl.Check(state, gold, model, bfcl.Rules{Irrelevance: j.Strict})
 	if err != nil {
 		return Verdict{}, fmt.Errorf("sample %s: %w", s.ID, err)
 	}
-	v := Verdict{JudgeID: KindBFCLMultiTurn, Pass: res.Valid, Confident: true}
+	v := Verdict{JudgeID: j.ID(), Pass: res.Valid, Confident: true}
 	if res.Valid {
 		v.Score = 1
 	} else {

@@ -59,3 +59,26 @@ func TestBFCLMultiTurnJudge(t *testing.T) {
 	_, err = New(tasks.JudgeSpec{Steps: []tasks.JudgeSpec{{Kind: KindBFCLMultiTurn}, {Kind: KindEM}}})
 	assert.ErrorContains(t, err, "cannot be a cascade's step")
 }
+
+// TestBFCLMultiTurnStrict: calls in a turn whose gold has none pass the leaderboard's checker
+// when they change no state, and fail the strict one (BFCL's irrelevance check).
+func TestBFCLMultiTurnStrict(t *testing.T) {
+	s := bfclSample(t)
+	s.Metadata["ground_truth"] = []any{[]any{"mkdir(dir_name='d')"}, []any{}, []any{"mv(source='a.txt', destination='d')"}}
+	ep := &runners.Episode{Environment: "bfcl", Calls: []runners.EpisodeCall{
+		{Turn: 0, Name: "mkdir", Arguments: json.RawMessage(`{"dir_name": "d"}`)},
+		{Turn: 1, Name: "ls", Arguments: json.RawMessage(`{}`)},
+		{Turn: 2, Name: "mv", Arguments: json.RawMessage(`{"source": "a.txt", "destination": "d"}`)},
+	}}
+	for kind, pass := range map[string]bool{KindBFCLMultiTurn: true, KindBFCLMultiTurnStrict: false} {
+		j, err := New(tasks.JudgeSpec{Kind: kind})
+		require.NoError(t, err)
+		assert.Equal(t, kind, j.ID())
+		v, err := j.(BFCLMultiTurn).JudgeEpisode(context.Background(), s, "", ep)
+		require.NoError(t, err)
+		assert.Equal(t, pass, v.Pass, "%s: %s", kind, v.Reason)
+		if !pass {
+			assert.Contains(t, v.Reason, "turn 1: multi_turn:irrelevance_error:decoder_success")
+		}
+	}
+}

@@ -43,8 +43,9 @@ const (
 	KindVStar = "vstar"
 )
 
-// The kind bfcl-multi-turn (KindBFCLMultiTurn) grades episodes, not answers: it is not among
-// the answer-grading kinds (Kinds); validate accepts it alone, and newStep builds it.
+// The kinds bfcl-multi-turn and bfcl-multi-turn-strict (KindBFCLMultiTurn) grade episodes, not
+// answers: they are not among the answer-grading kinds (Kinds); validate accepts them alone,
+// and newStep builds them.
 
 // judgeKind is everything realx knows of one judge kind: the one place a new kind is added.
 type judgeKind struct {
@@ -268,7 +269,7 @@ func (v *validator) episodeJudge(spec tasks.JudgeSpec, at []string) {
 // judge checks one judge: a whole spec, or a cascade's step at path.
 func (v *validator) judge(spec tasks.JudgeSpec, at []string) {
 	kind := spec.Kind
-	if kind == KindBFCLMultiTurn {
+	if kind == KindBFCLMultiTurn || kind == KindBFCLMultiTurnStrict {
 		v.episodeJudge(spec, at)
 		return
 	}
@@ -562,8 +563,8 @@ func newStep(spec tasks.JudgeSpec, opt Options, at []string) (Judge, error) {
 		}
 		return j, nil
 	}
-	if spec.Kind == KindBFCLMultiTurn {
-		return BFCLMultiTurn{}, nil
+	if spec.Kind == KindBFCLMultiTurn || spec.Kind == KindBFCLMultiTurnStrict {
+		return BFCLMultiTurn{Strict: spec.Kind == KindBFCLMultiTurnStrict}, nil
 	}
 	spec = effective(spec)
 	if readsLLMExtract(spec.Kind) {

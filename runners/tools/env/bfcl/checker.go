@@ -34,16 +34,24 @@ type Result struct {
 	Message   string
 }
 
+// Rules choose between the leaderboard's scoring and a stricter one.
+type Rules struct {
+	// Irrelevance fails an entry whose model calls functions in a turn whose gold has none
+	// (BFCL's multi_turn_irrelevance_checker). The leaderboard does not: its eval_runner has
+	// the call commented out, so such calls count only through the states of later turns.
+	Irrelevance bool
+}
+
 // Check grades one entry as BFCL's multi-turn checker does. The model's calls of each turn
 // and the gold calls of each turn run on two sets of fresh instances opened from state (the
 // entry's EntryState), turn by turn, each set carrying over from turn to turn. At every turn
 // whose gold has calls: the model's turn must have calls; each class's public state must
 // equal the gold instance's; and the gold calls' results must all be among the results of
-// the model's calls so far, in any order (as a multiset). A turn whose gold is empty must
-// have no calls (its calls still run, so that the next turns' states compare). The entry
-// passes only if every turn does. An error is a problem of the entry itself: a gold call
-// that cannot be read.
-func Check(state json.RawMessage, gold [][]string, model [][]Call) (Result, error) {
+// the model's calls so far, in any order (as a multiset). A turn whose gold is empty is not
+// checked (its calls still run, so that the next turns' states compare); under
+// rules.Irrelevance it must have no calls. The entry passes only if every turn does. An error
+// is a problem of the entry itself: a gold call that cannot be read.
+func Check(state json.RawMessage, gold [][]string, model [][]Call, rules Rules) (Result, error) {
 	me, err := NewEntry(state)
 	if err != nil {
 		return Result{}, err
@@ -94,7 +102,7 @@ func Check(state json.RawMessage, gold [][]string, model [][]Call) (Result, erro
 				t, strings.Join(missing, " | "))}, nil
 		}
 	}
-	if irrelevant >= 0 {
+	if rules.Irrelevance && irrelevant >= 0 {
 		return Result{Turn: irrelevant, ErrorType: ErrIrrelevance, Message: fmt.Sprintf("Model outputs valid function calls when it should not for turn %d.", irrelevant)}, nil
 	}
 	return Result{Valid: true}, nil

@@ -94,7 +94,7 @@ func TestGoldReplay(t *testing.T) {
 				}
 			}
 		}
-		res, err := Check(e.State, e.GroundTruth, goldCalls(t, e))
+		res, err := Check(e.State, e.GroundTruth, goldCalls(t, e), Rules{Irrelevance: true})
 		require.NoError(t, err, e.ID)
 		c := perCat[e.Category]
 		c[1]++
@@ -132,20 +132,20 @@ func TestCheckerFailsAlteredEntries(t *testing.T) {
 				}
 			}
 			calls[last] = nil
-			res, err := Check(e.State, e.GroundTruth, calls)
+			res, err := Check(e.State, e.GroundTruth, calls, Rules{})
 			require.NoError(t, err)
 			require.False(t, res.Valid, "%s passes without its turn %d", e.ID, last)
 			require.Equal(t, last, res.Turn, e.ID)
 			skipTurn++
 		case 1: // change a string argument of the first call whose change alters the state
 			if alterState(t, e, calls) {
-				res, err := Check(e.State, e.GroundTruth, calls)
+				res, err := Check(e.State, e.GroundTruth, calls, Rules{})
 				require.NoError(t, err)
 				require.False(t, res.Valid, "%s passes with a wrong argument", e.ID)
 				wrongArg++
 			}
 		default:
-			res, err := Check(e.State, e.GroundTruth, calls)
+			res, err := Check(e.State, e.GroundTruth, calls, Rules{})
 			require.NoError(t, err)
 			require.True(t, res.Valid, "%s: %s", e.ID, res.Message)
 			passed++
