@@ -68,7 +68,9 @@ func newTradingBot() *tradingBot {
 		"get_order_details":           {[]pyParam{req("order_id")}, t.orderDetails},
 		"cancel_order":                {[]pyParam{req("order_id")}, t.cancelOrder},
 		"place_order":                 {[]pyParam{req("order_type"), req("symbol"), req("price"), req("amount")}, t.placeOrder},
-		"withdraw_funds":              {[]pyParam{req("amount")}, t.withdrawFunds},
+		"make_transaction":            {[]pyParam{req("account_id"), req("xact_type"), req("amount")}, t.makeTransaction},
+		"update_market_status":        {[]pyParam{req("current_time_str")}, t.updateMarketStatus},
+		"update_stock_price":          {[]pyParam{req("symbol"), req("new_price")}, t.updateStockPrice},
 		"get_account_info":            {nil, t.accountInfoCall},
 		"trading_login":               {[]pyParam{req("username"), req("password")}, t.login},
 		"trading_get_login_status":    {nil, t.loginStatus},
@@ -193,7 +195,7 @@ func (t *tradingBot) currentTime(map[string]any) (any, error) {
 var tradingSymbols = map[string]string{
 	"Apple": "AAPL", "Google": "GOOG", "Tesla": "TSLA", "Microsoft": "MSFT", "Nvidia": "NVDA",
 	"Zeta Corp": "ZETA", "Alpha Tech": "ALPH", "Omega Industries": "OMEG", "Quasar Ltd.": "QUAS",
-	"Neptune Systems": "NEPT", "Synex Solutions": "SYNX", "Amazon": "AMZN", "Gorilla": "GORI",
+	"Neptune Systems": "NEPT", "Synex Solutions": "SYNX", "Amazon": "AMZN",
 }
 
 func (t *tradingBot) symbolByName(a map[string]any) (any, error) {
@@ -300,32 +302,6 @@ func (t *tradingBot) placeOrder(a map[string]any) (any, error) {
 	if bad {
 		return dictOf("error", "Price and amount must be positive values."), nil
 	}
-	orderType, err := strArg(a["order_type"], "lower")
-	if err != nil {
-		return nil, err
-	}
-	if strings.ToLower(orderType) == "buy" {
-		p, err := pyFloat(a["price"])
-		if err != nil {
-			return nil, err
-		}
-		n, err := pyIntOf(a["amount"])
-		if err != nil {
-			return nil, err
-		}
-		total := p * float64(n)
-		over, err := pyGreater(total, t.balance())
-		if err != nil {
-			return nil, err
-		}
-		if over {
-			bal, err := pyFloat(t.balance())
-			if err != nil {
-				return nil, err
-			}
-			return dictOf("error", fmt.Sprintf("Insufficient funds: required $%.2f but only $%.2f available.", total, bal)), nil
-		}
-	}
 	price, err := pyFloat(a["price"])
 	if err != nil {
 		return nil, err
@@ -345,33 +321,6 @@ func (t *tradingBot) placeOrder(a map[string]any) (any, error) {
 	}
 	t.orderCounter = next
 	return dictOf("order_id", id, "order_type", a["order_type"], "status", "Pending", "price", price, "amount", a["amount"]), nil
-}
-
-func (t *tradingBot) withdrawFunds(a map[string]any) (any, error) {
-	if !pyTruth(t.authenticated) {
-		return dictOf("error", "User not authenticated. Please log in to make a transaction."), nil
-	}
-	if !pyEq(t.marketStatus, "Open") {
-		return dictOf("error", "Market is closed. Transactions are not allowed."), nil
-	}
-	amount := a["amount"]
-	if le, err := pyLessEq(amount, 0); err != nil || le {
-		return dictOf("error", "Transaction amount must be positive."), err
-	}
-	bal, err := t.accountInfo.item("balance")
-	if err != nil {
-		return nil, err
-	}
-	if gt, err := pyGreater(amount, bal); err != nil || gt {
-		return dictOf("error", "Insufficient funds for withdrawal."), err
-	}
-	nb, err := pyArith("-", bal, amount)
-	if err != nil {
-		return nil, err
-	}
-	t.accountInfo.set("balance", nb)
-	t.transactionHistory = append(t.transactionHistory, dictOf("type", "withdrawal", "amount", amount, "timestamp", t.transactionTimestamp()))
-	return dictOf("status", "Withdrawal successful", "new_balance", nb), nil
 }
 
 func (t *tradingBot) accountInfoCall(map[string]any) (any, error) {
@@ -580,7 +529,7 @@ func (t *tradingBot) addToWatchlist(a map[string]any) (any, error) {
 	if listIndex(t.watchList, stock) < 0 && t.stocks.has(stock) {
 		t.watchList = append(t.watchList, stock)
 	}
-	return dictOf("watchlist", t.watchList), nil
+	return dictOf("symbol", t.watchList), nil
 }
 
 func (t *tradingBot) notifyPriceChange(a map[string]any) (any, error) {
