@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/realx-bench/realx/runners"
+	"github.com/realx-bench/realx/runners/pycall"
 	"github.com/realx-bench/realx/runners/tools/env"
 )
 
@@ -179,19 +180,21 @@ func (e *Entry) Bind(src string) (string, json.RawMessage, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	args := Dict{}
+	var args []pycall.Arg
 	if len(c.Positional) > 0 {
 		params, ok := e.params(c.Name)
 		if !ok || len(c.Positional) > len(params) {
 			return "", nil, fmt.Errorf("call %q: %d positional arguments for %s", src, len(c.Positional), c.Name)
 		}
 		for i, v := range c.Positional {
-			args = append(args, Item{Key: params[i], Value: v})
+			args = append(args, pycall.Arg{Name: params[i], Value: v})
 		}
 	}
-	args = append(args, c.Keywords...)
-	b, err := json.Marshal(args)
-	return c.Name, b, err
+	for _, it := range c.Keywords {
+		args = append(args, pycall.Arg{Name: it.Key, Value: it.Value})
+	}
+	// Floats keep their fraction (420.0, not 420), so that they read back as floats.
+	return c.Name, json.RawMessage(pycall.JSON(args)), nil
 }
 
 // Call runs a call from the model: its JSON arguments read as Python's json.loads reads them.

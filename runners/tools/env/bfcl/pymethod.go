@@ -65,11 +65,25 @@ func (ms pyMethods) call(class, name string, args map[string]any) (any, error) {
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("%s missing %d required positional argument%s: %s", qual, len(missing), plural(len(missing)), pyJoinNames(missing))
 	}
-	out, err := m.body(bound)
+	out, err := runBody(m.body, bound)
 	if err != nil {
 		return nil, err
 	}
 	return pyOrdered(out), nil
+}
+
+// runBody runs a method's body; an exception raised deep in it (errTokenDecrement) is its error.
+func runBody(body func(map[string]any) (any, error), args map[string]any) (out any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			e, ok := r.(errTokenDecrement)
+			if !ok {
+				panic(r)
+			}
+			out, err = nil, e
+		}
+	}()
+	return body(args)
 }
 
 func plural(n int) string {

@@ -210,7 +210,7 @@ func (t *ticketAPI) login(a map[string]any) (any, error) {
 }
 
 func (t *ticketAPI) loginStatus(map[string]any) (any, error) {
-	return dictOf("login_status", pyTruth(t.currentUser)), nil
+	return dictOf("username", pyTruth(t.currentUser)), nil // BFCL v3's key (v4 renamed it login_status)
 }
 
 func (t *ticketAPI) logout(map[string]any) (any, error) {

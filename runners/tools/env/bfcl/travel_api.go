@@ -100,7 +100,6 @@ func newTravelAPI() *travelAPI {
 		"get_credit_card_balance":     {[]pyParam{req("access_token"), req("card_id")}, t.cardBalance},
 		"book_flight":                 {[]pyParam{req("access_token"), req("card_id"), req("travel_date"), req("travel_from"), req("travel_to"), req("travel_class")}, t.bookFlight},
 		"retrieve_invoice":            {[]pyParam{req("access_token"), opt("booking_id", nil), opt("insurance_id", nil)}, t.retrieveInvoice},
-		"get_booking_history":         {[]pyParam{req("access_token")}, t.bookingHistory},
 		"list_all_airports":           {nil, t.listAirports},
 		"cancel_booking":              {[]pyParam{req("access_token"), req("booking_id")}, t.cancelBooking},
 		"compute_exchange_rate":       {[]pyParam{req("base_currency"), req("target_currency"), req("value")}, t.exchangeRate},
@@ -214,6 +213,7 @@ func (t *travelAPI) registerCard(a map[string]any) (any, error) {
 	case pyEq(t.tokenExpiresIn, 0):
 		return dictOf("error", "Token expired"), nil
 	case !pyEq(a["access_token"], t.accessToken):
+		t.spendToken() // not None here
 		return dictOf("error", "Invalid access token"), nil
 	case t.creditCards.has(a["card_number"]):
 		return dictOf("error", "Card already registered"), nil
@@ -297,10 +297,26 @@ func (t *travelAPI) tokenCheck(token any, extra ...any) *pyDict {
 		return dictOf(append(extra, "error", "Token expired")...)
 	}
 	if !pyEq(token, t.accessToken) {
+		t.spendToken()
 		return dictOf(append(extra, "error", "Invalid access token")...)
 	}
 	return nil
 }
+
+// spendToken is BFCL v3's `self.token_expires_in -= 1` after a wrong token (v4 dropped it);
+// None cannot be decremented, which raises in Python: the exception is the method's.
+func (t *travelAPI) spendToken() {
+	v, err := pyArith("-", t.tokenExpiresIn, 1)
+	if err != nil {
+		panic(errTokenDecrement{fmt.Sprintf("unsupported operand type(s) for -=: '%s' and 'int'", pyTypeName(t.tokenExpiresIn))})
+	}
+	t.tokenExpiresIn = v
+}
+
+// errTokenDecrement is the TypeError of decrementing a token_expires_in of None.
+type errTokenDecrement struct{ msg string }
+
+func (e errTokenDecrement) Error() string { return e.msg }
 
 // card returns the card dict under id.
 func (t *travelAPI) card(id any) (*pyDict, error) {
@@ -459,13 +475,6 @@ func (t *travelAPI) retrieveInvoice(a map[string]any) (any, error) {
 	return dictOf("invoice", inv), nil
 }
 
-func (t *travelAPI) bookingHistory(a map[string]any) (any, error) {
-	if e := t.tokenCheck(a["access_token"]); e != nil {
-		return e, nil
-	}
-	return dictOf("booking_history", pyCopy(t.bookings)), nil
-}
-
 func (t *travelAPI) listAirports(map[string]any) (any, error) {
 	out := make([]any, len(travelAirports))
 	for i, ap := range travelAirports {
@@ -519,11 +528,7 @@ func (t *travelAPI) exchangeRate(a map[string]any) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			f, err := pyFloat(v)
-			if err != nil {
-				return nil, err
-			}
-			return dictOf("exchanged_value", f), nil
+			return dictOf("exchanged_value", v), nil // BFCL v3: value * rate, an int for an int
 		}
 		if pyEq(base, r.currency) && pyEq(target, "USD") {
 			v, err := pyArith("/", value, r.rate)
