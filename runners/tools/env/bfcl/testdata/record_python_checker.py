@@ -1,7 +1,13 @@
-# Records BFCL's multi-turn checker's verdicts (multi_turn_checker, and the irrelevance checker
-# the leaderboard leaves out) on altered replays of every entry's gold calls.
+"""Records BFCL's multi-turn checker's verdicts (multi_turn_checker, and the irrelevance checker
+the leaderboard leaves out) on altered replays of every entry's gold calls (gzip the output).
+
+Usage: python3 record_python_checker.py ROOT DATA python_checker_verdicts.json
+ROOT is a checkout's berkeley-function-call-leaderboard directory (its bfcl_eval package, with
+empty __init__.py files added where missing) at commit cd9429ccf3d4d04156affe883c495b3b047e6b64;
+DATA is its bfcl_eval/data directory.
+"""
 import ast, copy, json, sys
-sys.path.insert(0, "/tmp/pybfcl/berkeley-function-call-leaderboard")
+sys.path.insert(0, sys.argv[1])
 from bfcl_eval.eval_checker.multi_turn_eval.multi_turn_checker import multi_turn_checker, multi_turn_irrelevance_checker
 
 def wrong_arg(calls):
@@ -39,8 +45,8 @@ def variants(gold):
 res = {}
 n = 0
 for cat in ["base", "miss_func", "miss_param", "long_context"]:
-    qs = [json.loads(l) for l in open(f"/tmp/bfcl/q_{cat}.json")]
-    ans = {json.loads(l)["id"]: json.loads(l)["ground_truth"] for l in open(f"/tmp/bfcl/a_{cat}.json")}
+    qs = [json.loads(l) for l in open(f"{sys.argv[2]}/BFCL_v3_multi_turn_{cat}.json")]
+    ans = {json.loads(l)["id"]: json.loads(l)["ground_truth"] for l in open(f"{sys.argv[2]}/possible_answer/BFCL_v3_multi_turn_{cat}.json")}
     for q in qs:
         gold = ans[q["id"]]
         res[q["id"]] = []
@@ -51,5 +57,5 @@ for cat in ["base", "miss_func", "miss_param", "long_context"]:
             irr = multi_turn_irrelevance_checker(decoded, gold)
             res[q["id"]].append({"variant": name, "model": model, "valid": r["valid"],
                                  "error_type": r.get("error_type", ""), "irrelevance_valid": irr["valid"]})
-json.dump(res, open(sys.argv[1], "w"), indent=0, sort_keys=True)
+json.dump(res, open(sys.argv[3], "w"), indent=0, sort_keys=True)
 print(n)

@@ -1,3 +1,6 @@
+# Usage: python3 record_python_declarations.py FUNC_DOC_DIR OUT.json, with /tmp/bfcl_utils.py,
+# /tmp/bfcl_types.py and /tmp/bfcl_prompts.py the commit's bfcl_eval/model_handler/utils.py,
+# constants/type_mappings.py and constants/default_prompts.py.
 # Records BFCL's own declarations of the multi-turn functions: the OpenAI tool of each function
 # (func_doc_language_specific_pre_processing then convert_to_tool, model style OpenAI) and the
 # prompting-mode system prompt of an entry's functions (system_prompt_pre_processing_chat_model).
