@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -69,7 +70,7 @@ func TestCheckerMatchesPython(t *testing.T) {
 	}
 	var by []string
 	for k, n := range bad {
-		by = append(by, k+": "+itoa(n))
+		by = append(by, k+": "+strconv.Itoa(n))
 	}
 	sort.Strings(by)
 	t.Logf("%d cases (%d failing in Python); mismatches by classes: %s", total, failing, strings.Join(by, ", "))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 func init() { registerClass("GorillaFileSystem", newFileSystem) }
@@ -242,20 +243,14 @@ func splitLines(s string) []string {
 		case strings.HasPrefix(rest, "\r\n"):
 			s = rest[2:]
 		default:
-			_, size := firstRune(rest)
+			_, size := utf8.DecodeRuneInString(rest)
 			s = rest[size:]
 		}
 	}
 	return out
 }
 
-func firstRune(s string) (rune, int) {
-	for _, r := range s {
-		return r, len(string(r))
-	}
-	return 0, 0
-}
-
+// strs returns l as a Python list of strings.
 func strs(l []string) []any {
 	out := make([]any, len(l))
 	for i, s := range l {

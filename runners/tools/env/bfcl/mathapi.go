@@ -155,7 +155,7 @@ func mathTable() methods {
 		}},
 		"si_unit_conversion": {params: []param{need("value"), need("unit_in"), need("unit_out")}, run: func(a args) any {
 			toMeters := map[string]any{"km": 1000, "m": 1, "cm": 0.01, "mm": 0.001, "um": 1e-6, "nm": 1e-9}
-			if !isNum(a["value"]) || isBool(a["value"]) && false {
+			if !isNum(a["value"]) {
 				return dict("error", "Value must be a number")
 			}
 			in, out := fmt.Sprint(a["unit_in"]), fmt.Sprint(a["unit_out"])
@@ -319,10 +319,12 @@ func mathTable() methods {
 	}
 }
 
-func isBool(v any) bool { _, ok := v.(bool); return ok }
-
 // reprValue is Python's repr of an argument, for messages.
-func reprValue(v any) string { return strOf([]any{v})[1 : len(strOf([]any{v}))-1] }
+func reprValue(v any) string {
+	var b strings.Builder
+	writeRepr(&b, v)
+	return b.String()
+}
 
 // pyRound is Python's round(x, n) of a float: correctly rounded, ties to even.
 func floatRound(x float64, n int) float64 {

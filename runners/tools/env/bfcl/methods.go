@@ -175,21 +175,6 @@ func truthy(v any) bool {
 	return true
 }
 
-// number returns a numeric argument: an int or a float64.
-func (a args) number(name string) any {
-	switch x := a[name].(type) {
-	case int, float64:
-		return x
-	case bool:
-		if x {
-			return 1
-		}
-		return 0
-	}
-	a.typeError(name, "a number")
-	return nil
-}
-
 // list returns a list argument.
 func (a args) list(name string) []any {
 	l, ok := a[name].([]any)
@@ -197,19 +182,6 @@ func (a args) list(name string) []any {
 		a.typeError(name, "list")
 	}
 	return l
-}
-
-// strList returns a list of strings.
-func (a args) strList(name string) []string {
-	var out []string
-	for _, e := range a.list(name) {
-		s, ok := e.(string)
-		if !ok {
-			panic(pyError(fmt.Sprintf("argument '%s' must be a list of str, not of %s", name, pyType(e))))
-		}
-		out = append(out, s)
-	}
-	return out
 }
 
 // names returns the methods' names, sorted.
