@@ -165,7 +165,7 @@ agent:
 `), 0o644))
 	_, _, err := realx.LoadSuite(suite)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `bad.yaml:6:23: agent.environment.name: unknown environment "nowhere": the environments are kv, tau2-airline, tau2-retail`)
+	assert.Contains(t, err.Error(), `bad.yaml:6:23: agent.environment.name: unknown environment "nowhere": the environments are bfcl, kv, tau2-airline, tau2-retail`)
 	assert.Contains(t, err.Error(), `d.jsonl:1: sample a: agent.turns "turns": turn 0 is a number: a turn is a text, a list of messages or {content, reveal}`)
 	assert.Contains(t, err.Error(), `d.jsonl:2: sample b: agent.turns "turns": the turns are a list, not a string`)
 }

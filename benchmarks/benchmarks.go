@@ -22,6 +22,7 @@ import (
 //
 //go:embed SOURCE.md */suite.yaml math500/test.jsonl aime24/test.jsonl aime25/test.jsonl amc23/test.jsonl
 //go:embed mathvista-testmini/testmini.json mathvista-testmini/images mathvista-testmini/predictions
+//go:embed bfcl-v3-multi-turn/data.jsonl bfcl-v3-multi-turn/LICENSE
 //go:embed mmsearch-mini/data.jsonl mmsearch-mini/images mmsearch-mini/corpus mmsearch-mini/store
 //go:embed tau2-airline/tasks.json tau2-retail/tasks.json
 var FS embed.FS

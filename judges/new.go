@@ -45,6 +45,10 @@ const (
 	KindMMERealWorld = "mme-realworld"
 )
 
+// The kinds bfcl-multi-turn and bfcl-multi-turn-strict (KindBFCLMultiTurn) grade episodes, not
+// answers: they are not among the answer-grading kinds (Kinds); validate accepts them alone,
+// and newStep builds them.
+
 // judgeKind is everything realx knows of one judge kind: the one place a new kind is added.
 type judgeKind struct {
 	// extract is the kind's extractor chain (DefaultExtract).
@@ -250,9 +254,32 @@ func validate(spec tasks.JudgeSpec) []problem {
 	return v.ps
 }
 
+// episodeJudge checks a judge of episodes (bfcl-multi-turn): it reads no parameters and grades
+// alone, never as a cascade's step (a cascade grades answers).
+func (v *validator) episodeJudge(spec tasks.JudgeSpec, at []string) {
+	if len(at) > 1 {
+		v.add(false, at, "the "+spec.Kind+" judge grades an environment's episode, not an answer: it cannot be a cascade's step", "kind")
+	}
+	for _, f := range []struct {
+		key string
+		set bool
+	}{{"extract", len(spec.Extract) > 0}, {"rel_tol", spec.RelTol != nil}, {"abs_tol", spec.AbsTol != nil},
+		{"pattern", spec.Pattern != ""}, {"threshold", spec.Threshold != nil}, {"case_sensitive", spec.CaseSensitive},
+		{"template", spec.Template != "" || spec.TemplateFile != "" || spec.TemplateText != ""}, {"model", spec.Model != ""},
+		{"base_url", spec.BaseURL != ""}} {
+		if f.set {
+			v.add(false, at, "the "+spec.Kind+" judge reads no "+f.key+": it runs BFCL's checker on the episode", f.key)
+		}
+	}
+}
+
 // judge checks one judge: a whole spec, or a cascade's step at path.
 func (v *validator) judge(spec tasks.JudgeSpec, at []string) {
 	kind := spec.Kind
+	if kind == KindBFCLMultiTurn || kind == KindBFCLMultiTurnStrict {
+		v.episodeJudge(spec, at)
+		return
+	}
 	k, known := kinds[kind]
 	if spec.Strategy != "" {
 		v.add(false, at, "strategy is read only by a cascade: give the judges as its steps", "strategy")
@@ -542,6 +569,9 @@ func newStep(spec tasks.JudgeSpec, opt Options, at []string) (Judge, error) {
 			return nil, specError(spec, at, err.Error())
 		}
 		return j, nil
+	}
+	if spec.Kind == KindBFCLMultiTurn || spec.Kind == KindBFCLMultiTurnStrict {
+		return BFCLMultiTurn{Strict: spec.Kind == KindBFCLMultiTurnStrict}, nil
 	}
 	spec = effective(spec)
 	if spec.Kind == KindEnvironment {

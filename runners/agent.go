@@ -296,6 +296,9 @@ func (s *sample) run(ctx context.Context, in *Input) error {
 				delete(s.hidden, name)
 			}
 			um := Message{Role: RoleUser, Parts: next.Parts}
+			if rv, ok := a.Protocol.(revealer); ok && len(next.Reveal) > 0 {
+				um.Parts = rv.RevealTurn(s.named(next.Reveal), next.Parts)
+			}
 			msgs = append(msgs, step.Message, um)
 			if err := s.recordMessages([]Message{um}); err != nil {
 				return err
@@ -422,6 +425,17 @@ func (s *sample) openTools(ctx context.Context, in *Input) error {
 		}
 	}
 	return nil
+}
+
+// named returns the declarations of the sample's functions called names, in the order of names.
+func (s *sample) named(names []string) []ToolDef {
+	var out []ToolDef
+	for _, n := range names {
+		if i := slices.IndexFunc(s.defs, func(d ToolDef) bool { return d.Name == n }); i >= 0 {
+			out = append(out, s.defs[i])
+		}
+	}
+	return out
 }
 
 // visible returns the functions the model may call now: every function of the sample's

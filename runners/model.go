@@ -81,6 +81,12 @@ type ToolDef struct {
 	Description string
 	// Parameters is the JSON Schema of the arguments.
 	Parameters []byte
+	// Python is the declaration as a Python literal, when the function's origin publishes
+	// its own (BFCL's function documents): the pythonic protocol declares it in the system
+	// prompt with Description in place of its own description, and as it is in the user turn
+	// that reveals it (as BFCL's prompting mode does); empty, the protocol writes one from the
+	// fields above.
+	Python string
 }
 
 // ChatRequest is one request to a Model.

@@ -74,6 +74,7 @@ var protocols = map[string]Protocol{
 	"deepeyesv2": deepEyesV2Protocol{},
 	"deepeyes":   deepEyesProtocol{},
 	"r1v4":       r1v4Protocol{},
+	"pythonic":   pythonicProtocol{},
 	// tags is declared by each suite (agent.tags): ProtocolFor builds it.
 	"tags": tagProtocol{},
 }

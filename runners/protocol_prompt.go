@@ -10,6 +10,7 @@ import (
 	"text/template"
 
 	"github.com/realx-bench/realx/runners/prompts"
+	"github.com/realx-bench/realx/runners/pycall"
 	"github.com/realx-bench/realx/tasks"
 )
 
@@ -50,6 +51,10 @@ type PromptTool struct {
 	JSON string
 	// Compact is the same declaration without spaces, as DeepEyes' system prompt writes it.
 	Compact string
+	// Python is the declaration as a Python literal, as BFCL's prompting mode writes a
+	// function's document: ToolDef.Python, else Python's repr of {name, description,
+	// parameters}.
+	Python string
 }
 
 // searchTools are the functions whose presence sets PromptData.Search.
@@ -116,7 +121,7 @@ func promptData(tools []ToolDef) PromptData {
 	d := PromptData{}
 	for _, t := range tools {
 		compact := toolJSON(t)
-		d.Tools = append(d.Tools, PromptTool{Name: t.Name, Description: t.Description, JSON: pySpaced(compact), Compact: compact})
+		d.Tools = append(d.Tools, PromptTool{Name: t.Name, Description: t.Description, JSON: pySpaced(compact), Compact: compact, Python: toolPython(t)})
 		d.Search = d.Search || slices.Contains(searchTools, t.Name)
 	}
 	return d
@@ -152,6 +157,30 @@ func (ps Prompts) render(in *Input, tools []ToolDef) (string, []Part, error) {
 	}
 	user[at] = Part{Text: b.String()}
 	return system, user, nil
+}
+
+// toolPython returns a function's declaration as a Python literal, as the run describes it:
+// its own (ToolDef.Python) with its description in place of the literal's (BFCL's documents
+// with BFCL's language hint), else Python's repr of {name, description, parameters}.
+func toolPython(t ToolDef) string {
+	if t.Python != "" {
+		v, err := pycall.ParseLiteral(t.Python)
+		d, ok := v.(pycall.Ordered)
+		if err != nil || !ok {
+			return t.Python
+		}
+		for i := range d {
+			if d[i].Name == "description" {
+				d[i].Value = t.Description
+			}
+		}
+		return pycall.Repr(d)
+	}
+	params, err := pycall.DecodeJSON(string(t.Parameters))
+	if err != nil || params == nil {
+		params = pycall.Ordered{{Name: "type", Value: "object"}, {Name: "properties", Value: pycall.Ordered{}}}
+	}
+	return pycall.Repr(pycall.Ordered{{Name: "name", Value: t.Name}, {Name: "description", Value: t.Description}, {Name: "parameters", Value: params}})
 }
 
 // toolJSON is the compact declaration of t in OpenAI's function format.

@@ -68,7 +68,7 @@ func TestNewPrompts(t *testing.T) {
 	t.Parallel()
 	p, _ := runners.ProtocolByName("hermes")
 	_, err := runners.NewPrompts(p, "qwen", "")
-	assert.ErrorContains(t, err, `no system template "qwen": realx ships deepeyes, deepeyesv2, hermes, native, r1v4`)
+	assert.ErrorContains(t, err, `no system template "qwen": realx ships deepeyes, deepeyesv2, hermes, native, pythonic, r1v4`)
 	_, err = runners.NewPrompts(p, "", "{{.Question")
 	assert.ErrorContains(t, err, "user template: template: user:1: unclosed action")
 	_, err = runners.NewPrompts(p, "", "{{.Qestion}}")
@@ -133,7 +133,7 @@ func TestCheckAgent(t *testing.T) {
 		{tasks.AgentSpec{Protocol: "hermes", Tools: []string{"python", "search"}}, nil},
 		{tasks.AgentSpec{Protocol: "r1v4", Tools: []string{"python", "image_search", "text_search", "web_visit"}}, nil},
 		{tasks.AgentSpec{Protocol: "deepeyesv2", Tools: []string{"python", "search", "image_search"}}, nil},
-		{tasks.AgentSpec{Protocol: "mcp"}, []string{`agent.protocol: unknown protocol "mcp": the protocols are deepeyes, deepeyesv2, hermes, native, r1v4, tags`}},
+		{tasks.AgentSpec{Protocol: "mcp"}, []string{`agent.protocol: unknown protocol "mcp": the protocols are deepeyes, deepeyesv2, hermes, native, pythonic, r1v4, tags`}},
 		// Environments, MCP servers and user turns need a protocol, the first two one that
 		// carries any function; the tag protocol needs its tags.
 		{tasks.AgentSpec{Protocol: "native", Environment: &tasks.EnvironmentSpec{Name: "kv"}, MCP: []tasks.MCPServer{{Name: "m"}}, Turns: "turns"}, nil},

@@ -156,8 +156,7 @@ func (s *Suite) dataFiles() (tree, []dataFile, error) {
 func (r *recordReader) warnings() Errors {
 	s := r.suite
 	var out Errors
-	// The environment judge (judges.KindEnvironment) grades what a sample did, not an answer.
-	if s.noGold && s.Judge.Kind != "environment" {
+	if s.noGold && s.Agent.Environment == nil { // an environment's judge grades what a sample did, not an answer
 		out = append(out, s.Errorf(yamlPath("data", "fields", "answer"),
 			"data.fields.answer is empty: the samples have no gold answer, so no judge can grade them (realx run records each as an input error, without asking the model)"))
 	}

@@ -235,6 +235,6 @@ func TestRenderPerProtocol(t *testing.T) {
 
 	_, err = loadString(t, "name: p\ndata: {path: d.jsonl}\njudge: {kind: em}\nprompt:\n  protocols:\n    deepeye: {user: x}\n    deepeyesv2:\n      user: |\n        {{.Qestion}}\n")
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `x.yaml:6:14: prompt.protocols: "deepeye" is not an agent protocol (deepeyes, deepeyesv2, hermes, native, r1v4, tags)`)
+	assert.Contains(t, err.Error(), `x.yaml:6:14: prompt.protocols: "deepeye" is not an agent protocol (deepeyes, deepeyesv2, hermes, native, pythonic, r1v4, tags)`)
 	assert.Contains(t, err.Error(), `x.yaml:9: prompt.protocols.deepeyesv2.user: can't evaluate field Qestion`)
 }

@@ -175,7 +175,7 @@ type ProtocolPrompt struct {
 
 // ProtocolNames are the agent protocols a suite's prompt.protocols may name: runners'
 // protocols (a test keeps the two lists equal).
-var ProtocolNames = []string{"deepeyes", "deepeyesv2", "hermes", "native", "r1v4", "tags"}
+var ProtocolNames = []string{"deepeyes", "deepeyesv2", "hermes", "native", "pythonic", "r1v4", "tags"}
 
 // Generation holds sampling parameters. A nil field is not sent, so the endpoint's default
 // applies; a set field is sent as is, zero included.
@@ -286,7 +286,7 @@ func (p ImagePolicy) Merge(o ImagePolicy) ImagePolicy {
 // An empty Protocol (or ProtocolNone, which loading makes empty) means a single model turn with
 // no tools.
 type AgentSpec struct {
-	// Protocol is native, hermes, deepeyesv2, deepeyes or r1v4; "" or "none" for one turn
+	// Protocol is native, hermes, deepeyesv2, deepeyes, r1v4, pythonic or tags; "" or "none" for one turn
 	// without tools.
 	Protocol string `yaml:"protocol" json:"protocol,omitempty"`
 	// Tools names the tools the model may call.

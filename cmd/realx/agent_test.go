@@ -210,7 +210,7 @@ func TestRunAgentConfigErrors(t *testing.T) {
 		args  []string
 		wants []string
 	}{
-		{"unknown protocol", []string{suite("  protocol: react\n")}, []string{`:7:13: unknown protocol "react": the protocols are deepeyes, deepeyesv2, hermes, native, r1v4`}},
+		{"unknown protocol", []string{suite("  protocol: react\n")}, []string{`:7:13: unknown protocol "react": the protocols are deepeyes, deepeyesv2, hermes, native, pythonic, r1v4`}},
 		{"unknown tool", []string{suite("  protocol: hermes\n  tools: [python, browser, code]\n")}, []string{
 			`:8:19: unknown tool "browser"`, `:8:28: unknown tool "code": the Python tool is listed as "python"`}},
 		{"not carried", []string{suite("  protocol: deepeyes\n  tools: [python]\n")}, []string{

@@ -1,0 +1,719 @@
+// Package pycall owns function calls written in Python, as BFCL writes its gold answers and
+// asks prompt-based models to write theirs ("[cd(folder='docs'), ls()]"): reading them (Parse,
+// ParseList), and writing Python's repr of values and calls (Repr, FormatCall), so that the
+// results of calls go back to such models as BFCL sends them. It imports nothing of realx.
+package pycall
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// Call is one call: a function's name, its positional arguments and its keyword arguments
+// in the order written. Values are Python's as Go values: string, int, float64, bool, nil
+// (None), []any (a list or a tuple), map[string]any (a dict).
+type Call struct {
+	Name       string
+	Positional []any
+	Keywords   []Arg
+}
+
+// Arg is one keyword argument.
+type Arg struct {
+	Name  string
+	Value any
+}
+
+// Parse reads one call, "name(args)", whose arguments are literals.
+func Parse(src string) (Call, error) {
+	p := &parser{s: src}
+	c, err := p.call()
+	if err != nil {
+		return Call{}, fmt.Errorf("call %q: %w", src, err)
+	}
+	p.space()
+	if p.i != len(p.s) {
+		return Call{}, fmt.Errorf("call %q: text after the call at offset %d", src, p.i)
+	}
+	return c, nil
+}
+
+// ParseList reads a reply of a prompt-based model as BFCL's prompting mode decodes it: the
+// text trimmed of backquotes, line breaks and spaces, then of brackets and single quotes, is
+// one call or calls separated by commas. As BFCL's decoder, it keeps keyword arguments only
+// (positional ones are dropped) and reads a bare name as its text. An error is a reply that is
+// not such a list (BFCL then ends the model's turn).
+func ParseList(reply string) ([]Call, error) {
+	s := strings.Trim(reply, "`\n ")
+	s = strings.Trim(s, "[]'")
+	p := &parser{s: s, model: true}
+	var out []Call
+	for {
+		p.space()
+		if p.i == len(p.s) {
+			break
+		}
+		c, err := p.call()
+		if err != nil {
+			return nil, err
+		}
+		c.Positional = nil
+		out = append(out, c)
+		p.space()
+		if !p.eat(',') {
+			p.space()
+			if p.i != len(p.s) {
+				return nil, fmt.Errorf("expected ',' between calls at offset %d", p.i)
+			}
+			break
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no call")
+	}
+	return out, nil
+}
+
+// ParseLiteral reads one Python literal (as Repr writes it), dicts kept in their order
+// (Ordered) and tuples as Tuple.
+func ParseLiteral(src string) (any, error) {
+	p := &parser{s: src, model: true}
+	v, err := p.value()
+	if err != nil {
+		return nil, err
+	}
+	p.space()
+	if p.i != len(p.s) {
+		return nil, fmt.Errorf("text after the literal at offset %d", p.i)
+	}
+	return v, nil
+}
+
+type parser struct {
+	s string
+	i int
+	// model marks a model's reply (ParseList): bare names are read as text, and dicts keep
+	// their order (Ordered) and tuples their kind (Tuple), for FormatCall.
+	model bool
+}
+
+// Tuple is a Python tuple: a list that repr writes in parentheses.
+type Tuple []any
+
+func (p *parser) peek() byte {
+	if p.i < len(p.s) {
+		return p.s[p.i]
+	}
+	return 0
+}
+
+func (p *parser) eat(c byte) bool {
+	if p.peek() == c {
+		p.i++
+		return true
+	}
+	return false
+}
+
+func (p *parser) space() {
+	for p.i < len(p.s) && unicode.IsSpace(rune(p.s[p.i])) {
+		p.i++
+	}
+}
+
+func (p *parser) ident() string {
+	j := p.i
+	for j < len(p.s) && (p.s[j] == '_' || unicode.IsLetter(rune(p.s[j])) || (j > p.i && unicode.IsDigit(rune(p.s[j])))) {
+		j++
+	}
+	id := p.s[p.i:j]
+	p.i = j
+	return id
+}
+
+// name reads a function's name, dotted parts joined.
+func (p *parser) name() string {
+	n := p.ident()
+	for n != "" && p.peek() == '.' {
+		p.i++
+		part := p.ident()
+		if part == "" {
+			return ""
+		}
+		n += "." + part
+	}
+	return n
+}
+
+func (p *parser) call() (Call, error) {
+	p.space()
+	c := Call{Name: p.name()}
+	if c.Name == "" {
+		return Call{}, fmt.Errorf("no function name at offset %d", p.i)
+	}
+	p.space()
+	if !p.eat('(') {
+		return Call{}, fmt.Errorf("no '(' after %s", c.Name)
+	}
+	for {
+		p.space()
+		if p.eat(')') {
+			return c, nil
+		}
+		save := p.i
+		if id := p.ident(); id != "" {
+			p.space()
+			if p.peek() == '=' && !strings.HasPrefix(p.s[p.i:], "==") {
+				p.i++
+				v, err := p.value()
+				if err != nil {
+					return Call{}, fmt.Errorf("argument %s: %w", id, err)
+				}
+				c.Keywords = append(c.Keywords, Arg{Name: id, Value: v})
+				goto next
+			}
+		}
+		p.i = save
+		if len(c.Keywords) > 0 {
+			return Call{}, fmt.Errorf("a positional argument follows a keyword argument")
+		}
+		{
+			v, err := p.value()
+			if err != nil {
+				return Call{}, fmt.Errorf("argument %d: %w", len(c.Positional)+1, err)
+			}
+			c.Positional = append(c.Positional, v)
+		}
+	next:
+		p.space()
+		if p.eat(',') {
+			continue
+		}
+		if p.eat(')') {
+			return c, nil
+		}
+		return Call{}, fmt.Errorf("expected ',' or ')' at offset %d", p.i)
+	}
+}
+
+// value reads one literal (or, for a model's reply, a bare name or a nested call, as text).
+func (p *parser) value() (any, error) {
+	p.space()
+	switch c := p.peek(); {
+	case c == '\'' || c == '"':
+		return p.str()
+	case c == '[' || c == '(':
+		end := byte(']')
+		if c == '(' {
+			end = ')'
+		}
+		p.i++
+		out := []any{}
+		done := func() (any, error) {
+			if end == ')' && p.model {
+				return Tuple(out), nil
+			}
+			return out, nil
+		}
+		for {
+			p.space()
+			if p.eat(end) {
+				return done()
+			}
+			v, err := p.value()
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+			p.space()
+			if p.eat(',') {
+				continue
+			}
+			if p.eat(end) {
+				return done()
+			}
+			return nil, fmt.Errorf("expected ',' or %q at offset %d", end, p.i)
+		}
+	case c == '{':
+		p.i++
+		out := Ordered{}
+		done := func() (any, error) {
+			if p.model {
+				return out, nil
+			}
+			m := make(map[string]any, len(out))
+			for _, a := range out {
+				m[a.Name] = a.Value
+			}
+			return m, nil
+		}
+		for {
+			p.space()
+			if p.eat('}') {
+				return done()
+			}
+			k, err := p.value()
+			if err != nil {
+				return nil, err
+			}
+			p.space()
+			if !p.eat(':') {
+				return nil, fmt.Errorf("expected ':' at offset %d", p.i)
+			}
+			v, err := p.value()
+			if err != nil {
+				return nil, err
+			}
+			ks, ok := k.(string)
+			if !ok {
+				ks = Repr(k)
+			}
+			if i := slices.IndexFunc(out, func(a Arg) bool { return a.Name == ks }); i >= 0 {
+				out[i].Value = v
+			} else {
+				out = append(out, Arg{Name: ks, Value: v})
+			}
+			p.space()
+			if p.eat(',') {
+				continue
+			}
+			if p.eat('}') {
+				return done()
+			}
+			return nil, fmt.Errorf("expected ',' or '}' at offset %d", p.i)
+		}
+	case c == '-' || c == '+' || c == '.' || (c >= '0' && c <= '9'):
+		j := p.i + 1
+		for j < len(p.s) && strings.ContainsRune("0123456789.eE+-_", rune(p.s[j])) {
+			if (p.s[j] == '+' || p.s[j] == '-') && p.s[j-1] != 'e' && p.s[j-1] != 'E' {
+				break
+			}
+			j++
+		}
+		lit := strings.ReplaceAll(p.s[p.i:j], "_", "")
+		p.i = j
+		if !strings.ContainsAny(lit, ".eE") {
+			if n, err := strconv.Atoi(lit); err == nil {
+				return n, nil
+			}
+		}
+		f, err := strconv.ParseFloat(lit, 64)
+		if err != nil {
+			return nil, fmt.Errorf("bad number %q", lit)
+		}
+		return f, nil
+	default:
+		start := p.i
+		switch id := p.name(); id {
+		case "True":
+			return true, nil
+		case "False":
+			return false, nil
+		case "None":
+			return nil, nil
+		case "":
+			return nil, fmt.Errorf("unexpected %q at offset %d", c, p.i)
+		default:
+			if !p.model {
+				return nil, fmt.Errorf("%s is not a literal", id)
+			}
+			p.space()
+			if p.peek() == '(' { // a nested call, kept as its text
+				p.i = start
+				if _, err := p.call(); err != nil {
+					return nil, err
+				}
+				return p.s[start:p.i], nil
+			}
+			return id, nil
+		}
+	}
+}
+
+// str reads a string literal with Python's escapes (a prefix r, b, u or f is not read).
+func (p *parser) str() (string, error) {
+	q := p.s[p.i]
+	if strings.HasPrefix(p.s[p.i:], strings.Repeat(string(q), 3)) {
+		end := strings.Index(p.s[p.i+3:], strings.Repeat(string(q), 3))
+		if end < 0 {
+			return "", fmt.Errorf("unterminated string")
+		}
+		s := p.s[p.i+3 : p.i+3+end]
+		p.i += end + 6
+		return s, nil
+	}
+	p.i++
+	var b strings.Builder
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		switch {
+		case c == q:
+			p.i++
+			return b.String(), nil
+		case c == '\\' && p.i+1 < len(p.s):
+			p.i++
+			e := p.s[p.i]
+			p.i++
+			switch e {
+			case 'n':
+				b.WriteByte('\n')
+			case 't':
+				b.WriteByte('\t')
+			case 'r':
+				b.WriteByte('\r')
+			case '0':
+				b.WriteByte(0)
+			case '\\', '\'', '"':
+				b.WriteByte(e)
+			case '\n':
+			case 'x', 'u', 'U':
+				n := map[byte]int{'x': 2, 'u': 4, 'U': 8}[e]
+				if p.i+n > len(p.s) {
+					return "", fmt.Errorf("bad \\%c escape", e)
+				}
+				r, err := strconv.ParseUint(p.s[p.i:p.i+n], 16, 32)
+				if err != nil {
+					return "", fmt.Errorf("bad \\%c escape", e)
+				}
+				b.WriteRune(rune(r))
+				p.i += n
+			default:
+				b.WriteByte('\\')
+				b.WriteByte(e)
+			}
+		default:
+			b.WriteByte(c)
+			p.i++
+		}
+	}
+	return "", fmt.Errorf("unterminated string")
+}
+
+// Repr is Python's repr of a value (dicts in key order; an Ordered in its order).
+func Repr(v any) string {
+	var b strings.Builder
+	writeRepr(&b, v)
+	return b.String()
+}
+
+// Ordered is a dict in a given order.
+type Ordered []Arg
+
+func writeRepr(b *strings.Builder, v any) {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("None")
+	case bool:
+		if x {
+			b.WriteString("True")
+		} else {
+			b.WriteString("False")
+		}
+	case string:
+		b.WriteString(ReprString(x))
+	case int:
+		b.WriteString(strconv.Itoa(x))
+	case float64:
+		b.WriteString(ReprFloat(x))
+	case json.Number:
+		writeRepr(b, number(x))
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeRepr(b, e)
+		}
+		b.WriteByte(']')
+	case Tuple:
+		b.WriteByte('(')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeRepr(b, e)
+		}
+		if len(x) == 1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte(')')
+	case Ordered:
+		b.WriteByte('{')
+		for i, a := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(ReprString(a.Name))
+			b.WriteString(": ")
+			writeRepr(b, a.Value)
+		}
+		b.WriteByte('}')
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		o := make(Ordered, len(keys))
+		for i, k := range keys {
+			o[i] = Arg{Name: k, Value: x[k]}
+		}
+		writeRepr(b, o)
+	default:
+		fmt.Fprint(b, v)
+	}
+}
+
+// ReprString is Python's repr of a string: single quotes unless it holds one and no double
+// quote; the quote, backslash and control characters escaped.
+func ReprString(s string) string {
+	q := byte('\'')
+	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
+		q = '"'
+	}
+	var b strings.Builder
+	b.WriteByte(q)
+	for _, r := range s {
+		switch {
+		case r == rune(q) || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r > 0x7f && !unicode.IsPrint(r):
+			switch {
+			case r < 0x100:
+				fmt.Fprintf(&b, `\x%02x`, r)
+			case r < 0x10000:
+				fmt.Fprintf(&b, `\u%04x`, r)
+			default:
+				fmt.Fprintf(&b, `\U%08x`, r)
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte(q)
+	return b.String()
+}
+
+// ReprFloat is Python's repr of a float: the shortest digits that read back, positional for
+// decimal exponents from −4 to 15, else scientific (1e-05, 1.5e+16).
+func ReprFloat(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	e := strconv.FormatFloat(f, 'e', -1, 64)
+	mant, exp, _ := strings.Cut(e, "e")
+	x, _ := strconv.Atoi(exp)
+	if x < -4 || x >= 16 {
+		sign := "+"
+		if x < 0 {
+			sign, x = "-", -x
+		}
+		return fmt.Sprintf("%se%s%02d", mant, sign, x)
+	}
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return s
+}
+
+// number reads a JSON number as Python's json.loads does: an int unless it has a fraction or
+// an exponent.
+func number(n json.Number) any {
+	s := n.String()
+	if !strings.ContainsAny(s, ".eE") {
+		if i, err := strconv.Atoi(s); err == nil {
+			return i
+		}
+	}
+	f, _ := n.Float64()
+	return f
+}
+
+// FormatCall writes a call as BFCL's prompting decoder writes a model's ("name(k=v, …)":
+// each value's repr, a dict's keys quoted as strings), from its JSON arguments, in their
+// order.
+func FormatCall(name string, arguments string) string {
+	args, err := decodeOrdered(arguments)
+	if err != nil {
+		return name + "(" + arguments + ")"
+	}
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = a.Name + "=" + nested(a.Value)
+	}
+	return name + "(" + strings.Join(parts, ", ") + ")"
+}
+
+// nested is BFCL's parse_nested_value: a dict written with its keys single-quoted.
+func nested(v any) string {
+	if o, ok := v.(Ordered); ok {
+		parts := make([]string, len(o))
+		for i, a := range o {
+			parts[i] = "'" + a.Name + "': " + nested(a.Value)
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	return Repr(v)
+}
+
+// DecodeJSON reads a JSON value keeping objects' key order (as Ordered) and Python's numbers
+// (an int unless written with a fraction or an exponent); nil for empty text.
+func DecodeJSON(s string) (any, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	v, err := orderedValue(dec)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("text after the JSON value")
+	}
+	return v, nil
+}
+
+// decodeOrdered reads a JSON object keeping its keys' order (nested objects as Ordered).
+func decodeOrdered(s string) (Ordered, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	v, err := orderedValue(dec)
+	if err != nil {
+		return nil, err
+	}
+	o, ok := v.(Ordered)
+	if !ok {
+		return nil, fmt.Errorf("not an object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("text after the object")
+	}
+	return o, nil
+}
+
+func orderedValue(dec *json.Decoder) (any, error) {
+	t, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch x := t.(type) {
+	case json.Delim:
+		switch x {
+		case '{':
+			o := Ordered{}
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				v, err := orderedValue(dec)
+				if err != nil {
+					return nil, err
+				}
+				o = append(o, Arg{Name: k.(string), Value: v})
+			}
+			_, err := dec.Token()
+			return o, err
+		case '[':
+			l := []any{}
+			for dec.More() {
+				v, err := orderedValue(dec)
+				if err != nil {
+					return nil, err
+				}
+				l = append(l, v)
+			}
+			_, err := dec.Token()
+			return l, err
+		}
+	case json.Number:
+		return number(x), nil
+	}
+	return t, nil
+}
+
+// JSON writes keyword arguments as a JSON object in their order, floats keeping a fraction
+// (1.0, not 1) so that they read back as floats.
+func JSON(args []Arg) string {
+	var b bytes.Buffer
+	writeJSON(&b, Ordered(args))
+	return b.String()
+}
+
+func writeJSON(b *bytes.Buffer, v any) {
+	switch x := v.(type) {
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			b.WriteString("null")
+			return
+		}
+		b.WriteString(ReprFloat(x))
+	case Ordered:
+		b.WriteByte('{')
+		for i, a := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			k, _ := json.Marshal(a.Name)
+			b.Write(k)
+			b.WriteByte(':')
+			writeJSON(b, a.Value)
+		}
+		b.WriteByte('}')
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		o := make(Ordered, len(keys))
+		for i, k := range keys {
+			o[i] = Arg{Name: k, Value: x[k]}
+		}
+		writeJSON(b, o)
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeJSON(b, e)
+		}
+		b.WriteByte(']')
+	case Tuple:
+		writeJSON(b, []any(x))
+	default:
+		enc, err := json.Marshal(x)
+		if err != nil {
+			enc = []byte("null")
+		}
+		b.Write(enc)
+	}
+}

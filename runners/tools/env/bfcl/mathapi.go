@@ -1,0 +1,406 @@
+package bfcl
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+)
+
+func init() { registerClass("MathAPI", newMathAPI) }
+
+// mathAPI is BFCL's MathAPI: stateless arithmetic and statistics whose results keep Python's
+// numeric types (an int stays an int where Python's would).
+type mathAPI struct{ methods methods }
+
+func newMathAPI() Class { m := &mathAPI{}; m.methods = mathTable(); return m }
+
+// Load does nothing: MathAPI is stateless and BFCL never loads a scenario into it.
+func (m *mathAPI) Load(json.RawMessage, bool) error { return nil }
+
+// State is empty: MathAPI has no public attributes.
+func (m *mathAPI) State() map[string]any { return map[string]any{} }
+
+func (m *mathAPI) Call(name string, a map[string]any) (any, error) {
+	return m.methods.call("MathAPI", name, a)
+}
+
+// isNum reports whether v is a Python int or float (a bool is an int).
+func isNum(v any) bool {
+	switch v.(type) {
+	case int, float64, bool:
+		return true
+	}
+	return false
+}
+
+// toF returns a number as a float64.
+func toF(v any) float64 {
+	switch x := v.(type) {
+	case int:
+		return float64(x)
+	case float64:
+		return x
+	case bool:
+		if x {
+			return 1
+		}
+	}
+	return 0
+}
+
+// asInt returns v as an int when it is a Python int.
+func asInt(v any) (int, bool) {
+	switch x := v.(type) {
+	case int:
+		return x, true
+	case bool:
+		if x {
+			return 1, true
+		}
+		return 0, true
+	}
+	return 0, false
+}
+
+// arith applies a binary operation with Python's types: int with int gives an int.
+func arith(a, b any, fi func(x, y int) int, ff func(x, y float64) float64) any {
+	x, xi := asInt(a)
+	y, yi := asInt(b)
+	if xi && yi {
+		return fi(x, y)
+	}
+	return ff(toF(a), toF(b))
+}
+
+// numList returns the numbers of a list, or false when one is not a number.
+func numList(l []any) ([]any, bool) {
+	for _, v := range l {
+		if !isNum(v) {
+			return nil, false
+		}
+	}
+	return l, true
+}
+
+// pySum is Python's sum: an int while every term is an int.
+func pySum(l []any) any {
+	var acc any = 0
+	for _, v := range l {
+		acc = arith(acc, v, func(x, y int) int { return x + y }, func(x, y float64) float64 { return x + y })
+	}
+	return acc
+}
+
+// pyLess is a < b for Python numbers.
+func numLess(a, b any) bool {
+	x, xi := asInt(a)
+	y, yi := asInt(b)
+	if xi && yi {
+		return x < y
+	}
+	return toF(a) < toF(b)
+}
+
+func mathTable() methods {
+	result := func(v any) Dict { return dict("result", v) }
+	bothNumbers := dict("error", "Both inputs must be numbers")
+	listOf := func(a args, empty string) ([]any, any) {
+		l, ok := a["numbers"].([]any)
+		if !ok || len(l) == 0 {
+			if !ok && a["numbers"] != nil && truthy(a["numbers"]) {
+				return nil, dict("error", "All elements in the list must be numbers")
+			}
+			return nil, dict("error", empty)
+		}
+		if _, ok := numList(l); !ok {
+			return nil, dict("error", "All elements in the list must be numbers")
+		}
+		return l, nil
+	}
+	return methods{
+		"logarithm": {params: []param{need("value"), need("base"), need("precision")}, run: func(a args) any {
+			if !isNum(a["value"]) || !isNum(a["base"]) {
+				return dict("error", "cannot create mpf from "+reprValue(a["value"]))
+			}
+			if !isNum(a["precision"]) {
+				return dict("error", "int() argument must be a string, a bytes-like object or a real number, not '"+pyType(a["precision"])+"'")
+			}
+			digits, ok := mpfLogRatio(toF(a["value"]), toF(a["base"]), int(toF(a["precision"])))
+			if !ok {
+				return dict("error", "the logarithm of a number that is not positive is complex; realx's MathAPI does not compute it")
+			}
+			return result(Mpf{Digits: digits})
+		}},
+		"mean": {params: []param{need("numbers")}, run: func(a args) any {
+			l, e := listOf(a, "Cannot calculate mean of an empty list")
+			if e != nil {
+				return e
+			}
+			return result(toF(pySum(l)) / float64(len(l)))
+		}},
+		"standard_deviation": {params: []param{need("numbers")}, run: func(a args) any {
+			l, e := listOf(a, "Cannot calculate standard deviation of an empty list")
+			if e != nil {
+				return e
+			}
+			mean := toF(pySum(l)) / float64(len(l))
+			v := 0.0
+			for _, x := range l {
+				v += (toF(x) - mean) * (toF(x) - mean)
+			}
+			return result(math.Sqrt(v / float64(len(l))))
+		}},
+		"si_unit_conversion": {params: []param{need("value"), need("unit_in"), need("unit_out")}, run: func(a args) any {
+			toMeters := map[string]any{"km": 1000, "m": 1, "cm": 0.01, "mm": 0.001, "um": 1e-6, "nm": 1e-9}
+			if !isNum(a["value"]) {
+				return dict("error", "Value must be a number")
+			}
+			in, out := fmt.Sprint(a["unit_in"]), fmt.Sprint(a["unit_out"])
+			fin, ok1 := toMeters[in]
+			fout, ok2 := toMeters[out]
+			if !ok1 || !ok2 {
+				return dict("error", fmt.Sprintf("Conversion from '%s' to '%s' is not supported", in, out))
+			}
+			meters := arith(a["value"], fin, func(x, y int) int { return x * y }, func(x, y float64) float64 { return x * y })
+			return result(toF(meters) * (1 / toF(fout)))
+		}},
+		"imperial_si_conversion": {params: []param{need("value"), need("unit_in"), need("unit_out")}, run: func(a args) any {
+			conv := map[string]float64{"cm_to_in": 0.393701, "in_to_cm": 2.54, "m_to_ft": 3.28084, "ft_to_m": 0.3048,
+				"m_to_yd": 1.09361, "yd_to_m": 0.9144, "km_to_miles": 0.621371, "miles_to_km": 1.60934,
+				"kg_to_lb": 2.20462, "lb_to_kg": 0.453592, "celsius_to_fahrenheit": 1.8, "fahrenheit_to_celsius": 5.0 / 9}
+			if !isNum(a["value"]) {
+				return dict("error", "Value must be a number")
+			}
+			in, out := fmt.Sprint(a["unit_in"]), fmt.Sprint(a["unit_out"])
+			if in == out {
+				return result(a["value"])
+			}
+			f, ok := conv[in+"_to_"+out]
+			if !ok {
+				return dict("error", fmt.Sprintf("Conversion from '%s' to '%s' is not supported", in, out))
+			}
+			v := toF(a["value"])
+			switch {
+			case in == "celsius" && out == "fahrenheit":
+				return result(v*f + 32)
+			case in == "fahrenheit" && out == "celsius":
+				return result((v - 32) * f)
+			}
+			return result(v * f)
+		}},
+		"add": {params: []param{need("a"), need("b")}, run: func(a args) any {
+			if s1, ok := a["a"].(string); ok {
+				if s2, ok := a["b"].(string); ok {
+					return result(s1 + s2)
+				}
+			}
+			if !isNum(a["a"]) || !isNum(a["b"]) {
+				return bothNumbers
+			}
+			return result(arith(a["a"], a["b"], func(x, y int) int { return x + y }, func(x, y float64) float64 { return x + y }))
+		}},
+		"subtract": {params: []param{need("a"), need("b")}, run: func(a args) any {
+			if !isNum(a["a"]) || !isNum(a["b"]) {
+				return bothNumbers
+			}
+			return result(arith(a["a"], a["b"], func(x, y int) int { return x - y }, func(x, y float64) float64 { return x - y }))
+		}},
+		"multiply": {params: []param{need("a"), need("b")}, run: func(a args) any {
+			if !isNum(a["a"]) || !isNum(a["b"]) {
+				return bothNumbers
+			}
+			return result(arith(a["a"], a["b"], func(x, y int) int { return x * y }, func(x, y float64) float64 { return x * y }))
+		}},
+		"divide": {params: []param{need("a"), need("b")}, run: func(a args) any {
+			if !isNum(a["a"]) || !isNum(a["b"]) {
+				return bothNumbers
+			}
+			if toF(a["b"]) == 0 {
+				return dict("error", "Cannot divide by zero")
+			}
+			return result(toF(a["a"]) / toF(a["b"]))
+		}},
+		"power": {params: []param{need("base"), need("exponent")}, run: func(a args) any {
+			if !isNum(a["base"]) || !isNum(a["exponent"]) {
+				return bothNumbers
+			}
+			b, bi := asInt(a["base"])
+			e, ei := asInt(a["exponent"])
+			if bi && ei && e >= 0 {
+				r := new(big.Int).Exp(big.NewInt(int64(b)), big.NewInt(int64(e)), nil)
+				if r.IsInt64() {
+					return result(int(r.Int64()))
+				}
+				f, _ := new(big.Float).SetInt(r).Float64()
+				return result(f)
+			}
+			return result(math.Pow(toF(a["base"]), toF(a["exponent"])))
+		}},
+		"square_root": {params: []param{need("number"), need("precision")}, run: func(a args) any {
+			if !isNum(a["number"]) {
+				return dict("error", "Input must be a number or computation resulted in an invalid operation")
+			}
+			if toF(a["number"]) < 0 {
+				return dict("error", "Cannot calculate square root of a negative number")
+			}
+			return result(Decimal{Digits: decimalSqrt(a["number"], a.integer("precision"))})
+		}},
+		"absolute_value": {params: []param{need("number")}, run: func(a args) any {
+			if !isNum(a["number"]) {
+				return dict("error", "Input must be a number")
+			}
+			if i, ok := asInt(a["number"]); ok {
+				if i < 0 {
+					i = -i
+				}
+				return result(i)
+			}
+			return result(math.Abs(toF(a["number"])))
+		}},
+		"round_number": {params: []param{need("number"), optional("decimal_places", 0)}, run: func(a args) any {
+			places, ok := asInt(a["decimal_places"])
+			if !isNum(a["number"]) || !ok {
+				return dict("error", "First input must be a number, second input must be an integer")
+			}
+			if i, ok := asInt(a["number"]); ok {
+				if places >= 0 {
+					return result(i)
+				}
+				p := int(math.Pow10(-places))
+				return result(int(math.RoundToEven(float64(i)/float64(p))) * p)
+			}
+			return result(floatRound(toF(a["number"]), places))
+		}},
+		"percentage": {params: []param{need("part"), need("whole")}, run: func(a args) any {
+			if !isNum(a["part"]) || !isNum(a["whole"]) {
+				return bothNumbers
+			}
+			if toF(a["whole"]) == 0 {
+				return dict("error", "Whole value cannot be zero")
+			}
+			return result(toF(a["part"]) / toF(a["whole"]) * 100)
+		}},
+		"min_value": {params: []param{need("numbers")}, run: func(a args) any {
+			l, e := listOf(a, "Cannot find minimum of an empty list")
+			if e != nil {
+				return e
+			}
+			m := l[0]
+			for _, v := range l[1:] {
+				if numLess(v, m) {
+					m = v
+				}
+			}
+			return result(m)
+		}},
+		"max_value": {params: []param{need("numbers")}, run: func(a args) any {
+			l, e := listOf(a, "Cannot find maximum of an empty list")
+			if e != nil {
+				return e
+			}
+			m := l[0]
+			for _, v := range l[1:] {
+				if numLess(m, v) {
+					m = v
+				}
+			}
+			return result(m)
+		}},
+		"sum_values": {params: []param{need("numbers")}, run: func(a args) any {
+			l, e := listOf(a, "Cannot calculate sum of an empty list")
+			if e != nil {
+				return e
+			}
+			return result(pySum(l))
+		}},
+	}
+}
+
+// reprValue is Python's repr of an argument, for messages.
+func reprValue(v any) string {
+	var b strings.Builder
+	writeRepr(&b, v)
+	return b.String()
+}
+
+// pyRound is Python's round(x, n) of a float: correctly rounded, ties to even.
+func floatRound(x float64, n int) float64 {
+	if n >= 0 {
+		f, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'f', n, 64), 64)
+		return f
+	}
+	p := math.Pow10(-n)
+	return math.RoundToEven(x/p) * p
+}
+
+// decimalSqrt is str(Decimal(number).sqrt()) under a context of prec significant digits:
+// correctly rounded (half to even); an exact root carries the operand's ideal exponent.
+func decimalSqrt(number any, prec int) string {
+	if prec < 1 {
+		prec = 1
+	}
+	var x *big.Rat
+	if i, ok := asInt(number); ok {
+		x = new(big.Rat).SetInt64(int64(i))
+	} else {
+		x = new(big.Rat)
+		x.SetFloat64(toF(number))
+	}
+	if x.Sign() == 0 {
+		return "0"
+	}
+	bf := new(big.Float).SetPrec(uint(prec*4 + 64)).SetRat(x)
+	r := new(big.Float).SetPrec(uint(prec*4 + 64)).Sqrt(bf)
+	s := r.Text('e', prec-1)
+	// An exact root: strip the zeros the ideal exponent allows.
+	mant, exp, _ := strings.Cut(s, "e")
+	e, _ := strconv.Atoi(exp)
+	digits := strings.Replace(mant, ".", "", 1)
+	check, _ := new(big.Rat).SetString(digits + "e" + strconv.Itoa(e-(len(digits)-1)))
+	if new(big.Rat).Mul(check, check).Cmp(x) == 0 {
+		// The operand's exponent: Decimal(float) is exact, its exponent that of its digits.
+		opExp := 0
+		if f, ok := number.(float64); ok {
+			ds := new(big.Rat).SetFloat64(f).FloatString(1100)
+			ds = strings.TrimRight(ds, "0")
+			if i := strings.Index(ds, "."); i >= 0 {
+				opExp = -(len(ds) - i - 1)
+			}
+		}
+		ideal := int(math.Floor(float64(opExp) / 2))
+		for len(digits) > 1 && strings.HasSuffix(digits, "0") && e-(len(digits)-1) < ideal {
+			digits = digits[:len(digits)-1]
+		}
+	}
+	exponent := e - (len(digits) - 1)
+	adjusted := e
+	if exponent <= 0 && adjusted >= -6 {
+		if exponent == 0 {
+			return digits
+		}
+		pointAt := len(digits) + exponent
+		if pointAt > 0 {
+			return digits[:pointAt] + "." + digits[pointAt:]
+		}
+		return "0." + strings.Repeat("0", -pointAt) + digits
+	}
+	out := digits[:1]
+	if len(digits) > 1 {
+		out += "." + digits[1:]
+	}
+	sign := "+"
+	if adjusted < 0 {
+		sign = "-"
+		adjusted = -adjusted
+	}
+	return out + "E" + sign + strconv.Itoa(adjusted)
+}
+
+// Methods lists the public methods, sorted.
+func (m *mathAPI) Methods() []string { return m.methods.names() }
+
+// Params lists a method's parameters in signature order (positional arguments bind to them).
+func (m *mathAPI) Params(method string) []string { return m.methods.paramNames(method) }
