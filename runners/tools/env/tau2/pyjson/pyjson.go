@@ -1,6 +1,7 @@
 // Package pyjson owns what realx's τ2 domains need to behave as τ2's Python tools do: dicts
-// that keep their keys in insertion order (Map), floats written as Python writes them (Float),
-// results written as Python's json.dumps writes them (Dumps), and keyword arguments checked as
+// that keep their keys in insertion order (Map), floats written and rounded as Python writes
+// and rounds them (Float, FormatFloat, Round2), results written as Python's json.dumps writes
+// them (Dumps for Go values, Write for a tree read by Parse), and keyword arguments checked as
 // a Python function checks them (Kwargs).
 package pyjson
 
@@ -96,7 +97,7 @@ func writeValue(b *bytes.Buffer, v any) error {
 		b.WriteString(FormatFloat(float64(x)))
 		return nil
 	case string:
-		if plain(x) {
+		if plain(x, false) {
 			b.WriteByte('"')
 			b.WriteString(x)
 			b.WriteByte('"')
@@ -108,10 +109,11 @@ func writeValue(b *bytes.Buffer, v any) error {
 	return err
 }
 
-// plain reports whether s is printable ASCII that JSON writes as it is.
-func plain(s string) bool {
+// plain reports whether s is printable ASCII without '"' or '\\' (nor <, > and & when
+// escapeHTML is set), which JSON writes as it is.
+func plain(s string, escapeHTML bool) bool {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || escapeHTML && (c == '<' || c == '>' || c == '&') {
 			return false
 		}
 	}
@@ -223,12 +225,7 @@ func Respace(compact []byte) string {
 			continue
 		}
 		if r > 0x7f {
-			if r > 0xffff {
-				hi, lo := utf16Pair(r)
-				fmt.Fprintf(&out, `\u%04x\u%04x`, hi, lo)
-			} else {
-				fmt.Fprintf(&out, `\u%04x`, r)
-			}
+			writeEscaped(&out, r)
 			continue
 		}
 		out.WriteRune(r)
@@ -236,10 +233,15 @@ func Respace(compact []byte) string {
 	return out.String()
 }
 
-// utf16Pair splits r into its UTF-16 surrogates.
-func utf16Pair(r rune) (rune, rune) {
-	r -= 0x10000
-	return 0xd800 + (r>>10)&0x3ff, 0xdc00 + r&0x3ff
+// writeEscaped writes r as json.dumps escapes a character past ASCII: \uXXXX, or past
+// U+FFFF its UTF-16 surrogate pair.
+func writeEscaped(b *strings.Builder, r rune) {
+	if r > 0xffff {
+		r -= 0x10000
+		fmt.Fprintf(b, `\u%04x\u%04x`, 0xd800+(r>>10)&0x3ff, 0xdc00+r&0x3ff)
+		return
+	}
+	fmt.Fprintf(b, `\u%04x`, r)
 }
 
 // Kwargs decodes a call's arguments (a JSON object) into dst as Python binds keyword

@@ -7,6 +7,8 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+
+	"github.com/realx-bench/realx/runners/tools/env/tau2/pyjson"
 )
 
 // This file is the calculate tool: tau2 checks that the expression holds only digits,
@@ -33,7 +35,7 @@ func calculate(expression string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return pyRepr(pyRound2(f)), nil
+	return pyjson.FormatFloat(pyjson.Round2(f)), nil
 }
 
 // pyValue is a Python value an expression can make: an int, a float or a tuple (only the

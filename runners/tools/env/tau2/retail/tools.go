@@ -12,6 +12,7 @@ import (
 
 	"github.com/realx-bench/realx/runners"
 	"github.com/realx-bench/realx/runners/tools/env"
+	"github.com/realx-bench/realx/runners/tools/env/tau2/pyjson"
 )
 
 // This file is the retail tools (tau2's RetailTools), in the order tau2 declares them. Each
@@ -53,21 +54,21 @@ func (e *environment) functions() env.Table {
 			if err != nil {
 				return nil, err
 			}
-			return pyDumps(p.tree()), nil
+			return pyjson.Format(p.tree(), pyjson.Style{}), nil
 		},
 		"get_item_details": func(a args) (any, error) {
 			v, err := e.getItem(a.str("item_id"))
 			if err != nil {
 				return nil, err
 			}
-			return pyDumps(v.tree()), nil
+			return pyjson.Format(v.tree(), pyjson.Style{}), nil
 		},
 		"get_user_details": func(a args) (any, error) {
 			u, err := e.getUser(a.str("user_id"))
 			if err != nil {
 				return nil, err
 			}
-			return pyDumps(u.tree()), nil
+			return pyjson.Format(u.tree(), pyjson.Style{}), nil
 		},
 		"list_all_product_types":       e.listAllProductTypes,
 		"modify_pending_order_address": e.modifyPendingOrderAddress,
@@ -175,7 +176,7 @@ func dumpOrder(o *order) any {
 	if o == nil {
 		return nil
 	}
-	return pyDumps(o.tree())
+	return pyjson.Format(o.tree(), pyjson.Style{})
 }
 
 // firstItem returns the first item of o whose id is id, or nil.
@@ -235,7 +236,7 @@ func (e *environment) cancelPendingOrder(a args) (any, error) {
 			return nil, err
 		}
 		if pm.isGiftCard() {
-			pm.balance = pyRound2(pm.balance + p.amount)
+			pm.balance = pyjson.Round2(pm.balance + p.amount)
 		}
 	}
 	o.status = "cancelled"
@@ -262,7 +263,7 @@ func (e *environment) exchangeDeliveredOrderItems(a args) (any, error) {
 	if len(itemIDs) != len(newItemIDs) {
 		return nil, errors.New("The number of items to be exchanged should match.")
 	}
-	var diff any = pyInt(0) // the Python's diff_price starts as the int 0
+	var diff any = pyjson.Int(0) // the Python's diff_price starts as the int 0
 	for i, id := range itemIDs {
 		it := firstItem(o, id)
 		if it == nil {
@@ -278,7 +279,7 @@ func (e *environment) exchangeDeliveredOrderItems(a args) (any, error) {
 		diff = addFloat(diff, v.price-it.price)
 	}
 	if f, ok := diff.(float64); ok {
-		diff = pyRound2(f)
+		diff = pyjson.Round2(f)
 	}
 	pm, err := e.getPaymentMethod(o.userID, a.str("payment_method_id"))
 	if err != nil {
@@ -303,7 +304,7 @@ func addFloat(n any, f float64) any { return toFloat(n) + f }
 
 func toFloat(n any) float64 {
 	switch t := n.(type) {
-	case pyInt:
+	case pyjson.Int:
 		return float64(t)
 	case float64:
 		return t
@@ -339,17 +340,17 @@ func pyLower(s string) string { return strings.ToLower(s) }
 func (e *environment) listAllProductTypes(args) (any, error) {
 	// {name: product_id}: a later product of the same name replaces an earlier one, then the
 	// names are sorted (json.dumps(sort_keys=True)).
-	byName := object{}
+	byName := pyjson.Object{}
 	for _, id := range e.db.products.keys {
 		p := e.db.products.vals[id]
-		if i := slices.IndexFunc(byName, func(m member) bool { return m.key == p.name }); i >= 0 {
-			byName[i].val = p.productID
+		if i := slices.IndexFunc(byName, func(m pyjson.Member) bool { return m.Key == p.name }); i >= 0 {
+			byName[i].Val = p.productID
 		} else {
-			byName = append(byName, member{p.name, p.productID})
+			byName = append(byName, pyjson.Member{Key: p.name, Val: p.productID})
 		}
 	}
 	var b strings.Builder
-	writeJSON(&b, byName, jsonStyle{sortKeys: true})
+	pyjson.Write(&b, byName, pyjson.Style{SortKeys: true})
 	return b.String(), nil
 }
 
@@ -421,7 +422,7 @@ func (e *environment) modifyPendingOrderItems(a args) (any, error) {
 	// The difference is not rounded here, unlike an exchange's.
 	o.paymentHistory = append(o.paymentHistory, orderPayment{transactionType: kind, amount: abs(diff), paymentMethodID: a.str("payment_method_id")})
 	if pm.isGiftCard() {
-		pm.balance = pyRound2(pm.balance - diff)
+		pm.balance = pyjson.Round2(pm.balance - diff)
 	}
 	// Every modified item takes the price and options of the LAST new variant, as the
 	// published code does (its loop reuses the variable of the loop above).
@@ -473,14 +474,14 @@ func (e *environment) modifyPendingOrderPayment(a args) (any, error) {
 		orderPayment{transactionType: "payment", amount: amount, paymentMethodID: pmID},
 		orderPayment{transactionType: "refund", amount: amount, paymentMethodID: oldID})
 	if pm.isGiftCard() {
-		pm.balance = pyRound2(pm.balance - amount)
+		pm.balance = pyjson.Round2(pm.balance - amount)
 	}
 	old, err := e.getPaymentMethod(o.userID, oldID)
 	if err != nil {
 		return nil, err
 	}
 	if old.isGiftCard() {
-		old.balance = pyRound2(old.balance + amount)
+		old.balance = pyjson.Round2(old.balance + amount)
 	}
 	return dumpOrder(o), nil
 }
@@ -491,7 +492,7 @@ func (e *environment) modifyUserAddress(a args) (any, error) {
 		return nil, err
 	}
 	u.address = e.newAddress(a)
-	return pyDumps(u.tree()), nil
+	return pyjson.Format(u.tree(), pyjson.Style{}), nil
 }
 
 func (e *environment) returnDeliveredOrderItems(a args) (any, error) {
