@@ -200,12 +200,36 @@ func count(ss []string, s string) int {
 	return n
 }
 
-func (o *order) itemIDs() []string {
-	ids := make([]string, len(o.items))
+// missingItem returns the first of ids that ids name more often than o holds it, as the
+// Python's check of the counts of the items to exchange, modify or return finds it.
+func (o *order) missingItem(ids []string) (string, bool) {
+	all := make([]string, len(o.items))
 	for i, it := range o.items {
-		ids[i] = it.itemID
+		all[i] = it.itemID
 	}
-	return ids
+	for _, id := range ids {
+		if count(ids, id) > count(all, id) {
+			return id, true
+		}
+	}
+	return "", false
+}
+
+// replacement returns the first item of o whose id is id and the variant newID of its
+// product, which must be available, for an exchange or a modification of items.
+func (e *environment) replacement(o *order, id, newID string) (*orderItem, *variant, error) {
+	it := firstItem(o, id)
+	if it == nil {
+		return nil, nil, fmt.Errorf("Item %s not found", id)
+	}
+	v, err := e.getVariant(it.productID, newID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !v.available {
+		return nil, nil, fmt.Errorf("New item %s not found or available", newID)
+	}
+	return it, v, nil
 }
 
 // ---- the tools ----
@@ -254,27 +278,17 @@ func (e *environment) exchangeDeliveredOrderItems(a args) (any, error) {
 		return nil, errors.New("Non-delivered order cannot be exchanged")
 	}
 	itemIDs, newItemIDs := a.strs("item_ids"), a.strs("new_item_ids")
-	all := o.itemIDs()
-	for _, id := range itemIDs {
-		if count(itemIDs, id) > count(all, id) {
-			return nil, fmt.Errorf("Number of %s not found.", id)
-		}
+	if id, ok := o.missingItem(itemIDs); ok {
+		return nil, fmt.Errorf("Number of %s not found.", id)
 	}
 	if len(itemIDs) != len(newItemIDs) {
 		return nil, errors.New("The number of items to be exchanged should match.")
 	}
 	var diff any = pyjson.Int(0) // the Python's diff_price starts as the int 0
 	for i, id := range itemIDs {
-		it := firstItem(o, id)
-		if it == nil {
-			return nil, fmt.Errorf("Item %s not found", id)
-		}
-		v, err := e.getVariant(it.productID, newItemIDs[i])
+		it, v, err := e.replacement(o, id, newItemIDs[i])
 		if err != nil {
 			return nil, err
-		}
-		if !v.available {
-			return nil, fmt.Errorf("New item %s not found or available", newItemIDs[i])
 		}
 		diff = addFloat(diff, v.price-it.price)
 	}
@@ -379,11 +393,8 @@ func (e *environment) modifyPendingOrderItems(a args) (any, error) {
 		return nil, errors.New("Non-pending order cannot be modified")
 	}
 	itemIDs, newItemIDs := a.strs("item_ids"), a.strs("new_item_ids")
-	all := o.itemIDs()
-	for _, id := range itemIDs {
-		if count(itemIDs, id) > count(all, id) {
-			return nil, fmt.Errorf("%s not found", id)
-		}
+	if id, ok := o.missingItem(itemIDs); ok {
+		return nil, fmt.Errorf("%s not found", id)
 	}
 	if len(itemIDs) != len(newItemIDs) {
 		return nil, errors.New("The number of items to be exchanged should match")
@@ -394,16 +405,9 @@ func (e *environment) modifyPendingOrderItems(a args) (any, error) {
 		if id == newItemIDs[i] {
 			return nil, errors.New("The new item id should be different from the old item id")
 		}
-		it := firstItem(o, id)
-		if it == nil {
-			return nil, fmt.Errorf("Item %s not found", id)
-		}
-		v, err := e.getVariant(it.productID, newItemIDs[i])
+		it, v, err := e.replacement(o, id, newItemIDs[i])
 		if err != nil {
 			return nil, err
-		}
-		if !v.available {
-			return nil, fmt.Errorf("New item %s not found or available", newItemIDs[i])
 		}
 		diff += v.price - it.price
 		last = v
@@ -519,11 +523,8 @@ func (e *environment) returnDeliveredOrderItems(a args) (any, error) {
 		return nil, errors.New("Payment method should be the original payment method")
 	}
 	itemIDs := a.strs("item_ids")
-	all := o.itemIDs()
-	for _, id := range itemIDs {
-		if count(itemIDs, id) > count(all, id) {
-			return nil, errors.New("Some item not found")
-		}
+	if _, ok := o.missingItem(itemIDs); ok {
+		return nil, errors.New("Some item not found")
 	}
 	o.status = "return requested"
 	sorted := slices.Clone(itemIDs)
