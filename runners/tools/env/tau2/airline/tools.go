@@ -11,6 +11,7 @@ import (
 
 	"github.com/realx-bench/realx/runners"
 	"github.com/realx-bench/realx/runners/tools/env"
+	"github.com/realx-bench/realx/runners/tools/env/tau2/pycalc"
 	"github.com/realx-bench/realx/runners/tools/env/tau2/pyjson"
 )
 
@@ -376,7 +377,7 @@ func (a *Airline) calculate(_ context.Context, args json.RawMessage) (any, error
 	if err := pyjson.Kwargs("calculate", args, &in, []string{"expression"}); err != nil {
 		return nil, err
 	}
-	return Calculate(in.Expression)
+	return pycalc.Calculate(in.Expression)
 }
 
 func (a *Airline) cancelReservation(_ context.Context, args json.RawMessage) (any, error) {

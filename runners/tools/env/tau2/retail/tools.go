@@ -12,6 +12,7 @@ import (
 
 	"github.com/realx-bench/realx/runners"
 	"github.com/realx-bench/realx/runners/tools/env"
+	"github.com/realx-bench/realx/runners/tools/env/tau2/pycalc"
 	"github.com/realx-bench/realx/runners/tools/env/tau2/pyjson"
 )
 
@@ -40,7 +41,7 @@ var specs = func() []toolSpec {
 // functions builds the table of tools on e's database.
 func (e *environment) functions() env.Table {
 	bodies := map[string]func(a args) (any, error){
-		"calculate":                      func(a args) (any, error) { return calculate(a.str("expression")) },
+		"calculate":                      func(a args) (any, error) { return pycalc.Calculate(a.str("expression")) },
 		"cancel_pending_order":           e.cancelPendingOrder,
 		"exchange_delivered_order_items": e.exchangeDeliveredOrderItems,
 		"find_user_id_by_name_zip":       e.findUserIDByNameZip,
