@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/realx-bench/realx/runners"
 )
@@ -196,52 +195,19 @@ func (n *Int) UnmarshalJSON(data []byte) error {
 }
 
 // Dumps writes v as Python's json.dumps does with its defaults: ", " and ": " between items,
-// and every character past ASCII escaped as \uXXXX.
+// and every character outside printable ASCII escaped as \uXXXX. v is encoded as Go encodes
+// it (Map and Float write themselves as Python would), then read back as a tree and written
+// by Write.
 func Dumps(v any) (string, error) {
 	b, err := runners.MarshalPlain(v)
 	if err != nil {
 		return "", err
 	}
-	return Respace(b), nil
-}
-
-// Respace rewrites compact JSON in json.dumps' layout (see Dumps).
-func Respace(compact []byte) string {
-	var out strings.Builder
-	inString, escaped := false, false
-	for i := 0; i < len(compact); {
-		r, size := utf8.DecodeRune(compact[i:])
-		i += size
-		switch {
-		case inString && escaped:
-			escaped = false
-		case inString && r == '\\':
-			escaped = true
-		case r == '"':
-			inString = !inString
-		case !inString && (r == ',' || r == ':'):
-			out.WriteRune(r)
-			out.WriteByte(' ')
-			continue
-		}
-		if r > 0x7f {
-			writeEscaped(&out, r)
-			continue
-		}
-		out.WriteRune(r)
+	tree, err := Parse(b)
+	if err != nil {
+		return "", err
 	}
-	return out.String()
-}
-
-// writeEscaped writes r as json.dumps escapes a character past ASCII: \uXXXX, or past
-// U+FFFF its UTF-16 surrogate pair.
-func writeEscaped(b *strings.Builder, r rune) {
-	if r > 0xffff {
-		r -= 0x10000
-		fmt.Fprintf(b, `\u%04x\u%04x`, 0xd800+(r>>10)&0x3ff, 0xdc00+r&0x3ff)
-		return
-	}
-	fmt.Fprintf(b, `\u%04x`, r)
+	return Format(tree, Style{}), nil
 }
 
 // Kwargs decodes a call's arguments (a JSON object) into dst as Python binds keyword

@@ -18,6 +18,9 @@ func TestDumps(t *testing.T) {
 	s, err := pyjson.Dumps(map[string]any{"a": []any{1, "x, y: z"}, "é": "<b>😀</b>", "q": `say "hi"\`})
 	require.NoError(t, err)
 	assert.Equal(t, `{"a": [1, "x, y: z"], "q": "say \"hi\"\\", "\u00e9": "<b>\ud83d\ude00</b>"}`, s)
+	s, err = pyjson.Dumps([]any{pyjson.Float(2), 1e21, "tab\t del\x7f"})
+	require.NoError(t, err)
+	assert.Equal(t, `[2.0, 1e+21, "tab\t del\u007f"]`, s, "numbers as Go encodes them; DEL escaped as Python escapes it")
 }
 
 // TestMap keeps the keys in the order they were read and set, through JSON and Clone.

@@ -221,8 +221,11 @@ func writeString(b *strings.Builder, s string, escapeHTML bool) {
 			b.WriteByte(hex[r&0xf])
 		case r < 0x80:
 			b.WriteRune(r)
+		case r > 0xffff: // a UTF-16 surrogate pair
+			r -= 0x10000
+			fmt.Fprintf(b, `\u%04x\u%04x`, 0xd800+(r>>10)&0x3ff, 0xdc00+r&0x3ff)
 		default:
-			writeEscaped(b, r)
+			fmt.Fprintf(b, `\u%04x`, r)
 		}
 	}
 	b.WriteByte('"')
