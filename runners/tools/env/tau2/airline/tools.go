@@ -97,6 +97,19 @@ func (a *Airline) reservationArg(fn string, args json.RawMessage) (*Reservation,
 	return a.reservation(in.ReservationID)
 }
 
+// reservationOwner returns reservation id and the user who holds it, for a change of it.
+func (a *Airline) reservationOwner(id string) (*Reservation, *User, error) {
+	r, err := a.reservation(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := a.user(r.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, u, nil
+}
+
 func (a *Airline) flight(number string) (*Flight, error) {
 	f, ok := a.db.Flights.Get(number)
 	if !ok {
@@ -540,11 +553,7 @@ func (a *Airline) updateReservationBaggages(_ context.Context, args json.RawMess
 		[]string{"reservation_id", "total_baggages", "nonfree_baggages", "payment_id"}); err != nil {
 		return nil, err
 	}
-	r, err := a.reservation(in.ReservationID)
-	if err != nil {
-		return nil, err
-	}
-	u, err := a.user(r.UserID)
+	r, u, err := a.reservationOwner(in.ReservationID)
 	if err != nil {
 		return nil, err
 	}
@@ -567,11 +576,7 @@ func (a *Airline) updateReservationFlights(_ context.Context, args json.RawMessa
 		[]string{"reservation_id", "cabin", "flights", "payment_id"}); err != nil {
 		return nil, err
 	}
-	r, err := a.reservation(in.ReservationID)
-	if err != nil {
-		return nil, err
-	}
-	u, err := a.user(r.UserID)
+	r, u, err := a.reservationOwner(in.ReservationID)
 	if err != nil {
 		return nil, err
 	}
