@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -220,10 +219,8 @@ func TestTau2SimulatedUser(t *testing.T) {
 	}
 	assert.Equal(t, []string{"task 3 repeat 0"}, users, "the stop message ends the conversation unsent")
 
-	b, err := os.ReadFile(filepath.Join(run.Dir, reports.ManifestFile))
+	man, err := reports.ReadManifest(run.Dir)
 	require.NoError(t, err)
-	var man reports.Manifest
-	require.NoError(t, json.Unmarshal(b, &man))
 	i := slices.IndexFunc(man.Endpoints, func(e reports.Endpoint) bool { return e.Role == "user" })
 	require.GreaterOrEqual(t, i, 0, "%+v", man.Endpoints)
 	assert.Equal(t, "sim-user", man.Endpoints[i].Model)

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -55,10 +53,8 @@ func TestRunTau2(t *testing.T) {
 	assert.Equal(t, "Please cancel EHGLP3.", res.Trajectory.Turns[1].Text)
 	assert.Len(t, user.Requests(), 2)
 
-	b, err := os.ReadFile(filepath.Join(out, reports.ManifestFile))
+	man, err := reports.ReadManifest(out)
 	require.NoError(t, err)
-	var man reports.Manifest
-	require.NoError(t, json.Unmarshal(b, &man))
 	i := slices.IndexFunc(man.Endpoints, func(e reports.Endpoint) bool { return e.Role == "user" })
 	require.GreaterOrEqual(t, i, 0, "%+v", man.Endpoints)
 	assert.Equal(t, "user-m", man.Endpoints[i].Model)

@@ -140,23 +140,6 @@ func TestWrites(t *testing.T) {
 	assert.Equal(t, state(t, open(t)), state(t, fresh), "the same database gives the same state")
 }
 
-// TestCalculate evaluates as Python's eval does, rounded to two decimals.
-func TestCalculate(t *testing.T) {
-	t.Parallel()
-	for expr, want := range map[string]string{
-		"2 + 2": "4.0", "10 / 3": "3.33", "2**3": "8.0", "-(1+2)*3": "-9.0", "7 // 2": "3.0", "-2**2": "-4.0",
-		"(1000 - 250) * 0.5": "375.0", "0.125": "0.12",
-	} {
-		got, err := airline.Calculate(expr)
-		require.NoError(t, err, expr)
-		assert.Equal(t, want, got, expr)
-	}
-	for expr, want := range map[string]string{"1/0": "division by zero", "abc": "Invalid characters in expression", "(1": "invalid syntax"} {
-		_, err := airline.Calculate(expr)
-		assert.EqualError(t, err, want, expr)
-	}
-}
-
 // TestFunctions declares every tool of tools.py with a valid schema.
 func TestFunctions(t *testing.T) {
 	t.Parallel()

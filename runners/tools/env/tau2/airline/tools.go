@@ -11,6 +11,7 @@ import (
 
 	"github.com/realx-bench/realx/runners"
 	"github.com/realx-bench/realx/runners/tools/env"
+	"github.com/realx-bench/realx/runners/tools/env/tau2/pycalc"
 	"github.com/realx-bench/realx/runners/tools/env/tau2/pyjson"
 )
 
@@ -84,6 +85,31 @@ func (a *Airline) reservation(id string) (*Reservation, error) {
 	return r, nil
 }
 
+// reservationArg returns the reservation named by the only argument, reservation_id, of the
+// tool fn.
+func (a *Airline) reservationArg(fn string, args json.RawMessage) (*Reservation, error) {
+	var in struct {
+		ReservationID string `json:"reservation_id"`
+	}
+	if err := pyjson.Kwargs(fn, args, &in, []string{"reservation_id"}); err != nil {
+		return nil, err
+	}
+	return a.reservation(in.ReservationID)
+}
+
+// reservationOwner returns reservation id and the user who holds it, for a change of it.
+func (a *Airline) reservationOwner(id string) (*Reservation, *User, error) {
+	r, err := a.reservation(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := a.user(r.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, u, nil
+}
+
 func (a *Airline) flight(number string) (*Flight, error) {
 	f, ok := a.db.Flights.Get(number)
 	if !ok {
@@ -102,6 +128,33 @@ func (a *Airline) flightInstance(number, date string) (*FlightDateStatus, error)
 		return nil, fmt.Errorf("Flight %s not found on date %s", number, date)
 	}
 	return d, nil
+}
+
+// availableFlight checks that the flight fi is available on its date with n seats left in
+// cabin, and returns it as a reservation's flight at the cabin's price, with the status of its
+// date (whose seats a booking takes).
+func (a *Airline) availableFlight(fi FlightInfo, cabin string, n int) (ReservationFlight, *FlightDateStatus, error) {
+	f, err := a.flight(fi.FlightNumber)
+	if err != nil {
+		return ReservationFlight{}, nil, err
+	}
+	d, err := a.flightInstance(fi.FlightNumber, fi.Date)
+	if err != nil {
+		return ReservationFlight{}, nil, err
+	}
+	if d.Status != "available" {
+		return ReservationFlight{}, nil, fmt.Errorf("Flight %s not available on date %s", fi.FlightNumber, fi.Date)
+	}
+	seats, ok := d.AvailableSeats.Get(cabin)
+	if !ok {
+		return ReservationFlight{}, nil, fmt.Errorf("'%s'", cabin) // Python's KeyError, for a cabin that is none
+	}
+	if int(seats) < n {
+		return ReservationFlight{}, nil, fmt.Errorf("Not enough seats on flight %s", fi.FlightNumber)
+	}
+	price, _ := d.Prices.Get(cabin)
+	return ReservationFlight{FlightNumber: fi.FlightNumber, Origin: f.Origin, Destination: f.Destination,
+		Date: fi.Date, Price: price}, d, nil
 }
 
 // newReservationID returns the first of τ2's three reservation IDs not taken.
@@ -151,28 +204,28 @@ func (a *Airline) searchDirect(date, origin, destination, leaveAfter string) []D
 	return out
 }
 
-// paymentForUpdate charges total to the user's payment method id for a change of a
-// reservation: a certificate cannot pay, a gift card must hold enough. It returns the payment
-// to record, nil for a change that costs nothing.
-func paymentForUpdate(u *User, id string, total int) (*Payment, error) {
+// chargeUpdate charges total to the user's payment method id for a change of reservation r:
+// a certificate cannot pay, a gift card must hold enough. A change that costs something is
+// recorded in r's payment history.
+func chargeUpdate(r *Reservation, u *User, id string, total int) error {
 	pm, ok := u.PaymentMethods.Get(id)
 	if !ok {
-		return nil, errors.New("Payment method not found")
+		return errors.New("Payment method not found")
 	}
 	switch {
 	case pm.Source == "certificate":
-		return nil, errors.New("Certificate cannot be used to update reservation")
+		return errors.New("Certificate cannot be used to update reservation")
 	case pm.Source == "gift_card" && amount(pm) < float64(total):
-		return nil, errors.New("Gift card balance is not enough")
+		return errors.New("Gift card balance is not enough")
 	}
 	if pm.Source == "gift_card" {
 		v := pyjson.Float(amount(pm) - float64(total))
 		pm.Amount = &v
 	}
-	if total == 0 {
-		return nil, nil
+	if total != 0 {
+		r.PaymentHistory = append(r.PaymentHistory, Payment{PaymentID: id, Amount: pyjson.Int(total)})
 	}
-	return &Payment{PaymentID: id, Amount: pyjson.Int(total)}, nil
+	return nil
 }
 
 // amount is the balance of a gift card or certificate.
@@ -279,26 +332,13 @@ func (a *Airline) bookReservation(_ context.Context, args json.RawMessage) (any,
 	total := 0
 	var dates []*FlightDateStatus
 	for _, fi := range in.Flights {
-		f, err := a.flight(fi.FlightNumber)
+		rf, d, err := a.availableFlight(fi, in.Cabin, n)
 		if err != nil {
 			return nil, err
 		}
-		d, err := a.flightInstance(fi.FlightNumber, fi.Date)
-		if err != nil {
-			return nil, err
-		}
-		if d.Status != "available" {
-			return nil, fmt.Errorf("Flight %s not available on date %s", fi.FlightNumber, fi.Date)
-		}
-		seats, _ := d.AvailableSeats.Get(in.Cabin)
-		if int(seats) < n {
-			return nil, fmt.Errorf("Not enough seats on flight %s", fi.FlightNumber)
-		}
-		price, _ := d.Prices.Get(in.Cabin)
-		r.Flights = append(r.Flights, ReservationFlight{FlightNumber: fi.FlightNumber, Origin: f.Origin,
-			Destination: f.Destination, Date: fi.Date, Price: price})
+		r.Flights = append(r.Flights, rf)
 		dates = append(dates, d)
-		total += int(price) * n
+		total += int(rf.Price) * n
 	}
 	if in.Insurance == "yes" {
 		total += 30 * n
@@ -350,17 +390,11 @@ func (a *Airline) calculate(_ context.Context, args json.RawMessage) (any, error
 	if err := pyjson.Kwargs("calculate", args, &in, []string{"expression"}); err != nil {
 		return nil, err
 	}
-	return Calculate(in.Expression)
+	return pycalc.Calculate(in.Expression)
 }
 
 func (a *Airline) cancelReservation(_ context.Context, args json.RawMessage) (any, error) {
-	var in struct {
-		ReservationID string `json:"reservation_id"`
-	}
-	if err := pyjson.Kwargs("cancel_reservation", args, &in, []string{"reservation_id"}); err != nil {
-		return nil, err
-	}
-	r, err := a.reservation(in.ReservationID)
+	r, err := a.reservationArg("cancel_reservation", args)
 	if err != nil {
 		return nil, err
 	}
@@ -376,13 +410,7 @@ func (a *Airline) cancelReservation(_ context.Context, args json.RawMessage) (an
 }
 
 func (a *Airline) getReservationDetails(_ context.Context, args json.RawMessage) (any, error) {
-	var in struct {
-		ReservationID string `json:"reservation_id"`
-	}
-	if err := pyjson.Kwargs("get_reservation_details", args, &in, []string{"reservation_id"}); err != nil {
-		return nil, err
-	}
-	r, err := a.reservation(in.ReservationID)
+	r, err := a.reservationArg("get_reservation_details", args)
 	if err != nil {
 		return nil, err
 	}
@@ -525,21 +553,13 @@ func (a *Airline) updateReservationBaggages(_ context.Context, args json.RawMess
 		[]string{"reservation_id", "total_baggages", "nonfree_baggages", "payment_id"}); err != nil {
 		return nil, err
 	}
-	r, err := a.reservation(in.ReservationID)
-	if err != nil {
-		return nil, err
-	}
-	u, err := a.user(r.UserID)
+	r, u, err := a.reservationOwner(in.ReservationID)
 	if err != nil {
 		return nil, err
 	}
 	total := 50 * max(0, int(in.NonfreeBaggages)-int(r.NonfreeBaggages))
-	p, err := paymentForUpdate(u, in.PaymentID, total)
-	if err != nil {
+	if err := chargeUpdate(r, u, in.PaymentID, total); err != nil {
 		return nil, err
-	}
-	if p != nil {
-		r.PaymentHistory = append(r.PaymentHistory, *p)
 	}
 	r.TotalBaggages, r.NonfreeBaggages = in.TotalBaggages, in.NonfreeBaggages
 	return result(r)
@@ -556,11 +576,7 @@ func (a *Airline) updateReservationFlights(_ context.Context, args json.RawMessa
 		[]string{"reservation_id", "cabin", "flights", "payment_id"}); err != nil {
 		return nil, err
 	}
-	r, err := a.reservation(in.ReservationID)
-	if err != nil {
-		return nil, err
-	}
-	u, err := a.user(r.UserID)
+	r, u, err := a.reservationOwner(in.ReservationID)
 	if err != nil {
 		return nil, err
 	}
@@ -576,40 +592,20 @@ func (a *Airline) updateReservationFlights(_ context.Context, args json.RawMessa
 			flights = append(flights, r.Flights[i])
 			continue
 		}
-		f, err := a.flight(fi.FlightNumber)
+		rf, _, err := a.availableFlight(fi, in.Cabin, n)
 		if err != nil {
 			return nil, err
 		}
-		d, err := a.flightInstance(fi.FlightNumber, fi.Date)
-		if err != nil {
-			return nil, err
-		}
-		if d.Status != "available" {
-			return nil, fmt.Errorf("Flight %s not available on date %s", fi.FlightNumber, fi.Date)
-		}
-		seats, ok := d.AvailableSeats.Get(in.Cabin)
-		if !ok {
-			return nil, fmt.Errorf("'%s'", in.Cabin) // Python's KeyError, for a cabin that is none
-		}
-		if int(seats) < n {
-			return nil, fmt.Errorf("Not enough seats on flight %s", fi.FlightNumber)
-		}
-		price, _ := d.Prices.Get(in.Cabin)
-		flights = append(flights, ReservationFlight{FlightNumber: fi.FlightNumber, Origin: f.Origin,
-			Destination: f.Destination, Date: fi.Date, Price: price})
-		total += int(price) * n
+		flights = append(flights, rf)
+		total += int(rf.Price) * n
 	}
 	paid := 0
 	for _, rf := range r.Flights {
 		paid += int(rf.Price)
 	}
 	total -= paid * n
-	p, err := paymentForUpdate(u, in.PaymentID, total)
-	if err != nil {
+	if err := chargeUpdate(r, u, in.PaymentID, total); err != nil {
 		return nil, err
-	}
-	if p != nil {
-		r.PaymentHistory = append(r.PaymentHistory, *p)
 	}
 	// τ2 books no seats on a change: the flights' seat counts stay as they were.
 	r.Flights, r.Cabin = flights, in.Cabin

@@ -1,6 +1,7 @@
 // Package pyjson owns what realx's τ2 domains need to behave as τ2's Python tools do: dicts
-// that keep their keys in insertion order (Map), floats written as Python writes them (Float),
-// results written as Python's json.dumps writes them (Dumps), and keyword arguments checked as
+// that keep their keys in insertion order (Map), floats written and rounded as Python writes
+// and rounds them (Float, FormatFloat, Round2), results written as Python's json.dumps writes
+// them (Dumps for Go values, Write for a tree read by Parse), and keyword arguments checked as
 // a Python function checks them (Kwargs).
 package pyjson
 
@@ -12,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/realx-bench/realx/runners"
 )
@@ -96,7 +96,7 @@ func writeValue(b *bytes.Buffer, v any) error {
 		b.WriteString(FormatFloat(float64(x)))
 		return nil
 	case string:
-		if plain(x) {
+		if plain(x, false) {
 			b.WriteByte('"')
 			b.WriteString(x)
 			b.WriteByte('"')
@@ -108,10 +108,11 @@ func writeValue(b *bytes.Buffer, v any) error {
 	return err
 }
 
-// plain reports whether s is printable ASCII that JSON writes as it is.
-func plain(s string) bool {
+// plain reports whether s is printable ASCII without '"' or '\\' (nor <, > and & when
+// escapeHTML is set), which JSON writes as it is.
+func plain(s string, escapeHTML bool) bool {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || escapeHTML && (c == '<' || c == '>' || c == '&') {
 			return false
 		}
 	}
@@ -194,52 +195,19 @@ func (n *Int) UnmarshalJSON(data []byte) error {
 }
 
 // Dumps writes v as Python's json.dumps does with its defaults: ", " and ": " between items,
-// and every character past ASCII escaped as \uXXXX.
+// and every character outside printable ASCII escaped as \uXXXX. v is encoded as Go encodes
+// it (Map and Float write themselves as Python would), then read back as a tree and written
+// by Write.
 func Dumps(v any) (string, error) {
 	b, err := runners.MarshalPlain(v)
 	if err != nil {
 		return "", err
 	}
-	return Respace(b), nil
-}
-
-// Respace rewrites compact JSON in json.dumps' layout (see Dumps).
-func Respace(compact []byte) string {
-	var out strings.Builder
-	inString, escaped := false, false
-	for i := 0; i < len(compact); {
-		r, size := utf8.DecodeRune(compact[i:])
-		i += size
-		switch {
-		case inString && escaped:
-			escaped = false
-		case inString && r == '\\':
-			escaped = true
-		case r == '"':
-			inString = !inString
-		case !inString && (r == ',' || r == ':'):
-			out.WriteRune(r)
-			out.WriteByte(' ')
-			continue
-		}
-		if r > 0x7f {
-			if r > 0xffff {
-				hi, lo := utf16Pair(r)
-				fmt.Fprintf(&out, `\u%04x\u%04x`, hi, lo)
-			} else {
-				fmt.Fprintf(&out, `\u%04x`, r)
-			}
-			continue
-		}
-		out.WriteRune(r)
+	tree, err := Parse(b)
+	if err != nil {
+		return "", err
 	}
-	return out.String()
-}
-
-// utf16Pair splits r into its UTF-16 surrogates.
-func utf16Pair(r rune) (rune, rune) {
-	r -= 0x10000
-	return 0xd800 + (r>>10)&0x3ff, 0xdc00 + r&0x3ff
+	return Format(tree, Style{}), nil
 }
 
 // Kwargs decodes a call's arguments (a JSON object) into dst as Python binds keyword

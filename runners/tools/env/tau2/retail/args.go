@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/realx-bench/realx/runners/tools/env/tau2/pyjson"
 )
 
 // This file binds a call's arguments to a tool's parameters as Python binds keyword
@@ -21,27 +23,27 @@ type param struct {
 
 // readParams reads the parameters of a tool from its JSON Schema, in order.
 func readParams(schema json.RawMessage) ([]param, error) {
-	tree, err := parseJSON(schema)
+	tree, err := pyjson.Parse(schema)
 	if err != nil {
 		return nil, err
 	}
-	root, _ := tree.(object)
-	props, _ := root.get("properties")
-	po, ok := props.(object)
+	root, _ := tree.(pyjson.Object)
+	props, _ := root.Get("properties")
+	po, ok := props.(pyjson.Object)
 	if !ok {
 		return nil, fmt.Errorf("no properties")
 	}
 	var out []param
 	for _, m := range po {
-		p, _ := m.val.(object)
-		t, _ := p.get("type")
+		p, _ := m.Val.(pyjson.Object)
+		t, _ := p.Get("type")
 		switch t {
 		case "string":
-			out = append(out, param{name: m.key})
+			out = append(out, param{name: m.Key})
 		case "array":
-			out = append(out, param{name: m.key, list: true})
+			out = append(out, param{name: m.Key, list: true})
 		default:
-			return nil, fmt.Errorf("parameter %s has type %v", m.key, t)
+			return nil, fmt.Errorf("parameter %s has type %v", m.Key, t)
 		}
 	}
 	return out, nil
@@ -54,27 +56,27 @@ func (a args) str(name string) string { s, _ := a[name].(string); return s }
 
 func (a args) strs(name string) []string { s, _ := a[name].([]string); return s }
 
-// bind checks a call's arguments (a JSON object; nothing for none) against the tool's
+// bind checks a call's arguments (a JSON pyjson.Object; nothing for none) against the tool's
 // parameters, all of which are required.
 func bind(tool string, params []param, raw json.RawMessage) (args, error) {
-	var given object
+	var given pyjson.Object
 	if len(strings.TrimSpace(string(raw))) > 0 {
-		tree, err := parseJSON(raw)
+		tree, err := pyjson.Parse(raw)
 		if err != nil {
 			return nil, fmt.Errorf("bad arguments: %v", err)
 		}
 		var ok bool
-		if given, ok = tree.(object); !ok {
-			return nil, fmt.Errorf("bad arguments: want a JSON object, not %s", kind(tree))
+		if given, ok = tree.(pyjson.Object); !ok {
+			return nil, fmt.Errorf("bad arguments: want a JSON pyjson.Object, not %s", kind(tree))
 		}
 	}
 	out := args{}
 	for _, m := range given {
-		i := slices.IndexFunc(params, func(p param) bool { return p.name == m.key })
+		i := slices.IndexFunc(params, func(p param) bool { return p.name == m.Key })
 		if i < 0 {
-			return nil, fmt.Errorf("RetailTools.%s() got an unexpected keyword argument '%s'", tool, m.key)
+			return nil, fmt.Errorf("RetailTools.%s() got an unexpected keyword argument '%s'", tool, m.Key)
 		}
-		out[m.key] = m.val
+		out[m.Key] = m.Val
 	}
 	var missing []string
 	for _, p := range params {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/realx-bench/realx/runners/tools/env/tau2/pyjson"
 )
 
 // This file is the retail database as τ2's data model (pydantic) declares it: products with
@@ -59,7 +61,7 @@ func cloneMap[V any](m omap[V], c func(V) V) omap[V] {
 
 type variant struct {
 	itemID    string
-	options   object // string values
+	options   pyjson.Object // string values
 	available bool
 	price     float64
 }
@@ -104,7 +106,7 @@ type orderItem struct {
 	productID string
 	itemID    string
 	price     float64
-	options   object
+	options   pyjson.Object
 }
 
 type orderPayment struct {
@@ -126,7 +128,7 @@ type order struct {
 	exchangeItems           *[]string
 	exchangeNewItems        *[]string
 	exchangePaymentMethodID *string
-	exchangePriceDifference any // nil, float64 or pyInt
+	exchangePriceDifference any // nil, float64 or pyjson.Int
 	returnItems             *[]string
 	returnPaymentMethodID   *string
 }
@@ -184,80 +186,110 @@ func cloneStrings(p *[]string) *[]string {
 
 // ---- writing: the tree model_dump gives ----
 
-func (db *database) tree() object {
-	products, users, orders := object{}, object{}, object{}
-	db.products.each(func(k string, p *product) { products = append(products, member{k, p.tree()}) })
-	db.users.each(func(k string, u *user) { users = append(users, member{k, u.tree()}) })
-	db.orders.each(func(k string, o *order) { orders = append(orders, member{k, o.tree()}) })
-	return object{{"products", products}, {"users", users}, {"orders", orders}}
+func (db *database) tree() pyjson.Object {
+	products, users, orders := pyjson.Object{}, pyjson.Object{}, pyjson.Object{}
+	db.products.each(func(k string, p *product) { products = append(products, pyjson.Member{Key: k, Val: p.tree()}) })
+	db.users.each(func(k string, u *user) { users = append(users, pyjson.Member{Key: k, Val: u.tree()}) })
+	db.orders.each(func(k string, o *order) { orders = append(orders, pyjson.Member{Key: k, Val: o.tree()}) })
+	return pyjson.Object{
+		{Key: "products", Val: products},
+		{Key: "users", Val: users},
+		{Key: "orders", Val: orders},
+	}
 }
 
-func (v *variant) tree() object {
-	return object{{"item_id", v.itemID}, {"options", v.options}, {"available", v.available}, {"price", v.price}}
+func (v *variant) tree() pyjson.Object {
+	return pyjson.Object{
+		{Key: "item_id", Val: v.itemID},
+		{Key: "options", Val: v.options},
+		{Key: "available", Val: v.available},
+		{Key: "price", Val: v.price},
+	}
 }
 
-func (p *product) tree() object {
-	variants := object{}
-	p.variants.each(func(k string, v *variant) { variants = append(variants, member{k, v.tree()}) })
-	return object{{"name", p.name}, {"product_id", p.productID}, {"variants", variants}}
+func (p *product) tree() pyjson.Object {
+	variants := pyjson.Object{}
+	p.variants.each(func(k string, v *variant) { variants = append(variants, pyjson.Member{Key: k, Val: v.tree()}) })
+	return pyjson.Object{
+		{Key: "name", Val: p.name},
+		{Key: "product_id", Val: p.productID},
+		{Key: "variants", Val: variants},
+	}
 }
 
-func (a address) tree() object {
-	return object{{"address1", a.address1}, {"address2", a.address2}, {"city", a.city}, {"country", a.country}, {"state", a.state}, {"zip", a.zip}}
+func (a address) tree() pyjson.Object {
+	return pyjson.Object{
+		{Key: "address1", Val: a.address1},
+		{Key: "address2", Val: a.address2},
+		{Key: "city", Val: a.city},
+		{Key: "country", Val: a.country},
+		{Key: "state", Val: a.state},
+		{Key: "zip", Val: a.zip},
+	}
 }
 
-func (p *paymentMethod) tree() object {
-	o := object{{"source", p.source}, {"id", p.id}}
+func (p *paymentMethod) tree() pyjson.Object {
+	o := pyjson.Object{{Key: "source", Val: p.source}, {Key: "id", Val: p.id}}
 	switch p.source {
 	case "credit_card":
-		o = append(o, member{"brand", p.brand}, member{"last_four", p.lastFour})
+		o = append(o, pyjson.Member{Key: "brand", Val: p.brand}, pyjson.Member{Key: "last_four", Val: p.lastFour})
 	case "gift_card":
-		o = append(o, member{"balance", p.balance})
+		o = append(o, pyjson.Member{Key: "balance", Val: p.balance})
 	}
 	return o
 }
 
-func (u *user) tree() object {
-	methods := object{}
-	u.paymentMethods.each(func(k string, p *paymentMethod) { methods = append(methods, member{k, p.tree()}) })
-	return object{
-		{"user_id", u.userID},
-		{"name", object{{"first_name", u.name.firstName}, {"last_name", u.name.lastName}}},
-		{"address", u.address.tree()},
-		{"email", u.email},
-		{"payment_methods", methods},
-		{"orders", slices.Clone(u.orders)},
+func (u *user) tree() pyjson.Object {
+	methods := pyjson.Object{}
+	u.paymentMethods.each(func(k string, p *paymentMethod) { methods = append(methods, pyjson.Member{Key: k, Val: p.tree()}) })
+	return pyjson.Object{
+		{Key: "user_id", Val: u.userID},
+		{Key: "name", Val: pyjson.Object{{Key: "first_name", Val: u.name.firstName}, {Key: "last_name", Val: u.name.lastName}}},
+		{Key: "address", Val: u.address.tree()},
+		{Key: "email", Val: u.email},
+		{Key: "payment_methods", Val: methods},
+		{Key: "orders", Val: slices.Clone(u.orders)},
 	}
 }
 
-func (o *order) tree() object {
+func (o *order) tree() pyjson.Object {
 	items := make([]any, len(o.items))
 	for i, it := range o.items {
-		items[i] = object{{"name", it.name}, {"product_id", it.productID}, {"item_id", it.itemID}, {"price", it.price}, {"options", it.options}}
+		items[i] = pyjson.Object{
+			{Key: "name", Val: it.name},
+			{Key: "product_id", Val: it.productID},
+			{Key: "item_id", Val: it.itemID},
+			{Key: "price", Val: it.price},
+			{Key: "options", Val: it.options},
+		}
 	}
 	fulfillments := make([]any, len(o.fulfillments))
 	for i, f := range o.fulfillments {
-		fulfillments[i] = object{{"tracking_id", f.trackingID}, {"item_ids", f.itemIDs}}
+		fulfillments[i] = pyjson.Object{{Key: "tracking_id", Val: f.trackingID}, {Key: "item_ids", Val: f.itemIDs}}
 	}
 	payments := make([]any, len(o.paymentHistory))
 	for i, p := range o.paymentHistory {
-		payments[i] = object{{"transaction_type", p.transactionType}, {"amount", p.amount}, {"payment_method_id", p.paymentMethodID}}
+		payments[i] = pyjson.Object{
+			{Key: "transaction_type", Val: p.transactionType},
+			{Key: "amount", Val: p.amount},
+			{Key: "payment_method_id", Val: p.paymentMethodID},
+		}
 	}
-	return object{
-		{"order_id", o.orderID},
-		{"user_id", o.userID},
-		{"address", o.address.tree()},
-		{"items", items},
-		{"status", o.status},
-		{"fulfillments", fulfillments},
-		{"payment_history", payments},
-		{"cancel_reason", optString(o.cancelReason)},
-		{"exchange_items", optStrings(o.exchangeItems)},
-		{"exchange_new_items", optStrings(o.exchangeNewItems)},
-		{"exchange_payment_method_id", optString(o.exchangePaymentMethodID)},
-		{"exchange_price_difference", o.exchangePriceDifference},
-		{"return_items", optStrings(o.returnItems)},
-		{"return_payment_method_id", optString(o.returnPaymentMethodID)},
+	return pyjson.Object{
+		{Key: "order_id", Val: o.orderID},
+		{Key: "user_id", Val: o.userID},
+		{Key: "address", Val: o.address.tree()},
+		{Key: "items", Val: items},
+		{Key: "status", Val: o.status},
+		{Key: "fulfillments", Val: fulfillments},
+		{Key: "payment_history", Val: payments},
+		{Key: "cancel_reason", Val: optString(o.cancelReason)},
+		{Key: "exchange_items", Val: optStrings(o.exchangeItems)},
+		{Key: "exchange_new_items", Val: optStrings(o.exchangeNewItems)},
+		{Key: "exchange_payment_method_id", Val: optString(o.exchangePaymentMethodID)},
+		{Key: "exchange_price_difference", Val: o.exchangePriceDifference},
+		{Key: "return_items", Val: optStrings(o.returnItems)},
+		{Key: "return_payment_method_id", Val: optString(o.returnPaymentMethodID)},
 	}
 }
 
@@ -286,29 +318,29 @@ func (r *reader) fail(path, format string, args ...any) {
 	}
 }
 
-// obj checks that v is an object with every field of required and no field outside
+// obj checks that v is an pyjson.Object with every field of required and no field outside
 // required and optional (the database refuses unknown fields at every level).
-func (r *reader) obj(path string, v any, required []string, optional ...string) object {
-	o, ok := v.(object)
+func (r *reader) obj(path string, v any, required []string, optional ...string) pyjson.Object {
+	o, ok := v.(pyjson.Object)
 	if !ok {
-		r.fail(path, "want an object, not %s", kind(v))
+		r.fail(path, "want an pyjson.Object, not %s", kind(v))
 		return nil
 	}
 	for _, m := range o {
-		if !slices.Contains(required, m.key) && !slices.Contains(optional, m.key) {
-			r.fail(path, "unknown field %q", m.key)
+		if !slices.Contains(required, m.Key) && !slices.Contains(optional, m.Key) {
+			r.fail(path, "unknown field %q", m.Key)
 		}
 	}
 	for _, k := range required {
-		if _, ok := o.get(k); !ok {
+		if _, ok := o.Get(k); !ok {
 			r.fail(path, "missing field %q", k)
 		}
 	}
 	return o
 }
 
-func (r *reader) str(path string, o object, key string) string {
-	v, _ := o.get(key)
+func (r *reader) str(path string, o pyjson.Object, key string) string {
+	v, _ := o.Get(key)
 	s, ok := v.(string)
 	if !ok && r.err == nil {
 		r.fail(path+"."+key, "want a string, not %s", kind(v))
@@ -316,16 +348,16 @@ func (r *reader) str(path string, o object, key string) string {
 	return s
 }
 
-func (r *reader) optStr(path string, o object, key string) *string {
-	if v, ok := o.get(key); !ok || v == nil {
+func (r *reader) optStr(path string, o pyjson.Object, key string) *string {
+	if v, ok := o.Get(key); !ok || v == nil {
 		return nil
 	}
 	s := r.str(path, o, key)
 	return &s
 }
 
-func (r *reader) num(path string, o object, key string) float64 {
-	v, _ := o.get(key)
+func (r *reader) num(path string, o pyjson.Object, key string) float64 {
+	v, _ := o.Get(key)
 	n, ok := v.(json.Number)
 	if !ok {
 		r.fail(path+"."+key, "want a number, not %s", kind(v))
@@ -338,8 +370,8 @@ func (r *reader) num(path string, o object, key string) float64 {
 	return f
 }
 
-func (r *reader) boolean(path string, o object, key string) bool {
-	v, _ := o.get(key)
+func (r *reader) boolean(path string, o pyjson.Object, key string) bool {
+	v, _ := o.Get(key)
 	b, ok := v.(bool)
 	if !ok {
 		r.fail(path+"."+key, "want true or false, not %s", kind(v))
@@ -364,8 +396,8 @@ func (r *reader) strs(path string, v any) []string {
 	return out
 }
 
-func (r *reader) optStrs(path string, o object, key string) *[]string {
-	v, ok := o.get(key)
+func (r *reader) optStrs(path string, o pyjson.Object, key string) *[]string {
+	v, ok := o.Get(key)
 	if !ok || v == nil {
 		return nil
 	}
@@ -380,15 +412,15 @@ func (r *reader) literal(path string, s string, allowed []string) {
 }
 
 // stringMap reads a dictionary of strings (options).
-func (r *reader) stringMap(path string, v any) object {
-	o, ok := v.(object)
+func (r *reader) stringMap(path string, v any) pyjson.Object {
+	o, ok := v.(pyjson.Object)
 	if !ok {
-		r.fail(path, "want an object, not %s", kind(v))
+		r.fail(path, "want an pyjson.Object, not %s", kind(v))
 		return nil
 	}
 	for _, m := range o {
-		if _, ok := m.val.(string); !ok {
-			r.fail(path+"."+m.key, "want a string, not %s", kind(m.val))
+		if _, ok := m.Val.(string); !ok {
+			r.fail(path+"."+m.Key, "want a string, not %s", kind(m.Val))
 		}
 	}
 	return o
@@ -413,7 +445,7 @@ func readDatabase(v any) (*database, error) {
 			if r.err != nil {
 				return
 			}
-			opts, _ := o.get("options")
+			opts, _ := o.Get("options")
 			p.variants.set(k, &variant{
 				itemID:    r.str(path, o, "item_id"),
 				options:   r.stringMap(path+".options", opts),
@@ -428,12 +460,12 @@ func readDatabase(v any) (*database, error) {
 		if r.err != nil {
 			return
 		}
-		nv, _ := o.get("name")
+		nv, _ := o.Get("name")
 		no := r.obj(path+".name", nv, []string{"first_name", "last_name"})
 		if r.err != nil {
 			return
 		}
-		ov, _ := o.get("orders")
+		ov, _ := o.Get("orders")
 		u := &user{
 			userID:  r.str(path, o, "user_id"),
 			name:    userName{r.str(path+".name", no, "first_name"), r.str(path+".name", no, "last_name")},
@@ -442,12 +474,12 @@ func readDatabase(v any) (*database, error) {
 			orders:  r.strs(path+".orders", ov),
 		}
 		eachEntry(r, path+".payment_methods", o, func(path, k string, v any) {
-			po, ok := v.(object)
+			po, ok := v.(pyjson.Object)
 			if !ok {
-				r.fail(path, "want an object, not %s", kind(v))
+				r.fail(path, "want an pyjson.Object, not %s", kind(v))
 				return
 			}
-			src, _ := po.get("source")
+			src, _ := po.Get("source")
 			s, _ := src.(string)
 			r.literal(path+".source", s, paymentSources)
 			p := &paymentMethod{source: s}
@@ -488,7 +520,7 @@ func readDatabase(v any) (*database, error) {
 		if ord.cancelReason != nil {
 			r.literal(path+".cancel_reason", *ord.cancelReason, cancelReasons)
 		}
-		if d, ok := o.get("exchange_price_difference"); ok && d != nil {
+		if d, ok := o.Get("exchange_price_difference"); ok && d != nil {
 			ord.exchangePriceDifference = r.num(path, o, "exchange_price_difference")
 		}
 		eachItem(r, path+".items", o, func(path string, v any) {
@@ -496,7 +528,7 @@ func readDatabase(v any) (*database, error) {
 			if r.err != nil {
 				return
 			}
-			opts, _ := io.get("options")
+			opts, _ := io.Get("options")
 			ord.items = append(ord.items, &orderItem{
 				name: r.str(path, io, "name"), productID: r.str(path, io, "product_id"), itemID: r.str(path, io, "item_id"),
 				price: r.num(path, io, "price"), options: r.stringMap(path+".options", opts),
@@ -507,8 +539,8 @@ func readDatabase(v any) (*database, error) {
 			if r.err != nil {
 				return
 			}
-			t, _ := fo.get("tracking_id")
-			i, _ := fo.get("item_ids")
+			t, _ := fo.Get("tracking_id")
+			i, _ := fo.Get("item_ids")
 			ord.fulfillments = append(ord.fulfillments, fulfillment{r.strs(path+".tracking_id", t), r.strs(path+".item_ids", i)})
 		})
 		eachItem(r, path+".payment_history", o, func(path string, v any) {
@@ -528,8 +560,8 @@ func readDatabase(v any) (*database, error) {
 	return db, nil
 }
 
-func (r *reader) address(path string, parent object) address {
-	v, _ := parent.get(path[strings.LastIndexByte(path, '.')+1:])
+func (r *reader) address(path string, parent pyjson.Object) address {
+	v, _ := parent.Get(path[strings.LastIndexByte(path, '.')+1:])
 	o := r.obj(path, v, []string{"address1", "address2", "city", "country", "state", "zip"})
 	if r.err != nil {
 		return address{}
@@ -538,24 +570,24 @@ func (r *reader) address(path string, parent object) address {
 }
 
 // eachEntry calls f on each entry of the dictionary parent[key].
-func eachEntry(r *reader, path string, parent object, f func(path, key string, v any)) {
-	v, _ := parent.get(path[strings.LastIndexByte(path, '.')+1:])
-	o, ok := v.(object)
+func eachEntry(r *reader, path string, parent pyjson.Object, f func(path, key string, v any)) {
+	v, _ := parent.Get(path[strings.LastIndexByte(path, '.')+1:])
+	o, ok := v.(pyjson.Object)
 	if !ok {
-		r.fail(path, "want an object, not %s", kind(v))
+		r.fail(path, "want an pyjson.Object, not %s", kind(v))
 		return
 	}
 	for _, m := range o {
 		if r.err != nil {
 			return
 		}
-		f(path+"."+m.key, m.key, m.val)
+		f(path+"."+m.Key, m.Key, m.Val)
 	}
 }
 
 // eachItem calls f on each element of the list parent[key].
-func eachItem(r *reader, path string, parent object, f func(path string, v any)) {
-	v, _ := parent.get(path[strings.LastIndexByte(path, '.')+1:])
+func eachItem(r *reader, path string, parent pyjson.Object, f func(path string, v any)) {
+	v, _ := parent.Get(path[strings.LastIndexByte(path, '.')+1:])
 	a, ok := v.([]any)
 	if !ok {
 		r.fail(path, "want a list, not %s", kind(v))
@@ -582,8 +614,8 @@ func kind(v any) string {
 		return "a boolean"
 	case []any:
 		return "a list"
-	case object:
-		return "an object"
+	case pyjson.Object:
+		return "an pyjson.Object"
 	}
 	return fmt.Sprintf("%T", v)
 }

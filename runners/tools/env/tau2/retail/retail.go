@@ -25,6 +25,7 @@ import (
 
 	"github.com/realx-bench/realx/runners"
 	"github.com/realx-bench/realx/runners/tools/env"
+	"github.com/realx-bench/realx/runners/tools/env/tau2/pyjson"
 )
 
 var (
@@ -76,7 +77,7 @@ func loadShipped() {
 
 // parseDatabase reads a database from its JSON text.
 func parseDatabase(text []byte) (*database, error) {
-	tree, err := parseJSON(text)
+	tree, err := pyjson.Parse(text)
 	if err != nil {
 		return nil, err
 	}
@@ -120,13 +121,13 @@ func (e *environment) Call(ctx context.Context, name string, args json.RawMessag
 	return e.table.Call(ctx, name, args)
 }
 
-// State returns the database as canonical JSON: model_dump's tree with every object's keys
+// State returns the database as canonical JSON: model_dump's tree with every pyjson.Object's keys
 // sorted, compact, floats as Python writes them, every character outside printable ASCII and
 // < > & escaped (so that Go's JSON encoding, which escapes those, leaves the bytes as they are).
 func (e *environment) State() (json.RawMessage, error) {
 	var b strings.Builder
 	b.Grow(3 << 20)
-	writeJSON(&b, e.db.tree(), jsonStyle{sortKeys: true, compact: true, escapeHTML: true})
+	pyjson.Write(&b, e.db.tree(), pyjson.Style{SortKeys: true, Compact: true, EscapeHTML: true})
 	return json.RawMessage(b.String()), nil
 }
 
@@ -135,7 +136,7 @@ func (e *environment) State() (json.RawMessage, error) {
 func (e *environment) tau2Hash() string {
 	var b strings.Builder
 	b.Grow(3 << 20)
-	writeJSON(&b, e.db.tree(), jsonStyle{sortKeys: true})
+	pyjson.Write(&b, e.db.tree(), pyjson.Style{SortKeys: true})
 	sum := sha256.Sum256([]byte(b.String()))
 	return hex.EncodeToString(sum[:])
 }

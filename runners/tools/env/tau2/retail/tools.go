@@ -12,6 +12,8 @@ import (
 
 	"github.com/realx-bench/realx/runners"
 	"github.com/realx-bench/realx/runners/tools/env"
+	"github.com/realx-bench/realx/runners/tools/env/tau2/pycalc"
+	"github.com/realx-bench/realx/runners/tools/env/tau2/pyjson"
 )
 
 // This file is the retail tools (tau2's RetailTools), in the order tau2 declares them. Each
@@ -39,7 +41,7 @@ var specs = func() []toolSpec {
 // functions builds the table of tools on e's database.
 func (e *environment) functions() env.Table {
 	bodies := map[string]func(a args) (any, error){
-		"calculate":                      func(a args) (any, error) { return calculate(a.str("expression")) },
+		"calculate":                      func(a args) (any, error) { return pycalc.Calculate(a.str("expression")) },
 		"cancel_pending_order":           e.cancelPendingOrder,
 		"exchange_delivered_order_items": e.exchangeDeliveredOrderItems,
 		"find_user_id_by_name_zip":       e.findUserIDByNameZip,
@@ -53,21 +55,21 @@ func (e *environment) functions() env.Table {
 			if err != nil {
 				return nil, err
 			}
-			return pyDumps(p.tree()), nil
+			return pyjson.Format(p.tree(), pyjson.Style{}), nil
 		},
 		"get_item_details": func(a args) (any, error) {
 			v, err := e.getItem(a.str("item_id"))
 			if err != nil {
 				return nil, err
 			}
-			return pyDumps(v.tree()), nil
+			return pyjson.Format(v.tree(), pyjson.Style{}), nil
 		},
 		"get_user_details": func(a args) (any, error) {
 			u, err := e.getUser(a.str("user_id"))
 			if err != nil {
 				return nil, err
 			}
-			return pyDumps(u.tree()), nil
+			return pyjson.Format(u.tree(), pyjson.Style{}), nil
 		},
 		"list_all_product_types":       e.listAllProductTypes,
 		"modify_pending_order_address": e.modifyPendingOrderAddress,
@@ -175,7 +177,7 @@ func dumpOrder(o *order) any {
 	if o == nil {
 		return nil
 	}
-	return pyDumps(o.tree())
+	return pyjson.Format(o.tree(), pyjson.Style{})
 }
 
 // firstItem returns the first item of o whose id is id, or nil.
@@ -199,12 +201,36 @@ func count(ss []string, s string) int {
 	return n
 }
 
-func (o *order) itemIDs() []string {
-	ids := make([]string, len(o.items))
+// missingItem returns the first of ids that ids name more often than o holds it, as the
+// Python's check of the counts of the items to exchange, modify or return finds it.
+func (o *order) missingItem(ids []string) (string, bool) {
+	all := make([]string, len(o.items))
 	for i, it := range o.items {
-		ids[i] = it.itemID
+		all[i] = it.itemID
 	}
-	return ids
+	for _, id := range ids {
+		if count(ids, id) > count(all, id) {
+			return id, true
+		}
+	}
+	return "", false
+}
+
+// replacement returns the first item of o whose id is id and the variant newID of its
+// product, which must be available, for an exchange or a modification of items.
+func (e *environment) replacement(o *order, id, newID string) (*orderItem, *variant, error) {
+	it := firstItem(o, id)
+	if it == nil {
+		return nil, nil, fmt.Errorf("Item %s not found", id)
+	}
+	v, err := e.getVariant(it.productID, newID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !v.available {
+		return nil, nil, fmt.Errorf("New item %s not found or available", newID)
+	}
+	return it, v, nil
 }
 
 // ---- the tools ----
@@ -235,7 +261,7 @@ func (e *environment) cancelPendingOrder(a args) (any, error) {
 			return nil, err
 		}
 		if pm.isGiftCard() {
-			pm.balance = pyRound2(pm.balance + p.amount)
+			pm.balance = pyjson.Round2(pm.balance + p.amount)
 		}
 	}
 	o.status = "cancelled"
@@ -253,32 +279,22 @@ func (e *environment) exchangeDeliveredOrderItems(a args) (any, error) {
 		return nil, errors.New("Non-delivered order cannot be exchanged")
 	}
 	itemIDs, newItemIDs := a.strs("item_ids"), a.strs("new_item_ids")
-	all := o.itemIDs()
-	for _, id := range itemIDs {
-		if count(itemIDs, id) > count(all, id) {
-			return nil, fmt.Errorf("Number of %s not found.", id)
-		}
+	if id, ok := o.missingItem(itemIDs); ok {
+		return nil, fmt.Errorf("Number of %s not found.", id)
 	}
 	if len(itemIDs) != len(newItemIDs) {
 		return nil, errors.New("The number of items to be exchanged should match.")
 	}
-	var diff any = pyInt(0) // the Python's diff_price starts as the int 0
+	var diff any = pyjson.Int(0) // the Python's diff_price starts as the int 0
 	for i, id := range itemIDs {
-		it := firstItem(o, id)
-		if it == nil {
-			return nil, fmt.Errorf("Item %s not found", id)
-		}
-		v, err := e.getVariant(it.productID, newItemIDs[i])
+		it, v, err := e.replacement(o, id, newItemIDs[i])
 		if err != nil {
 			return nil, err
-		}
-		if !v.available {
-			return nil, fmt.Errorf("New item %s not found or available", newItemIDs[i])
 		}
 		diff = addFloat(diff, v.price-it.price)
 	}
 	if f, ok := diff.(float64); ok {
-		diff = pyRound2(f)
+		diff = pyjson.Round2(f)
 	}
 	pm, err := e.getPaymentMethod(o.userID, a.str("payment_method_id"))
 	if err != nil {
@@ -303,7 +319,7 @@ func addFloat(n any, f float64) any { return toFloat(n) + f }
 
 func toFloat(n any) float64 {
 	switch t := n.(type) {
-	case pyInt:
+	case pyjson.Int:
 		return float64(t)
 	case float64:
 		return t
@@ -339,17 +355,17 @@ func pyLower(s string) string { return strings.ToLower(s) }
 func (e *environment) listAllProductTypes(args) (any, error) {
 	// {name: product_id}: a later product of the same name replaces an earlier one, then the
 	// names are sorted (json.dumps(sort_keys=True)).
-	byName := object{}
+	byName := pyjson.Object{}
 	for _, id := range e.db.products.keys {
 		p := e.db.products.vals[id]
-		if i := slices.IndexFunc(byName, func(m member) bool { return m.key == p.name }); i >= 0 {
-			byName[i].val = p.productID
+		if i := slices.IndexFunc(byName, func(m pyjson.Member) bool { return m.Key == p.name }); i >= 0 {
+			byName[i].Val = p.productID
 		} else {
-			byName = append(byName, member{p.name, p.productID})
+			byName = append(byName, pyjson.Member{Key: p.name, Val: p.productID})
 		}
 	}
 	var b strings.Builder
-	writeJSON(&b, byName, jsonStyle{sortKeys: true})
+	pyjson.Write(&b, byName, pyjson.Style{SortKeys: true})
 	return b.String(), nil
 }
 
@@ -378,11 +394,8 @@ func (e *environment) modifyPendingOrderItems(a args) (any, error) {
 		return nil, errors.New("Non-pending order cannot be modified")
 	}
 	itemIDs, newItemIDs := a.strs("item_ids"), a.strs("new_item_ids")
-	all := o.itemIDs()
-	for _, id := range itemIDs {
-		if count(itemIDs, id) > count(all, id) {
-			return nil, fmt.Errorf("%s not found", id)
-		}
+	if id, ok := o.missingItem(itemIDs); ok {
+		return nil, fmt.Errorf("%s not found", id)
 	}
 	if len(itemIDs) != len(newItemIDs) {
 		return nil, errors.New("The number of items to be exchanged should match")
@@ -393,16 +406,9 @@ func (e *environment) modifyPendingOrderItems(a args) (any, error) {
 		if id == newItemIDs[i] {
 			return nil, errors.New("The new item id should be different from the old item id")
 		}
-		it := firstItem(o, id)
-		if it == nil {
-			return nil, fmt.Errorf("Item %s not found", id)
-		}
-		v, err := e.getVariant(it.productID, newItemIDs[i])
+		it, v, err := e.replacement(o, id, newItemIDs[i])
 		if err != nil {
 			return nil, err
-		}
-		if !v.available {
-			return nil, fmt.Errorf("New item %s not found or available", newItemIDs[i])
 		}
 		diff += v.price - it.price
 		last = v
@@ -421,7 +427,7 @@ func (e *environment) modifyPendingOrderItems(a args) (any, error) {
 	// The difference is not rounded here, unlike an exchange's.
 	o.paymentHistory = append(o.paymentHistory, orderPayment{transactionType: kind, amount: abs(diff), paymentMethodID: a.str("payment_method_id")})
 	if pm.isGiftCard() {
-		pm.balance = pyRound2(pm.balance - diff)
+		pm.balance = pyjson.Round2(pm.balance - diff)
 	}
 	// Every modified item takes the price and options of the LAST new variant, as the
 	// published code does (its loop reuses the variable of the loop above).
@@ -473,14 +479,14 @@ func (e *environment) modifyPendingOrderPayment(a args) (any, error) {
 		orderPayment{transactionType: "payment", amount: amount, paymentMethodID: pmID},
 		orderPayment{transactionType: "refund", amount: amount, paymentMethodID: oldID})
 	if pm.isGiftCard() {
-		pm.balance = pyRound2(pm.balance - amount)
+		pm.balance = pyjson.Round2(pm.balance - amount)
 	}
 	old, err := e.getPaymentMethod(o.userID, oldID)
 	if err != nil {
 		return nil, err
 	}
 	if old.isGiftCard() {
-		old.balance = pyRound2(old.balance + amount)
+		old.balance = pyjson.Round2(old.balance + amount)
 	}
 	return dumpOrder(o), nil
 }
@@ -491,7 +497,7 @@ func (e *environment) modifyUserAddress(a args) (any, error) {
 		return nil, err
 	}
 	u.address = e.newAddress(a)
-	return pyDumps(u.tree()), nil
+	return pyjson.Format(u.tree(), pyjson.Style{}), nil
 }
 
 func (e *environment) returnDeliveredOrderItems(a args) (any, error) {
@@ -518,11 +524,8 @@ func (e *environment) returnDeliveredOrderItems(a args) (any, error) {
 		return nil, errors.New("Payment method should be the original payment method")
 	}
 	itemIDs := a.strs("item_ids")
-	all := o.itemIDs()
-	for _, id := range itemIDs {
-		if count(itemIDs, id) > count(all, id) {
-			return nil, errors.New("Some item not found")
-		}
+	if _, ok := o.missingItem(itemIDs); ok {
+		return nil, errors.New("Some item not found")
 	}
 	o.status = "return requested"
 	sorted := slices.Clone(itemIDs)

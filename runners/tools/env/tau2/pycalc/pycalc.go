@@ -1,4 +1,10 @@
-package retail
+// Package pycalc owns τ2's calculate tool, which the airline and retail domains share: τ2
+// checks that the expression holds only digits, + - * / ( ) . and spaces, then evaluates it
+// as Python (eval) and returns str(round(float(result), 2)). With those characters Python's
+// grammar is numbers, the operators + - * / // ** (unary + and - too), parentheses, the empty
+// tuple and calls (which fail); the evaluator follows Python's arithmetic (exact integers,
+// floats as IEEE doubles, the same errors) and Python's syntax errors for the common cases.
+package pycalc
 
 import (
 	"errors"
@@ -7,19 +13,15 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
-)
 
-// This file is the calculate tool: tau2 checks that the expression holds only digits,
-// + - * / ( ) . and spaces, then evaluates it as Python (eval) and returns
-// str(round(float(result), 2)). With those characters Python's grammar is numbers, the
-// operators + - * / // ** (unary + and - too), parentheses, the empty tuple and calls (which
-// fail); the evaluator below follows Python's arithmetic (exact integers, floats as IEEE
-// doubles, the same errors) and Python's syntax errors for the common cases.
+	"github.com/realx-bench/realx/runners/tools/env/tau2/pyjson"
+)
 
 const calcChars = "0123456789+-*/(). "
 
-// calculate evaluates expression as tau2's calculate does.
-func calculate(expression string) (string, error) {
+// Calculate evaluates expression as τ2's calculate tool does, and writes the value rounded to
+// two decimals as Python writes a float.
+func Calculate(expression string) (string, error) {
 	for _, r := range expression {
 		if !strings.ContainsRune(calcChars, r) {
 			return "", errors.New("Invalid characters in expression")
@@ -33,7 +35,7 @@ func calculate(expression string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return pyRepr(pyRound2(f)), nil
+	return pyjson.FormatFloat(pyjson.Round2(f)), nil
 }
 
 // pyValue is a Python value an expression can make: an int, a float or a tuple (only the
