@@ -9,7 +9,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -396,11 +398,28 @@ func (p *parser) str() (string, error) {
 	return "", fmt.Errorf("unterminated string")
 }
 
-// Repr is Python's repr of a value (dicts in key order; an Ordered in its order).
+// Repr is Python's repr of a value (dicts in key order; an Ordered in its order). Besides
+// Python's values as Parse gives them, it writes a Reprer as it says, any other slice or array
+// as a list, any other map as a dict in the order of its keys' text, and any integer kind as
+// an int.
 func Repr(v any) string {
 	var b strings.Builder
 	writeRepr(&b, v)
 	return b.String()
+}
+
+// Str is Python's str of a value: a string as it is, anything else as Repr writes it.
+func Str(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return Repr(v)
+}
+
+// Reprer is a value of a caller's own Python value model (an ordered dict, a Decimal) that
+// writes its own repr.
+type Reprer interface {
+	PyRepr() string
 }
 
 // Ordered is a dict in a given order.
@@ -423,28 +442,17 @@ func writeRepr(b *strings.Builder, v any) {
 	case float64:
 		b.WriteString(ReprFloat(x))
 	case json.Number:
-		writeRepr(b, number(x))
+		writeRepr(b, Number(x))
+	case Reprer:
+		b.WriteString(x.PyRepr())
 	case []any:
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeRepr(b, e)
-		}
-		b.WriteByte(']')
+		writeItems(b, "[", x, "]")
 	case Tuple:
-		b.WriteByte('(')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeRepr(b, e)
-		}
+		end := ")"
 		if len(x) == 1 {
-			b.WriteByte(',')
+			end = ",)"
 		}
-		b.WriteByte(')')
+		writeItems(b, "(", x, end)
 	case Ordered:
 		b.WriteByte('{')
 		for i, a := range x {
@@ -457,19 +465,62 @@ func writeRepr(b *strings.Builder, v any) {
 		}
 		b.WriteByte('}')
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		o := make(Ordered, len(keys))
-		for i, k := range keys {
-			o[i] = Arg{Name: k, Value: x[k]}
-		}
-		writeRepr(b, o)
+		writeRepr(b, sortedOrdered(x))
 	default:
-		fmt.Fprint(b, v)
+		rv := reflect.ValueOf(v)
+		switch rv.Kind() {
+		case reflect.Slice, reflect.Array:
+			writeRepr(b, ListOf(rv))
+		case reflect.Map:
+			writeRepr(b, DictOf(rv))
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			b.WriteString(strconv.FormatInt(rv.Int(), 10))
+		case reflect.Float32:
+			b.WriteString(ReprFloat(rv.Float()))
+		default:
+			fmt.Fprint(b, v)
+		}
 	}
+}
+
+// writeItems writes a list's or a tuple's items between open and end.
+func writeItems(b *strings.Builder, open string, items []any, end string) {
+	b.WriteString(open)
+	for i, e := range items {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		writeRepr(b, e)
+	}
+	b.WriteString(end)
+}
+
+// ListOf returns the items of a slice or an array as a list.
+func ListOf(rv reflect.Value) []any {
+	l := make([]any, rv.Len())
+	for i := range l {
+		l[i] = rv.Index(i).Interface()
+	}
+	return l
+}
+
+// DictOf returns a map as a dict whose keys are the map's keys' text, in their order.
+func DictOf(rv reflect.Value) Ordered {
+	o := make(Ordered, 0, rv.Len())
+	for _, k := range rv.MapKeys() {
+		o = append(o, Arg{Name: fmt.Sprint(k.Interface()), Value: rv.MapIndex(k).Interface()})
+	}
+	slices.SortFunc(o, func(a, b Arg) int { return strings.Compare(a.Name, b.Name) })
+	return o
+}
+
+// sortedOrdered returns m as a dict in key order.
+func sortedOrdered(m map[string]any) Ordered {
+	o := make(Ordered, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		o = append(o, Arg{Name: k, Value: m[k]})
+	}
+	return o
 }
 
 // ReprString is Python's repr of a string: single quotes unless it holds one and no double
@@ -539,9 +590,9 @@ func ReprFloat(f float64) string {
 	return s
 }
 
-// number reads a JSON number as Python's json.loads does: an int unless it has a fraction or
-// an exponent.
-func number(n json.Number) any {
+// Number reads a JSON number as Python's json.loads does: an int unless it has a fraction or
+// an exponent (or is too large for an int).
+func Number(n json.Number) any {
 	s := n.String()
 	if !strings.ContainsAny(s, ".eE") {
 		if i, err := strconv.Atoi(s); err == nil {
@@ -585,9 +636,25 @@ func DecodeJSON(s string) (any, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
-	dec := json.NewDecoder(strings.NewReader(s))
+	return DecodeJSONObjects([]byte(s), orderedObject)
+}
+
+// orderedObject builds an Ordered from an object's keys and values.
+func orderedObject(keys []string, values []any) any {
+	o := make(Ordered, len(keys))
+	for i, k := range keys {
+		o[i] = Arg{Name: k, Value: values[i]}
+	}
+	return o
+}
+
+// DecodeJSONObjects reads one JSON value with Python's numbers (Number), each object built by
+// object from its keys and values in their order (a repeated key repeated), so that a caller
+// keeps objects in its own dict type.
+func DecodeJSONObjects(data []byte, object func(keys []string, values []any) any) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	v, err := orderedValue(dec)
+	v, err := decodeValue(dec, object)
 	if err != nil {
 		return nil, err
 	}
@@ -602,9 +669,7 @@ func decodeOrdered(s string) (Ordered, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	v, err := orderedValue(dec)
+	v, err := DecodeJSONObjects([]byte(s), orderedObject)
 	if err != nil {
 		return nil, err
 	}
@@ -612,13 +677,10 @@ func decodeOrdered(s string) (Ordered, error) {
 	if !ok {
 		return nil, fmt.Errorf("not an object")
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("text after the object")
-	}
 	return o, nil
 }
 
-func orderedValue(dec *json.Decoder) (any, error) {
+func decodeValue(dec *json.Decoder, object func([]string, []any) any) (any, error) {
 	t, err := dec.Token()
 	if err != nil {
 		return nil, err
@@ -627,24 +689,25 @@ func orderedValue(dec *json.Decoder) (any, error) {
 	case json.Delim:
 		switch x {
 		case '{':
-			o := Ordered{}
+			var keys []string
+			var values []any
 			for dec.More() {
 				k, err := dec.Token()
 				if err != nil {
 					return nil, err
 				}
-				v, err := orderedValue(dec)
+				v, err := decodeValue(dec, object)
 				if err != nil {
 					return nil, err
 				}
-				o = append(o, Arg{Name: k.(string), Value: v})
+				keys, values = append(keys, k.(string)), append(values, v)
 			}
 			_, err := dec.Token()
-			return o, err
+			return object(keys, values), err
 		case '[':
 			l := []any{}
 			for dec.More() {
-				v, err := orderedValue(dec)
+				v, err := decodeValue(dec, object)
 				if err != nil {
 					return nil, err
 				}
@@ -654,7 +717,7 @@ func orderedValue(dec *json.Decoder) (any, error) {
 			return l, err
 		}
 	case json.Number:
-		return number(x), nil
+		return Number(x), nil
 	}
 	return t, nil
 }
@@ -688,16 +751,7 @@ func writeJSON(b *bytes.Buffer, v any) {
 		}
 		b.WriteByte('}')
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		o := make(Ordered, len(keys))
-		for i, k := range keys {
-			o[i] = Arg{Name: k, Value: x[k]}
-		}
-		writeJSON(b, o)
+		writeJSON(b, sortedOrdered(x))
 	case []any:
 		b.WriteByte('[')
 		for i, e := range x {

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/realx-bench/realx/runners"
+	"github.com/realx-bench/realx/runners/pycall"
 )
 
 // funcDocs holds BFCL's published function documents of the multi-turn classes
@@ -244,7 +245,7 @@ func (f FuncDoc) ToolDef() runners.ToolDef {
 	props, _ := params.get("properties").(Dict)
 	params = params.set("properties", castProperties(props))
 	b, _ := json.Marshal(params)
-	return runners.ToolDef{Name: f.Name, Description: f.Description + pythonHint, Parameters: b, Python: strOf(f.Doc)}
+	return runners.ToolDef{Name: f.Name, Description: f.Description + pythonHint, Parameters: b, Python: pycall.Str(f.Doc)}
 }
 
 // PromptingSystemPrompt is BFCL's system prompt for prompting mode (DEFAULT_SYSTEM_PROMPT of
@@ -273,7 +274,7 @@ const AddedFunctionsFC = "I have updated some more functions you can choose from
 func PromptingSystem(docs []FuncDoc) string {
 	l := make([]string, len(docs))
 	for i, d := range docs {
-		l[i] = strOf(cloneValue(d.Doc).(Dict).set("description", d.Description+pythonHint))
+		l[i] = pycall.Str(cloneValue(d.Doc).(Dict).set("description", d.Description+pythonHint))
 	}
 	return strings.Replace(PromptingSystemPrompt, "{functions}", "["+strings.Join(l, ", ")+"]", 1)
 }

@@ -7,6 +7,8 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+
+	"github.com/realx-bench/realx/runners/pycall"
 )
 
 func init() { registerClass("MathAPI", newMathAPI) }
@@ -123,7 +125,7 @@ func mathTable() methods {
 	return methods{
 		"logarithm": {params: []param{need("value"), need("base"), need("precision")}, run: func(a args) any {
 			if !isNum(a["value"]) || !isNum(a["base"]) {
-				return dict("error", "cannot create mpf from "+reprValue(a["value"]))
+				return dict("error", "cannot create mpf from "+pycall.Repr(a["value"]))
 			}
 			if !isNum(a["precision"]) {
 				return dict("error", "int() argument must be a string, a bytes-like object or a real number, not '"+pyType(a["precision"])+"'")
@@ -317,13 +319,6 @@ func mathTable() methods {
 			return result(pySum(l))
 		}},
 	}
-}
-
-// reprValue is Python's repr of an argument, for messages.
-func reprValue(v any) string {
-	var b strings.Builder
-	writeRepr(&b, v)
-	return b.String()
 }
 
 // pyRound is Python's round(x, n) of a float: correctly rounded, ties to even.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/realx-bench/realx/runners/pycall"
 )
 
 func init() { registerClass("MessageAPI", newMessageAPI) }
@@ -122,10 +124,10 @@ func (m *messageAPI) table() methods {
 		"message_login": {params: []param{need("user_id")}, run: func(a args) any {
 			id := a["user_id"]
 			if !m.hasUserID(id) {
-				return dict("login_status", false, "message", fmt.Sprintf("User ID '%s' not found.", strOf(id)))
+				return dict("login_status", false, "message", fmt.Sprintf("User ID '%s' not found.", pycall.Str(id)))
 			}
 			m.currentUser = id
-			return dict("login_status", true, "message", fmt.Sprintf("User '%s' logged in successfully.", strOf(id)))
+			return dict("login_status", true, "message", fmt.Sprintf("User '%s' logged in successfully.", pycall.Str(id)))
 		}},
 		"message_get_login_status": {run: func(args) any {
 			return dict("login_status", m.loggedIn())
@@ -136,23 +138,23 @@ func (m *messageAPI) table() methods {
 			}
 			to := a["receiver_id"]
 			if !m.hasUserID(to) {
-				return dict("error", fmt.Sprintf("Receiver ID '%s' not found.", strOf(to)))
+				return dict("error", fmt.Sprintf("Receiver ID '%s' not found.", pycall.Str(to)))
 			}
 			id := m.random.randint(10000, 99999)
 			for slices.Contains(m.generatedIDs, id) {
 				id = m.random.randint(10000, 99999)
 			}
 			m.generatedIDs = append(m.generatedIDs, id)
-			m.inbox = append(m.inbox, Dict{{Key: strOf(to), Value: a["message"]}})
+			m.inbox = append(m.inbox, Dict{{Key: pycall.Str(to), Value: a["message"]}})
 			m.messageCount++
 			return dict("sent_status", true, "message_id", dict("new_id", id),
-				"message", fmt.Sprintf("Message sent to '%s' successfully.", strOf(to)))
+				"message", fmt.Sprintf("Message sent to '%s' successfully.", pycall.Str(to)))
 		}},
 		"delete_message": {params: []param{need("receiver_id")}, run: func(a args) any {
 			if !m.loggedIn() {
 				return notLoggedIn
 			}
-			to := strOf(a["receiver_id"])
+			to := pycall.Str(a["receiver_id"])
 			for i := len(m.inbox) - 1; i >= 0; i-- {
 				if m.inbox[i][0].Key == to {
 					// list.remove drops the first entry equal to the one found.
@@ -231,7 +233,7 @@ func dictEqual(a, b Dict) bool {
 		return false
 	}
 	for _, it := range a {
-		if !slices.ContainsFunc(b, func(o Item) bool { return o.Key == it.Key && strOf(o.Value) == strOf(it.Value) }) {
+		if !slices.ContainsFunc(b, func(o Item) bool { return o.Key == it.Key && pycall.Str(o.Value) == pycall.Str(it.Value) }) {
 			return false
 		}
 	}

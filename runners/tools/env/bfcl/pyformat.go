@@ -83,89 +83,23 @@ func FormatResult(v any) string {
 			return b.String()
 		}
 	}
-	return strOf(v)
+	return pycall.Str(v)
 }
 
-// pyStr is Python's str(v).
-func strOf(v any) string {
-	if s, ok := v.(string); ok {
-		return s
+// PyRepr is Python's repr of d.
+func (d Dict) PyRepr() string {
+	o := make(pycall.Ordered, len(d))
+	for i, it := range d {
+		o[i] = pycall.Arg{Name: it.Key, Value: it.Value}
 	}
-	var b strings.Builder
-	writeRepr(&b, v)
-	return b.String()
+	return pycall.Repr(o)
 }
 
-// pyRepr writes Python's repr(v).
-func writeRepr(b *strings.Builder, v any) {
-	switch x := v.(type) {
-	case nil:
-		b.WriteString("None")
-	case bool:
-		if x {
-			b.WriteString("True")
-		} else {
-			b.WriteString("False")
-		}
-	case string:
-		b.WriteString(reprString(x))
-	case int:
-		b.WriteString(strconv.Itoa(x))
-	case int64:
-		b.WriteString(strconv.FormatInt(x, 10))
-	case float64:
-		b.WriteString(reprFloat(x))
-	case Mpf:
-		b.WriteString("mpf('" + x.Digits + "')")
-	case Decimal:
-		b.WriteString("Decimal('" + x.Digits + "')")
-	case Dict:
-		b.WriteByte('{')
-		for i, it := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(reprString(it.Key))
-			b.WriteString(": ")
-			writeRepr(b, it.Value)
-		}
-		b.WriteByte('}')
-	case map[string]any:
-		writeRepr(b, sortedDict(x))
-	case []any:
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeRepr(b, e)
-		}
-		b.WriteByte(']')
-	default:
-		rv := reflect.ValueOf(v)
-		switch rv.Kind() {
-		case reflect.Slice, reflect.Array:
-			l := make([]any, rv.Len())
-			for i := range l {
-				l[i] = rv.Index(i).Interface()
-			}
-			writeRepr(b, l)
-		case reflect.Map:
-			d := Dict{}
-			for _, k := range rv.MapKeys() {
-				d = append(d, Item{Key: fmt.Sprint(k.Interface()), Value: rv.MapIndex(k).Interface()})
-			}
-			slices.SortFunc(d, func(a, b Item) int { return strings.Compare(a.Key, b.Key) })
-			writeRepr(b, d)
-		case reflect.Int, reflect.Int32, reflect.Int64:
-			b.WriteString(strconv.FormatInt(rv.Int(), 10))
-		case reflect.Float32:
-			b.WriteString(reprFloat(rv.Float()))
-		default:
-			fmt.Fprint(b, v)
-		}
-	}
-}
+// PyRepr is Python's repr of m.
+func (m Mpf) PyRepr() string { return "mpf('" + m.Digits + "')" }
+
+// PyRepr is Python's repr of d.
+func (d Decimal) PyRepr() string { return "Decimal('" + d.Digits + "')" }
 
 // sortedDict returns m as a Dict in key order.
 func sortedDict(m map[string]any) Dict {
@@ -175,12 +109,6 @@ func sortedDict(m map[string]any) Dict {
 	}
 	return d
 }
-
-// reprString is Python's repr of a string (pycall.ReprString).
-func reprString(s string) string { return pycall.ReprString(s) }
-
-// reprFloat is Python's repr of a float (pycall.ReprFloat).
-func reprFloat(f float64) string { return pycall.ReprFloat(f) }
 
 // pyJSON writes v as Python's json.dumps does by default: ", " and ": " between items,
 // non-ASCII escaped, floats as repr writes them (NaN, Infinity), dicts in their order.
@@ -209,7 +137,7 @@ func pyJSON(b *strings.Builder, v any) error {
 		case math.IsInf(x, -1):
 			b.WriteString("-Infinity")
 		default:
-			b.WriteString(reprFloat(x))
+			b.WriteString(pycall.ReprFloat(x))
 		}
 	case Mpf:
 		return errNotJSON{"mpf"}
@@ -245,17 +173,12 @@ func pyJSON(b *strings.Builder, v any) error {
 		rv := reflect.ValueOf(v)
 		switch rv.Kind() {
 		case reflect.Slice, reflect.Array:
-			l := make([]any, rv.Len())
-			for i := range l {
-				l[i] = rv.Index(i).Interface()
-			}
-			return pyJSON(b, l)
+			return pyJSON(b, pycall.ListOf(rv))
 		case reflect.Map:
 			d := Dict{}
-			for _, k := range rv.MapKeys() {
-				d = append(d, Item{Key: fmt.Sprint(k.Interface()), Value: rv.MapIndex(k).Interface()})
+			for _, a := range pycall.DictOf(rv) {
+				d = append(d, Item{Key: a.Name, Value: a.Value})
 			}
-			slices.SortFunc(d, func(a, b Item) int { return strings.Compare(a.Key, b.Key) })
 			return pyJSON(b, d)
 		case reflect.Int, reflect.Int32, reflect.Int64:
 			b.WriteString(strconv.FormatInt(rv.Int(), 10))

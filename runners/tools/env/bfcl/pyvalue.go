@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/realx-bench/realx/runners/pycall"
 )
 
 // This file holds the Python value model the classes of TicketAPI, TradingBot, TravelAPI and
@@ -23,6 +25,9 @@ type pyEllipsis struct{}
 
 // String returns Python's str(...) of Ellipsis.
 func (pyEllipsis) String() string { return "Ellipsis" }
+
+// PyRepr returns Python's repr(...) of Ellipsis.
+func (pyEllipsis) PyRepr() string { return "Ellipsis" }
 
 // MarshalJSON writes Ellipsis as the string "Ellipsis" (JSON has no such value).
 func (pyEllipsis) MarshalJSON() ([]byte, error) { return []byte(`"Ellipsis"`), nil }
@@ -49,7 +54,7 @@ func keyOf(k any) pyKey {
 		if v == math.Trunc(v) && math.Abs(v) < 1e18 {
 			return pyKey{'n', strconv.FormatInt(int64(v), 10)}
 		}
-		return pyKey{'f', pyRepr(v)}
+		return pyKey{'f', pycall.Repr(v)}
 	case nil:
 		return pyKey{'0', ""}
 	}
@@ -72,6 +77,15 @@ func dictOf(kv ...any) *pyDict {
 		d.set(kv[i], kv[i+1])
 	}
 	return d
+}
+
+// PyRepr is Python's repr of d: its items in insertion order.
+func (d *pyDict) PyRepr() string {
+	parts := make([]string, len(d.keys))
+	for i, k := range d.keys {
+		parts[i] = pycall.Repr(k) + ": " + pycall.Repr(d.vals[keyOf(k)])
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
 }
 
 // get returns the value under k and whether it is there.
@@ -115,7 +129,7 @@ func (d *pyDict) item(k any) (any, error) {
 }
 
 // pyKeyError is the error Python's KeyError gives: str(KeyError(k)) is repr(k).
-func pyKeyError(k any) error { return errors.New(pyRepr(k)) }
+func pyKeyError(k any) error { return errors.New(pycall.Repr(k)) }
 
 // decodePy decodes JSON as Python's json.loads does: objects keep their key order, numbers
 // with a fraction or exponent are floats and the others ints.
@@ -290,7 +304,7 @@ func pyJSONKey(k any) string {
 		}
 		return "false"
 	}
-	return pyRepr(k)
+	return pycall.Repr(k)
 }
 
 // pyTypeName is Python's type(v).__name__.
@@ -527,7 +541,7 @@ func pyFloat(v any) (float64, error) {
 		if err == nil && t != "" {
 			return f, nil
 		}
-		return 0, fmt.Errorf("could not convert string to float: %s", pyRepr(s))
+		return 0, fmt.Errorf("could not convert string to float: %s", pycall.Repr(s))
 	}
 	return 0, fmt.Errorf("float() argument must be a string or a real number, not '%s'", pyTypeName(v))
 }
@@ -551,7 +565,7 @@ func pyIntOf(v any) (int, error) {
 		if err == nil {
 			return i, nil
 		}
-		return 0, fmt.Errorf("invalid literal for int() with base 10: %s", pyRepr(s))
+		return 0, fmt.Errorf("invalid literal for int() with base 10: %s", pycall.Repr(s))
 	}
 	return 0, fmt.Errorf("int() argument must be a string, a bytes-like object or a real number, not '%s'", pyTypeName(v))
 }
@@ -567,106 +581,6 @@ func pyRound(x float64, n int) float64 {
 		return x
 	}
 	return f
-}
-
-// pyStr is Python's str(v).
-func pyStr(v any) string {
-	if s, ok := v.(string); ok {
-		return s
-	}
-	return pyRepr(v)
-}
-
-// pyRepr is Python's repr(v).
-func pyRepr(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "None"
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case int:
-		return strconv.Itoa(x)
-	case float64:
-		return pyFloatRepr(x)
-	case string:
-		return pyStrRepr(x)
-	case pyEllipsis:
-		return "Ellipsis"
-	case []any:
-		parts := make([]string, len(x))
-		for i, e := range x {
-			parts[i] = pyRepr(e)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	case *pyDict:
-		parts := make([]string, len(x.keys))
-		for i, k := range x.keys {
-			parts[i] = pyRepr(k) + ": " + pyRepr(x.vals[keyOf(k)])
-		}
-		return "{" + strings.Join(parts, ", ") + "}"
-	}
-	return fmt.Sprint(v)
-}
-
-// pyFloatRepr is Python's repr of a float: the shortest round-tripping digits, fixed notation
-// for exponents from -4 to 15 (with ".0" on whole numbers), scientific otherwise.
-func pyFloatRepr(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f):
-		return "nan"
-	}
-	e := strconv.FormatFloat(f, 'e', -1, 64) // like -1.2345e+06
-	mant, expStr, _ := strings.Cut(e, "e")
-	exp, _ := strconv.Atoi(expStr)
-	if exp < -4 || exp >= 16 {
-		sign := "+"
-		if exp < 0 {
-			sign, exp = "-", -exp
-		}
-		return fmt.Sprintf("%se%s%02d", mant, sign, exp)
-	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.ContainsAny(s, ".") {
-		s += ".0"
-	}
-	return s
-}
-
-// pyStrRepr is Python's repr of a str: single quotes unless the text has a single quote and no
-// double quote, with Python's escapes.
-func pyStrRepr(s string) string {
-	quote := byte('\'')
-	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
-		quote = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(quote)
-	for _, r := range s {
-		switch {
-		case r == rune(quote) || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(quote)
-	return b.String()
 }
 
 // pyStrSubscriptError is the TypeError Python raises for v["key"] when v is not a dict.

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/realx-bench/realx/runners/pycall"
 )
 
 func init() { registerClass("TicketAPI", func() Class { return newTicketAPI() }) }
@@ -126,7 +128,7 @@ func (t *ticketAPI) findTicket(ticketID any) (*pyDict, error) {
 }
 
 func notFound(ticketID any) *pyDict {
-	return dictOf("error", fmt.Sprintf("Ticket with ID %s not found.", pyStr(ticketID)))
+	return dictOf("error", fmt.Sprintf("Ticket with ID %s not found.", pycall.Str(ticketID)))
 }
 
 func (t *ticketAPI) getTicket(a map[string]any) (any, error) {
@@ -148,10 +150,10 @@ func (t *ticketAPI) closeTicket(a map[string]any) (any, error) {
 		return nil, err
 	}
 	if pyEq(status, "Closed") {
-		return dictOf("error", fmt.Sprintf("Ticket with ID %s is already closed.", pyStr(id))), nil
+		return dictOf("error", fmt.Sprintf("Ticket with ID %s is already closed.", pycall.Str(id))), nil
 	}
 	ticket.set("status", "Closed")
-	return dictOf("status", fmt.Sprintf("Ticket %s has been closed successfully.", pyStr(id))), nil
+	return dictOf("status", fmt.Sprintf("Ticket %s has been closed successfully.", pycall.Str(id))), nil
 }
 
 func (t *ticketAPI) resolveTicket(a map[string]any) (any, error) {
@@ -165,11 +167,11 @@ func (t *ticketAPI) resolveTicket(a map[string]any) (any, error) {
 		return nil, err
 	}
 	if pyEq(status, "Resolved") {
-		return dictOf("error", fmt.Sprintf("Ticket with ID %s is already resolved.", pyStr(id))), nil
+		return dictOf("error", fmt.Sprintf("Ticket with ID %s is already resolved.", pycall.Str(id))), nil
 	}
 	ticket.set("status", "Resolved")
 	ticket.set("resolution", a["resolution"])
-	return dictOf("status", fmt.Sprintf("Ticket %s has been resolved successfully.", pyStr(id))), nil
+	return dictOf("status", fmt.Sprintf("Ticket %s has been resolved successfully.", pycall.Str(id))), nil
 }
 
 func (t *ticketAPI) editTicket(a map[string]any) (any, error) {
@@ -186,7 +188,7 @@ func (t *ticketAPI) editTicket(a map[string]any) (any, error) {
 	var invalid []string
 	for _, k := range updates.keys {
 		if s, ok := k.(string); !ok || !valid[s] {
-			invalid = append(invalid, pyStr(k))
+			invalid = append(invalid, pycall.Str(k))
 		}
 	}
 	if len(invalid) > 0 {
@@ -198,7 +200,7 @@ func (t *ticketAPI) editTicket(a map[string]any) (any, error) {
 			ticket.set(k, v)
 		}
 	}
-	return dictOf("status", fmt.Sprintf("Ticket %s has been updated successfully.", pyStr(id))), nil
+	return dictOf("status", fmt.Sprintf("Ticket %s has been updated successfully.", pycall.Str(id))), nil
 }
 
 func (t *ticketAPI) login(a map[string]any) (any, error) {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/realx-bench/realx/runners/pycall"
 )
 
 func init() { registerClass("TravelAPI", func() Class { return newTravelAPI() }) }
@@ -272,7 +274,7 @@ func (t *travelAPI) flightCost(a map[string]any) (any, error) {
 		mult = 2
 	}
 	key := func(from, to any) string {
-		return pyStr(from) + "|" + pyStr(to) + "|" + pyStr(class) + "|" + pyStr(date)
+		return pycall.Str(from) + "|" + pycall.Str(to) + "|" + pycall.Str(class) + "|" + pycall.Str(date)
 	}
 	costs := []any{}
 	t.flightCosts = map[string]any{}
@@ -336,7 +338,7 @@ func (t *travelAPI) cardBalance(a map[string]any) (any, error) {
 		return e, nil
 	}
 	if !t.creditCards.has(a["card_id"]) {
-		return dictOf("error", "Card not registered. Here are a list of card_id's: "+pyRepr(append([]any{}, t.creditCards.keys...))), nil
+		return dictOf("error", "Card not registered. Here are a list of card_id's: "+pycall.Repr(append([]any{}, t.creditCards.keys...))), nil
 	}
 	c, err := t.card(a["card_id"])
 	if err != nil {
@@ -375,10 +377,10 @@ func (t *travelAPI) bookFlight(a map[string]any) (any, error) {
 		return false
 	}
 	if !isAirport(from) {
-		return fail("Invalid departure airport code: " + pyStr(from))
+		return fail("Invalid departure airport code: " + pycall.Str(from))
 	}
 	if !isAirport(to) {
-		return fail("Invalid destination airport code: " + pyStr(to))
+		return fail("Invalid destination airport code: " + pycall.Str(to))
 	}
 	if _, err := pyStrptime(date, "%Y-%m-%d"); err != nil {
 		if _, isStr := date.(string); !isStr {
@@ -396,7 +398,7 @@ func (t *travelAPI) bookFlight(a map[string]any) (any, error) {
 		}
 		return nil, err
 	}
-	cost, ok := t.flightCosts[pyStr(from)+"|"+pyStr(to)+"|"+pyStr(class)+"|"+pyStr(date)]
+	cost, ok := t.flightCosts[pycall.Str(from)+"|"+pycall.Str(to)+"|"+pycall.Str(class)+"|"+pycall.Str(date)]
 	if !ok {
 		return fail("No available route for the given parameters")
 	}
@@ -546,7 +548,7 @@ func (t *travelAPI) verifyTraveler(a map[string]any) (any, error) {
 	if !pyEq(t.firstName, first) || !pyEq(t.lastName, last) {
 		return dictOf("verification_status", false, "verification_failure",
 			"Cannot book flight information for another user."+
-				fmt.Sprintf("Expected %s %s, got %s %s", pyStr(t.firstName), pyStr(t.lastName), pyStr(first), pyStr(last))), nil
+				fmt.Sprintf("Expected %s %s, got %s %s", pycall.Str(t.firstName), pycall.Str(t.lastName), pycall.Str(first), pycall.Str(last))), nil
 	}
 	birth, err := pyStrptime(a["date_of_birth"], "%Y-%m-%d")
 	if err != nil {

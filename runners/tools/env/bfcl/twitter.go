@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/realx-bench/realx/runners/pycall"
 )
 
 func init() { registerClass("TwitterAPI", newTwitter) }
@@ -108,7 +110,7 @@ func (t *twitter) State() map[string]any {
 	}
 	comments := map[string]any{}
 	for _, c := range t.comments {
-		comments[reprValue(c.key)] = c.value
+		comments[pycall.Repr(c.key)] = c.value
 	}
 	return map[string]any{
 		"username": t.username, "password": t.password, "authenticated": t.authenticated,
@@ -155,7 +157,7 @@ func (t *twitter) tweet(v any) Dict {
 }
 
 func tweetNotFound(id any) Dict {
-	return dict("error", fmt.Sprintf("Tweet with ID %s not found.", strOf(id)))
+	return dict("error", fmt.Sprintf("Tweet with ID %s not found.", pycall.Str(id)))
 }
 
 func notAuthenticated(what string) Dict {
@@ -165,8 +167,8 @@ func notAuthenticated(what string) Dict {
 func (t *twitter) table() methods {
 	return methods{
 		"authenticate_twitter": {params: []param{need("username"), need("password")}, run: func(a args) any {
-			if strOf(a["username"]) == strOf(t.username) && pyType(a["username"]) == pyType(t.username) &&
-				strOf(a["password"]) == strOf(t.password) && pyType(a["password"]) == pyType(t.password) {
+			if pycall.Str(a["username"]) == pycall.Str(t.username) && pyType(a["username"]) == pyType(t.username) &&
+				pycall.Str(a["password"]) == pycall.Str(t.password) && pyType(a["password"]) == pyType(t.password) {
 				t.authenticated = true
 				return dict("authentication_status", true)
 			}
@@ -191,7 +193,7 @@ func (t *twitter) table() methods {
 			if t.tweet(a["tweet_id"]) == nil {
 				return tweetNotFound(a["tweet_id"])
 			}
-			user := strOf(t.username)
+			user := pycall.Str(t.username)
 			i := slices.IndexFunc(t.retweets, func(it Item) bool { return it.Key == user })
 			if i < 0 {
 				t.retweets = append(t.retweets, Item{Key: user, Value: []any{}})
@@ -240,7 +242,7 @@ func (t *twitter) table() methods {
 				return notAuthenticated("following")
 			}
 			u := a["username_to_follow"]
-			if slices.ContainsFunc(t.following, func(v any) bool { return strOf(v) == strOf(u) }) {
+			if slices.ContainsFunc(t.following, func(v any) bool { return pycall.Str(v) == pycall.Str(u) }) {
 				return dict("follow_status", false)
 			}
 			t.following = append(t.following, u)
@@ -257,7 +259,7 @@ func (t *twitter) table() methods {
 				return notAuthenticated("unfollowing")
 			}
 			u := a["username_to_unfollow"]
-			i := slices.IndexFunc(t.following, func(v any) bool { return strOf(v) == strOf(u) })
+			i := slices.IndexFunc(t.following, func(v any) bool { return pycall.Str(v) == pycall.Str(u) })
 			if i < 0 {
 				return dict("unfollow_status", false)
 			}
@@ -274,7 +276,7 @@ func (t *twitter) table() methods {
 		"get_user_tweets": {params: []param{need("username")}, run: func(a args) any {
 			out := []any{}
 			for _, e := range t.tweets {
-				if strOf(e.tweet.get("username")) == strOf(a["username"]) {
+				if pycall.Str(e.tweet.get("username")) == pycall.Str(a["username"]) {
 					out = append(out, e.tweet)
 				}
 			}
@@ -303,22 +305,22 @@ func (t *twitter) table() methods {
 				return tweetNotFound(a["tweet_id"])
 			}
 			for _, c := range t.comments {
-				if strOf(c.key) == strOf(a["tweet_id"]) && pyType(c.key) == pyType(a["tweet_id"]) {
+				if pycall.Str(c.key) == pycall.Str(a["tweet_id"]) && pyType(c.key) == pyType(a["tweet_id"]) {
 					return c.value
 				}
 			}
 			return []any{}
 		}},
 		"get_user_stats": {params: []param{need("username")}, run: func(a args) any {
-			u := strOf(a["username"])
+			u := pycall.Str(a["username"])
 			n := 0
 			for _, e := range t.tweets {
-				if strOf(e.tweet.get("username")) == u {
+				if pycall.Str(e.tweet.get("username")) == u {
 					n++
 				}
 			}
 			following := 0
-			if u == strOf(t.username) {
+			if u == pycall.Str(t.username) {
 				following = len(t.following)
 			}
 			rt := 0

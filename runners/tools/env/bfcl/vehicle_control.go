@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/realx-bench/realx/runners/pycall"
 )
 
 func init() { registerClass("VehicleControlAPI", func() Class { return newVehicleControl() }) }
@@ -201,7 +203,7 @@ func (v *vehicleControl) startEngine(a map[string]any) (any, error) {
 		var unlocked []string
 		for _, k := range doors.keys {
 			if st, _ := doors.get(k); pyEq(st, "unlocked") {
-				unlocked = append(unlocked, pyStr(k))
+				unlocked = append(unlocked, pycall.Str(k))
 			}
 		}
 		return dictOf("error", "All doors must be locked before starting the engine. Here are the unlocked doors: "+strings.Join(unlocked, ", ")), nil
