@@ -6,7 +6,6 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
 
@@ -104,68 +103,43 @@ func loadDocs() (map[string][]FuncDoc, error) {
 }
 
 // get returns the value of key, nil when d has none.
-func (d Dict) get(key string) any {
+func (d Dict) get(key string) any { return d.getOr(key, nil) }
+
+// scenarioDict decodes a class's scenario as a Dict, an empty one when there is none.
+func scenarioDict(class string, scenario json.RawMessage) (Dict, error) {
+	if len(scenario) == 0 {
+		return Dict{}, nil
+	}
+	v, err := decodeOrdered(scenario)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", class, err)
+	}
+	d, ok := v.(Dict)
+	if !ok {
+		return nil, fmt.Errorf("%s: the scenario is not an object", class)
+	}
+	return d, nil
+}
+
+// getOr returns the value of key's first item, def when d has none.
+func (d Dict) getOr(key string, def any) any {
 	for _, it := range d {
 		if it.Key == key {
 			return it.Value
 		}
 	}
-	return nil
+	return def
 }
 
 // decodeOrdered reads JSON keeping objects' order (as Dicts) and Python's numbers.
 func decodeOrdered(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	v, err := orderedValue(dec)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("text after the JSON value")
-	}
-	return v, nil
-}
-
-func orderedValue(dec *json.Decoder) (any, error) {
-	t, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch x := t.(type) {
-	case json.Delim:
-		switch x {
-		case '{':
-			d := Dict{}
-			for dec.More() {
-				k, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				v, err := orderedValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				d = append(d, Item{Key: k.(string), Value: v})
-			}
-			_, err := dec.Token()
-			return d, err
-		case '[':
-			l := []any{}
-			for dec.More() {
-				v, err := orderedValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				l = append(l, v)
-			}
-			_, err := dec.Token()
-			return l, err
+	return pycall.DecodeJSONObjects(b, func(keys []string, values []any) any {
+		d := make(Dict, len(keys))
+		for i, k := range keys {
+			d[i] = Item{Key: k, Value: values[i]}
 		}
-	case json.Number:
-		return pyNumbers(x), nil
-	}
-	return t, nil
+		return d
+	})
 }
 
 // openAPIType maps the documents' types to JSON Schema's, as BFCL's GORILLA_TO_OPENAPI does.

@@ -28,26 +28,11 @@ func newMessageAPI() Class { m := &messageAPI{}; m.methods = m.table(); return m
 
 // Load is _load_scenario: each attribute from the scenario, else from the defaults.
 func (m *messageAPI) Load(scenario json.RawMessage, _ bool) error {
-	sc := Dict{}
-	if len(scenario) > 0 {
-		v, err := decodeOrdered(scenario)
-		if err != nil {
-			return fmt.Errorf("MessageAPI: %w", err)
-		}
-		d, ok := v.(Dict)
-		if !ok {
-			return fmt.Errorf("MessageAPI: the scenario is not an object")
-		}
-		sc = d
+	sc, err := scenarioDict("MessageAPI", scenario)
+	if err != nil {
+		return err
 	}
-	get := func(k string, def any) any {
-		for _, it := range sc {
-			if it.Key == k {
-				return it.Value
-			}
-		}
-		return def
-	}
+	get := sc.getOr
 	seed, ok := get("random_seed", 200191).(int)
 	if !ok {
 		return fmt.Errorf("MessageAPI: random_seed is not an int")

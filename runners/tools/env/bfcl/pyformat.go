@@ -253,14 +253,7 @@ func decodeArgs(raw json.RawMessage) (map[string]any, error) {
 func pyNumbers(v any) any {
 	switch x := v.(type) {
 	case json.Number:
-		s := x.String()
-		if !strings.ContainsAny(s, ".eE") {
-			if i, err := strconv.Atoi(s); err == nil {
-				return i
-			}
-		}
-		f, _ := x.Float64()
-		return f
+		return pycall.Number(x)
 	case map[string]any:
 		for k, e := range x {
 			x[k] = pyNumbers(e)

@@ -1,11 +1,9 @@
 package bfcl
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"math"
 	"slices"
@@ -131,72 +129,16 @@ func (d *pyDict) item(k any) (any, error) {
 // pyKeyError is the error Python's KeyError gives: str(KeyError(k)) is repr(k).
 func pyKeyError(k any) error { return errors.New(pycall.Repr(k)) }
 
-// decodePy decodes JSON as Python's json.loads does: objects keep their key order, numbers
-// with a fraction or exponent are floats and the others ints.
+// decodePy decodes JSON as Python's json.loads does: objects keep their key order (as
+// dicts), numbers with a fraction or exponent are floats and the others ints.
 func decodePy(data []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	v, err := decodePyValue(dec)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("trailing data after the JSON value")
-	}
-	return v, nil
-}
-
-func decodePyValue(dec *json.Decoder) (any, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			d := newPyDict()
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				v, err := decodePyValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				d.set(kt.(string), v)
-			}
-			_, err := dec.Token()
-			return d, err
-		case '[':
-			list := []any{}
-			for dec.More() {
-				v, err := decodePyValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				list = append(list, v)
-			}
-			_, err := dec.Token()
-			return list, err
+	return pycall.DecodeJSONObjects(data, func(keys []string, values []any) any {
+		d := newPyDict()
+		for i, k := range keys {
+			d.set(k, values[i])
 		}
-		return nil, fmt.Errorf("unexpected %v", t)
-	case json.Number:
-		return pyNumber(t)
-	}
-	return tok, nil
-}
-
-// pyNumber reads a JSON number as Python does: an int unless it has a fraction or exponent.
-func pyNumber(n json.Number) (any, error) {
-	s := string(n)
-	if !strings.ContainsAny(s, ".eE") {
-		if i, err := strconv.Atoi(s); err == nil {
-			return i, nil
-		}
-	}
-	return strconv.ParseFloat(s, 64)
+		return d
+	})
 }
 
 // pyArg converts an argument as a caller may give it (JSON-decoded, or ints of any width,
@@ -224,10 +166,7 @@ func pyArg(v any) any {
 	case float32:
 		return float64(x)
 	case json.Number:
-		if n, err := pyNumber(x); err == nil {
-			return n
-		}
-		return string(x)
+		return pycall.Number(x)
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {

@@ -43,26 +43,11 @@ func newTwitter() Class { t := &twitter{}; t.methods = t.table(); return t }
 // Load is _load_scenario: each attribute from the scenario, else from the defaults; the
 // tweets' keys become ints.
 func (t *twitter) Load(scenario json.RawMessage, _ bool) error {
-	sc := Dict{}
-	if len(scenario) > 0 {
-		v, err := decodeOrdered(scenario)
-		if err != nil {
-			return fmt.Errorf("TwitterAPI: %w", err)
-		}
-		d, ok := v.(Dict)
-		if !ok {
-			return fmt.Errorf("TwitterAPI: the scenario is not an object")
-		}
-		sc = d
+	sc, err := scenarioDict("TwitterAPI", scenario)
+	if err != nil {
+		return err
 	}
-	get := func(k string, def any) any {
-		for _, it := range sc {
-			if it.Key == k {
-				return it.Value
-			}
-		}
-		return def
-	}
+	get := sc.getOr
 	t.username = get("username", "john")
 	t.password = get("password", "john123")
 	t.authenticated = get("authenticated", false)
