@@ -112,7 +112,7 @@ func mathTable() methods {
 	listOf := func(a args, empty string) ([]any, any) {
 		l, ok := a["numbers"].([]any)
 		if !ok || len(l) == 0 {
-			if !ok && a["numbers"] != nil && truthy(a["numbers"]) {
+			if !ok && a["numbers"] != nil && pyTruth(a["numbers"]) {
 				return nil, dict("error", "All elements in the list must be numbers")
 			}
 			return nil, dict("error", empty)
@@ -123,12 +123,12 @@ func mathTable() methods {
 		return l, nil
 	}
 	return methods{
-		"logarithm": {params: []param{need("value"), need("base"), need("precision")}, run: func(a args) any {
+		"logarithm": {params: []param{req("value"), req("base"), req("precision")}, run: func(a args) any {
 			if !isNum(a["value"]) || !isNum(a["base"]) {
 				return dict("error", "cannot create mpf from "+pycall.Repr(a["value"]))
 			}
 			if !isNum(a["precision"]) {
-				return dict("error", "int() argument must be a string, a bytes-like object or a real number, not '"+pyType(a["precision"])+"'")
+				return dict("error", "int() argument must be a string, a bytes-like object or a real number, not '"+pyTypeName(a["precision"])+"'")
 			}
 			digits, ok := mpfLogRatio(toF(a["value"]), toF(a["base"]), int(toF(a["precision"])))
 			if !ok {
@@ -136,14 +136,14 @@ func mathTable() methods {
 			}
 			return result(Mpf{Digits: digits})
 		}},
-		"mean": {params: []param{need("numbers")}, run: func(a args) any {
+		"mean": {params: []param{req("numbers")}, run: func(a args) any {
 			l, e := listOf(a, "Cannot calculate mean of an empty list")
 			if e != nil {
 				return e
 			}
 			return result(toF(pySum(l)) / float64(len(l)))
 		}},
-		"standard_deviation": {params: []param{need("numbers")}, run: func(a args) any {
+		"standard_deviation": {params: []param{req("numbers")}, run: func(a args) any {
 			l, e := listOf(a, "Cannot calculate standard deviation of an empty list")
 			if e != nil {
 				return e
@@ -155,7 +155,7 @@ func mathTable() methods {
 			}
 			return result(math.Sqrt(v / float64(len(l))))
 		}},
-		"si_unit_conversion": {params: []param{need("value"), need("unit_in"), need("unit_out")}, run: func(a args) any {
+		"si_unit_conversion": {params: []param{req("value"), req("unit_in"), req("unit_out")}, run: func(a args) any {
 			toMeters := map[string]any{"km": 1000, "m": 1, "cm": 0.01, "mm": 0.001, "um": 1e-6, "nm": 1e-9}
 			if !isNum(a["value"]) {
 				return dict("error", "Value must be a number")
@@ -169,7 +169,7 @@ func mathTable() methods {
 			meters := arith(a["value"], fin, func(x, y int) int { return x * y }, func(x, y float64) float64 { return x * y })
 			return result(toF(meters) * (1 / toF(fout)))
 		}},
-		"imperial_si_conversion": {params: []param{need("value"), need("unit_in"), need("unit_out")}, run: func(a args) any {
+		"imperial_si_conversion": {params: []param{req("value"), req("unit_in"), req("unit_out")}, run: func(a args) any {
 			conv := map[string]float64{"cm_to_in": 0.393701, "in_to_cm": 2.54, "m_to_ft": 3.28084, "ft_to_m": 0.3048,
 				"m_to_yd": 1.09361, "yd_to_m": 0.9144, "km_to_miles": 0.621371, "miles_to_km": 1.60934,
 				"kg_to_lb": 2.20462, "lb_to_kg": 0.453592, "celsius_to_fahrenheit": 1.8, "fahrenheit_to_celsius": 5.0 / 9}
@@ -193,7 +193,7 @@ func mathTable() methods {
 			}
 			return result(v * f)
 		}},
-		"add": {params: []param{need("a"), need("b")}, run: func(a args) any {
+		"add": {params: []param{req("a"), req("b")}, run: func(a args) any {
 			if s1, ok := a["a"].(string); ok {
 				if s2, ok := a["b"].(string); ok {
 					return result(s1 + s2)
@@ -204,19 +204,19 @@ func mathTable() methods {
 			}
 			return result(arith(a["a"], a["b"], func(x, y int) int { return x + y }, func(x, y float64) float64 { return x + y }))
 		}},
-		"subtract": {params: []param{need("a"), need("b")}, run: func(a args) any {
+		"subtract": {params: []param{req("a"), req("b")}, run: func(a args) any {
 			if !isNum(a["a"]) || !isNum(a["b"]) {
 				return bothNumbers
 			}
 			return result(arith(a["a"], a["b"], func(x, y int) int { return x - y }, func(x, y float64) float64 { return x - y }))
 		}},
-		"multiply": {params: []param{need("a"), need("b")}, run: func(a args) any {
+		"multiply": {params: []param{req("a"), req("b")}, run: func(a args) any {
 			if !isNum(a["a"]) || !isNum(a["b"]) {
 				return bothNumbers
 			}
 			return result(arith(a["a"], a["b"], func(x, y int) int { return x * y }, func(x, y float64) float64 { return x * y }))
 		}},
-		"divide": {params: []param{need("a"), need("b")}, run: func(a args) any {
+		"divide": {params: []param{req("a"), req("b")}, run: func(a args) any {
 			if !isNum(a["a"]) || !isNum(a["b"]) {
 				return bothNumbers
 			}
@@ -225,7 +225,7 @@ func mathTable() methods {
 			}
 			return result(toF(a["a"]) / toF(a["b"]))
 		}},
-		"power": {params: []param{need("base"), need("exponent")}, run: func(a args) any {
+		"power": {params: []param{req("base"), req("exponent")}, run: func(a args) any {
 			if !isNum(a["base"]) || !isNum(a["exponent"]) {
 				return bothNumbers
 			}
@@ -241,7 +241,7 @@ func mathTable() methods {
 			}
 			return result(math.Pow(toF(a["base"]), toF(a["exponent"])))
 		}},
-		"square_root": {params: []param{need("number"), need("precision")}, run: func(a args) any {
+		"square_root": {params: []param{req("number"), req("precision")}, run: func(a args) any {
 			if !isNum(a["number"]) {
 				return dict("error", "Input must be a number or computation resulted in an invalid operation")
 			}
@@ -250,7 +250,7 @@ func mathTable() methods {
 			}
 			return result(Decimal{Digits: decimalSqrt(a["number"], a.integer("precision"))})
 		}},
-		"absolute_value": {params: []param{need("number")}, run: func(a args) any {
+		"absolute_value": {params: []param{req("number")}, run: func(a args) any {
 			if !isNum(a["number"]) {
 				return dict("error", "Input must be a number")
 			}
@@ -262,7 +262,7 @@ func mathTable() methods {
 			}
 			return result(math.Abs(toF(a["number"])))
 		}},
-		"round_number": {params: []param{need("number"), optional("decimal_places", 0)}, run: func(a args) any {
+		"round_number": {params: []param{req("number"), opt("decimal_places", 0)}, run: func(a args) any {
 			places, ok := asInt(a["decimal_places"])
 			if !isNum(a["number"]) || !ok {
 				return dict("error", "First input must be a number, second input must be an integer")
@@ -276,7 +276,7 @@ func mathTable() methods {
 			}
 			return result(floatRound(toF(a["number"]), places))
 		}},
-		"percentage": {params: []param{need("part"), need("whole")}, run: func(a args) any {
+		"percentage": {params: []param{req("part"), req("whole")}, run: func(a args) any {
 			if !isNum(a["part"]) || !isNum(a["whole"]) {
 				return bothNumbers
 			}
@@ -285,7 +285,7 @@ func mathTable() methods {
 			}
 			return result(toF(a["part"]) / toF(a["whole"]) * 100)
 		}},
-		"min_value": {params: []param{need("numbers")}, run: func(a args) any {
+		"min_value": {params: []param{req("numbers")}, run: func(a args) any {
 			l, e := listOf(a, "Cannot find minimum of an empty list")
 			if e != nil {
 				return e
@@ -298,7 +298,7 @@ func mathTable() methods {
 			}
 			return result(m)
 		}},
-		"max_value": {params: []param{need("numbers")}, run: func(a args) any {
+		"max_value": {params: []param{req("numbers")}, run: func(a args) any {
 			l, e := listOf(a, "Cannot find maximum of an empty list")
 			if e != nil {
 				return e
@@ -311,7 +311,7 @@ func mathTable() methods {
 			}
 			return result(m)
 		}},
-		"sum_values": {params: []param{need("numbers")}, run: func(a args) any {
+		"sum_values": {params: []param{req("numbers")}, run: func(a args) any {
 			l, e := listOf(a, "Cannot calculate sum of an empty list")
 			if e != nil {
 				return e

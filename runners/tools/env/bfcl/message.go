@@ -81,7 +81,7 @@ func (m *messageAPI) Call(name string, a map[string]any) (any, error) {
 	return m.methods.call("MessageAPI", name, a)
 }
 
-func (m *messageAPI) loggedIn() bool { return truthy(m.currentUser) }
+func (m *messageAPI) loggedIn() bool { return pyTruth(m.currentUser) }
 
 var notLoggedIn = dict("error", "No user is currently logged in.")
 
@@ -99,14 +99,14 @@ func (m *messageAPI) table() methods {
 			}
 			return dict("user_list", users)
 		}},
-		"get_user_id": {params: []param{need("user")}, run: func(a args) any {
+		"get_user_id": {params: []param{req("user")}, run: func(a args) any {
 			u := fmt.Sprint(a["user"])
 			if v := m.userMap.get(u); v != nil || slices.ContainsFunc(m.userMap, func(it Item) bool { return it.Key == u }) {
 				return dict("user_id", v)
 			}
 			return dict("error", fmt.Sprintf("User '%s' not found in the workspace.", u))
 		}},
-		"message_login": {params: []param{need("user_id")}, run: func(a args) any {
+		"message_login": {params: []param{req("user_id")}, run: func(a args) any {
 			id := a["user_id"]
 			if !m.hasUserID(id) {
 				return dict("login_status", false, "message", fmt.Sprintf("User ID '%s' not found.", pycall.Str(id)))
@@ -117,7 +117,7 @@ func (m *messageAPI) table() methods {
 		"message_get_login_status": {run: func(args) any {
 			return dict("login_status", m.loggedIn())
 		}},
-		"send_message": {params: []param{need("receiver_id"), need("message")}, run: func(a args) any {
+		"send_message": {params: []param{req("receiver_id"), req("message")}, run: func(a args) any {
 			if !m.loggedIn() {
 				return notLoggedIn
 			}
@@ -135,7 +135,7 @@ func (m *messageAPI) table() methods {
 			return dict("sent_status", true, "message_id", dict("new_id", id),
 				"message", fmt.Sprintf("Message sent to '%s' successfully.", pycall.Str(to)))
 		}},
-		"delete_message": {params: []param{need("receiver_id")}, run: func(a args) any {
+		"delete_message": {params: []param{req("receiver_id")}, run: func(a args) any {
 			if !m.loggedIn() {
 				return notLoggedIn
 			}
@@ -167,7 +167,7 @@ func (m *messageAPI) table() methods {
 			}
 			return dict("messages", sent)
 		}},
-		"add_contact": {params: []param{need("user_name")}, run: func(a args) any {
+		"add_contact": {params: []param{req("user_name")}, run: func(a args) any {
 			name := a.str("user_name")
 			if slices.ContainsFunc(m.userMap, func(it Item) bool { return it.Key == name }) {
 				return dict("error", fmt.Sprintf("User name '%s' already exists.", name))
@@ -180,7 +180,7 @@ func (m *messageAPI) table() methods {
 			m.userMap = append(m.userMap, Item{Key: name, Value: id})
 			return dict("added_status", true, "user_id", id, "message", fmt.Sprintf("Contact '%s' added successfully.", name))
 		}},
-		"search_messages": {params: []param{need("keyword")}, run: func(a args) any {
+		"search_messages": {params: []param{req("keyword")}, run: func(a args) any {
 			if !m.loggedIn() {
 				return notLoggedIn
 			}
@@ -189,7 +189,7 @@ func (m *messageAPI) table() methods {
 			for _, msg := range m.inbox {
 				content, ok := msg[0].Value.(string)
 				if !ok {
-					panic(pyError(fmt.Sprintf("'%s' object has no attribute 'lower'", pyType(msg[0].Value))))
+					panic(pyError(fmt.Sprintf("'%s' object has no attribute 'lower'", pyTypeName(msg[0].Value))))
 				}
 				if strings.Contains(strings.ToLower(content), kw) {
 					results = append(results, dict("receiver_id", msg[0].Key, "message", content))

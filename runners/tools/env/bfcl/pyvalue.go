@@ -261,7 +261,7 @@ func pyTypeName(v any) string {
 		return "str"
 	case []any:
 		return "list"
-	case *pyDict:
+	case *pyDict, map[string]any, Dict:
 		return "dict"
 	case pyEllipsis:
 		return "ellipsis"
@@ -286,6 +286,8 @@ func pyTruth(v any) bool {
 		return len(x) > 0
 	case *pyDict:
 		return len(x.keys) > 0
+	case map[string]any:
+		return len(x) > 0
 	}
 	return true
 }

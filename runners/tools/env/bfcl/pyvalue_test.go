@@ -55,7 +55,7 @@ func TestPyStrptime(t *testing.T) {
 }
 
 func TestPyMethodBindsAsPython(t *testing.T) {
-	ms := pyMethods{"f": {[]pyParam{req("a"), req("b"), req("c"), opt("d", 1)}, func(a map[string]any) (any, error) { return a["d"], nil }}}
+	ms := pyMethods{"f": {[]param{req("a"), req("b"), req("c"), opt("d", 1)}, func(a map[string]any) (any, error) { return a["d"], nil }}}
 	for _, c := range []struct {
 		args map[string]any
 		want string

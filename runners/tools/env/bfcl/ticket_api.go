@@ -22,15 +22,15 @@ type ticketAPI struct {
 func newTicketAPI() *ticketAPI {
 	t := &ticketAPI{}
 	t.methods = pyMethods{
-		"create_ticket":           {[]pyParam{req("title"), opt("description", ""), opt("priority", 1)}, t.createTicket},
-		"get_ticket":              {[]pyParam{req("ticket_id")}, t.getTicket},
-		"close_ticket":            {[]pyParam{req("ticket_id")}, t.closeTicket},
-		"resolve_ticket":          {[]pyParam{req("ticket_id"), req("resolution")}, t.resolveTicket},
-		"edit_ticket":             {[]pyParam{req("ticket_id"), req("updates")}, t.editTicket},
-		"ticket_login":            {[]pyParam{req("username"), req("password")}, t.login},
+		"create_ticket":           {[]param{req("title"), opt("description", ""), opt("priority", 1)}, t.createTicket},
+		"get_ticket":              {[]param{req("ticket_id")}, t.getTicket},
+		"close_ticket":            {[]param{req("ticket_id")}, t.closeTicket},
+		"resolve_ticket":          {[]param{req("ticket_id"), req("resolution")}, t.resolveTicket},
+		"edit_ticket":             {[]param{req("ticket_id"), req("updates")}, t.editTicket},
+		"ticket_login":            {[]param{req("username"), req("password")}, t.login},
 		"ticket_get_login_status": {nil, t.loginStatus},
 		"logout":                  {nil, t.logout},
-		"get_user_tickets":        {[]pyParam{opt("status", nil)}, t.userTickets},
+		"get_user_tickets":        {[]param{opt("status", nil)}, t.userTickets},
 	}
 	t.Load(nil, false)
 	return t

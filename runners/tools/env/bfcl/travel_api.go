@@ -94,22 +94,22 @@ type travelAPI struct {
 func newTravelAPI() *travelAPI {
 	t := &travelAPI{}
 	t.methods = pyMethods{
-		"authenticate_travel":         {[]pyParam{req("client_id"), req("client_secret"), req("refresh_token"), req("grant_type"), req("user_first_name"), req("user_last_name")}, t.authenticate},
+		"authenticate_travel":         {[]param{req("client_id"), req("client_secret"), req("refresh_token"), req("grant_type"), req("user_first_name"), req("user_last_name")}, t.authenticate},
 		"travel_get_login_status":     {nil, t.loginStatus},
-		"get_budget_fiscal_year":      {[]pyParam{opt("lastModifiedAfter", nil), opt("includeRemoved", nil)}, t.budgetFiscalYear},
-		"register_credit_card":        {[]pyParam{req("access_token"), req("card_number"), req("expiration_date"), req("cardholder_name"), req("card_verification_number")}, t.registerCard},
-		"get_flight_cost":             {[]pyParam{req("travel_from"), req("travel_to"), req("travel_date"), req("travel_class")}, t.flightCost},
-		"get_credit_card_balance":     {[]pyParam{req("access_token"), req("card_id")}, t.cardBalance},
-		"book_flight":                 {[]pyParam{req("access_token"), req("card_id"), req("travel_date"), req("travel_from"), req("travel_to"), req("travel_class")}, t.bookFlight},
-		"retrieve_invoice":            {[]pyParam{req("access_token"), opt("booking_id", nil), opt("insurance_id", nil)}, t.retrieveInvoice},
+		"get_budget_fiscal_year":      {[]param{opt("lastModifiedAfter", nil), opt("includeRemoved", nil)}, t.budgetFiscalYear},
+		"register_credit_card":        {[]param{req("access_token"), req("card_number"), req("expiration_date"), req("cardholder_name"), req("card_verification_number")}, t.registerCard},
+		"get_flight_cost":             {[]param{req("travel_from"), req("travel_to"), req("travel_date"), req("travel_class")}, t.flightCost},
+		"get_credit_card_balance":     {[]param{req("access_token"), req("card_id")}, t.cardBalance},
+		"book_flight":                 {[]param{req("access_token"), req("card_id"), req("travel_date"), req("travel_from"), req("travel_to"), req("travel_class")}, t.bookFlight},
+		"retrieve_invoice":            {[]param{req("access_token"), opt("booking_id", nil), opt("insurance_id", nil)}, t.retrieveInvoice},
 		"list_all_airports":           {nil, t.listAirports},
-		"cancel_booking":              {[]pyParam{req("access_token"), req("booking_id")}, t.cancelBooking},
-		"compute_exchange_rate":       {[]pyParam{req("base_currency"), req("target_currency"), req("value")}, t.exchangeRate},
-		"verify_traveler_information": {[]pyParam{req("first_name"), req("last_name"), req("date_of_birth"), req("passport_number")}, t.verifyTraveler},
-		"set_budget_limit":            {[]pyParam{req("access_token"), req("budget_limit")}, t.setBudgetLimit},
-		"get_nearest_airport_by_city": {[]pyParam{req("location")}, t.nearestAirport},
-		"purchase_insurance":          {[]pyParam{req("access_token"), req("insurance_type"), req("booking_id"), req("insurance_cost"), req("card_id")}, t.purchaseInsurance},
-		"contact_customer_support":    {[]pyParam{req("booking_id"), req("message")}, t.contactSupport},
+		"cancel_booking":              {[]param{req("access_token"), req("booking_id")}, t.cancelBooking},
+		"compute_exchange_rate":       {[]param{req("base_currency"), req("target_currency"), req("value")}, t.exchangeRate},
+		"verify_traveler_information": {[]param{req("first_name"), req("last_name"), req("date_of_birth"), req("passport_number")}, t.verifyTraveler},
+		"set_budget_limit":            {[]param{req("access_token"), req("budget_limit")}, t.setBudgetLimit},
+		"get_nearest_airport_by_city": {[]param{req("location")}, t.nearestAirport},
+		"purchase_insurance":          {[]param{req("access_token"), req("insurance_type"), req("booking_id"), req("insurance_cost"), req("card_id")}, t.purchaseInsurance},
+		"contact_customer_support":    {[]param{req("booking_id"), req("message")}, t.contactSupport},
 		"get_all_credit_cards":        {nil, t.allCards},
 	}
 	if err := t.Load(nil, false); err != nil {
@@ -310,15 +310,10 @@ func (t *travelAPI) tokenCheck(token any, extra ...any) *pyDict {
 func (t *travelAPI) spendToken() {
 	v, err := pyArith("-", t.tokenExpiresIn, 1)
 	if err != nil {
-		panic(errTokenDecrement{fmt.Sprintf("unsupported operand type(s) for -=: '%s' and 'int'", pyTypeName(t.tokenExpiresIn))})
+		panic(pyError(fmt.Sprintf("unsupported operand type(s) for -=: '%s' and 'int'", pyTypeName(t.tokenExpiresIn))))
 	}
 	t.tokenExpiresIn = v
 }
-
-// errTokenDecrement is the TypeError of decrementing a token_expires_in of None.
-type errTokenDecrement struct{ msg string }
-
-func (e errTokenDecrement) Error() string { return e.msg }
 
 // card returns the card dict under id.
 func (t *travelAPI) card(id any) (*pyDict, error) {

@@ -151,19 +151,19 @@ func notAuthenticated(what string) Dict {
 
 func (t *twitter) table() methods {
 	return methods{
-		"authenticate_twitter": {params: []param{need("username"), need("password")}, run: func(a args) any {
-			if pycall.Str(a["username"]) == pycall.Str(t.username) && pyType(a["username"]) == pyType(t.username) &&
-				pycall.Str(a["password"]) == pycall.Str(t.password) && pyType(a["password"]) == pyType(t.password) {
+		"authenticate_twitter": {params: []param{req("username"), req("password")}, run: func(a args) any {
+			if pycall.Str(a["username"]) == pycall.Str(t.username) && pyTypeName(a["username"]) == pyTypeName(t.username) &&
+				pycall.Str(a["password"]) == pycall.Str(t.password) && pyTypeName(a["password"]) == pyTypeName(t.password) {
 				t.authenticated = true
 				return dict("authentication_status", true)
 			}
 			return dict("authentication_status", false)
 		}},
 		"posting_get_login_status": {run: func(args) any {
-			return dict("login_status", truthy(t.authenticated))
+			return dict("login_status", pyTruth(t.authenticated))
 		}},
-		"post_tweet": {params: []param{need("content"), optional("tags", []any{}), optional("mentions", []any{})}, run: func(a args) any {
-			if !truthy(t.authenticated) {
+		"post_tweet": {params: []param{req("content"), opt("tags", []any{}), opt("mentions", []any{})}, run: func(a args) any {
+			if !pyTruth(t.authenticated) {
 				return notAuthenticated("posting")
 			}
 			tw := dict("id", t.tweetCounter, "username", t.username, "content", a["content"], "tags", a["tags"], "mentions", a["mentions"])
@@ -171,8 +171,8 @@ func (t *twitter) table() methods {
 			t.tweetCounter++
 			return tw
 		}},
-		"retweet": {params: []param{need("tweet_id")}, run: func(a args) any {
-			if !truthy(t.authenticated) {
+		"retweet": {params: []param{req("tweet_id")}, run: func(a args) any {
+			if !pyTruth(t.authenticated) {
 				return notAuthenticated("retweeting")
 			}
 			if t.tweet(a["tweet_id"]) == nil {
@@ -192,8 +192,8 @@ func (t *twitter) table() methods {
 			t.retweets[i].Value = append(l, a["tweet_id"])
 			return dict("retweet_status", "Successfully retweeted")
 		}},
-		"comment": {params: []param{need("tweet_id"), need("comment_content")}, run: func(a args) any {
-			if !truthy(t.authenticated) {
+		"comment": {params: []param{req("tweet_id"), req("comment_content")}, run: func(a args) any {
+			if !pyTruth(t.authenticated) {
 				// The Python method raises a dict, which Python refuses to raise.
 				panic(pyError("exceptions must derive from BaseException"))
 			}
@@ -209,7 +209,7 @@ func (t *twitter) table() methods {
 			t.comments[i].value = append(t.comments[i].value, dict("username", t.username, "content", a["comment_content"]))
 			return dict("comment_status", "Comment added successfully")
 		}},
-		"mention": {params: []param{need("tweet_id"), need("mentioned_usernames")}, run: func(a args) any {
+		"mention": {params: []param{req("tweet_id"), req("mentioned_usernames")}, run: func(a args) any {
 			tw := t.tweet(a["tweet_id"])
 			if tw == nil {
 				return tweetNotFound(a["tweet_id"])
@@ -222,8 +222,8 @@ func (t *twitter) table() methods {
 			}
 			return dict("mention_status", "Users mentioned successfully")
 		}},
-		"follow_user": {params: []param{need("username_to_follow")}, run: func(a args) any {
-			if !truthy(t.authenticated) {
+		"follow_user": {params: []param{req("username_to_follow")}, run: func(a args) any {
+			if !pyTruth(t.authenticated) {
 				return notAuthenticated("following")
 			}
 			u := a["username_to_follow"]
@@ -234,13 +234,13 @@ func (t *twitter) table() methods {
 			return dict("follow_status", true)
 		}},
 		"list_all_following": {run: func(args) any {
-			if !truthy(t.authenticated) {
+			if !pyTruth(t.authenticated) {
 				return notAuthenticated("listing following")
 			}
 			return slices.Clone(t.following)
 		}},
-		"unfollow_user": {params: []param{need("username_to_unfollow")}, run: func(a args) any {
-			if !truthy(t.authenticated) {
+		"unfollow_user": {params: []param{req("username_to_unfollow")}, run: func(a args) any {
+			if !pyTruth(t.authenticated) {
 				return notAuthenticated("unfollowing")
 			}
 			u := a["username_to_unfollow"]
@@ -251,14 +251,14 @@ func (t *twitter) table() methods {
 			t.following = slices.Delete(t.following, i, i+1)
 			return dict("unfollow_status", true)
 		}},
-		"get_tweet": {params: []param{need("tweet_id")}, run: func(a args) any {
+		"get_tweet": {params: []param{req("tweet_id")}, run: func(a args) any {
 			tw := t.tweet(a["tweet_id"])
 			if tw == nil {
 				return tweetNotFound(a["tweet_id"])
 			}
 			return tw
 		}},
-		"get_user_tweets": {params: []param{need("username")}, run: func(a args) any {
+		"get_user_tweets": {params: []param{req("username")}, run: func(a args) any {
 			out := []any{}
 			for _, e := range t.tweets {
 				if pycall.Str(e.tweet.get("username")) == pycall.Str(a["username"]) {
@@ -267,7 +267,7 @@ func (t *twitter) table() methods {
 			}
 			return out
 		}},
-		"search_tweets": {params: []param{need("keyword")}, run: func(a args) any {
+		"search_tweets": {params: []param{req("keyword")}, run: func(a args) any {
 			kw := strings.ToLower(a.str("keyword"))
 			out := []any{}
 			for _, e := range t.tweets {
@@ -285,18 +285,18 @@ func (t *twitter) table() methods {
 			}
 			return out
 		}},
-		"get_tweet_comments": {params: []param{need("tweet_id")}, run: func(a args) any {
+		"get_tweet_comments": {params: []param{req("tweet_id")}, run: func(a args) any {
 			if t.tweet(a["tweet_id"]) == nil {
 				return tweetNotFound(a["tweet_id"])
 			}
 			for _, c := range t.comments {
-				if pycall.Str(c.key) == pycall.Str(a["tweet_id"]) && pyType(c.key) == pyType(a["tweet_id"]) {
+				if pycall.Str(c.key) == pycall.Str(a["tweet_id"]) && pyTypeName(c.key) == pyTypeName(a["tweet_id"]) {
 					return c.value
 				}
 			}
 			return []any{}
 		}},
-		"get_user_stats": {params: []param{need("username")}, run: func(a args) any {
+		"get_user_stats": {params: []param{req("username")}, run: func(a args) any {
 			u := pycall.Str(a["username"])
 			n := 0
 			for _, e := range t.tweets {
