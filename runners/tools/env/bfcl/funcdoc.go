@@ -160,7 +160,7 @@ const pythonHint = " Note that the provided function is in Python 3 syntax."
 func castProperties(props Dict) Dict {
 	out := make(Dict, len(props))
 	for i, p := range props {
-		v, _ := cloneValue(p.Value).(Dict)
+		v, _ := pyCopy(p.Value).(Dict)
 		typ, hasType := v.get("type").(string)
 		switch {
 		case !hasType:
@@ -214,7 +214,7 @@ func (d Dict) set(key string, v any) Dict {
 // published document as Python writes it (the pythonic protocol's system prompt puts the
 // description with the hint in it, its reveal turn leaves it as published, as BFCL does).
 func (f FuncDoc) ToolDef() runners.ToolDef {
-	params, _ := cloneValue(f.Doc.get("parameters")).(Dict)
+	params, _ := pyCopy(f.Doc.get("parameters")).(Dict)
 	params = params.set("type", "object")
 	props, _ := params.get("properties").(Dict)
 	params = params.set("properties", castProperties(props))
@@ -248,7 +248,7 @@ const AddedFunctionsFC = "I have updated some more functions you can choose from
 func PromptingSystem(docs []FuncDoc) string {
 	l := make([]string, len(docs))
 	for i, d := range docs {
-		l[i] = pycall.Str(cloneValue(d.Doc).(Dict).set("description", d.Description+pythonHint))
+		l[i] = pycall.Str(pyCopy(d.Doc).(Dict).set("description", d.Description+pythonHint))
 	}
 	return strings.Replace(PromptingSystemPrompt, "{functions}", "["+strings.Join(l, ", ")+"]", 1)
 }

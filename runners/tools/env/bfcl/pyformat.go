@@ -284,11 +284,7 @@ func decodePlain(raw []byte) (any, error) {
 func pyOrdered(v any) any {
 	switch x := v.(type) {
 	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = pyOrdered(e)
-		}
-		return out
+		return mapList(x, pyOrdered)
 	case *pyDict:
 		d := make(Dict, 0, len(x.keys))
 		for _, k := range x.keys {

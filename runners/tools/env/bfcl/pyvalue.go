@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -145,40 +146,18 @@ func decodePy(data []byte) (any, error) {
 // maps) to the Python value model. Plain maps keep their keys sorted.
 func pyArg(v any) any {
 	switch x := v.(type) {
-	case int8:
-		return int(x)
-	case int16:
-		return int(x)
-	case int32:
-		return int(x)
-	case int64:
-		return int(x)
-	case uint8:
-		return int(x)
-	case uint16:
-		return int(x)
-	case uint32:
-		return int(x)
-	case uint64:
-		return int(x)
-	case uint:
-		return int(x)
+	case int8, int16, int32, int64:
+		return int(reflect.ValueOf(x).Int())
+	case uint8, uint16, uint32, uint64, uint:
+		return int(reflect.ValueOf(x).Uint())
 	case float32:
 		return float64(x)
 	case json.Number:
 		return pycall.Number(x)
 	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = pyArg(e)
-		}
-		return out
+		return mapList(x, pyArg)
 	case []string:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = e
-		}
-		return out
+		return strs(x)
 	case map[string]any:
 		d := newPyDict()
 		for _, k := range slices.Sorted(maps.Keys(x)) {
@@ -191,19 +170,36 @@ func pyArg(v any) any {
 	return v
 }
 
-// pyCopy deep-copies a Python value (copy.deepcopy).
+// mapList returns a new list of f of each item of l.
+func mapList(l []any, f func(any) any) []any {
+	out := make([]any, len(l))
+	for i, e := range l {
+		out[i] = f(e)
+	}
+	return out
+}
+
+// pyCopy deep-copies a Python value of either model (copy.deepcopy).
 func pyCopy(v any) any {
 	switch x := v.(type) {
 	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = pyCopy(e)
-		}
-		return out
+		return mapList(x, pyCopy)
 	case *pyDict:
 		d := &pyDict{keys: slices.Clone(x.keys), vals: make(map[pyKey]any, len(x.vals))}
 		for k, e := range x.vals {
 			d.vals[k] = pyCopy(e)
+		}
+		return d
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = pyCopy(e)
+		}
+		return m
+	case Dict:
+		d := make(Dict, len(x))
+		for i, it := range x {
+			d[i] = Item{Key: it.Key, Value: pyCopy(it.Value)}
 		}
 		return d
 	}
@@ -215,11 +211,7 @@ func pyCopy(v any) any {
 func pyPlain(v any) any {
 	switch x := v.(type) {
 	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = pyPlain(e)
-		}
-		return out
+		return mapList(x, pyPlain)
 	case *pyDict:
 		m := make(map[string]any, len(x.keys))
 		for _, k := range x.keys {
