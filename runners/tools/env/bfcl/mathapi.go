@@ -31,50 +31,21 @@ func (m *mathAPI) Call(name string, a map[string]any) (any, error) {
 
 // isNum reports whether v is a Python int or float (a bool is an int).
 func isNum(v any) bool {
-	switch v.(type) {
-	case int, float64, bool:
-		return true
-	}
-	return false
+	_, ok := pyNum(v)
+	return ok
 }
 
 // toF returns a number as a float64.
 func toF(v any) float64 {
-	switch x := v.(type) {
-	case int:
-		return float64(x)
-	case float64:
-		return x
-	case bool:
-		if x {
-			return 1
-		}
-	}
-	return 0
+	f, _ := pyNum(v)
+	return f
 }
 
-// asInt returns v as an int when it is a Python int.
-func asInt(v any) (int, bool) {
-	switch x := v.(type) {
-	case int:
-		return x, true
-	case bool:
-		if x {
-			return 1, true
-		}
-		return 0, true
-	}
-	return 0, false
-}
-
-// arith applies a binary operation with Python's types: int with int gives an int.
-func arith(a, b any, fi func(x, y int) int, ff func(x, y float64) float64) any {
-	x, xi := asInt(a)
-	y, yi := asInt(b)
-	if xi && yi {
-		return fi(x, y)
-	}
-	return ff(toF(a), toF(b))
+// arith applies a binary operator (+, -, *) to two numbers with Python's types (pyArith):
+// int with int gives an int.
+func arith(op string, a, b any) any {
+	v, _ := pyArith(op, a, b)
+	return v
 }
 
 // numList returns the numbers of a list, or false when one is not a number.
@@ -91,19 +62,15 @@ func numList(l []any) ([]any, bool) {
 func pySum(l []any) any {
 	var acc any = 0
 	for _, v := range l {
-		acc = arith(acc, v, func(x, y int) int { return x + y }, func(x, y float64) float64 { return x + y })
+		acc = arith("+", acc, v)
 	}
 	return acc
 }
 
-// pyLess is a < b for Python numbers.
+// numLess is a < b for Python numbers.
 func numLess(a, b any) bool {
-	x, xi := asInt(a)
-	y, yi := asInt(b)
-	if xi && yi {
-		return x < y
-	}
-	return toF(a) < toF(b)
+	lt, _ := pyLess(a, b)
+	return lt
 }
 
 func mathTable() methods {
@@ -166,7 +133,7 @@ func mathTable() methods {
 			if !ok1 || !ok2 {
 				return dict("error", fmt.Sprintf("Conversion from '%s' to '%s' is not supported", in, out))
 			}
-			meters := arith(a["value"], fin, func(x, y int) int { return x * y }, func(x, y float64) float64 { return x * y })
+			meters := arith("*", a["value"], fin)
 			return result(toF(meters) * (1 / toF(fout)))
 		}},
 		"imperial_si_conversion": {params: []param{req("value"), req("unit_in"), req("unit_out")}, run: func(a args) any {
@@ -202,19 +169,19 @@ func mathTable() methods {
 			if !isNum(a["a"]) || !isNum(a["b"]) {
 				return bothNumbers
 			}
-			return result(arith(a["a"], a["b"], func(x, y int) int { return x + y }, func(x, y float64) float64 { return x + y }))
+			return result(arith("+", a["a"], a["b"]))
 		}},
 		"subtract": {params: []param{req("a"), req("b")}, run: func(a args) any {
 			if !isNum(a["a"]) || !isNum(a["b"]) {
 				return bothNumbers
 			}
-			return result(arith(a["a"], a["b"], func(x, y int) int { return x - y }, func(x, y float64) float64 { return x - y }))
+			return result(arith("-", a["a"], a["b"]))
 		}},
 		"multiply": {params: []param{req("a"), req("b")}, run: func(a args) any {
 			if !isNum(a["a"]) || !isNum(a["b"]) {
 				return bothNumbers
 			}
-			return result(arith(a["a"], a["b"], func(x, y int) int { return x * y }, func(x, y float64) float64 { return x * y }))
+			return result(arith("*", a["a"], a["b"]))
 		}},
 		"divide": {params: []param{req("a"), req("b")}, run: func(a args) any {
 			if !isNum(a["a"]) || !isNum(a["b"]) {
@@ -229,8 +196,8 @@ func mathTable() methods {
 			if !isNum(a["base"]) || !isNum(a["exponent"]) {
 				return bothNumbers
 			}
-			b, bi := asInt(a["base"])
-			e, ei := asInt(a["exponent"])
+			b, bi := pyIsInt(a["base"])
+			e, ei := pyIsInt(a["exponent"])
 			if bi && ei && e >= 0 {
 				r := new(big.Int).Exp(big.NewInt(int64(b)), big.NewInt(int64(e)), nil)
 				if r.IsInt64() {
@@ -254,7 +221,7 @@ func mathTable() methods {
 			if !isNum(a["number"]) {
 				return dict("error", "Input must be a number")
 			}
-			if i, ok := asInt(a["number"]); ok {
+			if i, ok := pyIsInt(a["number"]); ok {
 				if i < 0 {
 					i = -i
 				}
@@ -263,11 +230,11 @@ func mathTable() methods {
 			return result(math.Abs(toF(a["number"])))
 		}},
 		"round_number": {params: []param{req("number"), opt("decimal_places", 0)}, run: func(a args) any {
-			places, ok := asInt(a["decimal_places"])
+			places, ok := pyIsInt(a["decimal_places"])
 			if !isNum(a["number"]) || !ok {
 				return dict("error", "First input must be a number, second input must be an integer")
 			}
-			if i, ok := asInt(a["number"]); ok {
+			if i, ok := pyIsInt(a["number"]); ok {
 				if places >= 0 {
 					return result(i)
 				}
@@ -338,7 +305,7 @@ func decimalSqrt(number any, prec int) string {
 		prec = 1
 	}
 	var x *big.Rat
-	if i, ok := asInt(number); ok {
+	if i, ok := pyIsInt(number); ok {
 		x = new(big.Rat).SetInt64(int64(i))
 	} else {
 		x = new(big.Rat)

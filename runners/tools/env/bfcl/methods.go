@@ -150,17 +150,11 @@ func (a args) optStr(name string) (string, bool) {
 
 // integer returns an int argument (a bool counts, as in Python).
 func (a args) integer(name string) int {
-	switch x := a[name].(type) {
-	case int:
-		return x
-	case bool:
-		if x {
-			return 1
-		}
-		return 0
+	i, ok := pyIsInt(a[name])
+	if !ok {
+		a.typeError(name, "int")
 	}
-	a.typeError(name, "int")
-	return 0
+	return i
 }
 
 // boolean returns an argument's truth, as Python's if does.

@@ -127,6 +127,20 @@ func (d *pyDict) item(k any) (any, error) {
 	return v, nil
 }
 
+// dictItem returns d[k] as a dict to subscript with a str key: Python's KeyError when k is
+// absent, its TypeError when d[k] is not a dict.
+func (d *pyDict) dictItem(k any) (*pyDict, error) {
+	v, err := d.item(k)
+	if err != nil {
+		return nil, err
+	}
+	e, ok := v.(*pyDict)
+	if !ok {
+		return nil, pyStrSubscriptError(v)
+	}
+	return e, nil
+}
+
 // pyKeyError is the error Python's KeyError gives: str(KeyError(k)) is repr(k).
 func pyKeyError(k any) error { return errors.New(pycall.Repr(k)) }
 

@@ -140,38 +140,30 @@ func (t *ticketAPI) getTicket(a map[string]any) (any, error) {
 }
 
 func (t *ticketAPI) closeTicket(a map[string]any) (any, error) {
-	id := a["ticket_id"]
-	ticket, err := t.findTicket(id)
-	if err != nil || ticket == nil {
-		return notFound(id), err
-	}
-	status, err := ticket.item("status")
-	if err != nil {
-		return nil, err
-	}
-	if pyEq(status, "Closed") {
-		return dictOf("error", fmt.Sprintf("Ticket with ID %s is already closed.", pycall.Str(id))), nil
-	}
-	ticket.set("status", "Closed")
-	return dictOf("status", fmt.Sprintf("Ticket %s has been closed successfully.", pycall.Str(id))), nil
+	return t.changeStatus(a["ticket_id"], "Closed", "closed", func(*pyDict) {})
 }
 
 func (t *ticketAPI) resolveTicket(a map[string]any) (any, error) {
-	id := a["ticket_id"]
+	return t.changeStatus(a["ticket_id"], "Resolved", "resolved", func(ticket *pyDict) { ticket.set("resolution", a["resolution"]) })
+}
+
+// changeStatus is close_ticket's and resolve_ticket's body: the ticket under id gets status
+// (done in the messages) unless it has it already, and then update.
+func (t *ticketAPI) changeStatus(id any, status, done string, update func(ticket *pyDict)) (any, error) {
 	ticket, err := t.findTicket(id)
 	if err != nil || ticket == nil {
 		return notFound(id), err
 	}
-	status, err := ticket.item("status")
+	old, err := ticket.item("status")
 	if err != nil {
 		return nil, err
 	}
-	if pyEq(status, "Resolved") {
-		return dictOf("error", fmt.Sprintf("Ticket with ID %s is already resolved.", pycall.Str(id))), nil
+	if pyEq(old, status) {
+		return dictOf("error", fmt.Sprintf("Ticket with ID %s is already %s.", pycall.Str(id), done)), nil
 	}
-	ticket.set("status", "Resolved")
-	ticket.set("resolution", a["resolution"])
-	return dictOf("status", fmt.Sprintf("Ticket %s has been resolved successfully.", pycall.Str(id))), nil
+	ticket.set("status", status)
+	update(ticket)
+	return dictOf("status", fmt.Sprintf("Ticket %s has been %s successfully.", pycall.Str(id), done)), nil
 }
 
 func (t *ticketAPI) editTicket(a map[string]any) (any, error) {

@@ -316,17 +316,7 @@ func (t *travelAPI) spendToken() {
 }
 
 // card returns the card dict under id.
-func (t *travelAPI) card(id any) (*pyDict, error) {
-	v, err := t.creditCards.item(id)
-	if err != nil {
-		return nil, err
-	}
-	d, ok := v.(*pyDict)
-	if !ok {
-		return nil, pyStrSubscriptError(v)
-	}
-	return d, nil
-}
+func (t *travelAPI) card(id any) (*pyDict, error) { return t.creditCards.dictItem(id) }
 
 func (t *travelAPI) cardBalance(a map[string]any) (any, error) {
 	if e := t.tokenCheck(a["access_token"]); e != nil {
@@ -437,17 +427,7 @@ func (t *travelAPI) bookFlight(a map[string]any) (any, error) {
 }
 
 // booking returns the booking dict under id.
-func (t *travelAPI) booking(id any) (*pyDict, error) {
-	v, err := t.bookings.item(id)
-	if err != nil {
-		return nil, err
-	}
-	d, ok := v.(*pyDict)
-	if !ok {
-		return nil, pyStrSubscriptError(v)
-	}
-	return d, nil
-}
+func (t *travelAPI) booking(id any) (*pyDict, error) { return t.bookings.dictItem(id) }
 
 func (t *travelAPI) retrieveInvoice(a map[string]any) (any, error) {
 	if e := t.tokenCheck(a["access_token"]); e != nil {

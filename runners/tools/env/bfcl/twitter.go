@@ -111,18 +111,11 @@ func (t *twitter) Call(name string, a map[string]any) (any, error) {
 // tweetKey returns the int key a tweet_id looks up (a float equal to an int finds it, as in
 // a Python dict), false for any other value.
 func tweetKey(v any) (int, bool) {
-	switch x := v.(type) {
-	case int:
-		return x, true
-	case bool:
-		if x {
-			return 1, true
-		}
-		return 0, true
-	case float64:
-		if x == float64(int(x)) {
-			return int(x), true
-		}
+	if i, ok := pyIsInt(v); ok {
+		return i, true
+	}
+	if x, ok := v.(float64); ok && x == float64(int(x)) {
+		return int(x), true
 	}
 	return 0, false
 }
