@@ -399,12 +399,12 @@ func (p *parser) str() (string, error) {
 }
 
 // Repr is Python's repr of a value (dicts in key order; an Ordered in its order). Besides
-// Python's values as Parse gives them, it writes a Reprer as it says, any other slice or array
-// as a list, any other map as a dict in the order of its keys' text, and any integer kind as
-// an int.
+// Python's values as Parse gives them, it writes a Valuer's value, a Reprer as it says, any
+// other slice or array as a list, any other map as a dict in the order of its keys' text, and
+// any integer kind as an int.
 func Repr(v any) string {
 	var b strings.Builder
-	writeRepr(&b, v)
+	writeValue(&b, v, &reprNotation)
 	return b.String()
 }
 
@@ -416,83 +416,182 @@ func Str(v any) string {
 	return Repr(v)
 }
 
-// Reprer is a value of a caller's own Python value model (an ordered dict, a Decimal) that
-// writes its own repr.
+// Dumps is Python's json.dumps of a value with its defaults: ", " and ": " between items,
+// non-ASCII escaped, floats as repr writes them (NaN, Infinity), tuples as lists, the values
+// Repr takes but a Reprer or another type json.dumps cannot write, which is an error.
+func Dumps(v any) (string, error) {
+	var b strings.Builder
+	if err := writeValue(&b, v, &dumpsNotation); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// Reprer is a value of a caller's own Python value model (a Decimal, a dict with keys that
+// are not strings) that writes its own repr; json.dumps cannot write it.
 type Reprer interface {
 	PyRepr() string
+}
+
+// Valuer is a value of a caller's own Python value model that stands for a value Repr and
+// Dumps know (an ordered dict for an Ordered).
+type Valuer interface {
+	PyValue() any
 }
 
 // Ordered is a dict in a given order.
 type Ordered []Arg
 
-func writeRepr(b *strings.Builder, v any) {
+// notation is how a writer spells Python's values: as repr does or as json.dumps does.
+type notation struct {
+	none, yes, no string
+	str           func(string) string
+	float         func(float64) string
+	// dumps marks json.dumps: tuples are lists, and a value it cannot write is an error.
+	dumps bool
+}
+
+var (
+	reprNotation  = notation{none: "None", yes: "True", no: "False", str: ReprString, float: ReprFloat}
+	dumpsNotation = notation{none: "null", yes: "true", no: "false", str: jsonString, float: jsonFloat, dumps: true}
+)
+
+func writeValue(b *strings.Builder, v any, n *notation) error {
 	switch x := v.(type) {
 	case nil:
-		b.WriteString("None")
+		b.WriteString(n.none)
 	case bool:
 		if x {
-			b.WriteString("True")
+			b.WriteString(n.yes)
 		} else {
-			b.WriteString("False")
+			b.WriteString(n.no)
 		}
 	case string:
-		b.WriteString(ReprString(x))
+		b.WriteString(n.str(x))
 	case int:
 		b.WriteString(strconv.Itoa(x))
 	case float64:
-		b.WriteString(ReprFloat(x))
+		b.WriteString(n.float(x))
 	case json.Number:
-		writeRepr(b, Number(x))
+		return writeValue(b, Number(x), n)
+	case Valuer:
+		return writeValue(b, x.PyValue(), n)
 	case Reprer:
+		if n.dumps {
+			return notSerializable(v)
+		}
 		b.WriteString(x.PyRepr())
 	case []any:
-		writeItems(b, "[", x, "]")
+		return writeItems(b, "[", x, "]", n)
 	case Tuple:
-		end := ")"
-		if len(x) == 1 {
-			end = ",)"
+		switch {
+		case n.dumps:
+			return writeItems(b, "[", x, "]", n)
+		case len(x) == 1:
+			return writeItems(b, "(", x, ",)", n)
 		}
-		writeItems(b, "(", x, end)
+		return writeItems(b, "(", x, ")", n)
 	case Ordered:
 		b.WriteByte('{')
 		for i, a := range x {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(ReprString(a.Name))
+			b.WriteString(n.str(a.Name))
 			b.WriteString(": ")
-			writeRepr(b, a.Value)
+			if err := writeValue(b, a.Value, n); err != nil {
+				return err
+			}
 		}
 		b.WriteByte('}')
 	case map[string]any:
-		writeRepr(b, sortedOrdered(x))
+		return writeValue(b, sortedOrdered(x), n)
 	default:
 		rv := reflect.ValueOf(v)
 		switch rv.Kind() {
 		case reflect.Slice, reflect.Array:
-			writeRepr(b, ListOf(rv))
+			return writeValue(b, ListOf(rv), n)
 		case reflect.Map:
-			writeRepr(b, DictOf(rv))
+			return writeValue(b, DictOf(rv), n)
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 			b.WriteString(strconv.FormatInt(rv.Int(), 10))
 		case reflect.Float32:
-			b.WriteString(ReprFloat(rv.Float()))
+			b.WriteString(n.float(rv.Float()))
 		default:
+			if n.dumps {
+				return notSerializable(v)
+			}
 			fmt.Fprint(b, v)
 		}
 	}
+	return nil
+}
+
+// notSerializable is json.dumps's TypeError for v.
+func notSerializable(v any) error {
+	return fmt.Errorf("Object of type %T is not JSON serializable", v)
 }
 
 // writeItems writes a list's or a tuple's items between open and end.
-func writeItems(b *strings.Builder, open string, items []any, end string) {
+func writeItems(b *strings.Builder, open string, items []any, end string, n *notation) error {
 	b.WriteString(open)
 	for i, e := range items {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		writeRepr(b, e)
+		if err := writeValue(b, e, n); err != nil {
+			return err
+		}
 	}
 	b.WriteString(end)
+	return nil
+}
+
+// jsonFloat is json.dumps's float: as repr writes it, NaN and Infinity as JavaScript's.
+func jsonFloat(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	}
+	return ReprFloat(f)
+}
+
+// jsonString is json.dumps's string with ensure_ascii: non-ASCII as \uXXXX (surrogate pairs
+// past the BMP).
+func jsonString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\b':
+			b.WriteString(`\b`)
+		case r == '\f':
+			b.WriteString(`\f`)
+		case r < 0x20 || (r > 0x7e && r < 0x10000):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		case r >= 0x10000:
+			r -= 0x10000
+			fmt.Fprintf(&b, `\u%04x\u%04x`, 0xd800+(r>>10)&0x3ff, 0xdc00+r&0x3ff)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 // ListOf returns the items of a slice or an array as a list.

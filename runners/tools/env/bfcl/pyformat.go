@@ -4,12 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"maps"
-	"math"
-	"reflect"
-	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/realx-bench/realx/runners/pycall"
 )
@@ -65,11 +59,6 @@ type Mpf struct{ Digits string }
 // Decimal is a decimal.Decimal, written as Python writes it (Decimal('…')).
 type Decimal struct{ Digits string }
 
-// errNotJSON says json.dumps cannot write a value.
-type errNotJSON struct{ typ string }
-
-func (e errNotJSON) Error() string { return "Object of type " + e.typ + " is not JSON serializable" }
-
 // FormatResult writes a method's result as BFCL's executor does: a string as it is, a dict
 // as json.dumps writes it (str() when it holds what json.dumps cannot write), anything else
 // as str() writes it.
@@ -78,21 +67,20 @@ func FormatResult(v any) string {
 	case string:
 		return x
 	case Dict, map[string]any:
-		var b strings.Builder
-		if err := pyJSON(&b, x); err == nil {
-			return b.String()
+		if s, err := pycall.Dumps(x); err == nil {
+			return s
 		}
 	}
 	return pycall.Str(v)
 }
 
-// PyRepr is Python's repr of d.
-func (d Dict) PyRepr() string {
+// PyValue returns d as pycall's ordered dict, for Python's repr and json.dumps of it.
+func (d Dict) PyValue() any {
 	o := make(pycall.Ordered, len(d))
 	for i, it := range d {
 		o[i] = pycall.Arg{Name: it.Key, Value: it.Value}
 	}
-	return pycall.Repr(o)
+	return o
 }
 
 // PyRepr is Python's repr of m.
@@ -100,135 +88,6 @@ func (m Mpf) PyRepr() string { return "mpf('" + m.Digits + "')" }
 
 // PyRepr is Python's repr of d.
 func (d Decimal) PyRepr() string { return "Decimal('" + d.Digits + "')" }
-
-// sortedDict returns m as a Dict in key order.
-func sortedDict(m map[string]any) Dict {
-	d := make(Dict, 0, len(m))
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		d = append(d, Item{Key: k, Value: m[k]})
-	}
-	return d
-}
-
-// pyJSON writes v as Python's json.dumps does by default: ", " and ": " between items,
-// non-ASCII escaped, floats as repr writes them (NaN, Infinity), dicts in their order.
-func pyJSON(b *strings.Builder, v any) error {
-	switch x := v.(type) {
-	case nil:
-		b.WriteString("null")
-	case bool:
-		if x {
-			b.WriteString("true")
-		} else {
-			b.WriteString("false")
-		}
-	case string:
-		b.WriteString(jsonString(x))
-	case int:
-		b.WriteString(strconv.Itoa(x))
-	case int64:
-		b.WriteString(strconv.FormatInt(x, 10))
-	case float64:
-		switch {
-		case math.IsNaN(x):
-			b.WriteString("NaN")
-		case math.IsInf(x, 1):
-			b.WriteString("Infinity")
-		case math.IsInf(x, -1):
-			b.WriteString("-Infinity")
-		default:
-			b.WriteString(pycall.ReprFloat(x))
-		}
-	case Mpf:
-		return errNotJSON{"mpf"}
-	case Decimal:
-		return errNotJSON{"Decimal"}
-	case Dict:
-		b.WriteByte('{')
-		for i, it := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(jsonString(it.Key))
-			b.WriteString(": ")
-			if err := pyJSON(b, it.Value); err != nil {
-				return err
-			}
-		}
-		b.WriteByte('}')
-	case map[string]any:
-		return pyJSON(b, sortedDict(x))
-	case []any:
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			if err := pyJSON(b, e); err != nil {
-				return err
-			}
-		}
-		b.WriteByte(']')
-	default:
-		rv := reflect.ValueOf(v)
-		switch rv.Kind() {
-		case reflect.Slice, reflect.Array:
-			return pyJSON(b, pycall.ListOf(rv))
-		case reflect.Map:
-			d := Dict{}
-			for _, a := range pycall.DictOf(rv) {
-				d = append(d, Item{Key: a.Name, Value: a.Value})
-			}
-			return pyJSON(b, d)
-		case reflect.Int, reflect.Int32, reflect.Int64:
-			b.WriteString(strconv.FormatInt(rv.Int(), 10))
-		case reflect.Float32:
-			return pyJSON(b, rv.Float())
-		default:
-			return errNotJSON{fmt.Sprintf("%T", v)}
-		}
-	}
-	return nil
-}
-
-// jsonString writes s as json.dumps does with ensure_ascii: non-ASCII as \uXXXX (surrogate
-// pairs past the BMP).
-func jsonString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\b':
-			b.WriteString(`\b`)
-		case r == '\f':
-			b.WriteString(`\f`)
-		case r < 0x20 || (r > 0x7e && r < 0x10000):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		case r >= 0x10000:
-			r1, r2 := utf16Surrogates(r)
-			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
-func utf16Surrogates(r rune) (rune, rune) {
-	r -= 0x10000
-	return 0xd800 + (r>>10)&0x3ff, 0xdc00 + r&0x3ff
-}
 
 // decodeArgs reads a call's JSON arguments as Python receives them from json.loads: a
 // number with a fraction or exponent is a float, any other an int.
