@@ -549,15 +549,11 @@ func writeItems(b *strings.Builder, open string, items []any, end string, n *not
 
 // jsonFloat is json.dumps's float: as repr writes it, NaN and Infinity as JavaScript's.
 func jsonFloat(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
+	s := ReprFloat(f)
+	if js, ok := map[string]string{"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}[s]; ok {
+		return js
 	}
-	return ReprFloat(f)
+	return s
 }
 
 // jsonString is json.dumps's string with ensure_ascii: non-ASCII as \uXXXX (surrogate pairs
