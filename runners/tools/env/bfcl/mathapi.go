@@ -241,7 +241,7 @@ func mathTable() methods {
 				p := int(math.Pow10(-places))
 				return result(int(math.RoundToEven(float64(i)/float64(p))) * p)
 			}
-			return result(floatRound(toF(a["number"]), places))
+			return result(pyRound(toF(a["number"]), places))
 		}},
 		"percentage": {params: []param{req("part"), req("whole")}, run: func(a args) any {
 			if !isNum(a["part"]) || !isNum(a["whole"]) {
@@ -286,16 +286,6 @@ func mathTable() methods {
 			return result(pySum(l))
 		}},
 	}
-}
-
-// pyRound is Python's round(x, n) of a float: correctly rounded, ties to even.
-func floatRound(x float64, n int) float64 {
-	if n >= 0 {
-		f, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'f', n, 64), 64)
-		return f
-	}
-	p := math.Pow10(-n)
-	return math.RoundToEven(x/p) * p
 }
 
 // decimalSqrt is str(Decimal(number).sqrt()) under a context of prec significant digits:

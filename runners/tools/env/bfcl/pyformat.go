@@ -127,7 +127,7 @@ func pyNumbers(v any) any {
 	return v
 }
 
-// decodePy reads JSON (a scenario) with Python's numbers.
+// decodePlain reads JSON (a scenario) with Python's numbers.
 func decodePlain(raw []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()

@@ -518,10 +518,14 @@ func pyIntOf(v any) (int, error) {
 }
 
 // pyRound is Python's round(x, n) for a float: the nearest n-decimal value of x's exact binary
-// value, ties to even.
+// value, ties to even (for a negative n, the nearest multiple of 10^-n).
 func pyRound(x float64, n int) float64 {
 	if math.IsInf(x, 0) || math.IsNaN(x) {
 		return x
+	}
+	if n < 0 {
+		p := math.Pow10(-n)
+		return math.RoundToEven(x/p) * p
 	}
 	f, err := strconv.ParseFloat(strconv.FormatFloat(x, 'f', n, 64), 64)
 	if err != nil {
