@@ -9,7 +9,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -396,80 +398,224 @@ func (p *parser) str() (string, error) {
 	return "", fmt.Errorf("unterminated string")
 }
 
-// Repr is Python's repr of a value (dicts in key order; an Ordered in its order).
+// Repr is Python's repr of a value (dicts in key order; an Ordered in its order). Besides
+// Python's values as Parse gives them, it writes a Valuer's value, a Reprer as it says, any
+// other slice or array as a list, any other map as a dict in the order of its keys' text, and
+// any integer kind as an int.
 func Repr(v any) string {
 	var b strings.Builder
-	writeRepr(&b, v)
+	writeValue(&b, v, &reprNotation)
 	return b.String()
+}
+
+// Str is Python's str of a value: a string as it is, anything else as Repr writes it.
+func Str(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return Repr(v)
+}
+
+// Dumps is Python's json.dumps of a value with its defaults: ", " and ": " between items,
+// non-ASCII escaped, floats as repr writes them (NaN, Infinity), tuples as lists, the values
+// Repr takes but a Reprer or another type json.dumps cannot write, which is an error.
+func Dumps(v any) (string, error) {
+	var b strings.Builder
+	if err := writeValue(&b, v, &dumpsNotation); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// Reprer is a value of a caller's own Python value model (a Decimal, a dict with keys that
+// are not strings) that writes its own repr; json.dumps cannot write it.
+type Reprer interface {
+	PyRepr() string
+}
+
+// Valuer is a value of a caller's own Python value model that stands for a value Repr and
+// Dumps know (an ordered dict for an Ordered).
+type Valuer interface {
+	PyValue() any
 }
 
 // Ordered is a dict in a given order.
 type Ordered []Arg
 
-func writeRepr(b *strings.Builder, v any) {
+// notation is how a writer spells Python's values: as repr does or as json.dumps does.
+type notation struct {
+	none, yes, no string
+	str           func(string) string
+	float         func(float64) string
+	// dumps marks json.dumps: tuples are lists, and a value it cannot write is an error.
+	dumps bool
+}
+
+var (
+	reprNotation  = notation{none: "None", yes: "True", no: "False", str: ReprString, float: ReprFloat}
+	dumpsNotation = notation{none: "null", yes: "true", no: "false", str: jsonString, float: jsonFloat, dumps: true}
+)
+
+func writeValue(b *strings.Builder, v any, n *notation) error {
 	switch x := v.(type) {
 	case nil:
-		b.WriteString("None")
+		b.WriteString(n.none)
 	case bool:
 		if x {
-			b.WriteString("True")
+			b.WriteString(n.yes)
 		} else {
-			b.WriteString("False")
+			b.WriteString(n.no)
 		}
 	case string:
-		b.WriteString(ReprString(x))
+		b.WriteString(n.str(x))
 	case int:
 		b.WriteString(strconv.Itoa(x))
 	case float64:
-		b.WriteString(ReprFloat(x))
+		b.WriteString(n.float(x))
 	case json.Number:
-		writeRepr(b, number(x))
+		return writeValue(b, Number(x), n)
+	case Valuer:
+		return writeValue(b, x.PyValue(), n)
+	case Reprer:
+		if n.dumps {
+			return notSerializable(v)
+		}
+		b.WriteString(x.PyRepr())
 	case []any:
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeRepr(b, e)
-		}
-		b.WriteByte(']')
+		return writeItems(b, "[", x, "]", n)
 	case Tuple:
-		b.WriteByte('(')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeRepr(b, e)
+		switch {
+		case n.dumps:
+			return writeItems(b, "[", x, "]", n)
+		case len(x) == 1:
+			return writeItems(b, "(", x, ",)", n)
 		}
-		if len(x) == 1 {
-			b.WriteByte(',')
-		}
-		b.WriteByte(')')
+		return writeItems(b, "(", x, ")", n)
 	case Ordered:
 		b.WriteByte('{')
 		for i, a := range x {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(ReprString(a.Name))
+			b.WriteString(n.str(a.Name))
 			b.WriteString(": ")
-			writeRepr(b, a.Value)
+			if err := writeValue(b, a.Value, n); err != nil {
+				return err
+			}
 		}
 		b.WriteByte('}')
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		o := make(Ordered, len(keys))
-		for i, k := range keys {
-			o[i] = Arg{Name: k, Value: x[k]}
-		}
-		writeRepr(b, o)
+		return writeValue(b, sortedOrdered(x), n)
 	default:
-		fmt.Fprint(b, v)
+		rv := reflect.ValueOf(v)
+		switch rv.Kind() {
+		case reflect.Slice, reflect.Array:
+			return writeValue(b, ListOf(rv), n)
+		case reflect.Map:
+			return writeValue(b, DictOf(rv), n)
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			b.WriteString(strconv.FormatInt(rv.Int(), 10))
+		case reflect.Float32:
+			b.WriteString(n.float(rv.Float()))
+		default:
+			if n.dumps {
+				return notSerializable(v)
+			}
+			fmt.Fprint(b, v)
+		}
 	}
+	return nil
+}
+
+// notSerializable is json.dumps's TypeError for v.
+func notSerializable(v any) error {
+	return fmt.Errorf("Object of type %T is not JSON serializable", v)
+}
+
+// writeItems writes a list's or a tuple's items between open and end.
+func writeItems(b *strings.Builder, open string, items []any, end string, n *notation) error {
+	b.WriteString(open)
+	for i, e := range items {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if err := writeValue(b, e, n); err != nil {
+			return err
+		}
+	}
+	b.WriteString(end)
+	return nil
+}
+
+// jsonFloat is json.dumps's float: as repr writes it, NaN and Infinity as JavaScript's.
+func jsonFloat(f float64) string {
+	s := ReprFloat(f)
+	if js, ok := map[string]string{"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}[s]; ok {
+		return js
+	}
+	return s
+}
+
+// jsonString is json.dumps's string with ensure_ascii: non-ASCII as \uXXXX (surrogate pairs
+// past the BMP).
+func jsonString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\b':
+			b.WriteString(`\b`)
+		case r == '\f':
+			b.WriteString(`\f`)
+		case r < 0x20 || (r > 0x7e && r < 0x10000):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		case r >= 0x10000:
+			r -= 0x10000
+			fmt.Fprintf(&b, `\u%04x\u%04x`, 0xd800+(r>>10)&0x3ff, 0xdc00+r&0x3ff)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// ListOf returns the items of a slice or an array as a list.
+func ListOf(rv reflect.Value) []any {
+	l := make([]any, rv.Len())
+	for i := range l {
+		l[i] = rv.Index(i).Interface()
+	}
+	return l
+}
+
+// DictOf returns a map as a dict whose keys are the map's keys' text, in their order.
+func DictOf(rv reflect.Value) Ordered {
+	o := make(Ordered, 0, rv.Len())
+	for _, k := range rv.MapKeys() {
+		o = append(o, Arg{Name: fmt.Sprint(k.Interface()), Value: rv.MapIndex(k).Interface()})
+	}
+	slices.SortFunc(o, func(a, b Arg) int { return strings.Compare(a.Name, b.Name) })
+	return o
+}
+
+// sortedOrdered returns m as a dict in key order.
+func sortedOrdered(m map[string]any) Ordered {
+	o := make(Ordered, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		o = append(o, Arg{Name: k, Value: m[k]})
+	}
+	return o
 }
 
 // ReprString is Python's repr of a string: single quotes unless it holds one and no double
@@ -539,9 +685,9 @@ func ReprFloat(f float64) string {
 	return s
 }
 
-// number reads a JSON number as Python's json.loads does: an int unless it has a fraction or
-// an exponent.
-func number(n json.Number) any {
+// Number reads a JSON number as Python's json.loads does: an int unless it has a fraction or
+// an exponent (or is too large for an int).
+func Number(n json.Number) any {
 	s := n.String()
 	if !strings.ContainsAny(s, ".eE") {
 		if i, err := strconv.Atoi(s); err == nil {
@@ -585,9 +731,25 @@ func DecodeJSON(s string) (any, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
-	dec := json.NewDecoder(strings.NewReader(s))
+	return DecodeJSONObjects([]byte(s), orderedObject)
+}
+
+// orderedObject builds an Ordered from an object's keys and values.
+func orderedObject(keys []string, values []any) any {
+	o := make(Ordered, len(keys))
+	for i, k := range keys {
+		o[i] = Arg{Name: k, Value: values[i]}
+	}
+	return o
+}
+
+// DecodeJSONObjects reads one JSON value with Python's numbers (Number), each object built by
+// object from its keys and values in their order (a repeated key repeated), so that a caller
+// keeps objects in its own dict type.
+func DecodeJSONObjects(data []byte, object func(keys []string, values []any) any) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	v, err := orderedValue(dec)
+	v, err := decodeValue(dec, object)
 	if err != nil {
 		return nil, err
 	}
@@ -602,9 +764,7 @@ func decodeOrdered(s string) (Ordered, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	v, err := orderedValue(dec)
+	v, err := DecodeJSONObjects([]byte(s), orderedObject)
 	if err != nil {
 		return nil, err
 	}
@@ -612,13 +772,10 @@ func decodeOrdered(s string) (Ordered, error) {
 	if !ok {
 		return nil, fmt.Errorf("not an object")
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("text after the object")
-	}
 	return o, nil
 }
 
-func orderedValue(dec *json.Decoder) (any, error) {
+func decodeValue(dec *json.Decoder, object func([]string, []any) any) (any, error) {
 	t, err := dec.Token()
 	if err != nil {
 		return nil, err
@@ -627,24 +784,25 @@ func orderedValue(dec *json.Decoder) (any, error) {
 	case json.Delim:
 		switch x {
 		case '{':
-			o := Ordered{}
+			var keys []string
+			var values []any
 			for dec.More() {
 				k, err := dec.Token()
 				if err != nil {
 					return nil, err
 				}
-				v, err := orderedValue(dec)
+				v, err := decodeValue(dec, object)
 				if err != nil {
 					return nil, err
 				}
-				o = append(o, Arg{Name: k.(string), Value: v})
+				keys, values = append(keys, k.(string)), append(values, v)
 			}
 			_, err := dec.Token()
-			return o, err
+			return object(keys, values), err
 		case '[':
 			l := []any{}
 			for dec.More() {
-				v, err := orderedValue(dec)
+				v, err := decodeValue(dec, object)
 				if err != nil {
 					return nil, err
 				}
@@ -654,7 +812,7 @@ func orderedValue(dec *json.Decoder) (any, error) {
 			return l, err
 		}
 	case json.Number:
-		return number(x), nil
+		return Number(x), nil
 	}
 	return t, nil
 }
@@ -688,16 +846,7 @@ func writeJSON(b *bytes.Buffer, v any) {
 		}
 		b.WriteByte('}')
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		o := make(Ordered, len(keys))
-		for i, k := range keys {
-			o[i] = Arg{Name: k, Value: x[k]}
-		}
-		writeJSON(b, o)
+		writeJSON(b, sortedOrdered(x))
 	case []any:
 		b.WriteByte('[')
 		for i, e := range x {

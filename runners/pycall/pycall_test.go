@@ -1,6 +1,7 @@
 package pycall
 
 import (
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -62,4 +63,17 @@ func TestRepr(t *testing.T) {
 		Repr([]any{"it's", `a"b`, "x\ny", nil, true, 1, 1.0, 1e-05, 1e16, Tuple{1}, Ordered{{"b", 1}, {"a", 2}}}))
 	assert.Equal(t, `'it\'s "q"'`, Repr(`it's "q"`))
 	assert.Equal(t, `{"a":1.0,"b":[1,"x"],"c":{"d":null}}`, JSON([]Arg{{"a", 1.0}, {"b", Tuple{1, "x"}}, {"c", Ordered{{"d", nil}}}}))
+}
+
+// TestDumps writes values as Python's json.dumps does by default, and refuses what it cannot
+// write.
+func TestDumps(t *testing.T) {
+	got, err := Dumps(Ordered{{"a", []any{1, 2.0, math.NaN(), math.Inf(-1)}}, {"é", Tuple{"x"}}, {"s", "😀\n\"q\""}, {"n", nil}})
+	require.NoError(t, err)
+	assert.Equal(t, `{"a": [1, 2.0, NaN, -Infinity], "\u00e9": ["x"], "s": "\ud83d\ude00\n\"q\"", "n": null}`, got)
+	got, err = Dumps(map[string]any{"b": true, "a": []int{3}})
+	require.NoError(t, err)
+	assert.Equal(t, `{"a": [3], "b": true}`, got)
+	_, err = Dumps([]any{struct{}{}})
+	assert.Error(t, err)
 }

@@ -3,6 +3,7 @@ package bfcl
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -115,7 +116,7 @@ func compareStates(model, gold *Entry) string {
 	for _, class := range gold.classes {
 		g, m := gs[class], ms[class]
 		var diffs []string
-		for _, attr := range sortedKeys(g) {
+		for _, attr := range slices.Sorted(maps.Keys(g)) {
 			if !jsonEqual(m[attr], g[attr]) {
 				mj, _ := json.Marshal(m[attr])
 				gj, _ := json.Marshal(g[attr])
@@ -127,15 +128,6 @@ func compareStates(model, gold *Entry) string {
 		}
 	}
 	return ""
-}
-
-func sortedKeys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // jsonEqual compares two values by their JSON form, read back without types.

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf16"
+
+	"github.com/realx-bench/realx/runners/pycall"
 )
 
 // pythonCalls are call sequences recorded from the published Python classes (CPython 3.11,
@@ -129,7 +131,7 @@ func writeDumps(b *strings.Builder, v any) {
 		case math.IsInf(x, -1):
 			b.WriteString("-Infinity")
 		default:
-			b.WriteString(pyFloatRepr(x))
+			b.WriteString(pycall.ReprFloat(x))
 		}
 	case string:
 		writeJSONString(b, x)

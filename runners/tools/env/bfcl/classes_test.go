@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/realx-bench/realx/runners/pycall"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -186,6 +187,6 @@ func TestFormatResult(t *testing.T) {
 	assert.Equal(t, `{"a": "caf\u00e9", "b": 1e-05, "c": [1.0, null]}`, FormatResult(dict("a", "café", "b", 1e-05, "c", []any{1.0, nil})))
 	assert.Equal(t, `["it's", 'x']`, FormatResult([]any{"it's", "x"}))
 	assert.Equal(t, "None", FormatResult(nil))
-	assert.Equal(t, "1e+16", reprFloat(1e16))
-	assert.Equal(t, "123.0", reprFloat(123))
+	assert.Equal(t, "1e+16", pycall.ReprFloat(1e16))
+	assert.Equal(t, "123.0", pycall.ReprFloat(123))
 }

@@ -269,14 +269,14 @@ func (fs *fileSystem) table() methods {
 			slices.Reverse(path)
 			return dict("current_working_directory", "/"+strings.Join(path, "/"))
 		}},
-		"ls": {params: []param{optional("a", false)}, run: func(a args) any {
+		"ls": {params: []param{opt("a", false)}, run: func(a args) any {
 			names := slices.Clone(fs.cwd.contents.names)
 			if !a.boolean("a") {
 				names = slices.DeleteFunc(names, func(n string) bool { return strings.HasPrefix(n, ".") })
 			}
 			return dict("current_directory_content", strs(names))
 		}},
-		"cd": {params: []param{need("folder")}, run: func(a args) any {
+		"cd": {params: []param{req("folder")}, run: func(a args) any {
 			folder := a.str("folder")
 			if folder == ".." {
 				switch {
@@ -296,7 +296,7 @@ func (fs *fileSystem) table() methods {
 			fs.cwd = d
 			return dict("current_working_directory", d.name)
 		}},
-		"mkdir": {params: []param{need("dir_name")}, run: func(a args) any {
+		"mkdir": {params: []param{req("dir_name")}, run: func(a args) any {
 			n := a.str("dir_name")
 			if !validName(n) {
 				return dict("error", fmt.Sprintf("mkdir: cannot create directory '%s': Invalid character", n))
@@ -307,7 +307,7 @@ func (fs *fileSystem) table() methods {
 			fs.cwd.addDir(n)
 			return nil
 		}},
-		"touch": {params: []param{need("file_name")}, run: func(a args) any {
+		"touch": {params: []param{req("file_name")}, run: func(a args) any {
 			n := a.str("file_name")
 			if !validName(n) {
 				return dict("error", fmt.Sprintf("touch: cannot touch '%s': Invalid character", n))
@@ -318,7 +318,7 @@ func (fs *fileSystem) table() methods {
 			fs.cwd.addFile(n, "")
 			return nil
 		}},
-		"echo": {params: []param{need("content"), optional("file_name", nil)}, run: func(a args) any {
+		"echo": {params: []param{req("content"), opt("file_name", nil)}, run: func(a args) any {
 			content := a.str("content")
 			n, ok := a.optStr("file_name")
 			if !ok {
@@ -342,7 +342,7 @@ func (fs *fileSystem) table() methods {
 			}
 			return nil
 		}},
-		"cat": {params: []param{need("file_name")}, run: func(a args) any {
+		"cat": {params: []param{req("file_name")}, run: func(a args) any {
 			n := a.str("file_name")
 			if !validName(n) {
 				return dict("error", fmt.Sprintf("cat: '%s': Invalid character", n))
@@ -355,7 +355,7 @@ func (fs *fileSystem) table() methods {
 			}
 			return dict("error", fmt.Sprintf("cat: %s: Is a directory", n))
 		}},
-		"find": {params: []param{optional("path", "."), optional("name", nil)}, run: func(a args) any {
+		"find": {params: []param{opt("path", "."), opt("name", nil)}, run: func(a args) any {
 			path := a.str("path")
 			name, byName := a.optStr("name")
 			matches := []any{}
@@ -374,7 +374,7 @@ func (fs *fileSystem) table() methods {
 			walk(fs.cwd, strings.TrimRight(path, "/"))
 			return dict("matches", matches)
 		}},
-		"wc": {params: []param{need("file_name"), optional("mode", "l")}, run: func(a args) any {
+		"wc": {params: []param{req("file_name"), opt("mode", "l")}, run: func(a args) any {
 			n, mode := a.str("file_name"), a.str("mode")
 			if mode != "l" && mode != "w" && mode != "c" {
 				return dict("error", fmt.Sprintf("wc: invalid mode '%s'", mode))
@@ -391,7 +391,7 @@ func (fs *fileSystem) table() methods {
 			}
 			return dict("error", fmt.Sprintf("wc: %s: No such file or directory", n))
 		}},
-		"sort": {params: []param{need("file_name")}, run: func(a args) any {
+		"sort": {params: []param{req("file_name")}, run: func(a args) any {
 			n := a.str("file_name")
 			if f := fs.file(n); f != nil {
 				lines := splitLines(f.content)
@@ -400,7 +400,7 @@ func (fs *fileSystem) table() methods {
 			}
 			return dict("error", fmt.Sprintf("sort: %s: No such file or directory", n))
 		}},
-		"grep": {params: []param{need("file_name"), need("pattern")}, run: func(a args) any {
+		"grep": {params: []param{req("file_name"), req("pattern")}, run: func(a args) any {
 			n, pat := a.str("file_name"), a.str("pattern")
 			if f := fs.file(n); f != nil {
 				out := []any{}
@@ -413,7 +413,7 @@ func (fs *fileSystem) table() methods {
 			}
 			return dict("error", fmt.Sprintf("grep: %s: No such file or directory", n))
 		}},
-		"du": {params: []param{optional("human_readable", false)}, run: func(a args) any {
+		"du": {params: []param{opt("human_readable", false)}, run: func(a args) any {
 			var size func(v any) int
 			size = func(v any) int {
 				switch x := v.(type) {
@@ -441,7 +441,7 @@ func (fs *fileSystem) table() methods {
 			}
 			return dict("disk_usage", fmt.Sprintf("%.2f PB", f))
 		}},
-		"tail": {params: []param{need("file_name"), optional("lines", 10)}, run: func(a args) any {
+		"tail": {params: []param{req("file_name"), opt("lines", 10)}, run: func(a args) any {
 			n := a.str("file_name")
 			f := fs.file(n)
 			if f == nil {
@@ -454,7 +454,7 @@ func (fs *fileSystem) table() methods {
 			}
 			return dict("last_lines", strings.Join(pyTail(lines, k), "\n"))
 		}},
-		"diff": {params: []param{need("file_name1"), need("file_name2")}, run: func(a args) any {
+		"diff": {params: []param{req("file_name1"), req("file_name2")}, run: func(a args) any {
 			n1, n2 := a.str("file_name1"), a.str("file_name2")
 			f1, f2 := fs.file(n1), fs.file(n2)
 			if f1 == nil || f2 == nil {
@@ -469,13 +469,13 @@ func (fs *fileSystem) table() methods {
 			}
 			return dict("diff_lines", strings.Join(out, "\n"))
 		}},
-		"mv": {params: []param{need("source"), need("destination")}, run: func(a args) any {
+		"mv": {params: []param{req("source"), req("destination")}, run: func(a args) any {
 			return fs.moveOrCopy("mv", a.str("source"), a.str("destination"))
 		}},
-		"cp": {params: []param{need("source"), need("destination")}, run: func(a args) any {
+		"cp": {params: []param{req("source"), req("destination")}, run: func(a args) any {
 			return fs.moveOrCopy("cp", a.str("source"), a.str("destination"))
 		}},
-		"rm": {params: []param{need("file_name")}, run: func(a args) any {
+		"rm": {params: []param{req("file_name")}, run: func(a args) any {
 			n := a.str("file_name")
 			if !fs.cwd.contents.has(n) {
 				return dict("error", fmt.Sprintf("rm: cannot remove '%s': No such file or directory", n))
@@ -483,7 +483,7 @@ func (fs *fileSystem) table() methods {
 			fs.cwd.contents.pop(n)
 			return dict("result", fmt.Sprintf("'%s' removed", n))
 		}},
-		"rmdir": {params: []param{need("dir_name")}, run: func(a args) any {
+		"rmdir": {params: []param{req("dir_name")}, run: func(a args) any {
 			n := a.str("dir_name")
 			if !fs.cwd.contents.has(n) {
 				return dict("error", fmt.Sprintf("rmdir: cannot remove '%s': No such file or directory", n))

@@ -6,11 +6,11 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
 
 	"github.com/realx-bench/realx/runners"
+	"github.com/realx-bench/realx/runners/pycall"
 )
 
 // funcDocs holds BFCL's published function documents of the multi-turn classes
@@ -103,68 +103,43 @@ func loadDocs() (map[string][]FuncDoc, error) {
 }
 
 // get returns the value of key, nil when d has none.
-func (d Dict) get(key string) any {
+func (d Dict) get(key string) any { return d.getOr(key, nil) }
+
+// scenarioDict decodes a class's scenario as a Dict, an empty one when there is none.
+func scenarioDict(class string, scenario json.RawMessage) (Dict, error) {
+	if len(scenario) == 0 {
+		return Dict{}, nil
+	}
+	v, err := decodeOrdered(scenario)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", class, err)
+	}
+	d, ok := v.(Dict)
+	if !ok {
+		return nil, fmt.Errorf("%s: the scenario is not an object", class)
+	}
+	return d, nil
+}
+
+// getOr returns the value of key's first item, def when d has none.
+func (d Dict) getOr(key string, def any) any {
 	for _, it := range d {
 		if it.Key == key {
 			return it.Value
 		}
 	}
-	return nil
+	return def
 }
 
 // decodeOrdered reads JSON keeping objects' order (as Dicts) and Python's numbers.
 func decodeOrdered(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	v, err := orderedValue(dec)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("text after the JSON value")
-	}
-	return v, nil
-}
-
-func orderedValue(dec *json.Decoder) (any, error) {
-	t, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch x := t.(type) {
-	case json.Delim:
-		switch x {
-		case '{':
-			d := Dict{}
-			for dec.More() {
-				k, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				v, err := orderedValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				d = append(d, Item{Key: k.(string), Value: v})
-			}
-			_, err := dec.Token()
-			return d, err
-		case '[':
-			l := []any{}
-			for dec.More() {
-				v, err := orderedValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				l = append(l, v)
-			}
-			_, err := dec.Token()
-			return l, err
+	return pycall.DecodeJSONObjects(b, func(keys []string, values []any) any {
+		d := make(Dict, len(keys))
+		for i, k := range keys {
+			d[i] = Item{Key: k, Value: values[i]}
 		}
-	case json.Number:
-		return pyNumbers(x), nil
-	}
-	return t, nil
+		return d
+	})
 }
 
 // openAPIType maps the documents' types to JSON Schema's, as BFCL's GORILLA_TO_OPENAPI does.
@@ -185,7 +160,7 @@ const pythonHint = " Note that the provided function is in Python 3 syntax."
 func castProperties(props Dict) Dict {
 	out := make(Dict, len(props))
 	for i, p := range props {
-		v, _ := cloneValue(p.Value).(Dict)
+		v, _ := pyCopy(p.Value).(Dict)
 		typ, hasType := v.get("type").(string)
 		switch {
 		case !hasType:
@@ -239,12 +214,12 @@ func (d Dict) set(key string, v any) Dict {
 // published document as Python writes it (the pythonic protocol's system prompt puts the
 // description with the hint in it, its reveal turn leaves it as published, as BFCL does).
 func (f FuncDoc) ToolDef() runners.ToolDef {
-	params, _ := cloneValue(f.Doc.get("parameters")).(Dict)
+	params, _ := pyCopy(f.Doc.get("parameters")).(Dict)
 	params = params.set("type", "object")
 	props, _ := params.get("properties").(Dict)
 	params = params.set("properties", castProperties(props))
 	b, _ := json.Marshal(params)
-	return runners.ToolDef{Name: f.Name, Description: f.Description + pythonHint, Parameters: b, Python: strOf(f.Doc)}
+	return runners.ToolDef{Name: f.Name, Description: f.Description + pythonHint, Parameters: b, Python: pycall.Str(f.Doc)}
 }
 
 // PromptingSystemPrompt is BFCL's system prompt for prompting mode (DEFAULT_SYSTEM_PROMPT of
@@ -273,7 +248,7 @@ const AddedFunctionsFC = "I have updated some more functions you can choose from
 func PromptingSystem(docs []FuncDoc) string {
 	l := make([]string, len(docs))
 	for i, d := range docs {
-		l[i] = strOf(cloneValue(d.Doc).(Dict).set("description", d.Description+pythonHint))
+		l[i] = pycall.Str(pyCopy(d.Doc).(Dict).set("description", d.Description+pythonHint))
 	}
 	return strings.Replace(PromptingSystemPrompt, "{functions}", "["+strings.Join(l, ", ")+"]", 1)
 }

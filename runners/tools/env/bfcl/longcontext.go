@@ -25,30 +25,5 @@ func longContext(name string) any {
 		}
 		longVals = v.(map[string]any)
 	})
-	return cloneValue(longVals[name])
-}
-
-// cloneValue deep-copies a JSON-like value, as Python's deepcopy does the scenario.
-func cloneValue(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[k] = cloneValue(e)
-		}
-		return m
-	case []any:
-		l := make([]any, len(x))
-		for i, e := range x {
-			l[i] = cloneValue(e)
-		}
-		return l
-	case Dict:
-		d := make(Dict, len(x))
-		for i, it := range x {
-			d[i] = Item{Key: it.Key, Value: cloneValue(it.Value)}
-		}
-		return d
-	}
-	return v
+	return pyCopy(longVals[name])
 }

@@ -7,6 +7,8 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+
+	"github.com/realx-bench/realx/runners/pycall"
 )
 
 func init() { registerClass("MathAPI", newMathAPI) }
@@ -29,50 +31,21 @@ func (m *mathAPI) Call(name string, a map[string]any) (any, error) {
 
 // isNum reports whether v is a Python int or float (a bool is an int).
 func isNum(v any) bool {
-	switch v.(type) {
-	case int, float64, bool:
-		return true
-	}
-	return false
+	_, ok := pyNum(v)
+	return ok
 }
 
 // toF returns a number as a float64.
 func toF(v any) float64 {
-	switch x := v.(type) {
-	case int:
-		return float64(x)
-	case float64:
-		return x
-	case bool:
-		if x {
-			return 1
-		}
-	}
-	return 0
+	f, _ := pyNum(v)
+	return f
 }
 
-// asInt returns v as an int when it is a Python int.
-func asInt(v any) (int, bool) {
-	switch x := v.(type) {
-	case int:
-		return x, true
-	case bool:
-		if x {
-			return 1, true
-		}
-		return 0, true
-	}
-	return 0, false
-}
-
-// arith applies a binary operation with Python's types: int with int gives an int.
-func arith(a, b any, fi func(x, y int) int, ff func(x, y float64) float64) any {
-	x, xi := asInt(a)
-	y, yi := asInt(b)
-	if xi && yi {
-		return fi(x, y)
-	}
-	return ff(toF(a), toF(b))
+// arith applies a binary operator (+, -, *) to two numbers with Python's types (pyArith):
+// int with int gives an int.
+func arith(op string, a, b any) any {
+	v, _ := pyArith(op, a, b)
+	return v
 }
 
 // numList returns the numbers of a list, or false when one is not a number.
@@ -89,19 +62,15 @@ func numList(l []any) ([]any, bool) {
 func pySum(l []any) any {
 	var acc any = 0
 	for _, v := range l {
-		acc = arith(acc, v, func(x, y int) int { return x + y }, func(x, y float64) float64 { return x + y })
+		acc = arith("+", acc, v)
 	}
 	return acc
 }
 
-// pyLess is a < b for Python numbers.
+// numLess is a < b for Python numbers.
 func numLess(a, b any) bool {
-	x, xi := asInt(a)
-	y, yi := asInt(b)
-	if xi && yi {
-		return x < y
-	}
-	return toF(a) < toF(b)
+	lt, _ := pyLess(a, b)
+	return lt
 }
 
 func mathTable() methods {
@@ -110,7 +79,7 @@ func mathTable() methods {
 	listOf := func(a args, empty string) ([]any, any) {
 		l, ok := a["numbers"].([]any)
 		if !ok || len(l) == 0 {
-			if !ok && a["numbers"] != nil && truthy(a["numbers"]) {
+			if !ok && a["numbers"] != nil && pyTruth(a["numbers"]) {
 				return nil, dict("error", "All elements in the list must be numbers")
 			}
 			return nil, dict("error", empty)
@@ -121,12 +90,12 @@ func mathTable() methods {
 		return l, nil
 	}
 	return methods{
-		"logarithm": {params: []param{need("value"), need("base"), need("precision")}, run: func(a args) any {
+		"logarithm": {params: []param{req("value"), req("base"), req("precision")}, run: func(a args) any {
 			if !isNum(a["value"]) || !isNum(a["base"]) {
-				return dict("error", "cannot create mpf from "+reprValue(a["value"]))
+				return dict("error", "cannot create mpf from "+pycall.Repr(a["value"]))
 			}
 			if !isNum(a["precision"]) {
-				return dict("error", "int() argument must be a string, a bytes-like object or a real number, not '"+pyType(a["precision"])+"'")
+				return dict("error", "int() argument must be a string, a bytes-like object or a real number, not '"+pyTypeName(a["precision"])+"'")
 			}
 			digits, ok := mpfLogRatio(toF(a["value"]), toF(a["base"]), int(toF(a["precision"])))
 			if !ok {
@@ -134,14 +103,14 @@ func mathTable() methods {
 			}
 			return result(Mpf{Digits: digits})
 		}},
-		"mean": {params: []param{need("numbers")}, run: func(a args) any {
+		"mean": {params: []param{req("numbers")}, run: func(a args) any {
 			l, e := listOf(a, "Cannot calculate mean of an empty list")
 			if e != nil {
 				return e
 			}
 			return result(toF(pySum(l)) / float64(len(l)))
 		}},
-		"standard_deviation": {params: []param{need("numbers")}, run: func(a args) any {
+		"standard_deviation": {params: []param{req("numbers")}, run: func(a args) any {
 			l, e := listOf(a, "Cannot calculate standard deviation of an empty list")
 			if e != nil {
 				return e
@@ -153,7 +122,7 @@ func mathTable() methods {
 			}
 			return result(math.Sqrt(v / float64(len(l))))
 		}},
-		"si_unit_conversion": {params: []param{need("value"), need("unit_in"), need("unit_out")}, run: func(a args) any {
+		"si_unit_conversion": {params: []param{req("value"), req("unit_in"), req("unit_out")}, run: func(a args) any {
 			toMeters := map[string]any{"km": 1000, "m": 1, "cm": 0.01, "mm": 0.001, "um": 1e-6, "nm": 1e-9}
 			if !isNum(a["value"]) {
 				return dict("error", "Value must be a number")
@@ -164,10 +133,10 @@ func mathTable() methods {
 			if !ok1 || !ok2 {
 				return dict("error", fmt.Sprintf("Conversion from '%s' to '%s' is not supported", in, out))
 			}
-			meters := arith(a["value"], fin, func(x, y int) int { return x * y }, func(x, y float64) float64 { return x * y })
+			meters := arith("*", a["value"], fin)
 			return result(toF(meters) * (1 / toF(fout)))
 		}},
-		"imperial_si_conversion": {params: []param{need("value"), need("unit_in"), need("unit_out")}, run: func(a args) any {
+		"imperial_si_conversion": {params: []param{req("value"), req("unit_in"), req("unit_out")}, run: func(a args) any {
 			conv := map[string]float64{"cm_to_in": 0.393701, "in_to_cm": 2.54, "m_to_ft": 3.28084, "ft_to_m": 0.3048,
 				"m_to_yd": 1.09361, "yd_to_m": 0.9144, "km_to_miles": 0.621371, "miles_to_km": 1.60934,
 				"kg_to_lb": 2.20462, "lb_to_kg": 0.453592, "celsius_to_fahrenheit": 1.8, "fahrenheit_to_celsius": 5.0 / 9}
@@ -191,7 +160,7 @@ func mathTable() methods {
 			}
 			return result(v * f)
 		}},
-		"add": {params: []param{need("a"), need("b")}, run: func(a args) any {
+		"add": {params: []param{req("a"), req("b")}, run: func(a args) any {
 			if s1, ok := a["a"].(string); ok {
 				if s2, ok := a["b"].(string); ok {
 					return result(s1 + s2)
@@ -200,21 +169,21 @@ func mathTable() methods {
 			if !isNum(a["a"]) || !isNum(a["b"]) {
 				return bothNumbers
 			}
-			return result(arith(a["a"], a["b"], func(x, y int) int { return x + y }, func(x, y float64) float64 { return x + y }))
+			return result(arith("+", a["a"], a["b"]))
 		}},
-		"subtract": {params: []param{need("a"), need("b")}, run: func(a args) any {
+		"subtract": {params: []param{req("a"), req("b")}, run: func(a args) any {
 			if !isNum(a["a"]) || !isNum(a["b"]) {
 				return bothNumbers
 			}
-			return result(arith(a["a"], a["b"], func(x, y int) int { return x - y }, func(x, y float64) float64 { return x - y }))
+			return result(arith("-", a["a"], a["b"]))
 		}},
-		"multiply": {params: []param{need("a"), need("b")}, run: func(a args) any {
+		"multiply": {params: []param{req("a"), req("b")}, run: func(a args) any {
 			if !isNum(a["a"]) || !isNum(a["b"]) {
 				return bothNumbers
 			}
-			return result(arith(a["a"], a["b"], func(x, y int) int { return x * y }, func(x, y float64) float64 { return x * y }))
+			return result(arith("*", a["a"], a["b"]))
 		}},
-		"divide": {params: []param{need("a"), need("b")}, run: func(a args) any {
+		"divide": {params: []param{req("a"), req("b")}, run: func(a args) any {
 			if !isNum(a["a"]) || !isNum(a["b"]) {
 				return bothNumbers
 			}
@@ -223,12 +192,12 @@ func mathTable() methods {
 			}
 			return result(toF(a["a"]) / toF(a["b"]))
 		}},
-		"power": {params: []param{need("base"), need("exponent")}, run: func(a args) any {
+		"power": {params: []param{req("base"), req("exponent")}, run: func(a args) any {
 			if !isNum(a["base"]) || !isNum(a["exponent"]) {
 				return bothNumbers
 			}
-			b, bi := asInt(a["base"])
-			e, ei := asInt(a["exponent"])
+			b, bi := pyIsInt(a["base"])
+			e, ei := pyIsInt(a["exponent"])
 			if bi && ei && e >= 0 {
 				r := new(big.Int).Exp(big.NewInt(int64(b)), big.NewInt(int64(e)), nil)
 				if r.IsInt64() {
@@ -239,7 +208,7 @@ func mathTable() methods {
 			}
 			return result(math.Pow(toF(a["base"]), toF(a["exponent"])))
 		}},
-		"square_root": {params: []param{need("number"), need("precision")}, run: func(a args) any {
+		"square_root": {params: []param{req("number"), req("precision")}, run: func(a args) any {
 			if !isNum(a["number"]) {
 				return dict("error", "Input must be a number or computation resulted in an invalid operation")
 			}
@@ -248,11 +217,11 @@ func mathTable() methods {
 			}
 			return result(Decimal{Digits: decimalSqrt(a["number"], a.integer("precision"))})
 		}},
-		"absolute_value": {params: []param{need("number")}, run: func(a args) any {
+		"absolute_value": {params: []param{req("number")}, run: func(a args) any {
 			if !isNum(a["number"]) {
 				return dict("error", "Input must be a number")
 			}
-			if i, ok := asInt(a["number"]); ok {
+			if i, ok := pyIsInt(a["number"]); ok {
 				if i < 0 {
 					i = -i
 				}
@@ -260,21 +229,21 @@ func mathTable() methods {
 			}
 			return result(math.Abs(toF(a["number"])))
 		}},
-		"round_number": {params: []param{need("number"), optional("decimal_places", 0)}, run: func(a args) any {
-			places, ok := asInt(a["decimal_places"])
+		"round_number": {params: []param{req("number"), opt("decimal_places", 0)}, run: func(a args) any {
+			places, ok := pyIsInt(a["decimal_places"])
 			if !isNum(a["number"]) || !ok {
 				return dict("error", "First input must be a number, second input must be an integer")
 			}
-			if i, ok := asInt(a["number"]); ok {
+			if i, ok := pyIsInt(a["number"]); ok {
 				if places >= 0 {
 					return result(i)
 				}
 				p := int(math.Pow10(-places))
 				return result(int(math.RoundToEven(float64(i)/float64(p))) * p)
 			}
-			return result(floatRound(toF(a["number"]), places))
+			return result(pyRound(toF(a["number"]), places))
 		}},
-		"percentage": {params: []param{need("part"), need("whole")}, run: func(a args) any {
+		"percentage": {params: []param{req("part"), req("whole")}, run: func(a args) any {
 			if !isNum(a["part"]) || !isNum(a["whole"]) {
 				return bothNumbers
 			}
@@ -283,7 +252,7 @@ func mathTable() methods {
 			}
 			return result(toF(a["part"]) / toF(a["whole"]) * 100)
 		}},
-		"min_value": {params: []param{need("numbers")}, run: func(a args) any {
+		"min_value": {params: []param{req("numbers")}, run: func(a args) any {
 			l, e := listOf(a, "Cannot find minimum of an empty list")
 			if e != nil {
 				return e
@@ -296,7 +265,7 @@ func mathTable() methods {
 			}
 			return result(m)
 		}},
-		"max_value": {params: []param{need("numbers")}, run: func(a args) any {
+		"max_value": {params: []param{req("numbers")}, run: func(a args) any {
 			l, e := listOf(a, "Cannot find maximum of an empty list")
 			if e != nil {
 				return e
@@ -309,7 +278,7 @@ func mathTable() methods {
 			}
 			return result(m)
 		}},
-		"sum_values": {params: []param{need("numbers")}, run: func(a args) any {
+		"sum_values": {params: []param{req("numbers")}, run: func(a args) any {
 			l, e := listOf(a, "Cannot calculate sum of an empty list")
 			if e != nil {
 				return e
@@ -319,23 +288,6 @@ func mathTable() methods {
 	}
 }
 
-// reprValue is Python's repr of an argument, for messages.
-func reprValue(v any) string {
-	var b strings.Builder
-	writeRepr(&b, v)
-	return b.String()
-}
-
-// pyRound is Python's round(x, n) of a float: correctly rounded, ties to even.
-func floatRound(x float64, n int) float64 {
-	if n >= 0 {
-		f, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'f', n, 64), 64)
-		return f
-	}
-	p := math.Pow10(-n)
-	return math.RoundToEven(x/p) * p
-}
-
 // decimalSqrt is str(Decimal(number).sqrt()) under a context of prec significant digits:
 // correctly rounded (half to even); an exact root carries the operand's ideal exponent.
 func decimalSqrt(number any, prec int) string {
@@ -343,7 +295,7 @@ func decimalSqrt(number any, prec int) string {
 		prec = 1
 	}
 	var x *big.Rat
-	if i, ok := asInt(number); ok {
+	if i, ok := pyIsInt(number); ok {
 		x = new(big.Rat).SetInt64(int64(i))
 	} else {
 		x = new(big.Rat)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/realx-bench/realx/runners/pycall"
 )
 
 func init() { registerClass("MessageAPI", newMessageAPI) }
@@ -26,26 +28,11 @@ func newMessageAPI() Class { m := &messageAPI{}; m.methods = m.table(); return m
 
 // Load is _load_scenario: each attribute from the scenario, else from the defaults.
 func (m *messageAPI) Load(scenario json.RawMessage, _ bool) error {
-	sc := Dict{}
-	if len(scenario) > 0 {
-		v, err := decodeOrdered(scenario)
-		if err != nil {
-			return fmt.Errorf("MessageAPI: %w", err)
-		}
-		d, ok := v.(Dict)
-		if !ok {
-			return fmt.Errorf("MessageAPI: the scenario is not an object")
-		}
-		sc = d
+	sc, err := scenarioDict("MessageAPI", scenario)
+	if err != nil {
+		return err
 	}
-	get := func(k string, def any) any {
-		for _, it := range sc {
-			if it.Key == k {
-				return it.Value
-			}
-		}
-		return def
-	}
+	get := sc.getOr
 	seed, ok := get("random_seed", 200191).(int)
 	if !ok {
 		return fmt.Errorf("MessageAPI: random_seed is not an int")
@@ -94,7 +81,7 @@ func (m *messageAPI) Call(name string, a map[string]any) (any, error) {
 	return m.methods.call("MessageAPI", name, a)
 }
 
-func (m *messageAPI) loggedIn() bool { return truthy(m.currentUser) }
+func (m *messageAPI) loggedIn() bool { return pyTruth(m.currentUser) }
 
 var notLoggedIn = dict("error", "No user is currently logged in.")
 
@@ -112,47 +99,47 @@ func (m *messageAPI) table() methods {
 			}
 			return dict("user_list", users)
 		}},
-		"get_user_id": {params: []param{need("user")}, run: func(a args) any {
+		"get_user_id": {params: []param{req("user")}, run: func(a args) any {
 			u := fmt.Sprint(a["user"])
 			if v := m.userMap.get(u); v != nil || slices.ContainsFunc(m.userMap, func(it Item) bool { return it.Key == u }) {
 				return dict("user_id", v)
 			}
 			return dict("error", fmt.Sprintf("User '%s' not found in the workspace.", u))
 		}},
-		"message_login": {params: []param{need("user_id")}, run: func(a args) any {
+		"message_login": {params: []param{req("user_id")}, run: func(a args) any {
 			id := a["user_id"]
 			if !m.hasUserID(id) {
-				return dict("login_status", false, "message", fmt.Sprintf("User ID '%s' not found.", strOf(id)))
+				return dict("login_status", false, "message", fmt.Sprintf("User ID '%s' not found.", pycall.Str(id)))
 			}
 			m.currentUser = id
-			return dict("login_status", true, "message", fmt.Sprintf("User '%s' logged in successfully.", strOf(id)))
+			return dict("login_status", true, "message", fmt.Sprintf("User '%s' logged in successfully.", pycall.Str(id)))
 		}},
 		"message_get_login_status": {run: func(args) any {
 			return dict("login_status", m.loggedIn())
 		}},
-		"send_message": {params: []param{need("receiver_id"), need("message")}, run: func(a args) any {
+		"send_message": {params: []param{req("receiver_id"), req("message")}, run: func(a args) any {
 			if !m.loggedIn() {
 				return notLoggedIn
 			}
 			to := a["receiver_id"]
 			if !m.hasUserID(to) {
-				return dict("error", fmt.Sprintf("Receiver ID '%s' not found.", strOf(to)))
+				return dict("error", fmt.Sprintf("Receiver ID '%s' not found.", pycall.Str(to)))
 			}
 			id := m.random.randint(10000, 99999)
 			for slices.Contains(m.generatedIDs, id) {
 				id = m.random.randint(10000, 99999)
 			}
 			m.generatedIDs = append(m.generatedIDs, id)
-			m.inbox = append(m.inbox, Dict{{Key: strOf(to), Value: a["message"]}})
+			m.inbox = append(m.inbox, Dict{{Key: pycall.Str(to), Value: a["message"]}})
 			m.messageCount++
 			return dict("sent_status", true, "message_id", dict("new_id", id),
-				"message", fmt.Sprintf("Message sent to '%s' successfully.", strOf(to)))
+				"message", fmt.Sprintf("Message sent to '%s' successfully.", pycall.Str(to)))
 		}},
-		"delete_message": {params: []param{need("receiver_id")}, run: func(a args) any {
+		"delete_message": {params: []param{req("receiver_id")}, run: func(a args) any {
 			if !m.loggedIn() {
 				return notLoggedIn
 			}
-			to := strOf(a["receiver_id"])
+			to := pycall.Str(a["receiver_id"])
 			for i := len(m.inbox) - 1; i >= 0; i-- {
 				if m.inbox[i][0].Key == to {
 					// list.remove drops the first entry equal to the one found.
@@ -180,7 +167,7 @@ func (m *messageAPI) table() methods {
 			}
 			return dict("messages", sent)
 		}},
-		"add_contact": {params: []param{need("user_name")}, run: func(a args) any {
+		"add_contact": {params: []param{req("user_name")}, run: func(a args) any {
 			name := a.str("user_name")
 			if slices.ContainsFunc(m.userMap, func(it Item) bool { return it.Key == name }) {
 				return dict("error", fmt.Sprintf("User name '%s' already exists.", name))
@@ -193,7 +180,7 @@ func (m *messageAPI) table() methods {
 			m.userMap = append(m.userMap, Item{Key: name, Value: id})
 			return dict("added_status", true, "user_id", id, "message", fmt.Sprintf("Contact '%s' added successfully.", name))
 		}},
-		"search_messages": {params: []param{need("keyword")}, run: func(a args) any {
+		"search_messages": {params: []param{req("keyword")}, run: func(a args) any {
 			if !m.loggedIn() {
 				return notLoggedIn
 			}
@@ -202,7 +189,7 @@ func (m *messageAPI) table() methods {
 			for _, msg := range m.inbox {
 				content, ok := msg[0].Value.(string)
 				if !ok {
-					panic(pyError(fmt.Sprintf("'%s' object has no attribute 'lower'", pyType(msg[0].Value))))
+					panic(pyError(fmt.Sprintf("'%s' object has no attribute 'lower'", pyTypeName(msg[0].Value))))
 				}
 				if strings.Contains(strings.ToLower(content), kw) {
 					results = append(results, dict("receiver_id", msg[0].Key, "message", content))
@@ -231,7 +218,7 @@ func dictEqual(a, b Dict) bool {
 		return false
 	}
 	for _, it := range a {
-		if !slices.ContainsFunc(b, func(o Item) bool { return o.Key == it.Key && strOf(o.Value) == strOf(it.Value) }) {
+		if !slices.ContainsFunc(b, func(o Item) bool { return o.Key == it.Key && pycall.Str(o.Value) == pycall.Str(it.Value) }) {
 			return false
 		}
 	}

@@ -7,16 +7,18 @@ import (
 	"strings"
 )
 
-// param is one parameter of a method: its name and, for an optional one, its default.
+// param is one parameter of a Python method: its name and, when it has one, its default.
 type param struct {
-	name     string
-	optional bool
-	def      any
+	name       string
+	hasDefault bool
+	def        any
 }
 
-// req is a required parameter; opt an optional one with its default.
-func need(name string) param              { return param{name: name} }
-func optional(name string, def any) param { return param{name: name, optional: true, def: def} }
+// req is a required parameter.
+func req(name string) param { return param{name: name} }
+
+// opt is a parameter with a default value.
+func opt(name string, def any) param { return param{name: name, hasDefault: true, def: def} }
 
 // method is one public method of a class: its parameters, in the Python signature's order,
 // and its body.
@@ -37,25 +39,42 @@ func (e pyError) Error() string { return string(e) }
 // call binds kw to the method's parameters as Python binds keyword arguments (an unknown one,
 // or a required one missing, is a TypeError worded as Python's) and runs it. An exception the
 // body raises is the returned error.
-func (ms methods) call(class, name string, kw map[string]any) (res any, err error) {
+func (ms methods) call(class, name string, kw map[string]any) (any, error) {
 	m, ok := ms[name]
 	if !ok {
-		return nil, pyError(fmt.Sprintf("name '%s' is not defined", name))
+		return nil, notDefined(name)
 	}
+	bound, err := bindArgs(class+"."+name+"()", m.params, kw, same, same)
+	if err != nil {
+		return nil, err
+	}
+	return raising(func() (any, error) { return m.run(bound), nil })
+}
+
+// same returns v.
+func same(v any) any { return v }
+
+// notDefined is the NameError of calling a method the class does not have.
+func notDefined(name string) error { return fmt.Errorf("name '%s' is not defined", name) }
+
+// bindArgs binds keyword arguments to a method's parameters as Python does, given values
+// converted by given and defaults by def: an unexpected keyword or a missing required
+// argument is the TypeError Python raises for qual ("Class.method()"), with its message.
+func bindArgs(qual string, params []param, kw map[string]any, given, def func(any) any) (map[string]any, error) {
 	for _, k := range slices.Sorted(maps.Keys(kw)) {
-		if !slices.ContainsFunc(m.params, func(p param) bool { return p.name == k }) {
-			return nil, pyError(fmt.Sprintf("%s.%s() got an unexpected keyword argument '%s'", class, name, k))
+		if !slices.ContainsFunc(params, func(p param) bool { return p.name == k }) {
+			return nil, fmt.Errorf("%s got an unexpected keyword argument '%s'", qual, k)
 		}
 	}
-	a := args{}
+	bound := make(map[string]any, len(params))
 	var missing []string
-	for _, p := range m.params {
+	for _, p := range params {
 		v, ok := kw[p.name]
 		switch {
 		case ok:
-			a[p.name] = v
-		case p.optional:
-			a[p.name] = p.def
+			bound[p.name] = given(v)
+		case p.hasDefault:
+			bound[p.name] = def(p.def)
 		default:
 			missing = append(missing, "'"+p.name+"'")
 		}
@@ -65,8 +84,13 @@ func (ms methods) call(class, name string, kw map[string]any) (res any, err erro
 		if len(missing) > 1 {
 			plural = "arguments"
 		}
-		return nil, pyError(fmt.Sprintf("%s.%s() missing %d required positional %s: %s", class, name, len(missing), plural, andJoin(missing)))
+		return nil, fmt.Errorf("%s missing %d required positional %s: %s", qual, len(missing), plural, andJoin(missing))
 	}
+	return bound, nil
+}
+
+// raising runs a method's body; an exception it raises (a pyError panic) is its error.
+func raising(body func() (any, error)) (res any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			e, ok := r.(pyError)
@@ -76,7 +100,7 @@ func (ms methods) call(class, name string, kw map[string]any) (res any, err erro
 			res, err = nil, e
 		}
 	}()
-	return m.run(a), nil
+	return body()
 }
 
 // andJoin joins names as Python's TypeError does: 'a', 'a' and 'b', 'a', 'b', and 'c'.
@@ -90,33 +114,21 @@ func andJoin(s []string) string {
 	return strings.Join(s[:len(s)-1], ", ") + ", and " + s[len(s)-1]
 }
 
+// paramNamesOf lists params' names in the signature's order (what positional arguments bind to).
+func paramNamesOf(params []param) []string {
+	names := make([]string, len(params))
+	for i, p := range params {
+		names[i] = p.name
+	}
+	return names
+}
+
 // args are a call's bound arguments. Their accessors raise a TypeError when a value is not
 // of the type the body uses it as, as the Python body would fail on it.
 type args map[string]any
 
-// pyType names the Python type of v.
-func pyType(v any) string {
-	switch v.(type) {
-	case nil:
-		return "NoneType"
-	case string:
-		return "str"
-	case bool:
-		return "bool"
-	case int:
-		return "int"
-	case float64:
-		return "float"
-	case []any:
-		return "list"
-	case map[string]any, Dict:
-		return "dict"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
 func (a args) typeError(name, want string) {
-	panic(pyError(fmt.Sprintf("argument '%s' must be %s, not %s", name, want, pyType(a[name]))))
+	panic(pyError(fmt.Sprintf("argument '%s' must be %s, not %s", name, want, pyTypeName(a[name]))))
 }
 
 // str returns a string argument.
@@ -138,42 +150,15 @@ func (a args) optStr(name string) (string, bool) {
 
 // integer returns an int argument (a bool counts, as in Python).
 func (a args) integer(name string) int {
-	switch x := a[name].(type) {
-	case int:
-		return x
-	case bool:
-		if x {
-			return 1
-		}
-		return 0
+	i, ok := pyIsInt(a[name])
+	if !ok {
+		a.typeError(name, "int")
 	}
-	a.typeError(name, "int")
-	return 0
+	return i
 }
 
 // boolean returns an argument's truth, as Python's if does.
-func (a args) boolean(name string) bool { return truthy(a[name]) }
-
-// truthy is Python's bool(v).
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case int:
-		return x != 0
-	case float64:
-		return x != 0
-	case string:
-		return x != ""
-	case []any:
-		return len(x) > 0
-	case map[string]any:
-		return len(x) > 0
-	}
-	return true
-}
+func (a args) boolean(name string) bool { return pyTruth(a[name]) }
 
 // list returns a list argument.
 func (a args) list(name string) []any {
@@ -193,9 +178,5 @@ func (ms methods) paramNames(name string) []string {
 	if !ok {
 		return nil
 	}
-	out := make([]string, len(m.params))
-	for i, p := range m.params {
-		out[i] = p.name
-	}
-	return out
+	return paramNamesOf(m.params)
 }

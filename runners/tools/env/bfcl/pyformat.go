@@ -4,12 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"maps"
-	"math"
-	"reflect"
-	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/realx-bench/realx/runners/pycall"
 )
@@ -65,11 +59,6 @@ type Mpf struct{ Digits string }
 // Decimal is a decimal.Decimal, written as Python writes it (Decimal('…')).
 type Decimal struct{ Digits string }
 
-// errNotJSON says json.dumps cannot write a value.
-type errNotJSON struct{ typ string }
-
-func (e errNotJSON) Error() string { return "Object of type " + e.typ + " is not JSON serializable" }
-
 // FormatResult writes a method's result as BFCL's executor does: a string as it is, a dict
 // as json.dumps writes it (str() when it holds what json.dumps cannot write), anything else
 // as str() writes it.
@@ -78,234 +67,27 @@ func FormatResult(v any) string {
 	case string:
 		return x
 	case Dict, map[string]any:
-		var b strings.Builder
-		if err := pyJSON(&b, x); err == nil {
-			return b.String()
+		if s, err := pycall.Dumps(x); err == nil {
+			return s
 		}
 	}
-	return strOf(v)
+	return pycall.Str(v)
 }
 
-// pyStr is Python's str(v).
-func strOf(v any) string {
-	if s, ok := v.(string); ok {
-		return s
+// PyValue returns d as pycall's ordered dict, for Python's repr and json.dumps of it.
+func (d Dict) PyValue() any {
+	o := make(pycall.Ordered, len(d))
+	for i, it := range d {
+		o[i] = pycall.Arg{Name: it.Key, Value: it.Value}
 	}
-	var b strings.Builder
-	writeRepr(&b, v)
-	return b.String()
+	return o
 }
 
-// pyRepr writes Python's repr(v).
-func writeRepr(b *strings.Builder, v any) {
-	switch x := v.(type) {
-	case nil:
-		b.WriteString("None")
-	case bool:
-		if x {
-			b.WriteString("True")
-		} else {
-			b.WriteString("False")
-		}
-	case string:
-		b.WriteString(reprString(x))
-	case int:
-		b.WriteString(strconv.Itoa(x))
-	case int64:
-		b.WriteString(strconv.FormatInt(x, 10))
-	case float64:
-		b.WriteString(reprFloat(x))
-	case Mpf:
-		b.WriteString("mpf('" + x.Digits + "')")
-	case Decimal:
-		b.WriteString("Decimal('" + x.Digits + "')")
-	case Dict:
-		b.WriteByte('{')
-		for i, it := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(reprString(it.Key))
-			b.WriteString(": ")
-			writeRepr(b, it.Value)
-		}
-		b.WriteByte('}')
-	case map[string]any:
-		writeRepr(b, sortedDict(x))
-	case []any:
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeRepr(b, e)
-		}
-		b.WriteByte(']')
-	default:
-		rv := reflect.ValueOf(v)
-		switch rv.Kind() {
-		case reflect.Slice, reflect.Array:
-			l := make([]any, rv.Len())
-			for i := range l {
-				l[i] = rv.Index(i).Interface()
-			}
-			writeRepr(b, l)
-		case reflect.Map:
-			d := Dict{}
-			for _, k := range rv.MapKeys() {
-				d = append(d, Item{Key: fmt.Sprint(k.Interface()), Value: rv.MapIndex(k).Interface()})
-			}
-			slices.SortFunc(d, func(a, b Item) int { return strings.Compare(a.Key, b.Key) })
-			writeRepr(b, d)
-		case reflect.Int, reflect.Int32, reflect.Int64:
-			b.WriteString(strconv.FormatInt(rv.Int(), 10))
-		case reflect.Float32:
-			b.WriteString(reprFloat(rv.Float()))
-		default:
-			fmt.Fprint(b, v)
-		}
-	}
-}
+// PyRepr is Python's repr of m.
+func (m Mpf) PyRepr() string { return "mpf('" + m.Digits + "')" }
 
-// sortedDict returns m as a Dict in key order.
-func sortedDict(m map[string]any) Dict {
-	d := make(Dict, 0, len(m))
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		d = append(d, Item{Key: k, Value: m[k]})
-	}
-	return d
-}
-
-// reprString is Python's repr of a string (pycall.ReprString).
-func reprString(s string) string { return pycall.ReprString(s) }
-
-// reprFloat is Python's repr of a float (pycall.ReprFloat).
-func reprFloat(f float64) string { return pycall.ReprFloat(f) }
-
-// pyJSON writes v as Python's json.dumps does by default: ", " and ": " between items,
-// non-ASCII escaped, floats as repr writes them (NaN, Infinity), dicts in their order.
-func pyJSON(b *strings.Builder, v any) error {
-	switch x := v.(type) {
-	case nil:
-		b.WriteString("null")
-	case bool:
-		if x {
-			b.WriteString("true")
-		} else {
-			b.WriteString("false")
-		}
-	case string:
-		b.WriteString(jsonString(x))
-	case int:
-		b.WriteString(strconv.Itoa(x))
-	case int64:
-		b.WriteString(strconv.FormatInt(x, 10))
-	case float64:
-		switch {
-		case math.IsNaN(x):
-			b.WriteString("NaN")
-		case math.IsInf(x, 1):
-			b.WriteString("Infinity")
-		case math.IsInf(x, -1):
-			b.WriteString("-Infinity")
-		default:
-			b.WriteString(reprFloat(x))
-		}
-	case Mpf:
-		return errNotJSON{"mpf"}
-	case Decimal:
-		return errNotJSON{"Decimal"}
-	case Dict:
-		b.WriteByte('{')
-		for i, it := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(jsonString(it.Key))
-			b.WriteString(": ")
-			if err := pyJSON(b, it.Value); err != nil {
-				return err
-			}
-		}
-		b.WriteByte('}')
-	case map[string]any:
-		return pyJSON(b, sortedDict(x))
-	case []any:
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			if err := pyJSON(b, e); err != nil {
-				return err
-			}
-		}
-		b.WriteByte(']')
-	default:
-		rv := reflect.ValueOf(v)
-		switch rv.Kind() {
-		case reflect.Slice, reflect.Array:
-			l := make([]any, rv.Len())
-			for i := range l {
-				l[i] = rv.Index(i).Interface()
-			}
-			return pyJSON(b, l)
-		case reflect.Map:
-			d := Dict{}
-			for _, k := range rv.MapKeys() {
-				d = append(d, Item{Key: fmt.Sprint(k.Interface()), Value: rv.MapIndex(k).Interface()})
-			}
-			slices.SortFunc(d, func(a, b Item) int { return strings.Compare(a.Key, b.Key) })
-			return pyJSON(b, d)
-		case reflect.Int, reflect.Int32, reflect.Int64:
-			b.WriteString(strconv.FormatInt(rv.Int(), 10))
-		case reflect.Float32:
-			return pyJSON(b, rv.Float())
-		default:
-			return errNotJSON{fmt.Sprintf("%T", v)}
-		}
-	}
-	return nil
-}
-
-// jsonString writes s as json.dumps does with ensure_ascii: non-ASCII as \uXXXX (surrogate
-// pairs past the BMP).
-func jsonString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\b':
-			b.WriteString(`\b`)
-		case r == '\f':
-			b.WriteString(`\f`)
-		case r < 0x20 || (r > 0x7e && r < 0x10000):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		case r >= 0x10000:
-			r1, r2 := utf16Surrogates(r)
-			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
-func utf16Surrogates(r rune) (rune, rune) {
-	r -= 0x10000
-	return 0xd800 + (r>>10)&0x3ff, 0xdc00 + r&0x3ff
-}
+// PyRepr is Python's repr of d.
+func (d Decimal) PyRepr() string { return "Decimal('" + d.Digits + "')" }
 
 // decodeArgs reads a call's JSON arguments as Python receives them from json.loads: a
 // number with a fraction or exponent is a float, any other an int.
@@ -330,14 +112,7 @@ func decodeArgs(raw json.RawMessage) (map[string]any, error) {
 func pyNumbers(v any) any {
 	switch x := v.(type) {
 	case json.Number:
-		s := x.String()
-		if !strings.ContainsAny(s, ".eE") {
-			if i, err := strconv.Atoi(s); err == nil {
-				return i
-			}
-		}
-		f, _ := x.Float64()
-		return f
+		return pycall.Number(x)
 	case map[string]any:
 		for k, e := range x {
 			x[k] = pyNumbers(e)
@@ -352,7 +127,7 @@ func pyNumbers(v any) any {
 	return v
 }
 
-// decodePy reads JSON (a scenario) with Python's numbers.
+// decodePlain reads JSON (a scenario) with Python's numbers.
 func decodePlain(raw []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -368,11 +143,7 @@ func decodePlain(raw []byte) (any, error) {
 func pyOrdered(v any) any {
 	switch x := v.(type) {
 	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = pyOrdered(e)
-		}
-		return out
+		return mapList(x, pyOrdered)
 	case *pyDict:
 		d := make(Dict, 0, len(x.keys))
 		for _, k := range x.keys {

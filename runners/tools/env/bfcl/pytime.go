@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/realx-bench/realx/runners/pycall"
 )
 
 // pyStrptime parses text as Python's datetime.strptime does for the two formats the classes
@@ -30,7 +32,7 @@ func pyStrptime(v any, format string) (time.Time, error) {
 	}
 	m := re.FindStringSubmatch(s)
 	if m == nil {
-		return time.Time{}, fmt.Errorf("time data %s does not match format %s", pyStrRepr(s), pyStrRepr(format))
+		return time.Time{}, fmt.Errorf("time data %s does not match format %s", pycall.ReprString(s), pycall.ReprString(format))
 	}
 	if len(m[0]) < len(s) {
 		return time.Time{}, fmt.Errorf("unconverted data remains: %s", s[len(m[0]):])

@@ -1,16 +1,17 @@
 package bfcl
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/realx-bench/realx/runners/pycall"
 )
 
 // This file holds the Python value model the classes of TicketAPI, TradingBot, TravelAPI and
@@ -23,6 +24,9 @@ type pyEllipsis struct{}
 
 // String returns Python's str(...) of Ellipsis.
 func (pyEllipsis) String() string { return "Ellipsis" }
+
+// PyRepr returns Python's repr(...) of Ellipsis.
+func (pyEllipsis) PyRepr() string { return "Ellipsis" }
 
 // MarshalJSON writes Ellipsis as the string "Ellipsis" (JSON has no such value).
 func (pyEllipsis) MarshalJSON() ([]byte, error) { return []byte(`"Ellipsis"`), nil }
@@ -49,7 +53,7 @@ func keyOf(k any) pyKey {
 		if v == math.Trunc(v) && math.Abs(v) < 1e18 {
 			return pyKey{'n', strconv.FormatInt(int64(v), 10)}
 		}
-		return pyKey{'f', pyRepr(v)}
+		return pyKey{'f', pycall.Repr(v)}
 	case nil:
 		return pyKey{'0', ""}
 	}
@@ -72,6 +76,15 @@ func dictOf(kv ...any) *pyDict {
 		d.set(kv[i], kv[i+1])
 	}
 	return d
+}
+
+// PyRepr is Python's repr of d: its items in insertion order.
+func (d *pyDict) PyRepr() string {
+	parts := make([]string, len(d.keys))
+	for i, k := range d.keys {
+		parts[i] = pycall.Repr(k) + ": " + pycall.Repr(d.vals[keyOf(k)])
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
 }
 
 // get returns the value under k and whether it is there.
@@ -114,118 +127,51 @@ func (d *pyDict) item(k any) (any, error) {
 	return v, nil
 }
 
+// dictItem returns d[k] as a dict to subscript with a str key: Python's KeyError when k is
+// absent, its TypeError when d[k] is not a dict.
+func (d *pyDict) dictItem(k any) (*pyDict, error) {
+	v, err := d.item(k)
+	if err != nil {
+		return nil, err
+	}
+	e, ok := v.(*pyDict)
+	if !ok {
+		return nil, pyStrSubscriptError(v)
+	}
+	return e, nil
+}
+
 // pyKeyError is the error Python's KeyError gives: str(KeyError(k)) is repr(k).
-func pyKeyError(k any) error { return errors.New(pyRepr(k)) }
+func pyKeyError(k any) error { return errors.New(pycall.Repr(k)) }
 
-// decodePy decodes JSON as Python's json.loads does: objects keep their key order, numbers
-// with a fraction or exponent are floats and the others ints.
+// decodePy decodes JSON as Python's json.loads does: objects keep their key order (as
+// dicts), numbers with a fraction or exponent are floats and the others ints.
 func decodePy(data []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	v, err := decodePyValue(dec)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("trailing data after the JSON value")
-	}
-	return v, nil
-}
-
-func decodePyValue(dec *json.Decoder) (any, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			d := newPyDict()
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				v, err := decodePyValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				d.set(kt.(string), v)
-			}
-			_, err := dec.Token()
-			return d, err
-		case '[':
-			list := []any{}
-			for dec.More() {
-				v, err := decodePyValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				list = append(list, v)
-			}
-			_, err := dec.Token()
-			return list, err
+	return pycall.DecodeJSONObjects(data, func(keys []string, values []any) any {
+		d := newPyDict()
+		for i, k := range keys {
+			d.set(k, values[i])
 		}
-		return nil, fmt.Errorf("unexpected %v", t)
-	case json.Number:
-		return pyNumber(t)
-	}
-	return tok, nil
-}
-
-// pyNumber reads a JSON number as Python does: an int unless it has a fraction or exponent.
-func pyNumber(n json.Number) (any, error) {
-	s := string(n)
-	if !strings.ContainsAny(s, ".eE") {
-		if i, err := strconv.Atoi(s); err == nil {
-			return i, nil
-		}
-	}
-	return strconv.ParseFloat(s, 64)
+		return d
+	})
 }
 
 // pyArg converts an argument as a caller may give it (JSON-decoded, or ints of any width,
 // maps) to the Python value model. Plain maps keep their keys sorted.
 func pyArg(v any) any {
 	switch x := v.(type) {
-	case int8:
-		return int(x)
-	case int16:
-		return int(x)
-	case int32:
-		return int(x)
-	case int64:
-		return int(x)
-	case uint8:
-		return int(x)
-	case uint16:
-		return int(x)
-	case uint32:
-		return int(x)
-	case uint64:
-		return int(x)
-	case uint:
-		return int(x)
+	case int8, int16, int32, int64:
+		return int(reflect.ValueOf(x).Int())
+	case uint8, uint16, uint32, uint64, uint:
+		return int(reflect.ValueOf(x).Uint())
 	case float32:
 		return float64(x)
 	case json.Number:
-		if n, err := pyNumber(x); err == nil {
-			return n
-		}
-		return string(x)
+		return pycall.Number(x)
 	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = pyArg(e)
-		}
-		return out
+		return mapList(x, pyArg)
 	case []string:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = e
-		}
-		return out
+		return strs(x)
 	case map[string]any:
 		d := newPyDict()
 		for _, k := range slices.Sorted(maps.Keys(x)) {
@@ -238,19 +184,36 @@ func pyArg(v any) any {
 	return v
 }
 
-// pyCopy deep-copies a Python value (copy.deepcopy).
+// mapList returns a new list of f of each item of l.
+func mapList(l []any, f func(any) any) []any {
+	out := make([]any, len(l))
+	for i, e := range l {
+		out[i] = f(e)
+	}
+	return out
+}
+
+// pyCopy deep-copies a Python value of either model (copy.deepcopy).
 func pyCopy(v any) any {
 	switch x := v.(type) {
 	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = pyCopy(e)
-		}
-		return out
+		return mapList(x, pyCopy)
 	case *pyDict:
 		d := &pyDict{keys: slices.Clone(x.keys), vals: make(map[pyKey]any, len(x.vals))}
 		for k, e := range x.vals {
 			d.vals[k] = pyCopy(e)
+		}
+		return d
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = pyCopy(e)
+		}
+		return m
+	case Dict:
+		d := make(Dict, len(x))
+		for i, it := range x {
+			d[i] = Item{Key: it.Key, Value: pyCopy(it.Value)}
 		}
 		return d
 	}
@@ -262,11 +225,7 @@ func pyCopy(v any) any {
 func pyPlain(v any) any {
 	switch x := v.(type) {
 	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = pyPlain(e)
-		}
-		return out
+		return mapList(x, pyPlain)
 	case *pyDict:
 		m := make(map[string]any, len(x.keys))
 		for _, k := range x.keys {
@@ -290,7 +249,7 @@ func pyJSONKey(k any) string {
 		}
 		return "false"
 	}
-	return pyRepr(k)
+	return pycall.Repr(k)
 }
 
 // pyTypeName is Python's type(v).__name__.
@@ -308,7 +267,7 @@ func pyTypeName(v any) string {
 		return "str"
 	case []any:
 		return "list"
-	case *pyDict:
+	case *pyDict, map[string]any, Dict:
 		return "dict"
 	case pyEllipsis:
 		return "ellipsis"
@@ -333,6 +292,8 @@ func pyTruth(v any) bool {
 		return len(x) > 0
 	case *pyDict:
 		return len(x.keys) > 0
+	case map[string]any:
+		return len(x) > 0
 	}
 	return true
 }
@@ -527,7 +488,7 @@ func pyFloat(v any) (float64, error) {
 		if err == nil && t != "" {
 			return f, nil
 		}
-		return 0, fmt.Errorf("could not convert string to float: %s", pyRepr(s))
+		return 0, fmt.Errorf("could not convert string to float: %s", pycall.Repr(s))
 	}
 	return 0, fmt.Errorf("float() argument must be a string or a real number, not '%s'", pyTypeName(v))
 }
@@ -551,122 +512,26 @@ func pyIntOf(v any) (int, error) {
 		if err == nil {
 			return i, nil
 		}
-		return 0, fmt.Errorf("invalid literal for int() with base 10: %s", pyRepr(s))
+		return 0, fmt.Errorf("invalid literal for int() with base 10: %s", pycall.Repr(s))
 	}
 	return 0, fmt.Errorf("int() argument must be a string, a bytes-like object or a real number, not '%s'", pyTypeName(v))
 }
 
 // pyRound is Python's round(x, n) for a float: the nearest n-decimal value of x's exact binary
-// value, ties to even.
+// value, ties to even (for a negative n, the nearest multiple of 10^-n).
 func pyRound(x float64, n int) float64 {
 	if math.IsInf(x, 0) || math.IsNaN(x) {
 		return x
+	}
+	if n < 0 {
+		p := math.Pow10(-n)
+		return math.RoundToEven(x/p) * p
 	}
 	f, err := strconv.ParseFloat(strconv.FormatFloat(x, 'f', n, 64), 64)
 	if err != nil {
 		return x
 	}
 	return f
-}
-
-// pyStr is Python's str(v).
-func pyStr(v any) string {
-	if s, ok := v.(string); ok {
-		return s
-	}
-	return pyRepr(v)
-}
-
-// pyRepr is Python's repr(v).
-func pyRepr(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "None"
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case int:
-		return strconv.Itoa(x)
-	case float64:
-		return pyFloatRepr(x)
-	case string:
-		return pyStrRepr(x)
-	case pyEllipsis:
-		return "Ellipsis"
-	case []any:
-		parts := make([]string, len(x))
-		for i, e := range x {
-			parts[i] = pyRepr(e)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	case *pyDict:
-		parts := make([]string, len(x.keys))
-		for i, k := range x.keys {
-			parts[i] = pyRepr(k) + ": " + pyRepr(x.vals[keyOf(k)])
-		}
-		return "{" + strings.Join(parts, ", ") + "}"
-	}
-	return fmt.Sprint(v)
-}
-
-// pyFloatRepr is Python's repr of a float: the shortest round-tripping digits, fixed notation
-// for exponents from -4 to 15 (with ".0" on whole numbers), scientific otherwise.
-func pyFloatRepr(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f):
-		return "nan"
-	}
-	e := strconv.FormatFloat(f, 'e', -1, 64) // like -1.2345e+06
-	mant, expStr, _ := strings.Cut(e, "e")
-	exp, _ := strconv.Atoi(expStr)
-	if exp < -4 || exp >= 16 {
-		sign := "+"
-		if exp < 0 {
-			sign, exp = "-", -exp
-		}
-		return fmt.Sprintf("%se%s%02d", mant, sign, exp)
-	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.ContainsAny(s, ".") {
-		s += ".0"
-	}
-	return s
-}
-
-// pyStrRepr is Python's repr of a str: single quotes unless the text has a single quote and no
-// double quote, with Python's escapes.
-func pyStrRepr(s string) string {
-	quote := byte('\'')
-	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
-		quote = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(quote)
-	for _, r := range s {
-		switch {
-		case r == rune(quote) || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(quote)
-	return b.String()
 }
 
 // pyStrSubscriptError is the TypeError Python raises for v["key"] when v is not a dict.

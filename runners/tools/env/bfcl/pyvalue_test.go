@@ -3,6 +3,8 @@ package bfcl
 import (
 	"strings"
 	"testing"
+
+	"github.com/realx-bench/realx/runners/pycall"
 )
 
 // The expectations in this file are CPython 3.11's outputs for the same inputs.
@@ -12,8 +14,8 @@ func TestPyFloatRepr(t *testing.T) {
 		1e16: "1e+16", 1e-5: "1e-05", 0.0001: "0.0001", 123.0: "123.0", 2.675: "2.675",
 		1e22: "1e+22", 123456789012345.6: "123456789012345.6", 0.30000000000000004: "0.30000000000000004", 1e-7: "1e-07",
 	} {
-		if got := pyFloatRepr(f); got != want {
-			t.Errorf("pyFloatRepr(%v) = %q, want %q", f, got, want)
+		if got := pycall.ReprFloat(f); got != want {
+			t.Errorf("pycall.ReprFloat(%v) = %q, want %q", f, got, want)
 		}
 	}
 }
@@ -53,7 +55,7 @@ func TestPyStrptime(t *testing.T) {
 }
 
 func TestPyMethodBindsAsPython(t *testing.T) {
-	ms := pyMethods{"f": {[]pyParam{req("a"), req("b"), req("c"), opt("d", 1)}, func(a map[string]any) (any, error) { return a["d"], nil }}}
+	ms := pyMethods{"f": {[]param{req("a"), req("b"), req("c"), opt("d", 1)}, func(a map[string]any) (any, error) { return a["d"], nil }}}
 	for _, c := range []struct {
 		args map[string]any
 		want string
@@ -82,13 +84,13 @@ func TestPyMethodBindsAsPython(t *testing.T) {
 
 func TestPyReprOfStrings(t *testing.T) {
 	for in, want := range map[string]string{"it's": `"it's"`, `a"b`: `'a"b'`, "x\ny": `'x\ny'`, `both'"`: `'both\'"'`} {
-		if got := pyRepr(in); got != want {
-			t.Errorf("pyRepr(%q) = %s, want %s", in, got, want)
+		if got := pycall.Repr(in); got != want {
+			t.Errorf("pycall.Repr(%q) = %s, want %s", in, got, want)
 		}
 	}
 	d := dictOf("b", 1, "a", []any{2.0, nil, true, pyEllipsis{}})
-	if got, want := pyRepr(d), "{'b': 1, 'a': [2.0, None, True, Ellipsis]}"; got != want {
-		t.Errorf("pyRepr(dict) = %s, want %s", got, want)
+	if got, want := pycall.Repr(d), "{'b': 1, 'a': [2.0, None, True, Ellipsis]}"; got != want {
+		t.Errorf("pycall.Repr(dict) = %s, want %s", got, want)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/realx-bench/realx/runners/pycall"
 )
 
 func init() { registerClass("TicketAPI", func() Class { return newTicketAPI() }) }
@@ -20,15 +22,15 @@ type ticketAPI struct {
 func newTicketAPI() *ticketAPI {
 	t := &ticketAPI{}
 	t.methods = pyMethods{
-		"create_ticket":           {[]pyParam{req("title"), opt("description", ""), opt("priority", 1)}, t.createTicket},
-		"get_ticket":              {[]pyParam{req("ticket_id")}, t.getTicket},
-		"close_ticket":            {[]pyParam{req("ticket_id")}, t.closeTicket},
-		"resolve_ticket":          {[]pyParam{req("ticket_id"), req("resolution")}, t.resolveTicket},
-		"edit_ticket":             {[]pyParam{req("ticket_id"), req("updates")}, t.editTicket},
-		"ticket_login":            {[]pyParam{req("username"), req("password")}, t.login},
+		"create_ticket":           {[]param{req("title"), opt("description", ""), opt("priority", 1)}, t.createTicket},
+		"get_ticket":              {[]param{req("ticket_id")}, t.getTicket},
+		"close_ticket":            {[]param{req("ticket_id")}, t.closeTicket},
+		"resolve_ticket":          {[]param{req("ticket_id"), req("resolution")}, t.resolveTicket},
+		"edit_ticket":             {[]param{req("ticket_id"), req("updates")}, t.editTicket},
+		"ticket_login":            {[]param{req("username"), req("password")}, t.login},
 		"ticket_get_login_status": {nil, t.loginStatus},
 		"logout":                  {nil, t.logout},
-		"get_user_tickets":        {[]pyParam{opt("status", nil)}, t.userTickets},
+		"get_user_tickets":        {[]param{opt("status", nil)}, t.userTickets},
 	}
 	t.Load(nil, false)
 	return t
@@ -126,7 +128,7 @@ func (t *ticketAPI) findTicket(ticketID any) (*pyDict, error) {
 }
 
 func notFound(ticketID any) *pyDict {
-	return dictOf("error", fmt.Sprintf("Ticket with ID %s not found.", pyStr(ticketID)))
+	return dictOf("error", fmt.Sprintf("Ticket with ID %s not found.", pycall.Str(ticketID)))
 }
 
 func (t *ticketAPI) getTicket(a map[string]any) (any, error) {
@@ -138,38 +140,30 @@ func (t *ticketAPI) getTicket(a map[string]any) (any, error) {
 }
 
 func (t *ticketAPI) closeTicket(a map[string]any) (any, error) {
-	id := a["ticket_id"]
-	ticket, err := t.findTicket(id)
-	if err != nil || ticket == nil {
-		return notFound(id), err
-	}
-	status, err := ticket.item("status")
-	if err != nil {
-		return nil, err
-	}
-	if pyEq(status, "Closed") {
-		return dictOf("error", fmt.Sprintf("Ticket with ID %s is already closed.", pyStr(id))), nil
-	}
-	ticket.set("status", "Closed")
-	return dictOf("status", fmt.Sprintf("Ticket %s has been closed successfully.", pyStr(id))), nil
+	return t.changeStatus(a["ticket_id"], "Closed", "closed", func(*pyDict) {})
 }
 
 func (t *ticketAPI) resolveTicket(a map[string]any) (any, error) {
-	id := a["ticket_id"]
+	return t.changeStatus(a["ticket_id"], "Resolved", "resolved", func(ticket *pyDict) { ticket.set("resolution", a["resolution"]) })
+}
+
+// changeStatus is close_ticket's and resolve_ticket's body: the ticket under id gets status
+// (done in the messages) unless it has it already, and then update.
+func (t *ticketAPI) changeStatus(id any, status, done string, update func(ticket *pyDict)) (any, error) {
 	ticket, err := t.findTicket(id)
 	if err != nil || ticket == nil {
 		return notFound(id), err
 	}
-	status, err := ticket.item("status")
+	old, err := ticket.item("status")
 	if err != nil {
 		return nil, err
 	}
-	if pyEq(status, "Resolved") {
-		return dictOf("error", fmt.Sprintf("Ticket with ID %s is already resolved.", pyStr(id))), nil
+	if pyEq(old, status) {
+		return dictOf("error", fmt.Sprintf("Ticket with ID %s is already %s.", pycall.Str(id), done)), nil
 	}
-	ticket.set("status", "Resolved")
-	ticket.set("resolution", a["resolution"])
-	return dictOf("status", fmt.Sprintf("Ticket %s has been resolved successfully.", pyStr(id))), nil
+	ticket.set("status", status)
+	update(ticket)
+	return dictOf("status", fmt.Sprintf("Ticket %s has been %s successfully.", pycall.Str(id), done)), nil
 }
 
 func (t *ticketAPI) editTicket(a map[string]any) (any, error) {
@@ -186,7 +180,7 @@ func (t *ticketAPI) editTicket(a map[string]any) (any, error) {
 	var invalid []string
 	for _, k := range updates.keys {
 		if s, ok := k.(string); !ok || !valid[s] {
-			invalid = append(invalid, pyStr(k))
+			invalid = append(invalid, pycall.Str(k))
 		}
 	}
 	if len(invalid) > 0 {
@@ -198,7 +192,7 @@ func (t *ticketAPI) editTicket(a map[string]any) (any, error) {
 			ticket.set(k, v)
 		}
 	}
-	return dictOf("status", fmt.Sprintf("Ticket %s has been updated successfully.", pyStr(id))), nil
+	return dictOf("status", fmt.Sprintf("Ticket %s has been updated successfully.", pycall.Str(id))), nil
 }
 
 func (t *ticketAPI) login(a map[string]any) (any, error) {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/realx-bench/realx/runners/pycall"
 )
 
 func init() { registerClass("TradingBot", func() Class { return newTradingBot() }) }
@@ -63,27 +65,27 @@ func newTradingBot() *tradingBot {
 	t := &tradingBot{}
 	t.methods = pyMethods{
 		"get_current_time":            {nil, t.currentTime},
-		"get_symbol_by_name":          {[]pyParam{req("name")}, t.symbolByName},
-		"get_stock_info":              {[]pyParam{req("symbol")}, t.stockInfo},
-		"get_order_details":           {[]pyParam{req("order_id")}, t.orderDetails},
-		"cancel_order":                {[]pyParam{req("order_id")}, t.cancelOrder},
-		"place_order":                 {[]pyParam{req("order_type"), req("symbol"), req("price"), req("amount")}, t.placeOrder},
-		"make_transaction":            {[]pyParam{req("account_id"), req("xact_type"), req("amount")}, t.makeTransaction},
-		"update_market_status":        {[]pyParam{req("current_time_str")}, t.updateMarketStatus},
-		"update_stock_price":          {[]pyParam{req("symbol"), req("new_price")}, t.updateStockPrice},
+		"get_symbol_by_name":          {[]param{req("name")}, t.symbolByName},
+		"get_stock_info":              {[]param{req("symbol")}, t.stockInfo},
+		"get_order_details":           {[]param{req("order_id")}, t.orderDetails},
+		"cancel_order":                {[]param{req("order_id")}, t.cancelOrder},
+		"place_order":                 {[]param{req("order_type"), req("symbol"), req("price"), req("amount")}, t.placeOrder},
+		"make_transaction":            {[]param{req("account_id"), req("xact_type"), req("amount")}, t.makeTransaction},
+		"update_market_status":        {[]param{req("current_time_str")}, t.updateMarketStatus},
+		"update_stock_price":          {[]param{req("symbol"), req("new_price")}, t.updateStockPrice},
 		"get_account_info":            {nil, t.accountInfoCall},
-		"trading_login":               {[]pyParam{req("username"), req("password")}, t.login},
+		"trading_login":               {[]param{req("username"), req("password")}, t.login},
 		"trading_get_login_status":    {nil, t.loginStatus},
 		"trading_logout":              {nil, t.logout},
-		"fund_account":                {[]pyParam{req("amount")}, t.fundAccount},
-		"remove_stock_from_watchlist": {[]pyParam{req("symbol")}, t.removeFromWatchlist},
+		"fund_account":                {[]param{req("amount")}, t.fundAccount},
+		"remove_stock_from_watchlist": {[]param{req("symbol")}, t.removeFromWatchlist},
 		"get_watchlist":               {nil, t.watchlist},
 		"get_order_history":           {nil, t.orderHistory},
-		"get_transaction_history":     {[]pyParam{opt("start_date", nil), opt("end_date", nil)}, t.transactionHistoryCall},
-		"get_available_stocks":        {[]pyParam{req("sector")}, t.availableStocks},
-		"filter_stocks_by_price":      {[]pyParam{req("stocks"), req("min_price"), req("max_price")}, t.filterByPrice},
-		"add_to_watchlist":            {[]pyParam{req("stock")}, t.addToWatchlist},
-		"notify_price_change":         {[]pyParam{req("stocks"), req("threshold")}, t.notifyPriceChange},
+		"get_transaction_history":     {[]param{opt("start_date", nil), opt("end_date", nil)}, t.transactionHistoryCall},
+		"get_available_stocks":        {[]param{req("sector")}, t.availableStocks},
+		"filter_stocks_by_price":      {[]param{req("stocks"), req("min_price"), req("max_price")}, t.filterByPrice},
+		"add_to_watchlist":            {[]param{req("stock")}, t.addToWatchlist},
+		"notify_price_change":         {[]param{req("stocks"), req("threshold")}, t.notifyPriceChange},
 	}
 	if err := t.Load(nil, false); err != nil {
 		panic(err)
@@ -211,7 +213,7 @@ func (t *tradingBot) stockInfo(a map[string]any) (any, error) {
 	sym := a["symbol"]
 	stock, ok := t.stocks.get(sym)
 	if !ok {
-		return dictOf("error", fmt.Sprintf("Stock with symbol '%s' not found.", pyStr(sym))), nil
+		return dictOf("error", fmt.Sprintf("Stock with symbol '%s' not found.", pycall.Str(sym))), nil
 	}
 	if t.longContext {
 		c, ok := pyCopy(stock).(*pyDict)
@@ -229,8 +231,8 @@ func (t *tradingBot) orderDetails(a map[string]any) (any, error) {
 	id := a["order_id"]
 	order, ok := t.orders.get(id)
 	if !ok {
-		return dictOf("error", fmt.Sprintf("Order with ID %s not found.", pyStr(id))+
-			"Here is the list of orders_id: "+pyRepr(append([]any{}, t.orders.keys...))), nil
+		return dictOf("error", fmt.Sprintf("Order with ID %s not found.", pycall.Str(id))+
+			"Here is the list of orders_id: "+pycall.Repr(append([]any{}, t.orders.keys...))), nil
 	}
 	if !t.longContext {
 		return order, nil
@@ -247,7 +249,7 @@ func (t *tradingBot) orderDetails(a map[string]any) (any, error) {
 	meta := newPyDict()
 	for _, k := range ext.keys {
 		v, _ := ext.get(k)
-		meta.set(k, strings.ReplaceAll(v.(string), "{symbol}", pyStr(sym)))
+		meta.set(k, strings.ReplaceAll(v.(string), "{symbol}", pycall.Str(sym)))
 	}
 	c.set("metadata", meta)
 	return c, nil
@@ -257,7 +259,7 @@ func (t *tradingBot) cancelOrder(a map[string]any) (any, error) {
 	id := a["order_id"]
 	o, ok := t.orders.get(id)
 	if !ok {
-		return dictOf("error", fmt.Sprintf("Order with ID %s not found.", pyStr(id))), nil
+		return dictOf("error", fmt.Sprintf("Order with ID %s not found.", pycall.Str(id))), nil
 	}
 	order, ok := o.(*pyDict)
 	if !ok {
@@ -268,7 +270,7 @@ func (t *tradingBot) cancelOrder(a map[string]any) (any, error) {
 		return nil, err
 	}
 	if pyEq(status, "Completed") {
-		return dictOf("error", fmt.Sprintf("Can't cancel order %s. Order is already completed.", pyStr(id))), nil
+		return dictOf("error", fmt.Sprintf("Can't cancel order %s. Order is already completed.", pycall.Str(id))), nil
 	}
 	order.set("status", "Cancelled")
 	return dictOf("order_id", id, "status", "Cancelled"), nil
@@ -288,7 +290,7 @@ func (t *tradingBot) placeOrder(a map[string]any) (any, error) {
 	}
 	sym := a["symbol"]
 	if !t.stocks.has(sym) {
-		return dictOf("error", "Invalid stock symbol: "+pyStr(sym)), nil
+		return dictOf("error", "Invalid stock symbol: "+pycall.Str(sym)), nil
 	}
 	bad, err := pyLessEq(a["price"], 0)
 	if err != nil {
@@ -388,10 +390,10 @@ func (t *tradingBot) removeFromWatchlist(a map[string]any) (any, error) {
 	sym := a["symbol"]
 	i := listIndex(t.watchList, sym)
 	if i < 0 {
-		return dictOf("error", fmt.Sprintf("Stock %s not found in watchlist.", pyStr(sym))), nil
+		return dictOf("error", fmt.Sprintf("Stock %s not found in watchlist.", pycall.Str(sym))), nil
 	}
 	t.watchList = append(t.watchList[:i:i], t.watchList[i+1:]...)
-	return dictOf("status", fmt.Sprintf("Stock %s removed from watchlist successfully.", pyStr(sym))), nil
+	return dictOf("status", fmt.Sprintf("Stock %s removed from watchlist successfully.", pycall.Str(sym))), nil
 }
 
 func (t *tradingBot) watchlist(map[string]any) (any, error) {
@@ -564,7 +566,7 @@ func (t *tradingBot) notifyPriceChange(a map[string]any) (any, error) {
 			return nil, err
 		}
 		if ge {
-			changed = append(changed, pyStr(sym))
+			changed = append(changed, pycall.Str(sym))
 		}
 	}
 	if len(changed) > 0 {

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/realx-bench/realx/runners/pycall"
 )
 
 // The methods of TradingBot that BFCL v3's data calls and its v4 release removed
@@ -24,7 +26,7 @@ func clockMinutes(v any) (int, error) {
 	}
 	m := strptimeClock.FindStringSubmatch(s)
 	if m == nil {
-		return 0, fmt.Errorf("time data %s does not match format '%%I:%%M %%p'", pyStrRepr(s))
+		return 0, fmt.Errorf("time data %s does not match format '%%I:%%M %%p'", pycall.ReprString(s))
 	}
 	if len(m[0]) < len(s) {
 		return 0, fmt.Errorf("unconverted data remains: %s", s[len(m[0]):])
@@ -65,7 +67,7 @@ func (t *tradingBot) makeTransaction(a map[string]any) (any, error) {
 		return nil, err
 	}
 	if !pyEq(a["account_id"], id) {
-		return dictOf("error", fmt.Sprintf("Account with ID %s not found.", pyStr(a["account_id"]))), nil
+		return dictOf("error", fmt.Sprintf("Account with ID %s not found.", pycall.Str(a["account_id"]))), nil
 	}
 	amount := a["amount"]
 	if le, err := pyLessEq(amount, 0); err != nil || le {
@@ -103,7 +105,7 @@ func (t *tradingBot) makeTransaction(a map[string]any) (any, error) {
 func (t *tradingBot) updateStockPrice(a map[string]any) (any, error) {
 	sym := a["symbol"]
 	if !t.stocks.has(sym) {
-		return dictOf("error", fmt.Sprintf("Stock with symbol '%s' not found.", pyStr(sym))), nil
+		return dictOf("error", fmt.Sprintf("Stock with symbol '%s' not found.", pycall.Str(sym))), nil
 	}
 	newPrice := a["new_price"]
 	if le, err := pyLessEq(newPrice, 0); err != nil || le {

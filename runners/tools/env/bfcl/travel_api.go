@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/realx-bench/realx/runners/pycall"
 )
 
 func init() { registerClass("TravelAPI", func() Class { return newTravelAPI() }) }
@@ -92,22 +94,22 @@ type travelAPI struct {
 func newTravelAPI() *travelAPI {
 	t := &travelAPI{}
 	t.methods = pyMethods{
-		"authenticate_travel":         {[]pyParam{req("client_id"), req("client_secret"), req("refresh_token"), req("grant_type"), req("user_first_name"), req("user_last_name")}, t.authenticate},
+		"authenticate_travel":         {[]param{req("client_id"), req("client_secret"), req("refresh_token"), req("grant_type"), req("user_first_name"), req("user_last_name")}, t.authenticate},
 		"travel_get_login_status":     {nil, t.loginStatus},
-		"get_budget_fiscal_year":      {[]pyParam{opt("lastModifiedAfter", nil), opt("includeRemoved", nil)}, t.budgetFiscalYear},
-		"register_credit_card":        {[]pyParam{req("access_token"), req("card_number"), req("expiration_date"), req("cardholder_name"), req("card_verification_number")}, t.registerCard},
-		"get_flight_cost":             {[]pyParam{req("travel_from"), req("travel_to"), req("travel_date"), req("travel_class")}, t.flightCost},
-		"get_credit_card_balance":     {[]pyParam{req("access_token"), req("card_id")}, t.cardBalance},
-		"book_flight":                 {[]pyParam{req("access_token"), req("card_id"), req("travel_date"), req("travel_from"), req("travel_to"), req("travel_class")}, t.bookFlight},
-		"retrieve_invoice":            {[]pyParam{req("access_token"), opt("booking_id", nil), opt("insurance_id", nil)}, t.retrieveInvoice},
+		"get_budget_fiscal_year":      {[]param{opt("lastModifiedAfter", nil), opt("includeRemoved", nil)}, t.budgetFiscalYear},
+		"register_credit_card":        {[]param{req("access_token"), req("card_number"), req("expiration_date"), req("cardholder_name"), req("card_verification_number")}, t.registerCard},
+		"get_flight_cost":             {[]param{req("travel_from"), req("travel_to"), req("travel_date"), req("travel_class")}, t.flightCost},
+		"get_credit_card_balance":     {[]param{req("access_token"), req("card_id")}, t.cardBalance},
+		"book_flight":                 {[]param{req("access_token"), req("card_id"), req("travel_date"), req("travel_from"), req("travel_to"), req("travel_class")}, t.bookFlight},
+		"retrieve_invoice":            {[]param{req("access_token"), opt("booking_id", nil), opt("insurance_id", nil)}, t.retrieveInvoice},
 		"list_all_airports":           {nil, t.listAirports},
-		"cancel_booking":              {[]pyParam{req("access_token"), req("booking_id")}, t.cancelBooking},
-		"compute_exchange_rate":       {[]pyParam{req("base_currency"), req("target_currency"), req("value")}, t.exchangeRate},
-		"verify_traveler_information": {[]pyParam{req("first_name"), req("last_name"), req("date_of_birth"), req("passport_number")}, t.verifyTraveler},
-		"set_budget_limit":            {[]pyParam{req("access_token"), req("budget_limit")}, t.setBudgetLimit},
-		"get_nearest_airport_by_city": {[]pyParam{req("location")}, t.nearestAirport},
-		"purchase_insurance":          {[]pyParam{req("access_token"), req("insurance_type"), req("booking_id"), req("insurance_cost"), req("card_id")}, t.purchaseInsurance},
-		"contact_customer_support":    {[]pyParam{req("booking_id"), req("message")}, t.contactSupport},
+		"cancel_booking":              {[]param{req("access_token"), req("booking_id")}, t.cancelBooking},
+		"compute_exchange_rate":       {[]param{req("base_currency"), req("target_currency"), req("value")}, t.exchangeRate},
+		"verify_traveler_information": {[]param{req("first_name"), req("last_name"), req("date_of_birth"), req("passport_number")}, t.verifyTraveler},
+		"set_budget_limit":            {[]param{req("access_token"), req("budget_limit")}, t.setBudgetLimit},
+		"get_nearest_airport_by_city": {[]param{req("location")}, t.nearestAirport},
+		"purchase_insurance":          {[]param{req("access_token"), req("insurance_type"), req("booking_id"), req("insurance_cost"), req("card_id")}, t.purchaseInsurance},
+		"contact_customer_support":    {[]param{req("booking_id"), req("message")}, t.contactSupport},
 		"get_all_credit_cards":        {nil, t.allCards},
 	}
 	if err := t.Load(nil, false); err != nil {
@@ -272,7 +274,7 @@ func (t *travelAPI) flightCost(a map[string]any) (any, error) {
 		mult = 2
 	}
 	key := func(from, to any) string {
-		return pyStr(from) + "|" + pyStr(to) + "|" + pyStr(class) + "|" + pyStr(date)
+		return pycall.Str(from) + "|" + pycall.Str(to) + "|" + pycall.Str(class) + "|" + pycall.Str(date)
 	}
 	costs := []any{}
 	t.flightCosts = map[string]any{}
@@ -308,35 +310,20 @@ func (t *travelAPI) tokenCheck(token any, extra ...any) *pyDict {
 func (t *travelAPI) spendToken() {
 	v, err := pyArith("-", t.tokenExpiresIn, 1)
 	if err != nil {
-		panic(errTokenDecrement{fmt.Sprintf("unsupported operand type(s) for -=: '%s' and 'int'", pyTypeName(t.tokenExpiresIn))})
+		panic(pyError(fmt.Sprintf("unsupported operand type(s) for -=: '%s' and 'int'", pyTypeName(t.tokenExpiresIn))))
 	}
 	t.tokenExpiresIn = v
 }
 
-// errTokenDecrement is the TypeError of decrementing a token_expires_in of None.
-type errTokenDecrement struct{ msg string }
-
-func (e errTokenDecrement) Error() string { return e.msg }
-
 // card returns the card dict under id.
-func (t *travelAPI) card(id any) (*pyDict, error) {
-	v, err := t.creditCards.item(id)
-	if err != nil {
-		return nil, err
-	}
-	d, ok := v.(*pyDict)
-	if !ok {
-		return nil, pyStrSubscriptError(v)
-	}
-	return d, nil
-}
+func (t *travelAPI) card(id any) (*pyDict, error) { return t.creditCards.dictItem(id) }
 
 func (t *travelAPI) cardBalance(a map[string]any) (any, error) {
 	if e := t.tokenCheck(a["access_token"]); e != nil {
 		return e, nil
 	}
 	if !t.creditCards.has(a["card_id"]) {
-		return dictOf("error", "Card not registered. Here are a list of card_id's: "+pyRepr(append([]any{}, t.creditCards.keys...))), nil
+		return dictOf("error", "Card not registered. Here are a list of card_id's: "+pycall.Repr(append([]any{}, t.creditCards.keys...))), nil
 	}
 	c, err := t.card(a["card_id"])
 	if err != nil {
@@ -375,10 +362,10 @@ func (t *travelAPI) bookFlight(a map[string]any) (any, error) {
 		return false
 	}
 	if !isAirport(from) {
-		return fail("Invalid departure airport code: " + pyStr(from))
+		return fail("Invalid departure airport code: " + pycall.Str(from))
 	}
 	if !isAirport(to) {
-		return fail("Invalid destination airport code: " + pyStr(to))
+		return fail("Invalid destination airport code: " + pycall.Str(to))
 	}
 	if _, err := pyStrptime(date, "%Y-%m-%d"); err != nil {
 		if _, isStr := date.(string); !isStr {
@@ -396,7 +383,7 @@ func (t *travelAPI) bookFlight(a map[string]any) (any, error) {
 		}
 		return nil, err
 	}
-	cost, ok := t.flightCosts[pyStr(from)+"|"+pyStr(to)+"|"+pyStr(class)+"|"+pyStr(date)]
+	cost, ok := t.flightCosts[pycall.Str(from)+"|"+pycall.Str(to)+"|"+pycall.Str(class)+"|"+pycall.Str(date)]
 	if !ok {
 		return fail("No available route for the given parameters")
 	}
@@ -440,17 +427,7 @@ func (t *travelAPI) bookFlight(a map[string]any) (any, error) {
 }
 
 // booking returns the booking dict under id.
-func (t *travelAPI) booking(id any) (*pyDict, error) {
-	v, err := t.bookings.item(id)
-	if err != nil {
-		return nil, err
-	}
-	d, ok := v.(*pyDict)
-	if !ok {
-		return nil, pyStrSubscriptError(v)
-	}
-	return d, nil
-}
+func (t *travelAPI) booking(id any) (*pyDict, error) { return t.bookings.dictItem(id) }
 
 func (t *travelAPI) retrieveInvoice(a map[string]any) (any, error) {
 	if e := t.tokenCheck(a["access_token"]); e != nil {
@@ -546,7 +523,7 @@ func (t *travelAPI) verifyTraveler(a map[string]any) (any, error) {
 	if !pyEq(t.firstName, first) || !pyEq(t.lastName, last) {
 		return dictOf("verification_status", false, "verification_failure",
 			"Cannot book flight information for another user."+
-				fmt.Sprintf("Expected %s %s, got %s %s", pyStr(t.firstName), pyStr(t.lastName), pyStr(first), pyStr(last))), nil
+				fmt.Sprintf("Expected %s %s, got %s %s", pycall.Str(t.firstName), pycall.Str(t.lastName), pycall.Str(first), pycall.Str(last))), nil
 	}
 	birth, err := pyStrptime(a["date_of_birth"], "%Y-%m-%d")
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/realx-bench/realx/runners/pycall"
 )
 
 func init() { registerClass("TwitterAPI", newTwitter) }
@@ -41,26 +43,11 @@ func newTwitter() Class { t := &twitter{}; t.methods = t.table(); return t }
 // Load is _load_scenario: each attribute from the scenario, else from the defaults; the
 // tweets' keys become ints.
 func (t *twitter) Load(scenario json.RawMessage, _ bool) error {
-	sc := Dict{}
-	if len(scenario) > 0 {
-		v, err := decodeOrdered(scenario)
-		if err != nil {
-			return fmt.Errorf("TwitterAPI: %w", err)
-		}
-		d, ok := v.(Dict)
-		if !ok {
-			return fmt.Errorf("TwitterAPI: the scenario is not an object")
-		}
-		sc = d
+	sc, err := scenarioDict("TwitterAPI", scenario)
+	if err != nil {
+		return err
 	}
-	get := func(k string, def any) any {
-		for _, it := range sc {
-			if it.Key == k {
-				return it.Value
-			}
-		}
-		return def
-	}
+	get := sc.getOr
 	t.username = get("username", "john")
 	t.password = get("password", "john123")
 	t.authenticated = get("authenticated", false)
@@ -108,7 +95,7 @@ func (t *twitter) State() map[string]any {
 	}
 	comments := map[string]any{}
 	for _, c := range t.comments {
-		comments[reprValue(c.key)] = c.value
+		comments[pycall.Repr(c.key)] = c.value
 	}
 	return map[string]any{
 		"username": t.username, "password": t.password, "authenticated": t.authenticated,
@@ -124,18 +111,11 @@ func (t *twitter) Call(name string, a map[string]any) (any, error) {
 // tweetKey returns the int key a tweet_id looks up (a float equal to an int finds it, as in
 // a Python dict), false for any other value.
 func tweetKey(v any) (int, bool) {
-	switch x := v.(type) {
-	case int:
-		return x, true
-	case bool:
-		if x {
-			return 1, true
-		}
-		return 0, true
-	case float64:
-		if x == float64(int(x)) {
-			return int(x), true
-		}
+	if i, ok := pyIsInt(v); ok {
+		return i, true
+	}
+	if x, ok := v.(float64); ok && x == float64(int(x)) {
+		return int(x), true
 	}
 	return 0, false
 }
@@ -155,7 +135,7 @@ func (t *twitter) tweet(v any) Dict {
 }
 
 func tweetNotFound(id any) Dict {
-	return dict("error", fmt.Sprintf("Tweet with ID %s not found.", strOf(id)))
+	return dict("error", fmt.Sprintf("Tweet with ID %s not found.", pycall.Str(id)))
 }
 
 func notAuthenticated(what string) Dict {
@@ -164,19 +144,19 @@ func notAuthenticated(what string) Dict {
 
 func (t *twitter) table() methods {
 	return methods{
-		"authenticate_twitter": {params: []param{need("username"), need("password")}, run: func(a args) any {
-			if strOf(a["username"]) == strOf(t.username) && pyType(a["username"]) == pyType(t.username) &&
-				strOf(a["password"]) == strOf(t.password) && pyType(a["password"]) == pyType(t.password) {
+		"authenticate_twitter": {params: []param{req("username"), req("password")}, run: func(a args) any {
+			if pycall.Str(a["username"]) == pycall.Str(t.username) && pyTypeName(a["username"]) == pyTypeName(t.username) &&
+				pycall.Str(a["password"]) == pycall.Str(t.password) && pyTypeName(a["password"]) == pyTypeName(t.password) {
 				t.authenticated = true
 				return dict("authentication_status", true)
 			}
 			return dict("authentication_status", false)
 		}},
 		"posting_get_login_status": {run: func(args) any {
-			return dict("login_status", truthy(t.authenticated))
+			return dict("login_status", pyTruth(t.authenticated))
 		}},
-		"post_tweet": {params: []param{need("content"), optional("tags", []any{}), optional("mentions", []any{})}, run: func(a args) any {
-			if !truthy(t.authenticated) {
+		"post_tweet": {params: []param{req("content"), opt("tags", []any{}), opt("mentions", []any{})}, run: func(a args) any {
+			if !pyTruth(t.authenticated) {
 				return notAuthenticated("posting")
 			}
 			tw := dict("id", t.tweetCounter, "username", t.username, "content", a["content"], "tags", a["tags"], "mentions", a["mentions"])
@@ -184,14 +164,14 @@ func (t *twitter) table() methods {
 			t.tweetCounter++
 			return tw
 		}},
-		"retweet": {params: []param{need("tweet_id")}, run: func(a args) any {
-			if !truthy(t.authenticated) {
+		"retweet": {params: []param{req("tweet_id")}, run: func(a args) any {
+			if !pyTruth(t.authenticated) {
 				return notAuthenticated("retweeting")
 			}
 			if t.tweet(a["tweet_id"]) == nil {
 				return tweetNotFound(a["tweet_id"])
 			}
-			user := strOf(t.username)
+			user := pycall.Str(t.username)
 			i := slices.IndexFunc(t.retweets, func(it Item) bool { return it.Key == user })
 			if i < 0 {
 				t.retweets = append(t.retweets, Item{Key: user, Value: []any{}})
@@ -205,8 +185,8 @@ func (t *twitter) table() methods {
 			t.retweets[i].Value = append(l, a["tweet_id"])
 			return dict("retweet_status", "Successfully retweeted")
 		}},
-		"comment": {params: []param{need("tweet_id"), need("comment_content")}, run: func(a args) any {
-			if !truthy(t.authenticated) {
+		"comment": {params: []param{req("tweet_id"), req("comment_content")}, run: func(a args) any {
+			if !pyTruth(t.authenticated) {
 				// The Python method raises a dict, which Python refuses to raise.
 				panic(pyError("exceptions must derive from BaseException"))
 			}
@@ -222,7 +202,7 @@ func (t *twitter) table() methods {
 			t.comments[i].value = append(t.comments[i].value, dict("username", t.username, "content", a["comment_content"]))
 			return dict("comment_status", "Comment added successfully")
 		}},
-		"mention": {params: []param{need("tweet_id"), need("mentioned_usernames")}, run: func(a args) any {
+		"mention": {params: []param{req("tweet_id"), req("mentioned_usernames")}, run: func(a args) any {
 			tw := t.tweet(a["tweet_id"])
 			if tw == nil {
 				return tweetNotFound(a["tweet_id"])
@@ -235,52 +215,52 @@ func (t *twitter) table() methods {
 			}
 			return dict("mention_status", "Users mentioned successfully")
 		}},
-		"follow_user": {params: []param{need("username_to_follow")}, run: func(a args) any {
-			if !truthy(t.authenticated) {
+		"follow_user": {params: []param{req("username_to_follow")}, run: func(a args) any {
+			if !pyTruth(t.authenticated) {
 				return notAuthenticated("following")
 			}
 			u := a["username_to_follow"]
-			if slices.ContainsFunc(t.following, func(v any) bool { return strOf(v) == strOf(u) }) {
+			if slices.ContainsFunc(t.following, func(v any) bool { return pycall.Str(v) == pycall.Str(u) }) {
 				return dict("follow_status", false)
 			}
 			t.following = append(t.following, u)
 			return dict("follow_status", true)
 		}},
 		"list_all_following": {run: func(args) any {
-			if !truthy(t.authenticated) {
+			if !pyTruth(t.authenticated) {
 				return notAuthenticated("listing following")
 			}
 			return slices.Clone(t.following)
 		}},
-		"unfollow_user": {params: []param{need("username_to_unfollow")}, run: func(a args) any {
-			if !truthy(t.authenticated) {
+		"unfollow_user": {params: []param{req("username_to_unfollow")}, run: func(a args) any {
+			if !pyTruth(t.authenticated) {
 				return notAuthenticated("unfollowing")
 			}
 			u := a["username_to_unfollow"]
-			i := slices.IndexFunc(t.following, func(v any) bool { return strOf(v) == strOf(u) })
+			i := slices.IndexFunc(t.following, func(v any) bool { return pycall.Str(v) == pycall.Str(u) })
 			if i < 0 {
 				return dict("unfollow_status", false)
 			}
 			t.following = slices.Delete(t.following, i, i+1)
 			return dict("unfollow_status", true)
 		}},
-		"get_tweet": {params: []param{need("tweet_id")}, run: func(a args) any {
+		"get_tweet": {params: []param{req("tweet_id")}, run: func(a args) any {
 			tw := t.tweet(a["tweet_id"])
 			if tw == nil {
 				return tweetNotFound(a["tweet_id"])
 			}
 			return tw
 		}},
-		"get_user_tweets": {params: []param{need("username")}, run: func(a args) any {
+		"get_user_tweets": {params: []param{req("username")}, run: func(a args) any {
 			out := []any{}
 			for _, e := range t.tweets {
-				if strOf(e.tweet.get("username")) == strOf(a["username"]) {
+				if pycall.Str(e.tweet.get("username")) == pycall.Str(a["username"]) {
 					out = append(out, e.tweet)
 				}
 			}
 			return out
 		}},
-		"search_tweets": {params: []param{need("keyword")}, run: func(a args) any {
+		"search_tweets": {params: []param{req("keyword")}, run: func(a args) any {
 			kw := strings.ToLower(a.str("keyword"))
 			out := []any{}
 			for _, e := range t.tweets {
@@ -298,27 +278,27 @@ func (t *twitter) table() methods {
 			}
 			return out
 		}},
-		"get_tweet_comments": {params: []param{need("tweet_id")}, run: func(a args) any {
+		"get_tweet_comments": {params: []param{req("tweet_id")}, run: func(a args) any {
 			if t.tweet(a["tweet_id"]) == nil {
 				return tweetNotFound(a["tweet_id"])
 			}
 			for _, c := range t.comments {
-				if strOf(c.key) == strOf(a["tweet_id"]) && pyType(c.key) == pyType(a["tweet_id"]) {
+				if pycall.Str(c.key) == pycall.Str(a["tweet_id"]) && pyTypeName(c.key) == pyTypeName(a["tweet_id"]) {
 					return c.value
 				}
 			}
 			return []any{}
 		}},
-		"get_user_stats": {params: []param{need("username")}, run: func(a args) any {
-			u := strOf(a["username"])
+		"get_user_stats": {params: []param{req("username")}, run: func(a args) any {
+			u := pycall.Str(a["username"])
 			n := 0
 			for _, e := range t.tweets {
-				if strOf(e.tweet.get("username")) == u {
+				if pycall.Str(e.tweet.get("username")) == u {
 					n++
 				}
 			}
 			following := 0
-			if u == strOf(t.username) {
+			if u == pycall.Str(t.username) {
 				following = len(t.following)
 			}
 			rt := 0

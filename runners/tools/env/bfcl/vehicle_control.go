@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/realx-bench/realx/runners/pycall"
 )
 
 func init() { registerClass("VehicleControlAPI", func() Class { return newVehicleControl() }) }
@@ -87,26 +89,26 @@ type vehicleControl struct {
 func newVehicleControl() *vehicleControl {
 	v := &vehicleControl{}
 	v.methods = pyMethods{
-		"startEngine":                              {[]pyParam{req("ignitionMode")}, v.startEngine},
-		"fillFuelTank":                             {[]pyParam{req("fuelAmount")}, v.fillFuelTank},
-		"lockDoors":                                {[]pyParam{req("unlock"), req("door")}, v.lockDoors},
-		"adjustClimateControl":                     {[]pyParam{req("temperature"), opt("unit", "celsius"), opt("fanSpeed", 50), opt("mode", "auto")}, v.adjustClimate},
+		"startEngine":                              {[]param{req("ignitionMode")}, v.startEngine},
+		"fillFuelTank":                             {[]param{req("fuelAmount")}, v.fillFuelTank},
+		"lockDoors":                                {[]param{req("unlock"), req("door")}, v.lockDoors},
+		"adjustClimateControl":                     {[]param{req("temperature"), opt("unit", "celsius"), opt("fanSpeed", 50), opt("mode", "auto")}, v.adjustClimate},
 		"get_outside_temperature_from_google":      {nil, v.temperatureGoogle},
 		"get_outside_temperature_from_weather_com": {nil, v.temperatureWeatherCom},
-		"setHeadlights":                            {[]pyParam{req("mode")}, v.setHeadlights},
-		"displayCarStatus":                         {[]pyParam{req("option")}, v.displayCarStatus},
-		"activateParkingBrake":                     {[]pyParam{req("mode")}, v.activateParkingBrake},
-		"pressBrakePedal":                          {[]pyParam{req("pedalPosition")}, v.pressBrakePedal},
+		"setHeadlights":                            {[]param{req("mode")}, v.setHeadlights},
+		"displayCarStatus":                         {[]param{req("option")}, v.displayCarStatus},
+		"activateParkingBrake":                     {[]param{req("mode")}, v.activateParkingBrake},
+		"pressBrakePedal":                          {[]param{req("pedalPosition")}, v.pressBrakePedal},
 		"releaseBrakePedal":                        {nil, v.releaseBrakePedal},
-		"setCruiseControl":                         {[]pyParam{req("speed"), req("activate"), req("distanceToNextVehicle")}, v.setCruiseControl},
+		"setCruiseControl":                         {[]param{req("speed"), req("activate"), req("distanceToNextVehicle")}, v.setCruiseControl},
 		"get_current_speed":                        {nil, v.currentSpeed},
-		"display_log":                              {[]pyParam{req("messages")}, v.displayLog},
-		"estimate_drive_feasibility_by_mileage":    {[]pyParam{req("distance")}, v.driveFeasibility},
-		"liter_to_gallon":                          {[]pyParam{req("liter")}, v.literToGallon},
-		"gallon_to_liter":                          {[]pyParam{req("gallon")}, v.gallonToLiter},
-		"estimate_distance":                        {[]pyParam{req("cityA"), req("cityB")}, v.estimateDistance},
-		"get_zipcode_based_on_city":                {[]pyParam{req("city")}, v.zipcode},
-		"set_navigation":                           {[]pyParam{req("destination")}, v.setNavigation},
+		"display_log":                              {[]param{req("messages")}, v.displayLog},
+		"estimate_drive_feasibility_by_mileage":    {[]param{req("distance")}, v.driveFeasibility},
+		"liter_to_gallon":                          {[]param{req("liter")}, v.literToGallon},
+		"gallon_to_liter":                          {[]param{req("gallon")}, v.gallonToLiter},
+		"estimate_distance":                        {[]param{req("cityA"), req("cityB")}, v.estimateDistance},
+		"get_zipcode_based_on_city":                {[]param{req("city")}, v.zipcode},
+		"set_navigation":                           {[]param{req("destination")}, v.setNavigation},
 		"check_tire_pressure":                      {nil, v.checkTirePressure},
 		"find_nearest_tire_shop":                   {nil, v.nearestTireShop},
 	}
@@ -201,7 +203,7 @@ func (v *vehicleControl) startEngine(a map[string]any) (any, error) {
 		var unlocked []string
 		for _, k := range doors.keys {
 			if st, _ := doors.get(k); pyEq(st, "unlocked") {
-				unlocked = append(unlocked, pyStr(k))
+				unlocked = append(unlocked, pycall.Str(k))
 			}
 		}
 		return dictOf("error", "All doors must be locked before starting the engine. Here are the unlocked doors: "+strings.Join(unlocked, ", ")), nil
