@@ -108,14 +108,14 @@ func (p *Plan) grade(ctx context.Context, res *reports.Result, s *tasks.Sample, 
 }
 
 // episodeOf returns the Episode of a record for its judge: a copy, with the texts of the
-// model's messages and the reason the sample stopped; nil when the sample opened no
+// model's messages, the conversation's turns and the reason the sample stopped; nil when the sample opened no
 // environment.
 func episodeOf(res *reports.Result) *runners.Episode {
 	if res.Trajectory == nil || res.Trajectory.Episode == nil {
 		return nil
 	}
 	ep := *res.Trajectory.Episode
-	ep.Replies, ep.Stop = nil, res.Stop
+	ep.Replies, ep.Stop, ep.Conversation = nil, res.Stop, res.Trajectory.Turns
 	for _, t := range res.Trajectory.Turns {
 		if t.Role == runners.RoleAssistant && t.Text != "" {
 			ep.Replies = append(ep.Replies, t.Text)

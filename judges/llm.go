@@ -258,37 +258,15 @@ type llmJudge struct {
 
 // newLLM builds the LLM judge of a validated spec.
 func newLLM(spec tasks.JudgeSpec, opt Options) (*llmJudge, error) {
-	switch {
-	case spec.Model == "":
-		return nil, errors.New("the llm judge needs a model: set model in the suite's judge, or --judge-model")
-	case spec.BaseURL == "":
-		return nil, fmt.Errorf("the llm judge (model %s) needs an endpoint: set base_url in the suite's judge, or --judge-base-url", spec.Model)
-	}
-	getenv := opt.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	key := ""
-	if spec.APIKeyEnv != "" {
-		if key = getenv(spec.APIKeyEnv); key == "" {
-			return nil, fmt.Errorf("the llm judge's key: the environment variable %s is empty", spec.APIKeyEnv)
-		}
+	ep, err := endpointOf(spec, opt, "the llm judge")
+	if err != nil {
+		return nil, err
 	}
 	tmpl, err := parseTemplate(templateText(spec))
 	if err != nil {
 		return nil, err
 	}
-	timeout := opt.Timeout
-	if timeout == 0 {
-		timeout = DefaultTimeout
-	}
-	ep := runners.Endpoint{BaseURL: spec.BaseURL, Model: spec.Model, APIKey: key, Timeout: timeout}
-	connect := opt.Connect
-	if connect == nil {
-		connect = func(ep runners.Endpoint, p runners.RetryPolicy) runners.Model {
-			return runners.WithRetry(runners.NewOpenAI(ep), p)
-		}
-	}
+	connect := connector(opt)
 	_, sum := identity(spec)
 	rule := verdictRules[verdictName(spec)]
 	asked := promptSettings[spec.Template]
@@ -316,15 +294,54 @@ func newLLM(spec tasks.JudgeSpec, opt Options) (*llmJudge, error) {
 	return j, nil
 }
 
+// endpointOf returns the endpoint an LLM judge's spec names, its key read from the variable
+// the spec names; what names the judge in errors ("the llm judge").
+func endpointOf(spec tasks.JudgeSpec, opt Options, what string) (runners.Endpoint, error) {
+	switch {
+	case spec.Model == "":
+		return runners.Endpoint{}, fmt.Errorf("%s needs a model: set model in the suite's judge, or --judge-model", what)
+	case spec.BaseURL == "":
+		return runners.Endpoint{}, fmt.Errorf("%s (model %s) needs an endpoint: set base_url in the suite's judge, or --judge-base-url", what, spec.Model)
+	}
+	getenv := opt.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	key := ""
+	if spec.APIKeyEnv != "" {
+		if key = getenv(spec.APIKeyEnv); key == "" {
+			return runners.Endpoint{}, fmt.Errorf("%s's key: the environment variable %s is empty", what, spec.APIKeyEnv)
+		}
+	}
+	timeout := opt.Timeout
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	return runners.Endpoint{BaseURL: spec.BaseURL, Model: spec.Model, APIKey: key, Timeout: timeout}, nil
+}
+
+// connector returns opt's Connect, or runners.WithRetry over runners.NewOpenAI when nil.
+func connector(opt Options) func(runners.Endpoint, runners.RetryPolicy) runners.Model {
+	if opt.Connect != nil {
+		return opt.Connect
+	}
+	return func(ep runners.Endpoint, p runners.RetryPolicy) runners.Model {
+		return runners.WithRetry(runners.NewOpenAI(ep), p)
+	}
+}
+
 // retryPolicy is how the judge's failed requests are retried: 1+retries attempts, waiting the
 // backoff (doubling for each further attempt, up to maxBackoff) or the endpoint's Retry-After
 // when it asks for longer; with a negative backoff, only a Retry-After is waited for.
-func (j *llmJudge) retryPolicy() runners.RetryPolicy {
+func (j *llmJudge) retryPolicy() runners.RetryPolicy { return retryPolicy(j.retries, j.backoff) }
+
+// retryPolicy is the retry policy of a judge with the given retries and backoff.
+func retryPolicy(retries int, backoff time.Duration) runners.RetryPolicy {
 	full := func() float64 { return 1 } // the whole backoff: no jitter, as the judge always waited
-	if j.backoff < 0 {
+	if backoff < 0 {
 		full = func() float64 { return 0 }
 	}
-	return runners.RetryPolicy{MaxAttempts: j.retries + 1, BaseDelay: max(j.backoff, 0), MaxDelay: maxBackoff, Rand: full}
+	return runners.RetryPolicy{MaxAttempts: retries + 1, BaseDelay: max(backoff, 0), MaxDelay: maxBackoff, Rand: full}
 }
 
 // ID implements Judge.
@@ -461,11 +478,14 @@ var ErrNoVerdict = errors.New("no verdict in the judge's reply")
 
 // nextWait is the wait after a reply with no verdict, the attempt-th (from 0): the backoff
 // doubled per attempt, up to maxBackoff.
-func (j *llmJudge) nextWait(attempt int) time.Duration {
-	if j.backoff < 0 {
+func (j *llmJudge) nextWait(attempt int) time.Duration { return nextWait(j.backoff, attempt) }
+
+// nextWait is the wait after the attempt-th reply with no verdict under backoff.
+func nextWait(backoff time.Duration, attempt int) time.Duration {
+	if backoff < 0 {
 		return 0
 	}
-	return min(j.backoff<<min(attempt, 16), maxBackoff)
+	return min(backoff<<min(attempt, 16), maxBackoff)
 }
 
 func cmpOr(a, b string) string {

@@ -26,14 +26,15 @@ func llmStep(names []string) ([]string, bool) {
 }
 
 // UsesLLM reports whether the judge spec declares asks an LLM: an llm judge, a kind whose
-// extractors end in llm, or a cascade with such a step. Its model, base_url and api_key_env
+// extractors end in llm, an environment judge that names a model or endpoint for its
+// environment to ask, or a cascade with such a step. Its model, base_url and api_key_env
 // are then read, and the --judge-* flags apply to it (Resolve).
 func UsesLLM(spec tasks.JudgeSpec) bool {
 	if spec.IsCascade() {
 		return slices.ContainsFunc(spec.Steps, UsesLLM)
 	}
 	_, llm := llmStep(spec.Extract)
-	return spec.Kind == KindLLM || llm
+	return spec.Kind == KindLLM || llm || spec.Kind == KindEnvironment && (spec.Model != "" || spec.BaseURL != "")
 }
 
 // extractorSpec returns the spec of the LLM extraction step of a kind's spec: an llm judge on

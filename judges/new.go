@@ -359,6 +359,10 @@ func (v *validator) extractors(names []string, at []string) {
 	}
 }
 
+// envLLMKeys are the keys of the llm judge the environment judge reads too: the endpoint of
+// the LLM its environment may ask (τ2's NL assertions).
+var envLLMKeys = []string{"model", "base_url", "api_key_env", "max_tokens", "retries"}
+
 // llmKeys are the keys only the llm judge reads.
 var llmKeys = []string{"template", "template_file", "verdict", "model", "base_url", "api_key_env", "max_tokens", "retries"}
 
@@ -370,6 +374,7 @@ func (v *validator) llm(spec tasks.JudgeSpec, at []string, known bool) {
 		for _, f := range setFields(spec) {
 			switch {
 			case !known || !slices.Contains(llmKeys, f):
+			case spec.Kind == KindEnvironment && slices.Contains(envLLMKeys, f):
 			case extractLLM && readsLLMExtract(spec.Kind) && !slices.Contains([]string{"template", "template_file", "verdict"}, f):
 			case readsLLMExtract(spec.Kind) && !slices.Contains([]string{"template", "template_file", "verdict"}, f):
 				v.add(false, at, fmt.Sprintf("%s is read by the %s judge only with its LLM extraction step: end extract with llm", f, spec.Kind), f)
@@ -575,7 +580,11 @@ func newStep(spec tasks.JudgeSpec, opt Options, at []string) (Judge, error) {
 	}
 	spec = effective(spec)
 	if spec.Kind == KindEnvironment {
-		return &environmentJudge{id: ID(spec)}, nil
+		j := &environmentJudge{id: ID(spec)}
+		if spec.Model != "" || spec.BaseURL != "" {
+			j.ask = newEnvAsker(spec, opt)
+		}
+		return j, nil
 	}
 	if readsLLMExtract(spec.Kind) {
 		before, llm := llmStep(spec.Extract)

@@ -40,6 +40,10 @@ type Episode struct {
 	// the user what it had to, and scores a conversation cut short by a budget 0).
 	Replies []string   `json:"-"`
 	Stop    StopReason `json:"-"`
+	// Conversation is the sample's conversation as its trajectory records it (tool outputs capped
+	// in a rejudge): the judge's only, set when the sample is graded (τ2's NL assertions are
+	// graded on it).
+	Conversation []Turn `json:"-"`
 }
 
 // EpisodeCall is one call that ran on an environment.

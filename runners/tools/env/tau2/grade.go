@@ -30,6 +30,9 @@ type Result struct {
 	// Communicate and Actions are the communicate_info and gold-action checks.
 	Communicate []Check
 	Actions     []Check
+	// NLUnmet says which NL assertions the LLM judge found unmet, and why ("" when all were
+	// met, or none graded).
+	NLUnmet string
 	// Notes say what was not graded, or why the reward is 0 without a check.
 	Notes []string
 }
@@ -74,6 +77,9 @@ func (r *Result) Grade() env.Grade {
 			why = append(why, "gold action not called: "+c.What)
 		}
 	}
+	if r.NLUnmet != "" {
+		why = append(why, r.NLUnmet)
+	}
 	why = append(why, r.Notes...)
 	if len(why) > 0 {
 		reason += ": " + strings.Join(why, "; ")
@@ -96,8 +102,9 @@ func (d *Domain) GradeSample(ctx context.Context, s *tasks.Sample, ep *runners.E
 // its calls replayed on a fresh database) has the hash of the one the gold actions make on a
 // fresh database; COMMUNICATE: every communicate_info text is in one of the model's replies
 // (case and commas ignored); ACTION: every gold action was called with its arguments — and the
-// reward is their product. NL_ASSERTION, which τ2 marks experimental and an LLM grades, is
-// not graded: a note says so, and it is left out of the product.
+// reward is their product; NL_ASSERTION: 1 for a task with no nl_assertions, else the verdict
+// of the LLM judge ctx carries (env.AskerFrom) on τ2's prompt (gradeNL), and without one an
+// error, so that the sample is left ungraded rather than passed.
 func (d *Domain) Grade(ctx context.Context, t *Task, ep *runners.Episode) (*Result, error) {
 	r := &Result{Reward: 1}
 	if ep == nil {
@@ -134,8 +141,10 @@ func (d *Domain) Grade(ctx context.Context, t *Task, ep *runners.Episode) (*Resu
 			}
 			reward = b2f(!slices.ContainsFunc(r.Actions, func(c Check) bool { return !c.Met }))
 		case BasisNLAssertion:
-			r.Notes = append(r.Notes, "NL_ASSERTION not graded (τ2's LLM-judged assertions are experimental; left out of the reward)")
-			continue
+			var err error
+			if reward, r.NLUnmet, err = gradeNL(ctx, t, ep); err != nil {
+				return nil, err
+			}
 		default:
 			return nil, fmt.Errorf("task %s: reward_basis %s cannot be graded", t.ID, b)
 		}

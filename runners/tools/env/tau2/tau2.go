@@ -2,8 +2,9 @@
 // environments ("tau2-airline"; "tau2-retail"), its tasks read from a sample (the user's
 // scenario, the gold actions, communicate_info and reward_basis), its grading as τ2 grades —
 // the database the run's calls make against the one the gold actions make on a fresh copy,
-// compared by hash, the communicate_info checks, the reward the product of the reward_basis
-// components — pass^k over repeats, and its user, simulated by a model with τ2's published
+// compared by hash, the communicate_info checks, the NL assertions put to an LLM judge with
+// τ2's prompt (nl.go), the reward the product of the reward_basis components — pass^k over
+// repeats, and its user, simulated by a model with τ2's published
 // guidelines (User).
 //
 // The domains' tools are written in Go in their own packages (airline, retail); this package

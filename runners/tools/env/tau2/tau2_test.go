@@ -3,6 +3,9 @@ package tau2_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -18,10 +21,12 @@ import (
 // tools: each runs without error — but retail's 18 gold actions that fail in τ2's own Python
 // too (a wrong email tried first, say; package retail's TestGoldActions names each and checks
 // every gold database's hash against τ2's) — and the database they leave is the one the
-// grader accepts (reward 1, with the task's communicate_info said).
+// grader accepts (reward 1, with the task's communicate_info said, and — for retail's 40 tasks
+// with NL assertions — a judge that finds each met: the judge is asked exactly for those).
 func TestGoldActions(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	judge := &allMet{}
+	ctx := env.WithAsker(context.Background(), judge)
 	assert.Equal(t, []string{"airline", "retail"}, tau2.Domains())
 	wantErrors := map[string]int{"airline": 0, "retail": 18}
 	for _, name := range tau2.Domains() {
@@ -49,6 +54,27 @@ func TestGoldActions(t *testing.T) {
 		}
 		assert.Equal(t, wantErrors[name], errs, "%s: the gold actions that fail", name)
 	}
+	assert.Equal(t, 40, judge.asked, "the retail tasks with NL assertions")
+}
+
+// allMet is an NL judge that finds every assertion met, in τ2's reply format.
+type allMet struct {
+	mu    sync.Mutex
+	asked int
+}
+
+func (a *allMet) Ask(_ context.Context, msgs []runners.Message, read func(string) (env.Grade, bool)) (env.Grade, error) {
+	a.mu.Lock()
+	a.asked++
+	a.mu.Unlock()
+	if len(msgs) != 2 || !strings.Contains(msgs[1].Text(), "expectedOutcomes:") {
+		return env.Grade{}, fmt.Errorf("not τ2's NL prompt: %+v", msgs)
+	}
+	g, ok := read(`{"results": [{"expectedOutcome": "x", "reasoning": "r", "metExpectation": true}]}`)
+	if !ok {
+		return env.Grade{}, fmt.Errorf("the reply was not read")
+	}
+	return g, nil
 }
 
 // TestGrade grades runs of an airline task against its gold: the gold actions score 1, from the
@@ -100,10 +126,12 @@ func TestGrade(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, r.Reward, "cut short by a budget")
 
+	// A task with NL_ASSERTION in its basis and no nl_assertions scores the component 1, with
+	// no judge asked (ctx carries none).
 	task.Criteria.RewardBasis = []string{"ACTION", "NL_ASSERTION"}
 	r = run(append([]runners.EpisodeCall{{Name: "get_reservation_details", Arguments: json.RawMessage(`{"reservation_id": "4WQ150"}`)}}, wrong...))
 	assert.Zero(t, r.Reward, "the baggage call's arguments differ")
-	assert.Contains(t, r.Grade().Reason, "NL_ASSERTION not graded")
+	assert.Equal(t, []tau2.Component{{Name: "ACTION", Reward: 0}, {Name: "NL_ASSERTION", Reward: 1}}, r.Components)
 	r = run(gold)
 	assert.True(t, r.Pass(), r.Grade().Reason)
 
