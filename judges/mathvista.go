@@ -7,6 +7,7 @@ import (
 
 	"github.com/agnivade/levenshtein"
 
+	"github.com/realx-bench/realx/runners/pycall"
 	"github.com/realx-bench/realx/tasks"
 )
 
@@ -81,7 +82,7 @@ func normalizeMathVista(extraction string, choices []string, questionType, answe
 		if err != nil {
 			return mathVistaNorm{reason: "rounded value too large"}, nil
 		}
-		return mathVistaNorm{pred: pyRepr(r), ok: true, confident: true,
+		return mathVistaNorm{pred: pycall.ReprFloat(r), ok: true, confident: true,
 			reason: fmt.Sprintf("float rounded to %d places", n)}, nil
 	}
 	// list, text and anything else: str(extraction), compared as a string.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/realx-bench/realx/runners/pycall"
 	"github.com/realx-bench/realx/tasks"
 )
 
@@ -118,7 +119,7 @@ func mathVistaShortcut(s *tasks.Sample, response string) (extraction, how string
 	}
 	if at == "float" {
 		if f, err := pyFloat(response); err == nil {
-			return pyRepr(f), "the response is a float"
+			return pycall.ReprFloat(f), "the response is a float"
 		}
 	}
 	return "", ""
@@ -246,7 +247,7 @@ func vlmevalkitPostCheck(s *tasks.Sample, response string) (res string, pass boo
 			return "", false, nil
 		}
 		g, errG := pyFloat(s.Answer)
-		return pyRepr(r), errG == nil && r == g, nil
+		return pycall.ReprFloat(r), errG == nil && r == g, nil
 	}
 	return "None", false, nil
 }

@@ -2,7 +2,6 @@ package judges
 
 import (
 	"errors"
-	"fmt"
 	"maps"
 	"math"
 	"math/big"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/realx-bench/realx/runners/pycall"
 	"github.com/realx-bench/realx/tasks"
 )
 
@@ -240,54 +240,6 @@ func abs(n int) int {
 	return n
 }
 
-// pyRepr returns str(f) as Python 3 writes a float: the shortest digits that read back as f,
-// in positional notation when the decimal exponent is in [-4, 16) ("0.0001", "1e+16",
-// "1.5e-05"), with ".0" added to whole numbers in positional notation; "inf", "-inf", "nan".
-func pyRepr(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "nan"
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	}
-	sign := ""
-	if math.Signbit(f) {
-		sign = "-"
-		f = -f
-	}
-	e := strconv.FormatFloat(f, 'e', -1, 64) // d.ddde±XX
-	mant, expPart, _ := strings.Cut(e, "e")
-	digits := strings.Replace(mant, ".", "", 1)
-	exp, _ := strconv.Atoi(expPart)
-	decpt := exp + 1 // value = 0.digits × 10^decpt
-	if decpt > -4 && decpt <= 16 {
-		switch {
-		case decpt <= 0:
-			return sign + "0." + strings.Repeat("0", -decpt) + digits
-		case decpt >= len(digits):
-			return sign + digits + strings.Repeat("0", decpt-len(digits)) + ".0"
-		default:
-			return sign + digits[:decpt] + "." + digits[decpt:]
-		}
-	}
-	out := sign + digits[:1]
-	if len(digits) > 1 {
-		out += "." + digits[1:]
-	}
-	esign := "+"
-	if exp < 0 {
-		esign = "-"
-		exp = -exp
-	}
-	es := strconv.Itoa(exp)
-	if len(es) < 2 {
-		es = "0" + es
-	}
-	return out + "e" + esign + es
-}
-
 // pyIntOf converts a scorer parameter as Python's int(v) would: integers as they are, floats
 // truncated toward zero, strings holding an integer literal (surrounding whitespace and
 // single underscores between digits allowed); nil, booleans aside, and anything else fail.
@@ -374,7 +326,7 @@ func pyValueRepr(v any) string {
 		}
 		return "False"
 	case string:
-		return pyQuote(v)
+		return pycall.ReprString(v)
 	case []any:
 		parts := make([]string, len(v))
 		for i, x := range v {
@@ -384,46 +336,15 @@ func pyValueRepr(v any) string {
 	case map[string]any:
 		parts := make([]string, 0, len(v))
 		for _, k := range slices.Sorted(maps.Keys(v)) {
-			parts = append(parts, pyQuote(k)+": "+pyValueRepr(v[k]))
+			parts = append(parts, pycall.ReprString(k)+": "+pyValueRepr(v[k]))
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	}
 	s, _ := tasks.Text(v)
 	if strings.ContainsAny(s, ".eE") {
 		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return pyRepr(f)
+			return pycall.ReprFloat(f)
 		}
 	}
 	return s
-}
-
-// pyQuote writes s as Python's repr() of a str does: in single quotes, or double quotes when s
-// holds a single quote and no double quote, with backslashes, the quote, and control
-// characters escaped.
-func pyQuote(s string) string {
-	q := byte('\'')
-	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
-		q = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(q)
-	for _, r := range s {
-		switch {
-		case r == '\\' || r == rune(q):
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(q)
-	return b.String()
 }

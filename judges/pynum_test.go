@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/realx-bench/realx/runners/pycall"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -50,19 +51,19 @@ func TestPythonNumbersMatchCPython(t *testing.T) {
 				continue
 			}
 			require.NoError(t, err, label)
-			assert.Equal(t, *c.Float, pyRepr(v), label)
+			assert.Equal(t, *c.Float, pycall.ReprFloat(v), label)
 			x = v
 		} else {
 			x = math.Float64frombits(c.Bits)
 			label = fmt.Sprintf("float %s", c.Repr)
-			assert.Equal(t, c.Repr, pyRepr(x), "repr of %s", label)
+			assert.Equal(t, c.Repr, pycall.ReprFloat(x), "repr of %s", label)
 		}
 		got, err := pyIntOfFloat(x)
 		assertPy(t, c.Int, got, err, "int(%s)", label)
 		for nd, want := range c.Round {
 			digits, _ := strconv.Atoi(nd)
 			r, err := pyRound(x, digits)
-			assertPy(t, want, pyRepr(r), err, "round(%s, %d)", label, digits)
+			assertPy(t, want, pycall.ReprFloat(r), err, "round(%s, %d)", label, digits)
 		}
 	}
 	require.NoError(t, sc.Err())

@@ -1,7 +1,9 @@
 // Package pycall owns function calls written in Python, as BFCL writes its gold answers and
 // asks prompt-based models to write theirs ("[cd(folder='docs'), ls()]"): reading them (Parse,
 // ParseList), and writing Python's repr of values and calls (Repr, FormatCall), so that the
-// results of calls go back to such models as BFCL sends them. It imports nothing of realx.
+// results of calls go back to such models as BFCL sends them. Its ReprString and ReprFloat are
+// realx's one writer of Python's str and float reprs (the judges' Python-compatible
+// normalisations and τ2's outputs use them too). It imports nothing of realx.
 package pycall
 
 import (

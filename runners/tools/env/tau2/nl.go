@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/realx-bench/realx/runners"
+	"github.com/realx-bench/realx/runners/pycall"
 	"github.com/realx-bench/realx/runners/tools/env"
 )
 
@@ -74,46 +74,9 @@ func Linearise(turns []runners.Turn) string {
 func pyStrList(items []string) string {
 	parts := make([]string, len(items))
 	for i, s := range items {
-		parts[i] = pyStrRepr(s)
+		parts[i] = pycall.ReprString(s)
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
-}
-
-// pyStrRepr writes s as Python's repr of a str: single quotes, or double quotes when s holds
-// a single quote and no double one; backslashes, the quote and unprintable characters
-// escaped.
-func pyStrRepr(s string) string {
-	quote := '\''
-	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
-		quote = '"'
-	}
-	var b strings.Builder
-	b.WriteRune(quote)
-	for _, r := range s {
-		switch {
-		case r == quote || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r < 0x80 || unicode.IsPrint(r):
-			b.WriteRune(r)
-		case r <= 0xff:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r <= 0xffff:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			fmt.Fprintf(&b, `\U%08x`, r)
-		}
-	}
-	b.WriteRune(quote)
-	return b.String()
 }
 
 // nlResult is one result of the judge's reply.

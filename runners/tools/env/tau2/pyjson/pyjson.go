@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/realx-bench/realx/runners"
+	"github.com/realx-bench/realx/runners/pycall"
 )
 
 // Map is a dict whose keys keep the order they were inserted in, as a Python dict does: it
@@ -155,26 +156,7 @@ func (f Float) MarshalJSON() ([]byte, error) { return []byte(FormatFloat(float64
 
 // FormatFloat writes f as Python's repr(float) does: the shortest text that reads back as f,
 // with ".0" when it is whole, in exponent form below 1e-4 and from 1e16.
-func FormatFloat(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f):
-		return "nan"
-	}
-	if a := math.Abs(f); a != 0 && (a < 1e-4 || a >= 1e16) {
-		s := strconv.FormatFloat(f, 'e', -1, 64)
-		// Python writes at least two exponent digits, as Go does: 1e+16, 1e-05.
-		return s
-	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.ContainsAny(s, ".") {
-		s += ".0"
-	}
-	return s
-}
+func FormatFloat(f float64) string { return pycall.ReprFloat(f) }
 
 // Int is a Python int argument: a whole number, which pydantic also accepts written as a
 // whole float (2.0) or a numeric string ("2").
