@@ -29,13 +29,16 @@ vet:
 	$(GO) vet ./...
 
 DEMO_RECORDING := benchmarks/mmsearch-mini/recordings/deepeyesv2-style.jsonl
+DEMO_BFCL_RECORDING := benchmarks/bfcl-v3-multi-turn/recordings/gold-replay.jsonl
 
 ## demo: offline, without a key: score Claude-2's published MathVista predictions and print the
 ## per-task table; then run a DeepEyesV2-style search agent on mmsearch-mini, its model turns
 ## replayed from a recording, its code run in the sandbox, its searches answered from the
-## suite's shipped store, and print the accuracy, tool-usage and search tables; then write its page
+## suite's shipped store, and print the accuracy, tool-usage and search tables; then write its page;
+## then run 8 entries of bfcl-v3-multi-turn (2 of each category) under the native protocol, the
+## gold calls replayed as the model's tool calls, graded by BFCL's multi-turn checker
 demo: build
-	@rm -rf out/demo out/demo-search out/demo-search.html
+	@rm -rf out/demo out/demo-search out/demo-search.html out/demo-bfcl
 	$(BIN) score mathvista-testmini \
 		--predictions benchmarks/mathvista-testmini/predictions/claude.jsonl \
 		--id-field pid --response-field extraction --label claude-2 --out out/demo
@@ -50,6 +53,15 @@ demo: build
 	$(BIN) report out/demo-search --table search
 	$(BIN) view out/demo-search -o out/demo-search.html
 	@echo "Every sample, turn and tool call of the run: out/demo-search.html (one file, open it in a browser)"
+	@echo
+	@echo "Function calling, offline: bfcl-v3-multi-turn, 8 entries (shard 8/93: 2 of each category), native protocol (OpenAI tool calls)."
+	@echo "Model turns replayed from $(DEMO_BFCL_RECORDING): the gold calls replayed, not a trained model's."
+	@echo "The calls run in BFCL's simulated APIs (written in Go); each entry's user turns go in order; BFCL's multi-turn checker grades."
+	$(BIN) run bfcl-v3-multi-turn --shard 8/93 --replay-model $(DEMO_BFCL_RECORDING) --label gold-replay \
+		--out out/demo-bfcl --progress none
+	$(BIN) report out/demo-bfcl --table tools
+	@echo "One entry turn by turn: the calls, what the simulated APIs returned, the user's next turns (one asks back: its gold has no call), the verdict."
+	$(BIN) show out/demo-bfcl multi_turn_miss_param_7
 
 ## golden: regenerate golden files after an intended change (the packages whose tests have
 ## them: -update is runnertest.Golden's flag, which the others do not know)
