@@ -89,8 +89,9 @@ type ThrottleStats struct {
 	Limit int
 	// Calls counts calls that went through; RateLimited the 429 answers among them,
 	// Overloaded the 503 answers and timeouts, NearLimit the answers whose rate-limit
-	// headers said less than a tenth of the requests or tokens was left.
-	Calls, RateLimited, Overloaded, NearLimit int
+	// headers said less than a tenth of the requests or tokens was left, and SlowedDown the
+	// windows of calls whose median latency passed LatencyFactor times the baseline.
+	Calls, RateLimited, Overloaded, NearLimit, SlowedDown int
 	// Decreases and Increases count changes of the limit.
 	Decreases, Increases int
 	// Waited is the total time calls spent waiting for the rate limiters and pauses.
@@ -323,6 +324,7 @@ func (t *Throttle) observe(ctx context.Context, epoch uint64, now time.Time, lat
 				t.baseline = median
 			case float64(median) > t.cfg.LatencyFactor*float64(t.baseline):
 				t.baseline = median
+				t.stats.SlowedDown++
 				t.decrease()
 				return
 			}

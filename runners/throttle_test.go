@@ -157,6 +157,10 @@ func TestThrottleHalvesOnRisingLatency(t *testing.T) {
 	latency = 600 * time.Millisecond
 	run(16)
 	assert.Less(t, th.Limit(), 8, "over twice the new baseline")
+	st := th.Stats()
+	assert.Equal(t, 2, st.SlowedDown, "each halving was for latency")
+	assert.Equal(t, st.Decreases, st.SlowedDown)
+	assert.Zero(t, st.RateLimited+st.Overloaded+st.NearLimit)
 
 	fixed := mustThrottle(t, runners.ThrottleConfig{MaxConcurrency: 16, Fixed: true, Clock: clock})
 	m = runners.WithThrottle(schedModelFunc(func(context.Context, *runners.ChatRequest) (*runners.ChatResponse, error) {

@@ -249,8 +249,8 @@ func runSuites(c *cli.Context, in *interrupt) error {
 	// A replayed model has no endpoint to push back: its replies' latencies (microseconds)
 	// may still swing enough for the throttle to lower concurrency, which says nothing.
 	if ts := eng.ThrottleStats(); ts.Decreases > 0 && c.String("replay-model") == "" {
-		fmt.Fprintf(stderr, "realx: the endpoint pushed back (%d rate-limited, %d overloaded): concurrency lowered %d times, %d at the end\n",
-			ts.RateLimited, ts.Overloaded, ts.Decreases, ts.Limit)
+		fmt.Fprintf(stderr, "realx: concurrency lowered %d times, %d at the end (answers: %d rate-limited, %d overloaded, %d near the rate limit; %d times its latency rose)\n",
+			ts.Decreases, ts.Limit, ts.RateLimited, ts.Overloaded, ts.NearLimit, ts.SlowedDown)
 	}
 	nFailed := res.Unfinished() - res.NotRun
 	fmt.Fprintf(stderr, "realx: %d samples, %d run now, %d without a verdict, %d not run; results in %s\n", res.Samples, res.Ran, nFailed, res.NotRun, out)
