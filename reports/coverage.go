@@ -363,3 +363,35 @@ func (c *coverage) Note(text string) {
 		c.notes = append(c.notes, text)
 	}
 }
+
+// eachCell calls row for every group of groups (sorted) and run of runs that has stats, then
+// for every run's overall stats (Key OverallKey), with the samples expected of the row when
+// known and whether it has fewer (for an overall row: whether the run is incomplete). The
+// tables of tool and search usage are laid out by it; samples reads a cell's sample count.
+func eachCell[S any](c *coverage, by string, groups map[groupKey]bool, multi bool, runs []string,
+	stats map[cellKey]*S, total map[string]*S, samples func(*S) int,
+	row func(key, run string, st *S, expected *int, incomplete bool)) {
+	for _, g := range sortedGroups(groups) {
+		for _, run := range runs {
+			st := stats[cellKey{g, run}]
+			if st == nil {
+				continue
+			}
+			var expected *int
+			incomplete := false
+			if n, repeats, ok := c.expected[run].group(g, by); ok {
+				n *= repeats
+				expected, incomplete = &n, samples(st) < n
+			}
+			row(g.label(multi), run, st, expected, incomplete)
+		}
+	}
+	for _, run := range runs {
+		cv := c.of(run)
+		var expected *int
+		if cv.Known() {
+			expected = &cv.Expected
+		}
+		row(OverallKey, run, total[run], expected, !cv.Complete())
+	}
+}

@@ -259,29 +259,10 @@ type SearchRow struct {
 // rows.
 func (u *SearchUsage) Table() *SearchTable {
 	t := &SearchTable{By: u.by, Runs: slices.Clone(u.runs)}
-	multi := len(u.suite) > 1
-	for _, g := range sortedGroups(u.group) {
-		for _, run := range u.runs {
-			st := u.stats[cellKey{g, run}]
-			if st == nil {
-				continue
-			}
-			row := SearchRow{Key: g.label(multi), Run: run, SearchStats: *st}
-			if samples, repeats, ok := u.coverage.expected[run].group(g, u.by); ok {
-				n := samples * repeats
-				row.Expected, row.incomplete = &n, st.Samples < n
-			}
-			t.Rows = append(t.Rows, row)
-		}
-	}
-	for _, run := range u.runs {
-		cv := u.coverage.of(run)
-		row := SearchRow{Key: OverallKey, Run: run, SearchStats: *u.total[run], incomplete: !cv.Complete()}
-		if cv.Known() {
-			row.Expected = &cv.Expected
-		}
-		t.Rows = append(t.Rows, row)
-	}
+	eachCell(&u.coverage, u.by, u.group, len(u.suite) > 1, u.runs, u.stats, u.total, func(st *SearchStats) int { return st.Samples },
+		func(key, run string, st *SearchStats, expected *int, incomplete bool) {
+			t.Rows = append(t.Rows, SearchRow{Key: key, Run: run, SearchStats: *st, Expected: expected, incomplete: incomplete})
+		})
 	t.Coverage, t.Notes = u.coverage.all(), u.coverage.lines()
 	return t
 }

@@ -337,27 +337,11 @@ func (u *ToolUsage) Table() *ToolTable {
 	}
 	sort.Strings(t.Tools)
 	multi := len(u.suite) > 1 && u.by != "suite" // a row per suite needs no suite before its name
-	for _, g := range sortedGroups(u.group) {
-		for _, run := range u.runs {
-			st := u.stats[cellKey{g, run}]
-			if st == nil {
-				continue
-			}
-			row := ToolRow{Key: g.label(multi), Run: run, ToolStats: *st}
-			if samples, repeats, ok := u.coverage.expected[run].group(g, u.by); ok {
-				n := samples * repeats
-				row.Expected, row.incomplete = &n, st.Samples < n
-			}
-			t.Rows = append(t.Rows, row)
-		}
-	}
+	eachCell(&u.coverage, u.by, u.group, multi, u.runs, u.stats, u.total, func(st *ToolStats) int { return st.Samples },
+		func(key, run string, st *ToolStats, expected *int, incomplete bool) {
+			t.Rows = append(t.Rows, ToolRow{Key: key, Run: run, ToolStats: *st, Expected: expected, incomplete: incomplete})
+		})
 	for _, run := range u.runs {
-		cv := u.coverage.of(run)
-		row := ToolRow{Key: OverallKey, Run: run, ToolStats: *u.total[run], incomplete: !cv.Complete()}
-		if cv.Known() {
-			row.Expected = &cv.Expected
-		}
-		t.Rows = append(t.Rows, row)
 		ru := u.perRun[run]
 		last := -1
 		for i, b := range ru.buckets {
